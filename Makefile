@@ -1,0 +1,95 @@
+# berth: top-level, non-recursive Makefile.
+#
+# Each directory adds its objects, binaries and tests through its own
+# module.mk (included below); objects go to build/ (or build/asan/).
+# Targets: all deps check demo asan format format-check lint install clean.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+            -Wstrict-prototypes -Wno-unused-parameter \
+            -fstack-protector-strong -fPIE
+ifneq ($(ASAN),1)
+CFLAGS   += -D_FORTIFY_SOURCE=2
+endif
+CPPFLAGS += -D_GNU_SOURCE -I. -I$(BUILD) -MMD -MP
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+ifeq ($(WERROR),1)
+CFLAGS   += -Werror
+endif
+
+PKG_CONFIG ?= pkg-config
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+# Filled in by the module.mk files.
+BINS        :=
+UNIT_TESTS  :=
+TEST_BINS   :=
+GENERATED   :=
+INSTALL_BINS :=
+
+.PHONY: all
+all: bins
+
+include mk/deps.mk
+include mk/rules.mk
+include common/module.mk
+include $(sort $(filter-out common/module.mk tests/module.mk,$(wildcard */module.mk */*/module.mk)))
+include tests/module.mk
+
+.PHONY: bins
+bins: $(BINS) $(TEST_BINS)
+
+$(BUILD)/%.o: %.c | $(GENERATED)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(<D)) $(CFLAGS_$<) -c -o $@ $<
+
+.PHONY: check
+check: deps
+	$(MAKE) bins
+	BUILD=$(BUILD) tests/run.sh
+
+.PHONY: check-unit check-integration
+check-unit: bins
+	BUILD=$(BUILD) tests/run.sh unit
+check-integration: bins
+	BUILD=$(BUILD) tests/run.sh integration
+
+.PHONY: demo
+demo: deps
+	$(MAKE) bins
+	BUILD=$(BUILD) tests/helpers/demo.sh
+
+.PHONY: asan
+asan:
+	$(MAKE) BUILD=build/asan ASAN=1 CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined" \
+		LDFLAGS="-fsanitize=address,undefined" bins
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+.PHONY: lint
+lint:
+	@! git grep -n -E '#include <grpc/' -- '*.c' '*.h' ':!supervisor/rpc/' || { echo "lint: <grpc/...> outside supervisor/rpc/"; exit 1; }
+	@! git grep -n -E '#include <sqlite3.h>' -- '*.c' '*.h' ':!supervisor/meta/' || { echo "lint: <sqlite3.h> outside supervisor/meta/"; exit 1; }
+	cppcheck --quiet --error-exitcode=1 --std=c11 -I. common spec runtime
+
+.PHONY: install
+install: bins
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
+
+.PHONY: clean
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

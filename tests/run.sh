@@ -1,0 +1,68 @@
+#!/bin/bash
+# tests/run.sh [unit|integration|compat ...] - runs berth's test suites and
+# ends with one line "N passed, N failed[, N skipped]".
+#
+# Every suite speaks TAP: cmocka unit tests (CMOCKA_MESSAGE_OUTPUT=TAP), bats
+# files under tests/integration/<area>/ and tests/compat/ (bats --tap).
+# Each suite's full output goes to $BUILD/test-logs/; failures are shown.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${BUILD:-build}
+export BERTH_TOP=$PWD BUILD
+LOGS=$BUILD/test-logs
+mkdir -p "$LOGS"
+suites=${*:-unit integration compat}
+
+pass=0 fail=0 skip=0
+
+count() { # count TAP file
+	local f=$1 p s n
+	p=$(grep -cE '^ok [0-9]+' "$f")
+	s=$(grep -ciE '^ok [0-9]+.*# skip' "$f")
+	n=$(grep -cE '^not ok [0-9]+' "$f")
+	pass=$((pass + p - s)); skip=$((skip + s)); fail=$((fail + n))
+	printf '%-48s %4d passed %4d failed %4d skipped\n' "$2" $((p - s)) "$n" "$s"
+	if [ "$n" -gt 0 ]; then
+		grep -E -A12 '^not ok' "$f" | sed 's/^/    /' | head -80
+	fi
+}
+
+run_tap() { # name log cmd...
+	local name=$1 log=$2 rc
+	shift 2
+	"$@" > "$log" 2>&1
+	rc=$?
+	count "$log" "$name"
+	# a suite that died without reporting any failure still fails
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
+		echo "    $name: exited $rc without a failing test; last lines:"; tail -5 "$log" | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+}
+
+for suite in $suites; do
+	case $suite in
+	unit)
+		for t in "$BUILD"/tests/unit/test_*; do
+			[ -x "$t" ] || continue
+			name=unit/$(basename "$t")
+			CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$name" "$LOGS/$(basename "$t").tap" "$t"
+		done
+		;;
+	integration|compat)
+		if [ "$suite" = integration ]; then dirs=$(ls -d tests/integration/*/ 2>/dev/null); else dirs=tests/compat/; fi
+		for d in $dirs; do
+			ls "$d"*.bats >/dev/null 2>&1 || continue
+			name=$suite/$(basename "$d")
+			[ "$suite" = compat ] && name=compat
+			run_tap "$name" "$LOGS/$(echo "$name" | tr / _).tap" bats --tap "$d"
+		done
+		;;
+	*) echo "tests/run.sh: unknown suite '$suite'" >&2; exit 2 ;;
+	esac
+done
+
+line="$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ "$fail" -eq 0 ]
