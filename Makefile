@@ -4,6 +4,9 @@
 # module.mk (included below); objects go to build/ (or build/asan/).
 # Targets: all deps check demo asan format format-check lint install clean.
 
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
@@ -31,6 +34,7 @@ BINS        :=
 UNIT_TESTS  :=
 TEST_BINS   :=
 GENERATED   :=
+PROTO_GEN   :=
 INSTALL_BINS :=
 
 .PHONY: all
@@ -39,15 +43,13 @@ all: bins
 include mk/deps.mk
 include mk/rules.mk
 include common/module.mk
-include $(sort $(filter-out common/module.mk tests/module.mk,$(wildcard */module.mk */*/module.mk)))
+include spec/module.mk
+include $(sort $(filter-out common/module.mk spec/module.mk tests/module.mk,$(wildcard */module.mk */*/module.mk)))
 include tests/module.mk
+include $(wildcard mk/tests-*.mk)
 
 .PHONY: bins
 bins: $(BINS) $(TEST_BINS)
-
-$(BUILD)/%.o: %.c | $(GENERATED)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(<D)) $(CFLAGS_$<) -c -o $@ $<
 
 .PHONY: check
 check: deps
@@ -93,3 +95,16 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Compile rules come last: their order-only prerequisites (everything
+# generated, e.g. protobuf-c headers) are expanded when the rule is read.
+GENERATED += $(PROTO_GEN:%.c=%.h)
+
+$(BUILD)/%.o: %.c | $(GENERATED)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(<D)) $(CFLAGS_$<) -c -o $@ $<
+
+# generated protobuf-c sources live under $(BUILD)
+$(BUILD)/%.o: $(BUILD)/%.c | $(GENERATED)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(PROTO_OUT) $(CFLAGS) $(CFLAGS_$(PROTO_OUT)) -c -o $@ $<
