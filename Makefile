@@ -49,7 +49,7 @@ include tests/module.mk
 include $(wildcard mk/tests-*.mk)
 
 .PHONY: bins
-bins: $(BINS) $(TEST_BINS)
+bins: $(BINS) $(UNIT_TESTS) $(TEST_BINS)
 
 .PHONY: check
 check: deps

@@ -52,6 +52,6 @@ const char *berth_err_code_name(enum berth_err_code code);
 /* Frees *err and sets it to NULL; accepts NULL and *err == NULL. */
 void berth_err_free(struct berth_err **err);
 
-#define cleanup_err __attribute__((cleanup(berth_err_free)))
+#define cleanup_err __attribute__((__cleanup__(berth_err_free)))
 
 #endif

@@ -10,11 +10,11 @@ mkdir -p "$dst"
 cd "$src"
 find . -name '*.proto' | while read -r f; do
 	mkdir -p "$dst/$(dirname "$f")"
-	sed -e '/^import weak/d' -e '/^import "gogoproto\/gogo.proto"/d' \
+	sed -e '/^import weak/d' -e '/^[[:space:]]*import "gogoproto\/gogo.proto"/d' \
 	    -e '/^import "github.com\/gogo\/protobuf\/gogoproto\/gogo.proto"/d' \
 	    -e '/^import "github.com\/containerd\/containerd\/protobuf\/plugin\/fieldpath.proto"/d' \
 	    -e '/^[[:space:]]*option (gogoproto\./d' -e '/^[[:space:]]*option (containerd\.plugin\./d' \
-	    -e 's/ \[(gogoproto[^]]*\]//g' \
+	    -e 's/[[:space:]]*\[(gogoproto[^]]*\]//g' \
 	    "$f" > "$dst/$f"
 done
 mkdir -p "$dst/google/protobuf"

@@ -60,7 +60,7 @@ struct oci_scheduler {
 
 struct oci_io_priority {
 	char *class_name; /* IOPRIO_CLASS_RT|BE|IDLE */
-	int class_num;    /* IOPRIO_CLASS_* value */
+	int class_num;	  /* IOPRIO_CLASS_* value */
 	int priority;
 };
 
@@ -68,10 +68,10 @@ struct oci_process {
 	bool terminal;
 	struct oci_console_size *console_size; /* NULL if absent */
 	struct oci_user user;
-	char **args; /* required unless the process is absent; at least one element */
+	char **args;	    /* required unless the process is absent; at least one element */
 	char *command_line; /* Windows only; kept */
-	char **env;  /* "KEY=value" */
-	char *cwd;   /* absolute, required */
+	char **env;	    /* "KEY=value" */
+	char *cwd;	    /* absolute, required */
 	struct oci_capabilities *capabilities; /* NULL if absent */
 	struct oci_rlimit *rlimits;
 	size_t n_rlimits;
@@ -103,13 +103,17 @@ struct oci_mount {
 	struct oci_id_mapping *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
 	/* compiled from options by spec/mountopt.c */
-	unsigned long flags;     /* MS_* to set */
+	unsigned long flags;	   /* MS_* to set */
 	unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid"...) */
 	unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (|MS_REC) or 0 */
-	bool bind;     /* "bind" or "rbind" option (or type "bind") */
-	bool rec;      /* "rbind" / "r*" propagation */
-	char *data;    /* the options that are not flags, comma-joined (e.g. "mode=755,size=65536k"); NULL if none */
+	bool bind;		   /* "bind" or "rbind" option (or type "bind") */
+	bool rec;		   /* "rbind" / "r*" propagation */
+	char *data; /* the options that are not flags, comma-joined (e.g. "mode=755,size=65536k"); NULL if none */
 	bool tmpcopyup;
+	/* "rbind" alone (rec is also set by the "r*" propagation options) */
+	bool rbind;
+	/* MOUNT_ATTR_* to set / clear from "rro", "rnosuid"...; for mount_setattr(AT_RECURSIVE) */
+	unsigned long long rec_attr_set, rec_attr_clr;
 };
 
 /* ---- hooks ---- */
@@ -123,8 +127,8 @@ struct oci_hook {
 };
 
 struct oci_hooks {
-	struct oci_hook *prestart, *create_runtime, *create_container, *start_container,
-		*poststart, *poststop;
+	struct oci_hook *prestart, *create_runtime, *create_container, *start_container, *poststart,
+		*poststop;
 	size_t n_prestart, n_create_runtime, n_create_container, n_start_container, n_poststart,
 		n_poststop;
 };
@@ -164,7 +168,7 @@ struct oci_device_cgroup {
 	char type; /* 'a', 'c', 'b'; 'a' when absent */
 	bool has_major, has_minor;
 	int64_t major, minor; /* -1 wildcard when absent */
-	char *access;         /* subset of "rwm"; NULL = all */
+	char *access;	      /* subset of "rwm"; NULL = all */
 };
 
 struct oci_memory {
@@ -262,7 +266,7 @@ struct oci_seccomp_arg {
 
 struct oci_seccomp_syscall {
 	char **names;
-	char *action; /* "SCMP_ACT_..." as written */
+	char *action;	     /* "SCMP_ACT_..." as written */
 	uint32_t action_num; /* SCMP_ACT_* (with errno/trace value applied) */
 	bool has_errno_ret;
 	unsigned errno_ret;
@@ -276,7 +280,7 @@ struct oci_seccomp {
 	bool has_default_errno_ret;
 	unsigned default_errno_ret;
 	char **architectures; /* "SCMP_ARCH_X86_64"... */
-	char **flags;         /* "SECCOMP_FILTER_FLAG_..." */
+	char **flags;	      /* "SECCOMP_FILTER_FLAG_..." */
 	char *listener_path;
 	char *listener_metadata;
 	struct oci_seccomp_syscall *syscalls;
@@ -309,7 +313,7 @@ struct oci_linux {
 	struct oci_kv *sysctl;
 	size_t n_sysctl;
 	struct oci_seccomp *seccomp;
-	char *rootfs_propagation; /* as written */
+	char *rootfs_propagation;		/* as written */
 	unsigned long rootfs_propagation_flags; /* MS_* or 0 */
 	char **masked_paths;
 	char **readonly_paths;
@@ -321,16 +325,16 @@ struct oci_linux {
 
 struct oci_spec {
 	char *oci_version;
-	struct oci_root *root;       /* required on Linux */
+	struct oci_root *root; /* required on Linux */
 	struct oci_mount *mounts;
 	size_t n_mounts;
 	struct oci_process *process; /* NULL when absent (create without process) */
 	char *hostname;
 	char *domainname;
-	struct oci_hooks *hooks;     /* NULL when absent */
+	struct oci_hooks *hooks; /* NULL when absent */
 	struct oci_kv *annotations;
 	size_t n_annotations;
-	struct oci_linux *linux_;    /* NULL when absent ("linux" is a GCC macro) */
+	struct oci_linux *linux_; /* NULL when absent ("linux" is a GCC macro) */
 };
 
 /* Parses and validates a config.json document held in buf (len bytes).
@@ -343,14 +347,17 @@ int oci_spec_load(const char *bundle, struct oci_spec **out, struct berth_err **
 int oci_process_parse(const char *buf, size_t len, const char *name, struct oci_process **out,
 		      struct berth_err **err);
 /* Parses a LinuxResources object alone (runc update --resources). */
-int oci_resources_parse(const char *buf, size_t len, const char *name,
-			struct oci_resources **out, struct berth_err **err);
+int oci_resources_parse(const char *buf, size_t len, const char *name, struct oci_resources **out,
+			struct berth_err **err);
 /* Serializes the spec back to JSON (round-trip); caller frees. */
 char *oci_spec_to_json(const struct oci_spec *spec);
+/* Same for a process object alone and a LinuxResources object alone. */
+char *oci_process_to_json(const struct oci_process *p);
+char *oci_resources_to_json(const struct oci_resources *r);
 
 const char *oci_ns_type_name(enum oci_ns_type t); /* "pid", "network", ... */
-int oci_ns_type_from_name(const char *name);      /* -1 if unknown */
-int oci_ns_clone_flag(enum oci_ns_type t);         /* CLONE_NEWPID ... */
+int oci_ns_type_from_name(const char *name);	  /* -1 if unknown */
+int oci_ns_clone_flag(enum oci_ns_type t);	  /* CLONE_NEWPID ... */
 /* The namespace entry of that type, or NULL. */
 const struct oci_namespace *oci_spec_find_ns(const struct oci_spec *spec, enum oci_ns_type t);
 

@@ -4,4 +4,3 @@ $(eval $(call unit_test,test_strv,$(LIBCOMMON),))
 $(eval $(call unit_test,test_fs,$(LIBCOMMON),))
 $(eval $(call unit_test,test_log,$(LIBCOMMON),))
 
-TEST_BINS += $(UNIT_TESTS)

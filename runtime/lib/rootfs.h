@@ -2,17 +2,33 @@
  * runtime/lib/rootfs.h - the container's filesystem view, built inside its
  * new mount namespace by the container child.
  *
- * rt_rootfs_setup() runs in the child after unshare(CLONE_NEWNS) (and after
- * the user namespace is set up, if any), before pivot_root. In order:
- * rootfsPropagation / make / private, bind the rootfs onto itself, every
- * mount of spec->mounts (destinations resolved inside the rootfs with
- * openat2(RESOLVE_IN_ROOT), never following a symlink out of it), /dev
- * (default devices, linux.devices, /dev/pts, /dev/shm, /dev/fd etc. symlinks,
- * /dev/console bind of the pty when console_path is given), then
- * rt_rootfs_pivot() does pivot_root (or chroot when no_pivot) and
- * rt_rootfs_finish() applies maskedPaths, readonlyPaths, readonly root, in
- * the new root.
- * Errors name the mount ("mounts[3] '/proc': mount 'proc': ...").
+ * The core calls, in the child, in this order:
+ *   rt_rootfs_setup()   after unshare(CLONE_NEWNS) (and after the user
+ *                       namespace is set up, if any; the init must already be
+ *                       in its cgroup, a "cgroup" mount binds it);
+ *   rt_rootfs_pivot();
+ *   rt_sysctl_apply()   between the two: readonlyPaths usually holds /proc/sys;
+ *   rt_rootfs_finish().
+ *
+ * rt_rootfs_setup(): makes / rslave (rprivate if linux.rootfsPropagation says
+ * so) so nothing propagates to the host, binds the rootfs onto itself, mounts
+ * every spec->mounts entry in order (destinations resolved inside the rootfs
+ * with openat2(RESOLVE_IN_ROOT) or an equivalent walk, never following a
+ * symlink out of it; missing directories, or an empty file for a file bind,
+ * are created), then /dev unless /dev is a bind mount (default devices,
+ * linux.devices, /dev/fd, stdin, stdout, stderr, core, ptmx symlinks), binds
+ * console_path onto /dev/console when given, and remounts read-only the tmpfs
+ * mounts asked "ro". rt_rootfs_pivot() does pivot_root (or MS_MOVE + chroot
+ * when no_pivot), chdir("/"), and applies a shared/slave/unbindable
+ * rootfsPropagation to the new root. rt_rootfs_finish() remounts the root
+ * read-only (root.readonly), then applies readonlyPaths and maskedPaths (as
+ * runc; missing paths are skipped).
+ *
+ * Nothing here prints. Errors name the spec entry first:
+ *   "mounts[3] '/proc': mount 'proc' on '/proc': Operation not permitted"
+ *   "linux.maskedPaths[0] '/proc/kcore': ..."
+ *   "linux.sysctl 'net.ipv4.ip_forward': write '/proc/sys/net/ipv4/ip_forward': ..."
+ * Every fd is O_CLOEXEC and none is left open on return.
  */
 #ifndef BERTH_RUNTIME_ROOTFS_H
 #define BERTH_RUNTIME_ROOTFS_H

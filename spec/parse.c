@@ -1,0 +1,282 @@
+/*
+ * spec/parse.c - config.json top level: ociVersion, root, mounts, process,
+ * hostname, hooks, annotations, linux; the public parse/load entry points
+ * and the namespace name helpers. Areas live in oj_parse_process.c,
+ * oj_parse_linux.c, oj_parse_resources.c and oj_parse_seccomp.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "spec/mountopt.h"
+#include "spec/parse_internal.h"
+
+static const char *const ns_names[OCI_NS_COUNT] = {
+	[OCI_NS_PID] = "pid",	    [OCI_NS_NETWORK] = "network", [OCI_NS_MOUNT] = "mount",
+	[OCI_NS_IPC] = "ipc",	    [OCI_NS_UTS] = "uts",	  [OCI_NS_USER] = "user",
+	[OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+};
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+const char *oci_ns_type_name(enum oci_ns_type t)
+{
+	if ((int)t < 0 || t >= OCI_NS_COUNT)
+		return NULL;
+	return ns_names[t];
+}
+
+int oci_ns_type_from_name(const char *name)
+{
+	for (int i = 0; name && i < OCI_NS_COUNT; i++)
+		if (!strcmp(ns_names[i], name))
+			return i;
+	return -1;
+}
+
+int oci_ns_clone_flag(enum oci_ns_type t)
+{
+	static const int flags[OCI_NS_COUNT] = {
+		[OCI_NS_PID] = CLONE_NEWPID,	   [OCI_NS_NETWORK] = CLONE_NEWNET,
+		[OCI_NS_MOUNT] = CLONE_NEWNS,	   [OCI_NS_IPC] = CLONE_NEWIPC,
+		[OCI_NS_UTS] = CLONE_NEWUTS,	   [OCI_NS_USER] = CLONE_NEWUSER,
+		[OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+	};
+
+	if ((int)t < 0 || t >= OCI_NS_COUNT)
+		return 0;
+	return flags[t];
+}
+
+const struct oci_namespace *oci_spec_find_ns(const struct oci_spec *spec, enum oci_ns_type t)
+{
+	if (!spec || !spec->linux_)
+		return NULL;
+	for (size_t i = 0; i < spec->linux_->n_namespaces; i++)
+		if (spec->linux_->namespaces[i].type == t)
+			return &spec->linux_->namespaces[i];
+	return NULL;
+}
+
+static int parse_root(struct pctx *c, struct json_object *top, struct oci_spec *s)
+{
+	struct json_object *v;
+
+	if (oj_obj(c, top, "", "root", &v) < 0)
+		return -1;
+	if (!v)
+		return oj_err(c, "root", "required");
+	s->root = xnew(struct oci_root);
+	if (oj_str_req(c, v, "root", "path", &s->root->path) < 0 ||
+	    oj_bool(c, v, "root", "readonly", &s->root->readonly, NULL) < 0)
+		return -1;
+	if (!*s->root->path)
+		return oj_err(c, "root.path", "must not be empty");
+	return 0;
+}
+
+int oj_parse_mount(struct pctx *c, struct json_object *v, const char *path, struct oci_mount *m)
+{
+	struct jp p;
+
+	if (oj_v_object(c, v, path) < 0 ||
+	    oj_str_req(c, v, path, "destination", &m->destination) < 0 ||
+	    oj_str(c, v, path, "type", &m->type) < 0 ||
+	    oj_str(c, v, path, "source", &m->source) < 0 ||
+	    oj_strv(c, v, path, "options", &m->options) < 0 ||
+	    oj_idmaps(c, v, path, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
+	    oj_idmaps(c, v, path, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+		return -1;
+	if (!oj_path_is_absolute(m->destination))
+		return oj_err(c, oj_key(&p, path, "destination"), "must be an absolute path");
+	oci_mount_compile(m);
+	return 0;
+}
+
+static int parse_mounts(struct pctx *c, struct json_object *top, struct oci_spec *s)
+{
+	struct json_object *arr;
+	size_t n;
+
+	if (oj_arr(c, top, "", "mounts", &arr, &n) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	s->mounts = xcalloc(n + 1, sizeof(*s->mounts));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct jp p;
+
+		s->n_mounts = i + 1;
+		oj_idx(&p, "mounts", i);
+		if (!e)
+			return oj_err(c, p.s, "must be an object");
+		if (oj_parse_mount(c, e, p.s, &s->mounts[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_hook(struct pctx *c, struct json_object *v, const char *path, struct oci_hook *h)
+{
+	int64_t timeout = 0;
+	struct jp p;
+
+	if (!v || oj_v_object(c, v, path) < 0)
+		return v ? -1 : oj_err(c, path, "must be an object");
+	if (oj_str_req(c, v, path, "path", &h->path) < 0 ||
+	    oj_strv(c, v, path, "args", &h->args) < 0 || oj_strv(c, v, path, "env", &h->env) < 0 ||
+	    oj_i64(c, v, path, "timeout", INT32_MIN, INT32_MAX, &timeout, &h->has_timeout) < 0)
+		return -1;
+	if (!oj_path_is_absolute(h->path))
+		return oj_err(c, oj_key(&p, path, "path"), "must be an absolute path");
+	if (h->has_timeout && timeout <= 0)
+		return oj_err(c, oj_key(&p, path, "timeout"), "must be positive");
+	h->timeout = (int)timeout;
+	return 0;
+}
+
+static int parse_hook_list(struct pctx *c, struct json_object *hooks, const char *key,
+			   struct oci_hook **out, size_t *n_out)
+{
+	struct json_object *arr;
+	size_t n;
+
+	if (oj_arr(c, hooks, "hooks", key, &arr, &n) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	*out = xcalloc(n + 1, sizeof(**out));
+	for (size_t i = 0; i < n; i++) {
+		struct jp p;
+
+		*n_out = i + 1;
+		if (parse_hook(c, json_object_array_get_idx(arr, i),
+			       oj_key_idx(&p, "hooks", key, i), &(*out)[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_hooks(struct pctx *c, struct json_object *top, struct oci_spec *s)
+{
+	struct json_object *v;
+	struct oci_hooks *h;
+
+	if (oj_obj(c, top, "", "hooks", &v) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	h = s->hooks = xnew(struct oci_hooks);
+	if (parse_hook_list(c, v, "prestart", &h->prestart, &h->n_prestart) < 0 ||
+	    parse_hook_list(c, v, "createRuntime", &h->create_runtime, &h->n_create_runtime) < 0 ||
+	    parse_hook_list(c, v, "createContainer", &h->create_container, &h->n_create_container) <
+		    0 ||
+	    parse_hook_list(c, v, "startContainer", &h->start_container, &h->n_start_container) <
+		    0 ||
+	    parse_hook_list(c, v, "poststart", &h->poststart, &h->n_poststart) < 0 ||
+	    parse_hook_list(c, v, "poststop", &h->poststop, &h->n_poststop) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_top(struct pctx *c, struct json_object *top, struct oci_spec *s)
+{
+	struct json_object *v;
+
+	if (json_object_get_type(top) != json_type_object)
+		return oj_err(c, NULL, "the document must be a JSON object");
+	if (oj_str_req(c, top, "", "ociVersion", &s->oci_version) < 0 ||
+	    parse_root(c, top, s) < 0 || parse_mounts(c, top, s) < 0)
+		return -1;
+	if (oj_obj(c, top, "", "process", &v) < 0 ||
+	    (v && oj_parse_process(c, v, "process", &s->process) < 0))
+		return -1;
+	if (oj_str(c, top, "", "hostname", &s->hostname) < 0 ||
+	    oj_str(c, top, "", "domainname", &s->domainname) < 0 || parse_hooks(c, top, s) < 0 ||
+	    oj_kv(c, top, "", "annotations", &s->annotations, &s->n_annotations) < 0)
+		return -1;
+	if (oj_obj(c, top, "", "linux", &v) < 0 ||
+	    (v && oj_parse_linux(c, v, "linux", &s->linux_) < 0))
+		return -1;
+	return 0;
+}
+
+static int parse_doc(const char *buf, size_t len, const char *name, struct berth_err **err,
+		     struct json_object **out, struct pctx *c)
+{
+	c->name = name ? name : "config.json";
+	c->err = err;
+	return oj_tokenize(c, buf, len, out);
+}
+
+int oci_spec_parse(const char *buf, size_t len, const char *name, struct oci_spec **out,
+		   struct berth_err **err)
+{
+	cleanup(oci_spec_freep) struct oci_spec *s = xnew(struct oci_spec);
+	struct json_object *top;
+	struct pctx c;
+	int ret;
+
+	if (parse_doc(buf, len, name, err, &top, &c) < 0)
+		return -1;
+	ret = parse_top(&c, top, s);
+	json_object_put(top);
+	if (ret < 0)
+		return -1;
+	*out = take_ptr(s);
+	return 0;
+}
+
+int oci_spec_load(const char *bundle, struct oci_spec **out, struct berth_err **err)
+{
+	cleanup_free char *path = xasprintf("%s/config.json", bundle ? bundle : ".");
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+
+	if (fs_read_file(AT_FDCWD, path, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "load bundle '%s'", bundle ? bundle : ".");
+	return oci_spec_parse(buf, len, "config.json", out, err);
+}
+
+int oci_process_parse(const char *buf, size_t len, const char *name, struct oci_process **out,
+		      struct berth_err **err)
+{
+	struct json_object *top;
+	struct pctx c;
+	int ret;
+
+	if (parse_doc(buf, len, name, err, &top, &c) < 0)
+		return -1;
+	if (json_object_get_type(top) != json_type_object)
+		ret = oj_err(&c, NULL, "the document must be a JSON object");
+	else
+		ret = oj_parse_process(&c, top, "", out);
+	json_object_put(top);
+	return ret;
+}
+
+int oci_resources_parse(const char *buf, size_t len, const char *name, struct oci_resources **out,
+			struct berth_err **err)
+{
+	struct json_object *top;
+	struct pctx c;
+	int ret;
+
+	if (parse_doc(buf, len, name, err, &top, &c) < 0)
+		return -1;
+	if (json_object_get_type(top) != json_type_object)
+		ret = oj_err(&c, NULL, "the document must be a JSON object");
+	else
+		ret = oj_parse_resources(&c, top, "", out);
+	json_object_put(top);
+	return ret;
+}
