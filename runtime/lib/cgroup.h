@@ -46,8 +46,8 @@ enum rt_cgroup_mode { RT_CGROUP_V1 = 1, RT_CGROUP_HYBRID, RT_CGROUP_V2 };
 /* Computes the cgroup of a container; no side effects (reads mountinfo and
  * the cgroup2 root's cgroup.controllers). cgroups_path may be NULL; systemd
  * is runc's --systemd-cgroup. */
-int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd,
-		   struct rt_cgroup **out, struct berth_err **err);
+int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struct rt_cgroup **out,
+		   struct berth_err **err);
 enum rt_cgroup_mode rt_cgroup_mode(const struct rt_cgroup *cg);
 
 /* Creates the cgroup directories and applies res (may be NULL). Errors name
@@ -60,14 +60,14 @@ enum rt_cgroup_mode rt_cgroup_mode(const struct rt_cgroup *cg);
  * Device rules are applied exactly as given (v1: devices.deny "a" first,
  * then each rule; v2: an eBPF program, last matching rule wins); the caller
  * appends rt_cgroup_default_device_rules() and its linux.devices like runc. */
-int rt_cgroup_create(struct rt_cgroup *cg, const struct oci_resources *res,
-		     struct berth_err **err);
+int rt_cgroup_create(struct rt_cgroup *cg, const struct oci_resources *res, struct berth_err **err);
 /* Moves pid into the cgroup (every hierarchy). */
 int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct berth_err **err);
 /* Applies res to an existing cgroup (berth update). memory.checkBeforeUpdate
- * refuses a limit below the current usage. */
-int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res,
-		     struct berth_err **err);
+ * refuses a limit below the current usage. Device rules in res are applied
+ * like at create (v1: deny-all first, so the caller passes the complete rule
+ * list or none; runc's update leaves devices alone). */
+int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res, struct berth_err **err);
 /* Freezes or thaws every process (pause/resume); waits until the state is
  * reached (v1 freezer.state polled with short sleeps, v2 cgroup.events
  * polled), at most ~10 s: then BERTH_E_TIMEOUT and the cgroup is thawed. */
@@ -112,10 +112,10 @@ struct rt_cgroup_stats {
 	uint64_t mem_usage, mem_limit, mem_max_usage, mem_failcnt, mem_cache;
 	uint64_t swap_usage, swap_limit; /* v1: memsw (memory+swap); v2: swap alone */
 	bool has_pids;
-	uint64_t pids_current, pids_limit; /* limit 0 = unlimited, like runc */
+	uint64_t pids_current, pids_limit;	   /* limit 0 = unlimited, like runc */
 	struct rt_cgroup_blkio_entry *blkio_bytes; /* io_service_bytes_recursive / io.stat */
 	size_t n_blkio_bytes;
-	struct rt_cgroup_blkio_entry *blkio_ios;   /* io_serviced_recursive / io.stat */
+	struct rt_cgroup_blkio_entry *blkio_ios; /* io_serviced_recursive / io.stat */
 	size_t n_blkio_ios;
 };
 

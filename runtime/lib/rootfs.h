@@ -42,7 +42,7 @@ struct rt_rootfs_opts {
 	const char *bundle;	  /* absolute bundle dir; root.path is relative to it */
 	const char *console_path; /* pty slave path to bind at /dev/console, or NULL */
 	bool no_pivot;
-	bool userns;		  /* in a new user namespace: mknod not allowed, bind devices */
+	bool userns; /* in a new user namespace: mknod not allowed, bind devices */
 };
 
 int rt_rootfs_setup(const struct oci_spec *spec, const struct rt_rootfs_opts *opts,

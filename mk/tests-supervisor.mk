@@ -1,0 +1,10 @@
+# mk/tests-supervisor.mk - unit tests of supervisor/ (rpc, meta, content, filters).
+SUPERVISOR_TEST_PROTOS := $(call proto_c,google/protobuf/timestamp.proto) \
+	$(call proto_c,google/protobuf/empty.proto) \
+	$(call proto_c,github.com/containerd/containerd/api/services/version/v1/version.proto)
+CFLAGS_tests/unit/test_rpc.c = $(SUPERVISOR_PB_CFLAGS)
+
+$(eval $(call unit_test,test_rpc,$(SUPERVISOR_TEST_PROTOS:.c=.o) $(LIBBERTHRPC) $(LIBCOMMON),$(RPC_LDLIBS)))
+$(eval $(call unit_test,test_meta,$(LIBBERTHMETA) $(LIBCOMMON),$(META_LDLIBS) -lpthread))
+$(eval $(call unit_test,test_content,$(LIBBERTHCONTENT) $(LIBCOMMON),$(CONTENT_LDLIBS)))
+$(eval $(call unit_test,test_content_filter,$(BUILD)/supervisor/services/filter.o $(LIBCOMMON),))

@@ -1,0 +1,382 @@
+/*
+ * runtime/lib/lifecycle.c - everything after create: load, status, start,
+ * kill, delete, pause/resume, ps, list. See container.h for the locking.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/lib/cgroup.h"
+#include "runtime/lib/container_internal.h"
+#include "runtime/lib/hooks.h"
+#include "runtime/lib/pidstat.h"
+
+int rt_container_open_dir(const struct rt_ctx *ctx, const char *id, struct rt_container **out,
+			  struct berth_err **err)
+{
+	cleanup(rt_container_freep) struct rt_container *c = NULL;
+
+	if (rt_id_validate(id, err) < 0)
+		return -1;
+	c = xnew(struct rt_container);
+	c->id = xstrdup(id);
+	c->dir = xasprintf("%s/%s", ctx->root, id);
+	c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dirfd < 0 && errno == ENOENT)
+		return berth_err_new(err, BERTH_E_NOT_FOUND, "container '%s' does not exist", id);
+	if (c->dirfd < 0)
+		return berth_err_sys(err, errno, "open '%s'", c->dir);
+	*out = take_ptr(c);
+	return 0;
+}
+
+int rt_container_lock(struct rt_container *c, struct berth_err **err)
+{
+	while (flock(c->dirfd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return berth_err_sys(err, errno, "lock '%s'", c->dir);
+	}
+	return 0;
+}
+
+int rt_container_load(const struct rt_ctx *ctx, const char *id, bool lock,
+		      struct rt_container **out, struct berth_err **err)
+{
+	cleanup(rt_container_freep) struct rt_container *c = NULL;
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (rt_container_open_dir(ctx, id, &c, err) < 0)
+		return -1;
+	if (lock && rt_container_lock(c, err) < 0)
+		return -1;
+	if (fs_read_file(c->dirfd, RT_STATE_FILE, &buf, &len, err) < 0) {
+		if (!berth_err_is(*err, ENOENT))
+			return -1;
+		berth_err_free(err);
+		return berth_err_new(err, BERTH_E_NOT_FOUND, "container '%s' does not exist", id);
+	}
+	if (rt_state_from_json(buf, len, RT_STATE_FILE, &c->st, err) < 0)
+		return berth_err_wrap(err, "load container '%s'", id);
+	*out = take_ptr(c);
+	return 0;
+}
+
+int rt_container_save(struct rt_container *c, struct berth_err **err)
+{
+	cleanup_free char *json = rt_state_to_json(c->st);
+
+	return fs_write_atomic(c->dirfd, RT_STATE_FILE, json, strlen(json), 0600, err);
+}
+
+int rt_container_config(const struct rt_container *c, struct oci_spec **out,
+			struct berth_err **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (fs_read_file(c->dirfd, RT_CONFIG_FILE, &buf, &len, err) < 0)
+		return -1;
+	return oci_spec_parse(buf, len, "config.json", out, err);
+}
+
+static bool fifo_exists(const struct rt_container *c)
+{
+	return faccessat(c->dirfd, RT_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static struct rt_cgroup *container_cgroup(const struct rt_container *c, struct berth_err **err)
+{
+	struct rt_cgroup *cg = NULL;
+
+	if (rt_cgroup_open(c->st->cgroups_path, c->id, c->st->systemd_cgroup, &cg, err) < 0)
+		return NULL;
+	return cg;
+}
+
+enum rt_status rt_container_status(const struct rt_container *c)
+{
+	bool alive = rt_pid_is_alive(c->st->pid, c->st->pid_start);
+	bool fifo = alive && fifo_exists(c);
+	bool frozen = false;
+
+	if (alive && !fifo) {
+		struct berth_err *e = NULL;
+		cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, &e);
+
+		if (cg)
+			frozen = rt_cgroup_is_frozen(cg);
+		berth_err_free(&e);
+	}
+	return rt_status_derive(alive, fifo, frozen);
+}
+
+char *rt_container_state_json(const struct rt_container *c, int bjson_flags)
+{
+	return rt_state_oci_json(c->st, rt_container_status(c), bjson_flags);
+}
+
+static int not_in_state(const struct rt_container *c, const char *want, enum rt_status s,
+			struct berth_err **err)
+{
+	return berth_err_new(err, BERTH_E_PRECONDITION,
+			     "container '%s' is not in %s state (status %s)", c->id, want,
+			     rt_status_name(s));
+}
+
+/* Waits until the init wrote its byte into the fifo, or died. */
+static int fifo_handshake(struct rt_container *c, struct berth_err **err)
+{
+	/* the pidfd first: opening the fifo lets the init run, and a short-lived
+	 * process may be gone before we look; its byte stays in the fifo */
+	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, err);
+	cleanup_close int fd = -1;
+	char b;
+
+	if (pidfd < 0)
+		return berth_err_wrap(err, "container init");
+	fd = openat(c->dirfd, RT_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "open '%s/%s'", c->dir, RT_FIFO_FILE);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_err_sys(err, errno, "poll exec fifo");
+		}
+		if (p[0].revents & POLLIN) {
+			n = read(fd, &b, 1);
+			if (n == 1)
+				return 0;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return berth_err_sys(err, errno, "read exec fifo");
+		}
+		if (p[1].revents)
+			return berth_err_new(err, BERTH_E_PRECONDITION,
+					     "container init exited before start");
+	}
+}
+
+static void warn_hooks(const struct rt_container *c, const struct oci_hook *h, size_t n,
+		       const char *phase, enum rt_status s)
+{
+	cleanup_free char *json = NULL;
+	struct berth_err *e = NULL;
+
+	if (!n)
+		return;
+	json = rt_state_oci_json(c->st, s, BJSON_PLAIN);
+	if (rt_hooks_run(h, n, phase, json, &e) < 0) {
+		log_warn("container '%s': %s", c->id, e->msg);
+		berth_err_free(&e);
+	}
+}
+
+int rt_container_start(struct rt_container *c, struct berth_err **err)
+{
+	enum rt_status s = rt_container_status(c);
+	cleanup(oci_spec_freep) struct oci_spec *spec = NULL;
+
+	if (s != RT_STATUS_CREATED)
+		return not_in_state(c, "created", s, err);
+	if (!c->st->has_process)
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "container '%s' has no process to start (config.json has no 'process')",
+				     c->id);
+	if (fifo_handshake(c, err) < 0)
+		return berth_err_wrap(err, "start container '%s'", c->id);
+	if (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)
+		return berth_err_sys(err, errno, "start container '%s': remove exec fifo", c->id);
+	if (rt_container_config(c, &spec, err) < 0)
+		return berth_err_wrap(err, "start container '%s'", c->id);
+	if (spec->hooks)
+		warn_hooks(c, spec->hooks->poststart, spec->hooks->n_poststart, "poststart",
+			   RT_STATUS_RUNNING);
+	return 0;
+}
+
+int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_err **err)
+{
+	cleanup_close int pidfd = -1;
+
+	if (all) {
+		cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+
+		if (!cg || rt_cgroup_kill_all(cg, sig, err) < 0)
+			return berth_err_wrap(err, "kill container '%s'", c->id);
+		return 0;
+	}
+	pidfd = rt_pid_open(c->st->pid, c->st->pid_start, err);
+	if (pidfd < 0) {
+		if (!berth_err_is(*err, ESRCH))
+			return berth_err_wrap(err, "kill container '%s'", c->id);
+		berth_err_free(err);
+		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is not running",
+				     c->id);
+	}
+	if (rt_pid_signal(pidfd, sig, err) < 0)
+		return berth_err_wrap(err, "kill container '%s'", c->id);
+	return 0;
+}
+
+/* SIGKILL everything and wait until the init is gone. */
+static int kill_and_wait(struct rt_container *c, struct berth_err **err)
+{
+	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
+
+	if (!cg)
+		return -1;
+	if (pidfd >= 0 && rt_pid_signal(pidfd, SIGKILL, err) < 0)
+		return -1;
+	if (rt_cgroup_kill_all(cg, SIGKILL, err) < 0)
+		return -1;
+	if (pidfd >= 0 && rt_pid_wait_exit(pidfd, -1, err) < 0)
+		return -1;
+	if (c->child > 0)
+		waitpid(c->child, NULL, 0);
+	return 0;
+}
+
+int rt_container_destroy(struct rt_container *c, struct berth_err **err)
+{
+	cleanup(oci_spec_freep) struct oci_spec *spec = NULL;
+	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+	struct berth_err *e = NULL;
+
+	if (rt_container_config(c, &spec, &e) < 0) {
+		log_warn("container '%s': no poststop hooks run: %s", c->id, e->msg);
+		berth_err_free(&e);
+	} else if (spec->hooks) {
+		warn_hooks(c, spec->hooks->poststop, spec->hooks->n_poststop, "poststop",
+			   RT_STATUS_STOPPED);
+	}
+	cg = container_cgroup(c, err);
+	if (!cg || rt_cgroup_destroy(cg, err) < 0)
+		return -1;
+	return fs_rm_rf(c->dir, err);
+}
+
+int rt_container_delete(struct rt_container *c, bool force, struct berth_err **err)
+{
+	enum rt_status s = rt_container_status(c);
+
+	if (s != RT_STATUS_STOPPED) {
+		if (!force)
+			return berth_err_new(err, BERTH_E_PRECONDITION,
+					     "cannot delete container '%s' that is not stopped (status %s): use --force",
+					     c->id, rt_status_name(s));
+		if (kill_and_wait(c, err) < 0)
+			return berth_err_wrap(err, "delete container '%s'", c->id);
+	}
+	if (rt_container_destroy(c, err) < 0)
+		return berth_err_wrap(err, "delete container '%s'", c->id);
+	return 0;
+}
+
+int rt_container_remove_stale(const struct rt_ctx *ctx, const char *id, struct berth_err **err)
+{
+	cleanup(rt_container_freep) struct rt_container *c = NULL;
+	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+
+	if (rt_container_open_dir(ctx, id, &c, err) < 0)
+		return berth_err_is(*err, ENOENT) || (*err && (*err)->code == BERTH_E_NOT_FOUND)
+			       ? (berth_err_free(err), 0)
+			       : -1;
+	/* a create in progress holds the lock: do not pull the directory from under it */
+	if (flock(c->dirfd, LOCK_EX | LOCK_NB) < 0)
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "container '%s' is being created", id);
+	if (faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
+		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' has state", id);
+	if (rt_cgroup_open(NULL, id, ctx->systemd_cgroup, &cg, err) == 0)
+		rt_cgroup_destroy(cg, NULL);
+	berth_err_free(err);
+	return fs_rm_rf(c->dir, err);
+}
+
+int rt_container_pause(struct rt_container *c, bool pause, struct berth_err **err)
+{
+	enum rt_status s = rt_container_status(c);
+	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+
+	if (pause && s != RT_STATUS_RUNNING)
+		return not_in_state(c, "running", s, err);
+	if (!pause && s != RT_STATUS_PAUSED)
+		return not_in_state(c, "paused", s, err);
+	cg = container_cgroup(c, err);
+	if (!cg || rt_cgroup_freeze(cg, pause, err) < 0)
+		return berth_err_wrap(err, "%s container '%s'", pause ? "pause" : "resume", c->id);
+	return 0;
+}
+
+int rt_container_pids(struct rt_container *c, pid_t **pids, size_t *n, struct berth_err **err)
+{
+	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+
+	if (!cg)
+		return -1;
+	return rt_cgroup_pids(cg, pids, n, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rt_container_list(const struct rt_ctx *ctx, char ***ids, struct berth_err **err)
+{
+	cleanup_dir DIR *d = opendir(ctx->root);
+	char **v = xzalloc(sizeof(char *));
+	struct dirent *de;
+
+	if (!d) {
+		if (errno == ENOENT) {
+			*ids = v;
+			return 0;
+		}
+		free(v);
+		return berth_err_sys(err, errno, "open '%s'", ctx->root);
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR || rt_id_validate(de->d_name, NULL) < 0)
+			continue;
+		strv_push(&v, de->d_name);
+	}
+	qsort(v, strv_len(v), sizeof(char *), cmp_str);
+	*ids = v;
+	return 0;
+}
+
+void rt_container_free(struct rt_container *c)
+{
+	if (!c)
+		return;
+	closep(&c->dirfd);
+	rt_state_free(c->st);
+	free(c->dir);
+	free(c->id);
+	free(c);
+}
+
+void rt_container_freep(struct rt_container **c)
+{
+	rt_container_free(*c);
+	*c = NULL;
+}

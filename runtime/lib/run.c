@@ -1,0 +1,95 @@
+/*
+ * runtime/lib/run.c - `run`: create + start, and in the foreground wait for
+ * the init (our direct child: the clone made it so) while forwarding signals,
+ * then delete it. Signals are blocked before the clone and read through a
+ * signalfd, so none is lost between create and the wait; the init unblocks
+ * them for itself (init.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "runtime/lib/container_internal.h"
+#include "runtime/lib/pidstat.h"
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static int wait_forwarding(struct rt_container *c, int sfd, int *exit_code,
+			   struct berth_err **err)
+{
+	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		int status;
+		pid_t r = waitpid(c->child, &status, WNOHANG);
+
+		if (r == c->child) {
+			*exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+							 : WEXITSTATUS(status);
+			c->child = 0;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return berth_err_sys(err, errno, "wait for container init");
+		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			return berth_err_sys(err, errno, "read signalfd");
+		}
+		if (si.ssi_signo == SIGCHLD || pidfd < 0)
+			continue;
+		if (rt_pid_signal(pidfd, (int)si.ssi_signo, err) < 0) {
+			log_warn("container '%s': forward signal %u: %s", c->id, si.ssi_signo,
+				 (*err)->msg);
+			berth_err_free(err);
+		}
+	}
+}
+
+int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+		     bool detach, int *exit_code, struct berth_err **err)
+{
+	cleanup(rt_container_freep) struct rt_container *c = NULL;
+	cleanup_close int sfd = -1;
+	sigset_t set, old;
+	int ret;
+
+	*exit_code = 0;
+	if (!detach) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			sigaddset(&set, forwarded[i]);
+		sigprocmask(SIG_BLOCK, &set, &old);
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (sfd < 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return berth_err_sys(err, errno, "signalfd");
+		}
+	}
+	ret = rt_container_create(ctx, id, opts, &c, err);
+	if (ret == 0 && rt_container_start(c, err) < 0) {
+		struct berth_err *e = NULL;
+
+		if (rt_container_delete(c, true, &e) < 0) {
+			log_warn("%s", e->msg);
+			berth_err_free(&e);
+		}
+		ret = -1;
+	}
+	if (ret == 0 && !detach) {
+		ret = wait_forwarding(c, sfd, exit_code, err);
+		if (ret == 0)
+			ret = rt_container_delete(c, true, err);
+	}
+	if (!detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}

@@ -1,0 +1,127 @@
+/* runtime/lib/sync.c - see sync.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "runtime/lib/sync.h"
+
+#define RT_SYNC_MAX (1u << 20)
+
+int rt_sync_send(int fd, uint32_t type, const void *data, size_t len)
+{
+	struct rt_sync_hdr h = { .type = type, .len = (uint32_t)len };
+	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)data, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	ssize_t n;
+
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+static void send_err_parts(int fd, int code, int errnum, const char *msg)
+{
+	size_t len = strlen(msg);
+	struct rt_sync_hdr h = { .type = RT_SYNC_ERROR, .code = code, .errnum = errnum };
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (len > 65536)
+		len = 65536;
+	h.len = (uint32_t)len;
+	iov[0] = (struct iovec){ &h, sizeof(h) };
+	iov[1] = (struct iovec){ (void *)msg, len };
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+void rt_sync_send_err(int fd, const struct berth_err *e)
+{
+	if (!e)
+		send_err_parts(fd, BERTH_E_INTERNAL, 0, "unknown error");
+	else
+		send_err_parts(fd, e->code, e->errnum, e->msg ?: "");
+}
+
+void rt_sync_send_errf(int fd, enum berth_err_code code, int errnum, const char *fmt, ...)
+{
+	cleanup_free char *m = NULL;
+	cleanup_free char *full = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	m = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (errnum)
+		full = xasprintf("%s: %s", m, strerror(errnum));
+	if (code == BERTH_E_UNKNOWN)
+		code = errnum ? berth_err_code_from_errno(errnum) : BERTH_E_INTERNAL;
+	send_err_parts(fd, code, errnum, full ?: m);
+}
+
+static const char *type_name(uint32_t t)
+{
+	static const char *const names[] = { "?", "GO", "HOOKS", "HOOKS_DONE", "READY", "ERROR" };
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_err **err)
+{
+	cleanup(rt_sync_msg_freep) struct rt_sync_msg *m = xnew(struct rt_sync_msg);
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+
+	/* SEQPACKET keeps message boundaries: peek the size, then read it whole */
+	do
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berth_err_sys(err, errno, "read sync socket");
+	if (n == 0)
+		return berth_err_sys(err, ECONNRESET, "container process exited before %s",
+				     type ? type_name(type) : "its next message");
+	if ((size_t)n < sizeof(m->hdr) || (size_t)n > RT_SYNC_MAX + sizeof(m->hdr))
+		return berth_err_new(err, BERTH_E_INTERNAL, "sync socket: bad message size %zd", n);
+	m->data = xmalloc((size_t)n - sizeof(m->hdr) + 1);
+	iov[0] = (struct iovec){ &m->hdr, sizeof(m->hdr) };
+	iov[1] = (struct iovec){ m->data, (size_t)n - sizeof(m->hdr) };
+	do
+		n = recvmsg(fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berth_err_sys(err, errno, "read sync socket");
+	if ((size_t)n != sizeof(m->hdr) + m->hdr.len)
+		return berth_err_new(err, BERTH_E_INTERNAL, "sync socket: truncated message");
+	m->data[m->hdr.len] = '\0';
+	if (m->hdr.type == RT_SYNC_ERROR)
+		return berth_err_set(err, (enum berth_err_code)m->hdr.code, m->hdr.errnum, m->data);
+	if (type && m->hdr.type != type)
+		return berth_err_new(err, BERTH_E_INTERNAL, "sync socket: expected %s, got %s",
+				     type_name(type), type_name(m->hdr.type));
+	if (out)
+		*out = take_ptr(m);
+	return 0;
+}
+
+void rt_sync_msg_free(struct rt_sync_msg *m)
+{
+	if (!m)
+		return;
+	free(m->data);
+	free(m);
+}
+
+void rt_sync_msg_freep(struct rt_sync_msg **m)
+{
+	rt_sync_msg_free(*m);
+	*m = NULL;
+}

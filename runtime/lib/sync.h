@@ -1,0 +1,84 @@
+/*
+ * runtime/lib/sync.h - the parent <-> container child handshake.
+ *
+ * One socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) per clone; every
+ * message is one packet: struct rt_sync_hdr then len bytes of payload.
+ * `berth create` (parent) and the container init (child):
+ *
+ *   parent                                    child (in its new namespaces)
+ *   ------                                    -----
+ *   clone3(CLONE_NEW*) ----------------------> waits
+ *   uid_map/gid_map (new user ns)
+ *   cgroup enter (before cgroupns unshare)
+ *   GO {state JSON if the child runs hooks} -> setns (joined namespaces, user first)
+ *                                             unshare(CLONE_NEWCGROUP)
+ *                                             setsid, keyring, hostname, domainname
+ *                                             pty -> master over --console-socket
+ *                                             rt_rootfs_setup (mounts, /dev)
+ *                     <------------------- HOOKS  (only when prestart/createRuntime exist)
+ *   prestart + createRuntime hooks
+ *   HOOKS_DONE --------------------------> createContainer hooks (before pivot)
+ *                                             pivot_root, sysctl, masked/readonly paths
+ *                                             oom_score_adj, rlimits, personality,
+ *                                             scheduler, ioprio, chdir(cwd), PATH lookup,
+ *                                             groups/gid/uid, caps, umask, no_new_privs
+ *                     <------------------- READY
+ *   state.json, pid file; exit                open(<state>/exec.fifo, O_WRONLY) blocks
+ *   ...
+ *   `berth start`: open fifo O_RDONLY ------> open returns; write 1 byte
+ *   read 1 byte; unlink fifo;                 startContainer hooks
+ *   poststart hooks                           close fds, seccomp, execve
+ *
+ *   At any step before READY the child may instead send
+ *     ERROR {code, errnum, message}          and _exit(1);
+ *   the parent rebuilds the berth_err from it. EOF on the socket means the
+ *   child died without a word; the parent reports its wait status.
+ *
+ * `berth exec` uses the same socket with GO (after the cgroup join) and
+ * READY {pid} / ERROR; READY there means "execve is next".
+ */
+#ifndef BERTH_RUNTIME_SYNC_H
+#define BERTH_RUNTIME_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+enum rt_sync_type {
+	RT_SYNC_GO = 1,
+	RT_SYNC_HOOKS,
+	RT_SYNC_HOOKS_DONE,
+	RT_SYNC_READY,
+	RT_SYNC_ERROR,
+};
+
+struct rt_sync_hdr {
+	uint32_t type;
+	int32_t code;	/* RT_SYNC_ERROR: enum berth_err_code */
+	int32_t errnum; /* RT_SYNC_ERROR: errno of the root cause */
+	uint32_t len;	/* payload bytes that follow */
+};
+
+struct rt_sync_msg {
+	struct rt_sync_hdr hdr;
+	char *data; /* NUL-terminated copy of the payload (len bytes) */
+};
+
+/* Sends one message; -1 with errno on failure. */
+int rt_sync_send(int fd, uint32_t type, const void *data, size_t len);
+/* Child side: sends e as an ERROR message (best effort). */
+void rt_sync_send_err(int fd, const struct berth_err *e);
+/* Child side: berth_err_sys-like error sent straight to the parent. */
+void rt_sync_send_errf(int fd, enum berth_err_code code, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Receives the next message; when it is ERROR, rebuilds the child's error into
+ * *err; EOF is an error with errnum ECONNRESET ("child exited"). If type is not
+ * 0, any other type is a protocol error. *out may be NULL (payload dropped). */
+int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_err **err);
+
+void rt_sync_msg_free(struct rt_sync_msg *m);
+void rt_sync_msg_freep(struct rt_sync_msg **m);
+
+#endif

@@ -1,0 +1,422 @@
+/* shim/stdio.c - see stdio.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "shim/stdio.h"
+
+#define COPY_BUF 16384
+
+struct copy {
+	struct shim_stdio *io;
+	int src, dst;	      /* owned; dst -1: crilog sink or nothing */
+	struct shim_crilog *log;
+	struct evloop_watch *wsrc, *wdst;
+	char *buf;
+	size_t len, off;
+	bool eof, done;
+	bool dst_dead;	      /* the reader went away: discard */
+	bool src_is_pty;
+};
+
+struct shim_stdio {
+	struct evloop *loop;
+	bool terminal;
+	int child[3];
+	int pty;
+	struct copy *in, *out, *err;
+	void (*drained_fn)(void *data);
+	void *drained_data;
+	bool drained_fired;
+};
+
+static void copy_arm_src(struct copy *c);
+
+static void stdio_check_drained(struct shim_stdio *io)
+{
+	if (io->drained_fired || !io->drained_fn || !shim_stdio_is_drained(io))
+		return;
+	io->drained_fired = true;
+	io->drained_fn(io->drained_data);
+}
+
+static void copy_close_src(struct copy *c)
+{
+	evloop_remove(c->io->loop, c->wsrc);
+	c->wsrc = NULL;
+	if (c->src >= 0)
+		close(c->src);
+	c->src = -1;
+}
+
+static void copy_finish(struct copy *c)
+{
+	c->done = true;
+	shim_crilog_free(c->log); /* flushes a last unterminated line */
+	c->log = NULL;
+	evloop_remove(c->io->loop, c->wdst);
+	c->wdst = NULL;
+	if (c->dst >= 0)
+		close(c->dst); /* stdin: the container sees EOF */
+	c->dst = -1;
+	stdio_check_drained(c->io);
+}
+
+static void copy_free(struct copy *c)
+{
+	if (!c)
+		return;
+	copy_close_src(c);
+	evloop_remove(c->io->loop, c->wdst);
+	if (c->dst >= 0)
+		close(c->dst);
+	shim_crilog_free(c->log);
+	free(c->buf);
+	free(c);
+}
+
+static void copy_dst_ready(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data);
+
+/* Writes buffered data; returns true when the buffer is empty. */
+static bool copy_flush(struct copy *c)
+{
+	while (c->off < c->len) {
+		ssize_t n;
+
+		if (c->dst < 0 || c->dst_dead) {
+			c->off = c->len;
+			break;
+		}
+		n = write(c->dst, c->buf + c->off, c->len - c->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!c->wdst)
+				c->wdst = evloop_add(c->io->loop, c->dst, EPOLLOUT, copy_dst_ready, c,
+						     NULL);
+			return false;
+		}
+		if (n < 0) {
+			/* EPIPE: nobody reads the FIFO any more; keep draining the container */
+			c->dst_dead = true;
+			continue;
+		}
+		c->off += (size_t)n;
+	}
+	c->off = c->len = 0;
+	evloop_remove(c->io->loop, c->wdst);
+	c->wdst = NULL;
+	return true;
+}
+
+static void copy_src_ready(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data)
+{
+	struct copy *c = data;
+
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(c->src, c->buf, COPY_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* EOF; EIO on a pty master once every slave fd is closed */
+			c->eof = true;
+			copy_close_src(c);
+			copy_finish(c);
+			return;
+		}
+		if (c->log) {
+			shim_crilog_write(c->log, c->buf, (size_t)n);
+			continue;
+		}
+		c->len = (size_t)n;
+		c->off = 0;
+		if (!copy_flush(c)) {
+			/* the reader is slow: stop reading until it catches up */
+			evloop_remove(loop, c->wsrc);
+			c->wsrc = NULL;
+			return;
+		}
+	}
+}
+
+static void copy_dst_ready(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data)
+{
+	struct copy *c = data;
+
+	if (events & (EPOLLERR | EPOLLHUP))
+		c->dst_dead = true;
+	if (copy_flush(c))
+		copy_arm_src(c);
+}
+
+static void copy_arm_src(struct copy *c)
+{
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+
+	if (c->wsrc || c->src < 0)
+		return;
+	c->wsrc = evloop_add(c->io->loop, c->src, EPOLLIN, copy_src_ready, c, &err);
+	if (!c->wsrc)
+		log_warn("stdio: %s", err->msg);
+}
+
+static struct copy *copy_new(struct shim_stdio *io, int src, int dst)
+{
+	struct copy *c = xnew(struct copy);
+
+	c->io = io;
+	c->src = src;
+	c->dst = dst;
+	c->buf = xmalloc(COPY_BUF);
+	return c;
+}
+
+/* Opens an output target: -1 with *log set for a CRI log file. */
+static int open_sink(const char *path, const char *stream, struct shim_crilog **log, int *logfd,
+		     struct berth_err **err)
+{
+	int fd;
+
+	*log = NULL;
+	if (strncmp(path, "file://", 7) == 0) {
+		fd = open(path + 7, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (fd < 0)
+			return berth_err_sys(err, errno, "open log '%s'", path + 7);
+		*log = shim_crilog_new(fd, stream);
+		*logfd = fd;
+		return -1;
+	}
+	if (strstr(path, "://"))
+		return berth_err_new(err, BERTH_E_UNIMPLEMENTED, "%s: unsupported log URI '%s'",
+				     stream, path);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENXIO)
+		/* no reader yet: hold the FIFO open ourselves so output waits in it */
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "open %s '%s'", stream, path);
+	return fd;
+}
+
+static int add_output(struct shim_stdio *io, const char *path, const char *stream, int childfd,
+		      struct copy **out, struct berth_err **err)
+{
+	struct shim_crilog *log = NULL;
+	int logfd = -1, fds[2];
+	int sink = open_sink(path, stream, &log, &logfd, err);
+
+	if (sink < 0 && !log)
+		return -1;
+	if (io->terminal) {
+		*out = copy_new(io, -1, sink);
+	} else {
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			int e = errno;
+
+			if (sink >= 0)
+				close(sink);
+			shim_crilog_free(log);
+			if (logfd >= 0)
+				close(logfd);
+			return berth_err_sys(err, e, "pipe");
+		}
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
+		*out = copy_new(io, fds[0], sink);
+		io->child[childfd] = fds[1];
+	}
+	(*out)->log = log;
+	if (log)
+		(*out)->dst = logfd; /* closed with the copy; crilog writes to it */
+	return 0;
+}
+
+struct shim_stdio *shim_stdio_new(struct evloop *loop, const struct shim_stdio_paths *p,
+				  struct berth_err **err)
+{
+	struct shim_stdio *io = xnew(struct shim_stdio);
+	int fds[2];
+
+	io->loop = loop;
+	io->terminal = p->terminal;
+	io->pty = -1;
+	io->child[0] = io->child[1] = io->child[2] = -1;
+	if (p->in && *p->in) {
+		int fifo = open(p->in, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fifo < 0) {
+			berth_err_sys(err, errno, "open stdin '%s'", p->in);
+			shim_stdio_free(io);
+			return NULL;
+		}
+		if (io->terminal) {
+			io->in = copy_new(io, fifo, -1);
+		} else {
+			if (pipe2(fds, O_CLOEXEC) < 0) {
+				berth_err_sys(err, errno, "pipe");
+				close(fifo);
+				shim_stdio_free(io);
+				return NULL;
+			}
+			fcntl(fds[1], F_SETFL, O_NONBLOCK);
+			io->in = copy_new(io, fifo, fds[1]);
+			io->child[0] = fds[0];
+		}
+	}
+	if ((p->out && *p->out && add_output(io, p->out, "stdout", 1, &io->out, err) < 0) ||
+	    (!io->terminal && p->err && *p->err &&
+	     add_output(io, p->err, "stderr", 2, &io->err, err) < 0)) {
+		shim_stdio_free(io);
+		return NULL;
+	}
+	return io;
+}
+
+void shim_stdio_free(struct shim_stdio *io)
+{
+	if (!io)
+		return;
+	copy_free(io->in);
+	copy_free(io->out);
+	copy_free(io->err);
+	for (int i = 0; i < 3; i++)
+		if (io->child[i] >= 0)
+			close(io->child[i]);
+	if (io->pty >= 0)
+		close(io->pty);
+	free(io);
+}
+
+void shim_stdio_child_fds(const struct shim_stdio *io, int fds[3])
+{
+	for (int i = 0; i < 3; i++)
+		fds[i] = io->child[i];
+}
+
+int shim_stdio_start(struct shim_stdio *io, int pty_master, struct berth_err **err)
+{
+	for (int i = 0; i < 3; i++) {
+		if (io->child[i] >= 0)
+			close(io->child[i]);
+		io->child[i] = -1;
+	}
+	if (io->terminal) {
+		if (pty_master < 0)
+			return berth_err_new(err, BERTH_E_INTERNAL, "terminal requested but no pty received");
+		fcntl(pty_master, F_SETFL, O_NONBLOCK);
+		io->pty = pty_master;
+		if (io->out) {
+			io->out->src = dup(pty_master);
+			fcntl(io->out->src, F_SETFD, FD_CLOEXEC);
+			io->out->src_is_pty = true;
+		}
+		if (io->in) {
+			io->in->dst = dup(pty_master);
+			fcntl(io->in->dst, F_SETFD, FD_CLOEXEC);
+		}
+	}
+	if (io->in)
+		copy_arm_src(io->in);
+	if (io->out)
+		copy_arm_src(io->out);
+	if (io->err)
+		copy_arm_src(io->err);
+	return 0;
+}
+
+void shim_stdio_on_drained(struct shim_stdio *io, void (*fn)(void *data), void *data)
+{
+	io->drained_fn = fn;
+	io->drained_data = data;
+	stdio_check_drained(io);
+}
+
+bool shim_stdio_is_drained(const struct shim_stdio *io)
+{
+	return (!io->out || io->out->done) && (!io->err || io->err->done);
+}
+
+void shim_stdio_close_stdin(struct shim_stdio *io)
+{
+	if (!io->in || io->in->done)
+		return;
+	copy_close_src(io->in);
+	if (!io->terminal) {
+		copy_flush(io->in); /* what was already read still reaches the container */
+		copy_finish(io->in);
+	}
+}
+
+int shim_stdio_resize(struct shim_stdio *io, unsigned width, unsigned height,
+		      struct berth_err **err)
+{
+	struct winsize ws = { .ws_col = (unsigned short)width, .ws_row = (unsigned short)height };
+
+	if (io->pty < 0)
+		return berth_err_new(err, BERTH_E_PRECONDITION, "process has no terminal");
+	if (ioctl(io->pty, TIOCSWINSZ, &ws) < 0)
+		return berth_err_sys(err, errno, "resize pty");
+	return 0;
+}
+
+int shim_console_listen(char **path, struct berth_err **err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/berth-shim-pty-XXXXXX";
+	int fd;
+
+	if (!mkdtemp(dir))
+		return berth_err_sys(err, errno, "mkdtemp '%s'", dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/pty.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 1) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		rmdir(dir);
+		return berth_err_sys(err, e, "console socket '%s'", sun.sun_path);
+	}
+	*path = xstrdup(sun.sun_path);
+	return fd;
+}
+
+int shim_console_recv(int lfd, const char *path, struct berth_err **err)
+{
+	char name[256], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)
+	};
+	struct cmsghdr *cm;
+	cleanup_free char *dir = xstrdup(path);
+	cleanup_close int fd = -1;
+	int master = -1;
+
+	unlink(path);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "accept on console socket");
+	if (recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) < 0)
+		return berth_err_sys(err, errno, "receive pty master");
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&master, CMSG_DATA(cm), sizeof(int));
+	if (master < 0)
+		return berth_err_new(err, BERTH_E_INTERNAL, "console socket: no fd received");
+	return master;
+}

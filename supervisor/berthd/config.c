@@ -1,0 +1,146 @@
+/*
+ * supervisor/berthd/config.c - defaults and the JSON config file (see config.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bjson.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/xalloc.h"
+#include "supervisor/berthd/config.h"
+
+void berthd_config_defaults(struct berthd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->root = xstrdup("/var/lib/berth");
+	c->state = xstrdup("/run/berthd");
+	c->address = xstrdup("/run/berthd/berthd.sock");
+	c->log_level = LOG_LEVEL_INFO;
+	c->gc_interval = 300;
+	c->workers = 4;
+}
+
+void berthd_config_clear(struct berthd_config *c)
+{
+	free(c->root);
+	free(c->state);
+	free(c->address);
+	memset(c, 0, sizeof(*c));
+}
+
+int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err **err)
+{
+	if (strcmp(s, "error") == 0)
+		*out = LOG_LEVEL_ERROR;
+	else if (strcmp(s, "warn") == 0 || strcmp(s, "warning") == 0)
+		*out = LOG_LEVEL_WARN;
+	else if (strcmp(s, "info") == 0)
+		*out = LOG_LEVEL_INFO;
+	else if (strcmp(s, "debug") == 0)
+		*out = LOG_LEVEL_DEBUG;
+	else
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "log level '%s': want error, warn, info or debug", s);
+	return 0;
+}
+
+struct load {
+	struct berthd_config *c;
+	const char *path;
+	struct berth_err **err;
+};
+
+static int set_path(struct load *l, const char *key, const struct bjson *v, char **dst)
+{
+	const char *s = bjson_str(v);
+
+	if (!s || s[0] != '/')
+		return berth_err_new(l->err, BERTH_E_INVALID, "%s: %s: want an absolute path",
+				     l->path, key);
+	free(*dst);
+	*dst = xstrdup(s);
+	return 0;
+}
+
+static int set_uint(struct load *l, const char *key, const struct bjson *obj, unsigned max,
+		    unsigned *dst)
+{
+	int64_t n;
+
+	if (!bjson_get_int(obj, key, &n) || n < 0 || n > max)
+		return berth_err_new(l->err, BERTH_E_INVALID, "%s: %s: want an integer 0..%u",
+				     l->path, key, max);
+	*dst = (unsigned)n;
+	return 0;
+}
+
+/* Called per member; the parent object is needed for bjson_get_int. */
+struct member_ctx {
+	struct load *l;
+	const struct bjson *obj;
+};
+
+static int member(const char *key, const struct bjson *val, void *arg)
+{
+	struct member_ctx *m = arg;
+	struct load *l = m->l;
+
+	if (strcmp(key, "root") == 0)
+		return set_path(l, key, val, &l->c->root) ? 1 : 0;
+	if (strcmp(key, "state") == 0)
+		return set_path(l, key, val, &l->c->state) ? 1 : 0;
+	if (strcmp(key, "address") == 0)
+		return set_path(l, key, val, &l->c->address) ? 1 : 0;
+	if (strcmp(key, "gc_interval") == 0)
+		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
+	if (strcmp(key, "workers") == 0)
+		return set_uint(l, key, m->obj, 256, &l->c->workers) ? 1 : 0;
+	if (strcmp(key, "log_level") == 0) {
+		const char *s = bjson_str(val);
+
+		if (!s) {
+			berth_err_new(l->err, BERTH_E_INVALID, "%s: log_level: want a string",
+				      l->path);
+			return 1;
+		}
+		if (berthd_parse_log_level(s, &l->c->log_level, l->err) < 0) {
+			berth_err_wrap(l->err, "%s: log_level", l->path);
+			return 1;
+		}
+		return 0;
+	}
+	berth_err_new(l->err, BERTH_E_INVALID, "%s: unknown key '%s'", l->path, key);
+	return 1;
+}
+
+int berthd_config_load(struct berthd_config *c, const char *path, bool required,
+		       struct berth_err **err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup(bjson_freep) struct bjson *doc = NULL;
+	struct berth_err *rerr = NULL;
+	struct load l = { c, path, err };
+	struct member_ctx m = { &l, NULL };
+	size_t len;
+
+	if (fs_read_file(AT_FDCWD, path, &buf, &len, &rerr) < 0) {
+		if (!required && berth_err_is(rerr, ENOENT)) {
+			berth_err_free(&rerr);
+			return 0;
+		}
+		berth_err_set(err, rerr->code, rerr->errnum, rerr->msg);
+		berth_err_free(&rerr);
+		return berth_err_wrap(err, "config");
+	}
+	if (bjson_parse(buf, len, path, &doc, err) < 0)
+		return -1;
+	if (!bjson_is_object(doc))
+		return berth_err_new(err, BERTH_E_INVALID, "%s: want a JSON object", path);
+	m.obj = doc;
+	if (bjson_object_foreach(doc, member, &m) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,269 @@
+/*
+ * supervisor/berthd/main.c - berthd: the containerd 1.6 gRPC API over berth's stores.
+ *
+ * Order: flags and config; directories; the socket lockfile (a second berthd stops here,
+ * before touching any state); meta.db, content store, event bus, GC; services; serve
+ * until SIGTERM/SIGINT; then stop the RPC server (every call ended), the GC, the stores.
+ * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() in main.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "supervisor/berthd/config.h"
+#include "supervisor/berthd/version.h"
+#include "supervisor/content/store.h"
+#include "supervisor/meta/meta.h"
+#include "supervisor/rpc/server.h"
+#include "supervisor/services/events.h"
+#include "supervisor/services/gc.h"
+#include "supervisor/services/plugins.h"
+#include "supervisor/services/svc.h"
+
+extern const struct rpc_service svc_version_service;
+extern const struct rpc_service svc_namespaces_service;
+extern const struct rpc_service svc_introspection_service;
+extern const struct rpc_service svc_events_service;
+extern const struct rpc_service svc_content_service;
+extern const struct rpc_service svc_images_service;
+extern const struct rpc_service svc_leases_service;
+/* other helpers' services: present once their objects are linked in */
+extern const struct rpc_service svc_snapshots_service __attribute__((weak));
+extern const struct rpc_service svc_diff_service __attribute__((weak));
+extern const struct rpc_service svc_containers_service __attribute__((weak));
+extern const struct rpc_service svc_tasks_service __attribute__((weak));
+
+struct service_entry {
+	const struct rpc_service *svc;
+	const char *plugin_id; /* io.containerd.grpc.v1 <id> in `ctr plugins ls` */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: berthd [OPTIONS]\n"
+		   "\n"
+		   "Serves the containerd 1.6 API (content, images, leases, namespaces, events, ...)\n"
+		   "\n"
+		   "Options:\n"
+		   "  --root DIR         persistent state (default /var/lib/berth)\n"
+		   "  --state DIR        runtime state (default /run/berthd)\n"
+		   "  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		   "  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
+		   "  -l, --log-level L  error, warn, info or debug (default info)\n"
+		   "  -v, --version      print the version\n"
+		   "  -h, --help         this help\n");
+}
+
+struct flags {
+	const char *root, *state, *address, *config, *log_level;
+};
+
+static int parse_flags(int argc, char **argv, struct flags *fl)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 's' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "a:c:l:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			fl->root = optarg;
+			break;
+		case 's':
+			fl->state = optarg;
+			break;
+		case 'a':
+			fl->address = optarg;
+			break;
+		case 'c':
+			fl->config = optarg;
+			break;
+		case 'l':
+			fl->log_level = optarg;
+			break;
+		case 'v':
+			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "berthd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int abs_path(const char *what, const char *in, char **dst, struct berth_err **err)
+{
+	if (!in)
+		return 0;
+	if (in[0] != '/')
+		return berth_err_new(err, BERTH_E_INVALID, "--%s '%s': want an absolute path", what,
+				     in);
+	free(*dst);
+	*dst = xstrdup(in);
+	return 0;
+}
+
+static int configure(const struct flags *fl, struct berthd_config *cfg, struct berth_err **err)
+{
+	berthd_config_defaults(cfg);
+	if (berthd_config_load(cfg, fl->config ? fl->config : BERTHD_DEFAULT_CONFIG,
+			       fl->config != NULL, err) < 0)
+		return -1;
+	if (abs_path("root", fl->root, &cfg->root, err) < 0 ||
+	    abs_path("state", fl->state, &cfg->state, err) < 0 ||
+	    abs_path("address", fl->address, &cfg->address, err) < 0)
+		return -1;
+	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
+		return berth_err_wrap(err, "--log-level");
+	return 0;
+}
+
+static int make_dirs(const struct berthd_config *cfg, struct berth_err **err)
+{
+	cleanup_free char *addr = xstrdup(cfg->address);
+
+	if (fs_mkdir_p(cfg->root, 0700, err) < 0 || fs_mkdir_p(cfg->state, 0711, err) < 0 ||
+	    fs_mkdir_p(dirname(addr), 0711, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void register_plugins(struct svc_ctx *ctx, const struct service_entry *svcs, size_t n)
+{
+	cleanup_free char *content_root = xasprintf("%s/content", ctx->root);
+	char *const exports[] = { (char *)"root", content_root, NULL };
+
+	svc_plugin_register(ctx, "io.containerd.content.v1", "content", exports);
+	svc_plugin_register(ctx, "io.containerd.metadata.v1", "sqlite", NULL);
+	svc_plugin_register(ctx, "io.containerd.gc.v1", "scheduler", NULL);
+	for (size_t i = 0; i < n; i++)
+		if (svcs[i].svc)
+			svc_plugin_register(ctx, "io.containerd.grpc.v1", svcs[i].plugin_id, NULL);
+}
+
+struct daemon {
+	struct berthd_config cfg;
+	struct svc_ctx ctx;
+	struct rpc_server *srv;
+};
+
+static int daemon_open(struct daemon *d, struct berth_err **err)
+{
+	const struct berthd_config *cfg = &d->cfg;
+	struct rpc_server_opts opts = { .address = cfg->address, .workers = cfg->workers };
+	cleanup_free char *dbpath = xasprintf("%s/meta.db", cfg->root);
+	cleanup_free char *content = xasprintf("%s/content", cfg->root);
+	const struct service_entry svcs[] = {
+		{ &svc_version_service, "version" },
+		{ &svc_namespaces_service, "namespaces" },
+		{ &svc_introspection_service, "introspection" },
+		{ &svc_events_service, "events" },
+		{ &svc_content_service, "content" },
+		{ &svc_images_service, "images" },
+		{ &svc_leases_service, "leases" },
+		{ &svc_snapshots_service, "snapshots" },
+		{ &svc_diff_service, "diff" },
+		{ &svc_containers_service, "containers" },
+		{ &svc_tasks_service, "tasks" },
+	};
+	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
+
+	if (make_dirs(cfg, err) < 0)
+		return -1;
+	d->srv = rpc_server_new(&opts, err);
+	if (!d->srv)
+		return -1;
+	d->ctx.root = cfg->root;
+	d->ctx.state = cfg->state;
+	d->ctx.address = cfg->address;
+	d->ctx.db = meta_open(dbpath, err);
+	if (!d->ctx.db)
+		return -1;
+	d->ctx.content = content_store_open(content, err);
+	if (!d->ctx.content)
+		return -1;
+	d->ctx.events = svc_events_new();
+	d->ctx.plugins = xnew(struct svc_plugins);
+	d->ctx.gc = svc_gc_new(&d->ctx, cfg->gc_interval);
+	register_plugins(&d->ctx, svcs, n);
+	for (size_t i = 0; i < n; i++)
+		if (svcs[i].svc && rpc_server_add_service(d->srv, svcs[i].svc, &d->ctx, err) < 0)
+			return -1;
+	return rpc_server_start(d->srv, err);
+}
+
+static void daemon_close(struct daemon *d)
+{
+	rpc_server_stop(d->srv);
+	svc_gc_free(d->ctx.gc); /* before the stores it reads */
+	d->ctx.gc = NULL;
+	rpc_server_free(d->srv); /* services' fini */
+	svc_events_free(d->ctx.events);
+	svc_plugins_free(d->ctx.plugins);
+	content_store_close(d->ctx.content);
+	meta_close(d->ctx.db);
+	berthd_config_clear(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct flags fl = { 0 };
+	struct daemon d = { 0 };
+	cleanup_err struct berth_err *err = NULL;
+	sigset_t sigs;
+	int sig = 0;
+
+	log_init("berthd");
+	if (parse_flags(argc, argv, &fl) < 0)
+		return 2;
+	/* before any thread exists, so that every thread inherits the mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (configure(&fl, &d.cfg, &err) < 0) {
+		log_error("%s", err->msg);
+		berthd_config_clear(&d.cfg);
+		return 1;
+	}
+	log_set_level(d.cfg.log_level);
+	umask(0077);
+	if (daemon_open(&d, &err) < 0) {
+		log_error("%s", err->msg);
+		daemon_close(&d);
+		return 1;
+	}
+	log_info("serving the containerd API on '%s' (root '%s', state '%s')", d.cfg.address,
+		 d.cfg.root, d.cfg.state);
+	sigwait(&sigs, &sig);
+	log_info("%s: shutting down", strsignal(sig));
+	daemon_close(&d);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * supervisor/content/store_internal.h - shared by store.c and ingest.c only.
+ */
+#ifndef BERTH_SUPERVISOR_CONTENT_STORE_INTERNAL_H
+#define BERTH_SUPERVISOR_CONTENT_STORE_INTERNAL_H
+
+#include <openssl/evp.h>
+
+#include "supervisor/content/store.h"
+
+struct content_store {
+	char *dir;    /* <root>/content */
+	char *blobs;  /* <dir>/blobs/sha256 */
+	char *ingest; /* <dir>/ingest */
+};
+
+/* "sha256:<hex>" of what ctx has hashed so far (ctx is left usable); caller frees. */
+char *content_digest_final(EVP_MD_CTX *ctx);
+
+#endif

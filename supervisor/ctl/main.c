@@ -1,0 +1,118 @@
+/*
+ * supervisor/ctl/main.c - berthctl: a docker-like client of the containerd 1.6 API.
+ *
+ *   berthctl [--address SOCK] [--namespace NS] COMMAND ...
+ * The address comes from --address, else $BERTH_ADDRESS, else $CONTAINERD_ADDRESS, else
+ * /run/berthd/berthd.sock; the namespace from --namespace, $BERTH_NAMESPACE,
+ * $CONTAINERD_NAMESPACE, else "default" (as ctr).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "supervisor/ctl/ctl.h"
+
+#define DEFAULT_ADDRESS "/run/berthd/berthd.sock"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: berthctl [--address SOCK] [--namespace NS] COMMAND\n"
+		"\n"
+		"Commands:\n"
+		"  images import [--name REF] FILE   import an OCI archive or a docker-save archive\n"
+		"  images ls [-q]                    list images\n"
+		"  images inspect NAME               show an image as JSON\n"
+		"  images tag SOURCE TARGET          name an image's target again\n"
+		"  images rm NAME...                 remove images\n"
+		"  images export FILE NAME...        write an OCI archive\n"
+		"  content ls [-q]                   list blobs\n"
+		"  snapshots ls [--snapshotter NAME] list snapshots\n"
+		"  system df                         disk usage by images, content, snapshots\n"
+		"  system prune                      collect unreferenced content and snapshots\n"
+		"\n"
+		"Options:\n"
+		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS ")\n"
+		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n");
+}
+
+static const char *env_first(const char *a, const char *b, const char *def)
+{
+	const char *v = getenv(a);
+
+	if (v && *v)
+		return v;
+	v = getenv(b);
+	return v && *v ? v : def;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *name;
+		ctl_cmd_fn fn;
+	} cmds[] = {
+		{ "images", ctl_cmd_images },   { "image", ctl_cmd_images },
+		{ "content", ctl_cmd_content }, { "snapshots", ctl_cmd_snapshots },
+		{ "system", ctl_cmd_system },
+	};
+	struct ctl c = { 0 };
+	cleanup_err struct berth_err *err = NULL;
+	ctl_cmd_fn fn = NULL;
+	int opt, r;
+
+	log_init("berthctl");
+	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
+	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
+	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			c.address = optarg;
+			break;
+		case 'n':
+			c.ns = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[optind], cmds[i].name) == 0)
+			fn = cmds[i].fn;
+	if (!fn) {
+		fprintf(stderr, "berthctl: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	c.rpc = rpc_client_new(c.address, c.ns, &err);
+	if (!c.rpc) {
+		fprintf(stderr, "berthctl: %s\n", err->msg);
+		return 1;
+	}
+	optind++;
+	r = fn(&c, argc - optind, argv + optind, &err);
+	ctl_lease_end(&c);
+	rpc_client_free(c.rpc);
+	if (r < 0) {
+		fprintf(stderr, "berthctl: %s\n", err ? err->msg : "failed");
+		return err && err->code == BERTH_E_INVALID && strstr(err->msg, "usage") ? 2 : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+# supervisor/: berthd (the containerd 1.6 gRPC API daemon) and berthctl.
+#
+# Layout: rpc/ (gRPC core server, the only <grpc/...> user), meta/ (SQLite, the only
+# <sqlite3.h> user), content/ (blob store), services/ (one file per gRPC service),
+# berthd/ (main, config), ctl/ (berthctl), image/ (archive parsing: libarchive).
+#
+# For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
+#   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)
+#   BERTHD_PROTOS  += generated .pb-c.c files berthd needs (also add them to PROTO_GEN;
+#                     their .o are linked once, duplicates removed)
+#   BERTHD_LDLIBS  += extra libraries for berthd
+#   Every supervisor/services/*.c is compiled and linked into berthd already (wildcard),
+#   with CFLAGS_supervisor/services (protobuf-c, -I$(PROTO_OUT)); a service is enabled by
+#   listing its `svc_<name>_service` in supervisor/berthd/main.c (snapshots and diff are
+#   listed there as weak symbols, so they appear once their objects link in).
+# Libraries (also for unit tests): $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT).
+
+CTRD_API := github.com/containerd/containerd/api
+BERTHD_PROTOS += \
+	$(call proto_c,google/protobuf/any.proto) \
+	$(call proto_c,google/protobuf/empty.proto) \
+	$(call proto_c,google/protobuf/timestamp.proto) \
+	$(call proto_c,google/protobuf/field_mask.proto) \
+	$(call proto_c,google/rpc/status.proto) \
+	$(call proto_c,$(CTRD_API)/types/descriptor.proto) \
+	$(call proto_c,$(CTRD_API)/types/platform.proto) \
+	$(call proto_c,$(CTRD_API)/types/mount.proto) \
+	$(call proto_c,$(CTRD_API)/services/version/v1/version.proto) \
+	$(call proto_c,$(CTRD_API)/services/namespaces/v1/namespace.proto) \
+	$(call proto_c,$(CTRD_API)/services/introspection/v1/introspection.proto) \
+	$(call proto_c,$(CTRD_API)/services/content/v1/content.proto) \
+	$(call proto_c,$(CTRD_API)/services/images/v1/images.proto) \
+	$(call proto_c,$(CTRD_API)/services/leases/v1/leases.proto) \
+	$(call proto_c,$(CTRD_API)/services/events/v1/events.proto) \
+	$(call proto_c,$(CTRD_API)/services/snapshots/v1/snapshots.proto) \
+	$(call proto_c,$(CTRD_API)/services/diff/v1/diff.proto) \
+	$(call proto_c,$(CTRD_API)/services/containers/v1/containers.proto) \
+	$(call proto_c,$(CTRD_API)/events/image.proto) \
+	$(call proto_c,$(CTRD_API)/events/namespace.proto) \
+	$(call proto_c,$(CTRD_API)/events/content.proto) \
+	$(call proto_c,$(CTRD_API)/events/snapshot.proto) \
+	$(call proto_c,$(CTRD_API)/events/container.proto)
+PROTO_GEN += $(BERTHD_PROTOS)
+
+# google/rpc/status.proto is ours (supervisor/proto/); put it where protoc-c looks.
+$(PROTO_ROOT)/google/rpc/status.proto: supervisor/proto/google/rpc/status.proto $(PROTO_SRC_STAMP)
+	@mkdir -p $(@D)
+	cp $< $@
+$(call proto_c,google/rpc/status.proto) $(call proto_h,google/rpc/status.proto) \
+$(call proto_c,$(CTRD_API)/services/introspection/v1/introspection.proto) \
+$(call proto_h,$(CTRD_API)/services/introspection/v1/introspection.proto): \
+	$(PROTO_ROOT)/google/rpc/status.proto
+
+SUPERVISOR_PB_CFLAGS := $(call pkg_cflags,libprotobuf-c) -I$(PROTO_OUT)
+
+# rpc/: the only user of gRPC headers.
+LIBBERTHRPC := $(BUILD)/libberthrpc.a
+RPC_SRCS := $(wildcard supervisor/rpc/*.c)
+CFLAGS_supervisor/rpc = $(call pkg_cflags,grpc_unsecure libprotobuf-c)
+RPC_LDLIBS := $(call pkg_libs,grpc_unsecure libprotobuf-c) -lpthread
+$(LIBBERTHRPC): $(RPC_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# meta/: the only user of sqlite. schema.sql is compiled in as a C string.
+LIBBERTHMETA := $(BUILD)/libberthmeta.a
+META_SRCS := $(wildcard supervisor/meta/*.c)
+CFLAGS_supervisor/meta = $(call pkg_cflags,sqlite3)
+META_LDLIBS := $(call pkg_libs,sqlite3)
+META_SCHEMA_C := $(BUILD)/supervisor/meta/schema_sql.c
+$(META_SCHEMA_C): supervisor/meta/schema.sql
+	@mkdir -p $(@D)
+	{ echo '/* generated from supervisor/meta/schema.sql */'; \
+	  echo 'const char meta_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+$(META_SCHEMA_C:.c=.o): $(META_SCHEMA_C)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+$(LIBBERTHMETA): $(META_SRCS:%.c=$(BUILD)/%.o) $(META_SCHEMA_C:.c=.o)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# content/: the blob store (libcrypto for SHA-256).
+LIBBERTHCONTENT := $(BUILD)/libberthcontent.a
+CONTENT_SRCS := $(wildcard supervisor/content/*.c)
+CFLAGS_supervisor/content = $(call pkg_cflags,libcrypto)
+CONTENT_LDLIBS := $(call pkg_libs,libcrypto)
+$(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# image/: archive reading for berthctl (libarchive; the only <archive.h> user).
+IMAGE_SRCS := $(wildcard supervisor/image/*.c)
+CFLAGS_supervisor/image = $(call pkg_cflags,libarchive libcrypto)
+IMAGE_LDLIBS := $(call pkg_libs,libarchive libcrypto)
+
+# services/ + berthd/
+SVC_SRCS := $(wildcard supervisor/services/*.c)
+CFLAGS_supervisor/services = $(SUPERVISOR_PB_CFLAGS)
+CFLAGS_supervisor/berthd = $(SUPERVISOR_PB_CFLAGS)
+BERTHD_OBJS += $(SVC_SRCS:%.c=$(BUILD)/%.o) $(patsubst %.c,$(BUILD)/%.o,$(wildcard supervisor/berthd/*.c))
+BERTHD_LDLIBS += $(RPC_LDLIBS) $(META_LDLIBS) $(CONTENT_LDLIBS) $(call pkg_libs,json-c)
+
+BERTHD := $(BUILD)/berthd
+BINS += $(BERTHD)
+INSTALL_BINS += $(BERTHD)
+# (BERTHD_OBJS/BERTHD_PROTOS are expanded when the recipe runs: later module.mk
+# files can still add to them.)
+.SECONDEXPANSION:
+$(BERTHD): $$(sort $$(BERTHD_OBJS) $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBBERTHMETA) \
+		$(LIBBERTHCONTENT) $(LIBSPEC) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT) \
+		$(LIBSPEC) $(LIBCOMMON) $(BERTHD_LDLIBS)
+
+# berthctl: gRPC client (rpc/client.c) + image archive parsing.
+CTL_SRCS := $(wildcard supervisor/ctl/*.c)
+CFLAGS_supervisor/ctl = $(SUPERVISOR_PB_CFLAGS)
+ifneq ($(CTL_SRCS),)
+BERTHCTL := $(BUILD)/berthctl
+BINS += $(BERTHCTL)
+INSTALL_BINS += $(BERTHCTL)
+$(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
+		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBCOMMON) \
+		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
+endif
+
+.PHONY: supervisor
+supervisor: $(BERTHD) $(BERTHCTL)

@@ -1,0 +1,52 @@
+/*
+ * supervisor/rpc/client.h - a small synchronous gRPC client (gRPC C core) for berthctl
+ * and tests: unary calls and streams (server, client, bidi) on a unix socket.
+ *
+ * Every call carries metadata "containerd-namespace" (if a namespace was given) plus any
+ * set with rpc_client_set_metadata (e.g. "containerd-lease"). A non-OK status becomes a
+ * berth_err whose class is the reverse of status.c's mapping and whose message is the
+ * server's message; a daemon that is not there gives BERTH_E_UNAVAILABLE. Not
+ * thread-safe: one client per thread.
+ */
+#ifndef BERTH_SUPERVISOR_RPC_CLIENT_H
+#define BERTH_SUPERVISOR_RPC_CLIENT_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "common/err.h"
+
+struct rpc_client;
+struct rpc_client_stream;
+
+/* address: socket path (no "unix:"); ns may be NULL. */
+struct rpc_client *rpc_client_new(const char *address, const char *ns, struct berth_err **err);
+void rpc_client_free(struct rpc_client *c);
+/* Adds (or replaces, value NULL removes) a metadata pair sent with every later call. */
+void rpc_client_set_metadata(struct rpc_client *c, const char *key, const char *value);
+
+/* Unary call; *resp (caller frees with protobuf_c_message_free_unpacked) on success. */
+int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessage *req,
+		    const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
+		    struct berth_err **err);
+
+/*
+ * Opens a stream. req: the one request of a server stream (sent and half-closed), or NULL
+ * for client/bidi streams (send with rpc_client_stream_send).
+ */
+struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const char *path,
+						 const ProtobufCMessage *req,
+						 const ProtobufCMessageDescriptor *out,
+						 struct berth_err **err);
+int rpc_client_stream_send(struct rpc_client_stream *s, const ProtobufCMessage *msg,
+			   struct berth_err **err);
+int rpc_client_stream_close_send(struct rpc_client_stream *s, struct berth_err **err);
+/* 1 and *msg, 0 at the end of a successful stream, -1 with the status as error. */
+int rpc_client_stream_recv(struct rpc_client_stream *s, ProtobufCMessage **msg,
+			   struct berth_err **err);
+/* Cancels the stream if still open. Accepts NULL. */
+void rpc_client_stream_free(struct rpc_client_stream *s);
+
+/* Error class for a gRPC status code (reverse of rpc_status_from_code). */
+enum berth_err_code rpc_code_from_status(int status);
+
+#endif

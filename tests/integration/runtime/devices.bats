@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# /dev inside the container: the default devices with their major:minor and mode,
+# linux.devices nodes, /dev/pts, /dev/shm and the /dev/fd, /dev/std* symlinks.
+
+load ../helpers
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+@test "dev: the default devices exist with the right type, mode and major:minor" {
+	set_args /bin/sh -c 'for d in null zero full random urandom tty; do /bin/testinit stat /dev/$d; done'
+	run_fg
+	expect_status 0
+	expect_line "char 0666 0 0 1:3"
+	expect_line "char 0666 0 0 1:5"
+	expect_line "char 0666 0 0 1:7"
+	expect_line "char 0666 0 0 1:8"
+	expect_line "char 0666 0 0 1:9"
+	expect_line "char 0666 0 0 5:0"
+}
+
+@test "dev: the default devices are usable (write to null, read from zero)" {
+	set_args /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1'
+	run_fg
+	expect_status 0
+	expect_output_contains "00 00 00 00"
+}
+
+@test "dev: a linux.devices entry creates a node with its mode, uid and gid" {
+	update_config '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3,
+		"fileMode": 432, "uid": 1000, "gid": 1001}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]'
+	set_args stat /dev/mynull
+	run_fg
+	expect_status 0
+	expect_line "char 0660 1000 1001 1:3"
+}
+
+@test "dev: a linux.devices entry in a subdirectory creates the directory" {
+	update_config '.linux.devices = [{"path": "/dev/sub/dir/zero", "type": "c", "major": 1, "minor": 5}]'
+	set_args stat /dev/sub/dir/zero
+	run_fg
+	expect_status 0
+	expect_output_contains "char "
+	expect_output_contains " 1:5"
+}
+
+@test "dev: a host device bound in but not allowed by the device cgroup cannot be opened" {
+	requires cgroup_v1
+	update_config '.mounts += [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg",
+		"options": ["bind"]}]'
+	set_args cat /dev/kmsg
+	run_fg
+	expect_failure
+	expect_output_contains "Operation not permitted"
+}
+
+@test "dev: /dev/pts is a devpts and /dev/ptmx points into it" {
+	set_args /bin/sh -c '/bin/testinit stat /dev/pts; /bin/testinit stat /dev/ptmx; /bin/testinit readlink /dev/ptmx'
+	run_fg
+	expect_status 0
+	expect_output_contains "dir "
+	expect_line "pts/ptmx"
+}
+
+@test "dev: /dev/shm is a writable tmpfs" {
+	set_args /bin/sh -c '/bin/testinit write /dev/shm/x y && /bin/testinit mountinfo'
+	run_fg
+	expect_status 0
+	grep -qE ' /dev/shm .* - tmpfs ' <<<"$output" || fail_with "/dev/shm is not a tmpfs"
+}
+
+@test "dev: /dev/fd, /dev/stdin, /dev/stdout and /dev/stderr are the usual symlinks" {
+	set_args /bin/sh -c 'for l in fd stdin stdout stderr; do echo "$l=$(/bin/testinit readlink /dev/$l)"; done'
+	run_fg
+	expect_status 0
+	expect_line "fd=/proc/self/fd"
+	expect_line "stdin=/proc/self/fd/0"
+	expect_line "stdout=/proc/self/fd/1"
+	expect_line "stderr=/proc/self/fd/2"
+}
+
+@test "dev: /dev holds no host device beyond the defaults" {
+	set_args ls /dev
+	run_fg
+	expect_status 0
+	for d in sda vda kmsg mem port loop0; do
+		expect_output_not_contains "$d" || return 1
+	done
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# linux.namespaces: each type is created (the container sees a namespace the host does not
+# have), omitted types are shared with the host, and a path joins an existing one.
+
+load ../helpers
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+# ns_inside TYPE: the container's /proc/self/ns/TYPE link, e.g. "net:[4026532008]"
+ns_inside() {
+	set_args readlink "/proc/self/ns/$1"
+	run_fg
+	expect_status 0 || return 1
+	echo "$output"
+}
+
+@test "pid: the container's process is pid 1 of its namespace" {
+	set_args pid
+	run_fg
+	expect_status 0
+	expect_output_contains "pid=1 "
+}
+
+@test "pid: the host sees the container's process under another pid" {
+	run_container
+	pid=$(container_pid)
+	[ "$pid" -gt 1 ] || fail_with "host pid is $pid"
+	grep -q "^NSpid:[[:space:]]*$pid[[:space:]]*1$" "/proc/$pid/status" ||
+		fail_with "NSpid is not '$pid 1': $(grep NSpid "/proc/$pid/status")"
+}
+
+@test "uts: the hostname is set in a new uts namespace" {
+	update_config '.hostname = "box-one"'
+	set_args hostname
+	run_fg
+	expect_status 0
+	expect_output box-one
+	[ "$(hostname)" != box-one ] || fail_with "the host's hostname changed"
+}
+
+# runc 1.1.5 ignores the domainname field (support came in runc 1.2).
+@test "uts: the domainname is set in a new uts namespace" {
+	requires berth -- "runc 1.1.5 ignores domainname"
+	update_config '.domainname = "example.test"'
+	set_args domainname
+	run_fg
+	expect_status 0
+	expect_output example.test
+}
+
+@test "ipc: the container has its own ipc namespace" {
+	inside=$(ns_inside ipc)
+	[ "$inside" != "$(readlink /proc/self/ns/ipc)" ] || fail_with "ipc namespace shared with the host"
+}
+
+@test "net: a new network namespace holds only lo" {
+	set_args cat /proc/net/dev
+	run_fg
+	expect_status 0
+	ifaces=$(awk -F: 'NR > 2 { gsub(/ /, "", $1); print $1 }' <<<"$output" | sort | tr '\n' ' ')
+	[ "$ifaces" = "lo " ] || fail_with "interfaces are '$ifaces', expected only lo"
+}
+
+@test "net: without a network namespace the container shares the host's" {
+	update_config '.linux.namespaces |= map(select(.type != "network"))'
+	inside=$(ns_inside net)
+	[ "$inside" = "$(readlink /proc/self/ns/net)" ] || fail_with "net ns $inside is not the host's"
+}
+
+@test "net: a namespace path joins an existing network namespace" {
+	touch "$TEST_TMP/netns"
+	unshare --net="$TEST_TMP/netns" true
+	want=$(stat -L -c %i "$TEST_TMP/netns")
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		--arg p "$TEST_TMP/netns"
+	inside=$(ns_inside net)
+	[ "$inside" = "net:[$want]" ] || fail_with "joined $inside, expected net:[$want]"
+}
+
+@test "net: a namespace path that does not exist fails and names it" {
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		--arg p "$TEST_TMP/no-such-netns"
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming no-such-netns
+}
+
+@test "mount: the container has its own mount namespace" {
+	inside=$(ns_inside mnt)
+	[ "$inside" != "$(readlink /proc/self/ns/mnt)" ] || fail_with "mount namespace shared with the host"
+}
+
+@test "uts: the container has its own uts namespace" {
+	inside=$(ns_inside uts)
+	[ "$inside" != "$(readlink /proc/self/ns/uts)" ] || fail_with "uts namespace shared with the host"
+}
+
+@test "cgroup: in a cgroup namespace the container's cgroups are roots" {
+	update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	set_args cat /proc/self/cgroup
+	run_fg
+	expect_status 0
+	expect_line "0::/"
+	bad=$(grep -v ':/$' <<<"$output" || true)
+	[ -z "$bad" ] || fail_with "cgroups not at the namespace root: $bad"
+}
+
+@test "cgroup: without a cgroup namespace the container sees its host cgroup path" {
+	set_args cat /proc/self/cgroup
+	run_fg
+	expect_status 0
+	expect_output_contains "berth-test-$CID"
+}
+
+@test "user: mapped uid 0 is root inside and the mapped uid outside" {
+	requires userns
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	set_args /bin/sh -c '/bin/testinit id; exec /bin/testinit pause'
+	run_container
+	wait_for_output "uid=0 gid=0"
+	pid=$(container_pid)
+	grep -q "^Uid:[[:space:]]*100000[[:space:]]" "/proc/$pid/status" ||
+		fail_with "host sees $(grep Uid: "/proc/$pid/status"), expected 100000"
+	grep -q "^Gid:[[:space:]]*100000[[:space:]]" "/proc/$pid/status" ||
+		fail_with "host sees $(grep Gid: "/proc/$pid/status"), expected 100000"
+	[ "$(awk '{ print $1, $2, $3 }' "/proc/$pid/uid_map")" = "0 100000 65536" ] ||
+		fail_with "uid_map is $(cat "/proc/$pid/uid_map")"
+}
+
+@test "user: a uid outside the mapping is refused" {
+	requires userns
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
+		| .process.user.uid = 5000'
+	set_args id
+	run_fg
+	expect_failure
+}
+
+# runc 1.1.5 predates time namespace support (runc 1.2 added it).
+@test "time: monotonic and boottime offsets apply in a time namespace" {
+	requires timens berth -- "runc 1.1.5 has no time namespace support"
+	update_config '.linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"monotonic": {"secs": 31536000, "nanosecs": 0},
+					"boottime": {"secs": 63072000, "nanosecs": 0}}'
+	set_args clock
+	run_fg
+	expect_status 0
+	host_mono=$(awk '{ print int($1) }' /proc/uptime)
+	mono=$(awk '$1 == "monotonic" { print $2 }' <<<"$output")
+	boot=$(awk '$1 == "boottime" { print $2 }' <<<"$output")
+	[ "$mono" -ge 31536000 ] || fail_with "monotonic $mono has no one-year offset"
+	[ "$boot" -ge $((63072000 + host_mono - 5)) ] || fail_with "boottime $boot has no two-year offset"
+}

@@ -1,0 +1,294 @@
+/*
+ * tests/unit/test_meta.c - supervisor/meta: schema migrations, namespaces, content records,
+ * images (field masks), leases, GC roots, label updates, integrity after reopen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/fs.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "supervisor/meta/meta.h"
+
+#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+struct fix {
+	char dir[64];
+	char *path;
+	struct meta_db *db;
+};
+
+static int setup(void **state)
+{
+	struct fix *f = xnew(struct fix);
+	struct berth_err *err = NULL;
+
+	strcpy(f->dir, "/tmp/berth-test-meta-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->path = xasprintf("%s/meta.db", f->dir);
+	f->db = meta_open(f->path, &err);
+	assert_non_null(f->db);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	meta_close(f->db);
+	fs_rm_rf(f->dir, NULL);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static void open_applies_every_migration_once(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+
+	assert_true(meta_schema_version(f->db) >= 1);
+	meta_close(f->db);
+	f->db = meta_open(f->path, &err); /* reopening must not re-run migration 1 */
+	assert_non_null(f->db);
+	assert_true(meta_schema_version(f->db) >= 1);
+	assert_int_equal(meta_check(f->db, &err), 0);
+}
+
+static void namespace_create_twice_is_exists(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	char *labels[] = { "a", "1", NULL };
+	char **got = NULL;
+
+	assert_int_equal(meta_ns_create(f->db, "ns1", labels, &err), 0);
+	assert_int_equal(meta_ns_create(f->db, "ns1", NULL, &err), -1);
+	assert_int_equal(err->code, BERTH_E_EXISTS);
+	berth_err_free(&err);
+	assert_int_equal(meta_ns_get(f->db, "ns1", &got, &err), 0);
+	assert_string_equal(meta_labels_get(got, "a"), "1");
+	strv_free(got);
+	assert_int_equal(meta_ns_get(f->db, "nope", &got, &err), -1);
+	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
+	berth_err_free(&err);
+}
+
+static void namespace_label_update_follows_the_mask(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	char *labels[] = { "a", "1", "b", "2", NULL };
+	char *upd[] = { "b", "20", "c", "3", NULL };
+	char *paths[] = { "labels.b", "labels.a", NULL };
+	char **got = NULL;
+
+	assert_int_equal(meta_ns_create(f->db, "ns1", labels, &err), 0);
+	/* labels.b set from upd, labels.a absent from upd: deleted; c not in the mask */
+	assert_int_equal(meta_ns_update_labels(f->db, "ns1", upd, paths, &got, &err), 0);
+	assert_null(meta_labels_get(got, "a"));
+	assert_string_equal(meta_labels_get(got, "b"), "20");
+	assert_null(meta_labels_get(got, "c"));
+	strv_free(got);
+	/* no mask: replace all */
+	assert_int_equal(meta_ns_update_labels(f->db, "ns1", upd, NULL, &got, &err), 0);
+	assert_int_equal(strv_len(got), 4);
+	assert_string_equal(got[0], "b");
+	assert_string_equal(got[2], "c");
+	strv_free(got);
+}
+
+static void namespace_with_content_cannot_be_deleted(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+
+	assert_int_equal(meta_content_add(f->db, "ns1", D1, 5, NULL, &err), 0);
+	assert_int_equal(meta_ns_delete(f->db, "ns1", &err), -1);
+	assert_int_equal(err->code, BERTH_E_PRECONDITION);
+	assert_non_null(strstr(err->msg, "content"));
+	berth_err_free(&err);
+	assert_int_equal(meta_content_delete(f->db, "ns1", D1, &err), 0);
+	assert_int_equal(meta_ns_delete(f->db, "ns1", &err), 0);
+}
+
+static void content_records_are_per_namespace(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	struct meta_content *c = NULL;
+	char *labels[] = { "containerd.io/gc.root", "x", NULL };
+	bool ref;
+
+	assert_int_equal(meta_content_add(f->db, "a", D1, 10, labels, &err), 0);
+	assert_int_equal(meta_content_add(f->db, "a", D1, 10, NULL, &err), -1);
+	assert_int_equal(err->code, BERTH_E_EXISTS);
+	berth_err_free(&err);
+	assert_int_equal(meta_content_get(f->db, "b", D1, &c, &err), -1);
+	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
+	berth_err_free(&err);
+	assert_int_equal(meta_content_add(f->db, "b", D1, 10, NULL, &err), 0);
+	assert_int_equal(meta_content_delete(f->db, "a", D1, &err), 0);
+	assert_int_equal(meta_content_is_referenced(f->db, D1, &ref, &err), 0);
+	assert_true(ref); /* b still has it */
+	assert_int_equal(meta_content_delete(f->db, "b", D1, &err), 0);
+	assert_int_equal(meta_content_is_referenced(f->db, D1, &ref, &err), 0);
+	assert_false(ref);
+}
+
+static void content_labels_deleted_with_the_record(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	struct meta_content *c = NULL;
+	char *labels[] = { "k", "v", NULL };
+
+	assert_int_equal(meta_content_add(f->db, "a", D1, 1, labels, &err), 0);
+	assert_int_equal(meta_content_delete(f->db, "a", D1, &err), 0);
+	assert_int_equal(meta_content_add(f->db, "a", D1, 1, NULL, &err), 0);
+	assert_int_equal(meta_content_get(f->db, "a", D1, &c, &err), 0);
+	assert_null(c->labels); /* foreign key cascade removed the old label */
+	meta_content_free(c);
+}
+
+static void image_update_with_target_mask_keeps_labels(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	char *labels[] = { "l", "1", NULL };
+	struct meta_image im = { .name = "img", .media_type = "m1", .digest = D1, .size = 1 };
+	struct meta_image upd = { .name = "img", .media_type = "m2", .digest = D2, .size = 2 };
+	struct meta_image *got = NULL;
+	char *paths[] = { "target", NULL };
+
+	im.labels = strv_dup(labels);
+	assert_int_equal(meta_image_create(f->db, "a", &im, &err), 0);
+	assert_int_equal(meta_image_create(f->db, "a", &im, &err), -1);
+	assert_int_equal(err->code, BERTH_E_EXISTS);
+	berth_err_free(&err);
+	assert_int_equal(meta_image_update(f->db, "a", &upd, paths, &got, &err), 0);
+	assert_string_equal(got->digest, D2);
+	assert_string_equal(got->media_type, "m2");
+	assert_int_equal(got->size, 2);
+	assert_string_equal(meta_labels_get(got->labels, "l"), "1");
+	meta_image_free(got);
+	strv_free(im.labels);
+}
+
+static void image_update_rejects_unknown_paths(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	struct meta_image im = { .name = "img", .media_type = "m1", .digest = D1, .size = 1 };
+	char *paths[] = { "created_at", NULL };
+
+	assert_int_equal(meta_image_create(f->db, "a", &im, &err), 0);
+	assert_int_equal(meta_image_update(f->db, "a", &im, paths, NULL, &err), -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "created_at"));
+	berth_err_free(&err);
+	im.name = "missing";
+	assert_int_equal(meta_image_update(f->db, "a", &im, NULL, NULL, &err), -1);
+	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
+	berth_err_free(&err);
+}
+
+static void lease_resources_need_the_lease(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	struct meta_resource *r = NULL;
+	size_t n = 0;
+
+	assert_int_equal(meta_lease_add_resource(f->db, "a", "l1", "content", D1, &err), -1);
+	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
+	berth_err_free(&err);
+	assert_int_equal(meta_lease_create(f->db, "a", "l1", NULL, NULL, &err), 0);
+	assert_int_equal(meta_lease_add_resource(f->db, "a", "l1", "content", D1, &err), 0);
+	assert_int_equal(meta_lease_add_resource(f->db, "a", "l1", "content", D1, &err), 0);
+	assert_int_equal(meta_lease_list_resources(f->db, "a", "l1", &r, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(r[0].id, D1);
+	meta_resource_list_free(r, n);
+	assert_int_equal(meta_lease_delete(f->db, "a", "l1", &err), 0);
+	assert_int_equal(meta_lease_list_resources(f->db, "a", "l1", &r, &n, &err), -1);
+	berth_err_free(&err);
+}
+
+static void gc_roots_skip_expired_leases(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	char *old[] = { "containerd.io/gc.expire", "2001-01-01T00:00:00Z", NULL };
+	char *fresh[] = { "containerd.io/gc.expire", "2999-01-01T00:00:00.123456789Z", NULL };
+	struct meta_image im = { .name = "img", .media_type = "m", .digest = D2, .size = 1 };
+	struct meta_gc_roots r;
+	bool saw_d1 = false, saw_d2 = false, saw_fresh = false;
+
+	assert_int_equal(meta_lease_create(f->db, "a", "old", old, NULL, &err), 0);
+	assert_int_equal(meta_lease_create(f->db, "a", "fresh", fresh, NULL, &err), 0);
+	assert_int_equal(meta_lease_add_resource(f->db, "a", "old", "content", D1, &err), 0);
+	assert_int_equal(meta_lease_add_resource(f->db, "a", "fresh", "ingests", "ref1", &err), 0);
+	assert_int_equal(meta_image_create(f->db, "a", &im, &err), 0);
+	assert_int_equal(meta_gc_roots(f->db, meta_now(), &r, &err), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		saw_d1 |= strcmp(r.refs[i].id, D1) == 0;
+		saw_d2 |= strcmp(r.refs[i].id, D2) == 0;
+		saw_fresh |= strcmp(r.refs[i].id, "ref1") == 0;
+	}
+	assert_false(saw_d1);
+	assert_true(saw_d2);
+	assert_true(saw_fresh);
+	assert_int_equal(strv_len(r.expired_leases), 2);
+	assert_string_equal(r.expired_leases[1], "old");
+	meta_gc_roots_free(&r);
+}
+
+static void labels_apply_replaces_sets_and_deletes(void **state)
+{
+	char *old[] = { "a", "1", "b", "2", NULL };
+	char *upd[] = { "c", "3", NULL };
+	char *p1[] = { "labels", NULL };
+	char *p2[] = { "labels.a", "labels.c", "other", NULL };
+	char **r;
+
+	r = meta_labels_apply(old, upd, p1, "labels");
+	assert_int_equal(strv_len(r), 2);
+	assert_string_equal(r[0], "c");
+	strv_free(r);
+	r = meta_labels_apply(old, upd, p2, "labels");
+	assert_null(meta_labels_get(r, "a"));
+	assert_string_equal(meta_labels_get(r, "b"), "2");
+	assert_string_equal(meta_labels_get(r, "c"), "3");
+	strv_free(r);
+}
+
+int main(void)
+{
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(open_applies_every_migration_once),
+		T(namespace_create_twice_is_exists),
+		T(namespace_label_update_follows_the_mask),
+		T(namespace_with_content_cannot_be_deleted),
+		T(content_records_are_per_namespace),
+		T(content_labels_deleted_with_the_record),
+		T(image_update_with_target_mask_keeps_labels),
+		T(image_update_rejects_unknown_paths),
+		T(lease_resources_need_the_lease),
+		T(gc_roots_skip_expired_leases),
+		cmocka_unit_test(labels_apply_replaces_sets_and_deletes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
