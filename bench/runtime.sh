@@ -52,7 +52,7 @@ done
 [ ${#rts[@]} -gt 0 ] || { echo "bench: no runtime to measure" >&2; exit 1; }
 
 testinit=$BUILD/tests/helpers/testinit
-[ -x "$testinit" ] || make -C "$top" --no-print-directory "$testinit" >&2 || exit 1
+[ -x "$testinit" ] || make -C "$top" --no-print-directory BUILD="$BUILD" "$testinit" >&2 || exit 1
 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 chmod 0755 "$tmp"

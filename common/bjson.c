@@ -43,6 +43,11 @@ void bjson_set_int(struct bjson *obj, const char *key, int64_t val)
 	bjson_set_take(obj, key, B(check(json_object_new_int64(val))));
 }
 
+void bjson_set_uint(struct bjson *obj, const char *key, uint64_t val)
+{
+	bjson_set_take(obj, key, B(check(json_object_new_uint64(val))));
+}
+
 void bjson_set_bool(struct bjson *obj, const char *key, bool val)
 {
 	bjson_set_take(obj, key, B(check(json_object_new_boolean(val))));
@@ -61,6 +66,11 @@ void bjson_append_str(struct bjson *arr, const char *val)
 void bjson_append_int(struct bjson *arr, int64_t val)
 {
 	bjson_append_take(arr, B(check(json_object_new_int64(val))));
+}
+
+void bjson_append_uint(struct bjson *arr, uint64_t val)
+{
+	bjson_append_take(arr, B(check(json_object_new_uint64(val))));
 }
 
 char *bjson_to_string(const struct bjson *v, int flags)

@@ -28,11 +28,14 @@ struct bjson *bjson_array_new(void);
 void bjson_set_str(struct bjson *obj, const char *key, const char *val);
 void bjson_set_int(struct bjson *obj, const char *key, int64_t val);
 void bjson_set_bool(struct bjson *obj, const char *key, bool val);
+/* An unsigned 64-bit number (counters, UINT64_MAX limits). */
+void bjson_set_uint(struct bjson *obj, const char *key, uint64_t val);
 /* Takes ownership of val. */
 void bjson_set_take(struct bjson *obj, const char *key, struct bjson *val);
 
 void bjson_append_str(struct bjson *arr, const char *val);
 void bjson_append_int(struct bjson *arr, int64_t val);
+void bjson_append_uint(struct bjson *arr, uint64_t val);
 /* Takes ownership of val. */
 void bjson_append_take(struct bjson *arr, struct bjson *val);
 

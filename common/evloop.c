@@ -87,7 +87,7 @@ struct evloop_watch *evloop_add(struct evloop *loop, int fd, uint32_t events, ev
 				void *data, struct berth_err **err)
 {
 	struct evloop_watch *w = xnew(struct evloop_watch);
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	w->fd = fd;
 	w->fn = fn;
@@ -102,10 +102,9 @@ struct evloop_watch *evloop_add(struct evloop *loop, int fd, uint32_t events, ev
 	return w;
 }
 
-int evloop_mod(struct evloop *loop, struct evloop_watch *w, uint32_t events,
-	       struct berth_err **err)
+int evloop_mod(struct evloop *loop, struct evloop_watch *w, uint32_t events, struct berth_err **err)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	struct epoll_event ev = {.events = events, .data.ptr = w};
 
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
 		return berth_err_sys(err, errno, "epoll_ctl mod fd %d", w->fd);
@@ -132,7 +131,7 @@ int evloop_watch_fd(const struct evloop_watch *w)
 struct evloop_watch *evloop_timer_add(struct evloop *loop, uint64_t ms, evloop_fn fn, void *data,
 				      struct berth_err **err)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	struct evloop_watch *w;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 

@@ -145,7 +145,7 @@ static void conn_flush(struct conn *c)
 
 static void conn_send(struct conn *c, uint8_t type, uint32_t id, const uint8_t *body, size_t len)
 {
-	struct ttrpc_header h = { .length = (uint32_t)len, .stream_id = id, .type = type };
+	struct ttrpc_header h = {.length = (uint32_t)len, .stream_id = id, .type = type};
 
 	if (c->closed)
 		return;
@@ -261,6 +261,14 @@ static void status_send(struct conn *c, uint32_t id, enum ttrpc_code code, const
 	resp.payload.data = (uint8_t *)payload;
 	resp.payload.len = len;
 	n = ttrpc__response__get_packed_size(&resp);
+	if (n > TTRPC_MAX_BODY) {
+		/* the peer would discard it: say why instead */
+		resp.payload.data = NULL;
+		resp.payload.len = 0;
+		st.code = TTRPC_RESOURCE_EXHAUSTED;
+		st.message = "response exceeds the 4 MiB ttrpc message limit";
+		n = ttrpc__response__get_packed_size(&resp);
+	}
 	buf = xmalloc(n ? n : 1);
 	ttrpc__response__pack(&resp, buf);
 	conn_send(c, TTRPC_TYPE_RESPONSE, id, buf, n);
@@ -374,7 +382,8 @@ static void server_frame(struct conn *c, const struct ttrpc_header *h, const uin
 	}
 	req = ttrpc__request__unpack(NULL, h->length, body);
 	if (!req) {
-		status_send(c, h->stream_id, TTRPC_INVALID_ARGUMENT, "unmarshal request: invalid protobuf", NULL, 0);
+		status_send(c, h->stream_id, TTRPC_INVALID_ARGUMENT,
+			    "unmarshal request: invalid protobuf", NULL, 0);
 		return;
 	}
 	m = method_find(srv, req->service, req->method, &service_known);
@@ -556,7 +565,8 @@ static void client_frame(struct conn *c, const struct ttrpc_header *h, const uin
 		return;
 	}
 	if (resp->status && resp->status->code != TTRPC_OK)
-		pending_finish(p, (enum ttrpc_code)resp->status->code, resp->status->message, NULL, 0);
+		pending_finish(p, (enum ttrpc_code)resp->status->code, resp->status->message, NULL,
+			       0);
 	else
 		pending_finish(p, TTRPC_OK, "", resp->payload.data, resp->payload.len);
 	ttrpc__response__free_unpacked(resp, NULL);
@@ -588,14 +598,15 @@ static const struct conn_ops client_conn_ops = {
 struct ttrpc_client *ttrpc_client_connect(struct evloop *loop, const char *path,
 					  struct berth_err **err)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct ttrpc_client *cl;
 	int fd;
 
 	if (strncmp(path, "unix://", 7) == 0)
 		path += 7;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return berth_err_new(err, BERTH_E_INVALID, "socket path '%s' is too long", path), NULL;
+		return berth_err_new(err, BERTH_E_INVALID, "socket path '%s' is too long", path),
+		       NULL;
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -632,8 +643,7 @@ bool ttrpc_client_is_closed(const struct ttrpc_client *cl)
 	return cl->conn->closed;
 }
 
-static void client_timeout(struct evloop *loop, struct evloop_watch *w, uint32_t events,
-			   void *data)
+static void client_timeout(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data)
 {
 	struct pending *p = data;
 
@@ -644,8 +654,8 @@ static void client_timeout(struct evloop *loop, struct evloop_watch *w, uint32_t
 }
 
 int ttrpc_client_call_raw(struct ttrpc_client *cl, const char *service, const char *method,
-			  const uint8_t *payload, size_t len, uint64_t timeout_ms, ttrpc_reply_fn fn,
-			  void *data, struct berth_err **err)
+			  const uint8_t *payload, size_t len, uint64_t timeout_ms,
+			  ttrpc_reply_fn fn, void *data, struct berth_err **err)
 {
 	Ttrpc__Request r = TTRPC__REQUEST__INIT;
 	cleanup_free uint8_t *buf = NULL;
@@ -661,7 +671,8 @@ int ttrpc_client_call_raw(struct ttrpc_client *cl, const char *service, const ch
 	r.timeout_nano = (int64_t)timeout_ms * 1000000;
 	n = ttrpc__request__get_packed_size(&r);
 	if (n > TTRPC_MAX_BODY)
-		return berth_err_new(err, BERTH_E_RESOURCE, "ttrpc: request of %zu bytes exceeds 4 MiB", n);
+		return berth_err_new(err, BERTH_E_RESOURCE,
+				     "ttrpc: request of %zu bytes exceeds 4 MiB", n);
 	buf = xmalloc(n ? n : 1);
 	ttrpc__request__pack(&r, buf);
 

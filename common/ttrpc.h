@@ -138,7 +138,7 @@ int ttrpc_client_call(struct ttrpc_client *c, const char *service, const char *m
 		      void *data, struct berth_err **err);
 /* Same with an already packed payload (borrowed; copied before returning). */
 int ttrpc_client_call_raw(struct ttrpc_client *c, const char *service, const char *method,
-			  const uint8_t *payload, size_t len, uint64_t timeout_ms, ttrpc_reply_fn fn,
-			  void *data, struct berth_err **err);
+			  const uint8_t *payload, size_t len, uint64_t timeout_ms,
+			  ttrpc_reply_fn fn, void *data, struct berth_err **err);
 
 #endif

@@ -27,7 +27,7 @@ static void remove_dead_socket(const struct shim_flags *f)
 {
 	cleanup(berth_err_free) struct berth_err *err = NULL;
 	cleanup_free char *path = shim_socket_path(f->address, f->ns, f->id, &err);
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (!path || fd < 0)
@@ -42,10 +42,10 @@ int shim_delete_main(const struct shim_flags *f)
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 	cleanup(berth_err_free) struct berth_err *err = NULL;
-	struct shim_config cfg = { 0 };
+	struct shim_config cfg = {0};
 	char cwd[PATH_MAX];
 	const char *bundle = f->bundle;
-	const char *args[] = { "delete", "--force", f->id, NULL };
+	const char *args[] = {"delete", "--force", f->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 	cleanup_free char *log = NULL;
 	cleanup_free char *rootfs = NULL;
@@ -66,8 +66,8 @@ int shim_delete_main(const struct shim_flags *f)
 	}
 	log = xasprintf("%s/log.json", bundle);
 	rootfs = xasprintf("%s/rootfs", bundle);
-	struct shim_runtime rt = { cfg.binary, cfg.root, fs_exists(bundle) ? log : NULL,
-				   fs_exists(bundle) ? bundle : NULL };
+	struct shim_runtime rt = {cfg.binary, cfg.root, fs_exists(bundle) ? log : NULL,
+				  fs_exists(bundle) ? bundle : NULL};
 	if (shim_runtime_run(&rt, args, &o, &err) < 0 && err->code != BERTH_E_NOT_FOUND)
 		fprintf(stderr, "berth-shim: delete: %s\n", err->msg);
 	shim_unmount_rootfs(rootfs);

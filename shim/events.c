@@ -48,8 +48,7 @@ static void event_free(struct event *e)
 	free(e);
 }
 
-struct shim_events *shim_events_new(struct evloop *loop, const char *ttrpc_address,
-				    const char *ns)
+struct shim_events *shim_events_new(struct evloop *loop, const char *ttrpc_address, const char *ns)
 {
 	struct shim_events *ev = xnew(struct shim_events);
 
@@ -146,15 +145,16 @@ static void send_next(struct shim_events *ev)
 		if (!ev->client)
 			ev->client = ttrpc_client_connect(ev->loop, ev->address, &err);
 		if (!ev->client) {
-			log_warn("publish event %s (attempt %d): %s", e->topic, e->attempts, err->msg);
+			log_warn("publish event %s (attempt %d): %s", e->topic, e->attempts,
+				 err->msg);
 			berth_err_free(&err);
 			schedule_retry(ev);
 			return;
 		}
 		ev->in_flight = true;
 		if (ttrpc_client_call_raw(ev->client, "containerd.services.events.ttrpc.v1.Events",
-					  "Forward", e->request, e->len, EVENT_TIMEOUT_MS, forwarded,
-					  ev, &err) < 0) {
+					  "Forward", e->request, e->len, EVENT_TIMEOUT_MS,
+					  forwarded, ev, &err) < 0) {
 			ev->in_flight = false;
 			log_warn("publish event %s: %s", e->topic, err->msg);
 			berth_err_free(&err);

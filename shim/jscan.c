@@ -51,14 +51,26 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
 		if (++p >= end)
 			return NULL;
 		switch (*p) {
-		case '"': case '\\': case '/':
+		case '"':
+		case '\\':
+		case '/':
 			c = (unsigned char)*p;
 			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
 		case 'u':
 			if (end - p < 5)
 				return NULL;
@@ -263,6 +275,11 @@ int shim_jscan_int_array(const char *s, uint32_t **out, size_t *n)
 	uint32_t *v = NULL;
 	size_t len = 0;
 
+	if ((size_t)(end - p) >= 4 && memcmp(p, "null", 4) == 0 && ws(p + 4, end) == end) {
+		*out = NULL; /* Go marshals an empty slice as null */
+		*n = 0;
+		return 0;
+	}
 	if (p >= end || *p != '[')
 		return -1;
 	p = ws(p + 1, end);

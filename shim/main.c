@@ -15,8 +15,9 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: berth-shim -namespace NS -id ID -address ADDR [-publish-binary BIN] "
-			"[-bundle DIR] [-runtime BIN] [-socket PATH] [-debug] [start|delete]\n");
+	fprintf(stderr,
+		"usage: berth-shim -namespace NS -id ID -address ADDR [-publish-binary BIN] "
+		"[-bundle DIR] [-runtime BIN] [-socket PATH] [-debug] [start|delete]\n");
 }
 
 static const char **flag_slot(struct shim_flags *f, const char *name)
@@ -85,7 +86,7 @@ static int parse(int argc, char **argv, struct shim_flags *f, const char **actio
 
 int main(int argc, char **argv)
 {
-	struct shim_flags f = { .ns = "default" };
+	struct shim_flags f = {.ns = "default"};
 	const char *action;
 
 	log_init("berth-shim");

@@ -20,19 +20,17 @@ static const struct {
 	bool clear;
 	unsigned long flag;
 } mount_flags[] = {
-	{ "ro", false, MS_RDONLY },	   { "rw", true, MS_RDONLY },
-	{ "nosuid", false, MS_NOSUID },	   { "suid", true, MS_NOSUID },
-	{ "nodev", false, MS_NODEV },	   { "dev", true, MS_NODEV },
-	{ "noexec", false, MS_NOEXEC },	   { "exec", true, MS_NOEXEC },
-	{ "sync", false, MS_SYNCHRONOUS }, { "async", true, MS_SYNCHRONOUS },
-	{ "noatime", false, MS_NOATIME },  { "nodiratime", false, MS_NODIRATIME },
-	{ "relatime", false, MS_RELATIME },
-	{ "bind", false, MS_BIND },	   { "rbind", false, MS_BIND | MS_REC },
-	{ "defaults", false, 0 },
+	{"ro", false, MS_RDONLY},	    {"rw", true, MS_RDONLY},
+	{"nosuid", false, MS_NOSUID},	    {"suid", true, MS_NOSUID},
+	{"nodev", false, MS_NODEV},	    {"dev", true, MS_NODEV},
+	{"noexec", false, MS_NOEXEC},	    {"exec", true, MS_NOEXEC},
+	{"sync", false, MS_SYNCHRONOUS},    {"async", true, MS_SYNCHRONOUS},
+	{"noatime", false, MS_NOATIME},	    {"nodiratime", false, MS_NODIRATIME},
+	{"relatime", false, MS_RELATIME},   {"bind", false, MS_BIND},
+	{"rbind", false, MS_BIND | MS_REC}, {"defaults", false, 0},
 };
 
-static int mount_one(const Containerd__Types__Mount *m, const char *target,
-		     struct berth_err **err)
+static int mount_one(const Containerd__Types__Mount *m, const char *target, struct berth_err **err)
 {
 	cleanup(strv_freep) char **data = NULL;
 	cleanup_free char *joined = NULL;
@@ -57,7 +55,8 @@ static int mount_one(const Containerd__Types__Mount *m, const char *target,
 		flags |= MS_BIND;
 	joined = data ? strv_join(data, ",") : NULL;
 	if (mount(m->source, target, m->type, flags & ~MS_RDONLY, joined) < 0)
-		return berth_err_sys(err, errno, "mount %s '%s' on '%s'", m->type, m->source, target);
+		return berth_err_sys(err, errno, "mount %s '%s' on '%s'", m->type, m->source,
+				     target);
 	/* a bind mount ignores MS_RDONLY until remounted */
 	if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
 	    mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
@@ -65,8 +64,8 @@ static int mount_one(const Containerd__Types__Mount *m, const char *target,
 	return 0;
 }
 
-int shim_mount_rootfs(struct Containerd__Types__Mount *const *mounts, size_t n,
-		      const char *target, struct berth_err **err)
+int shim_mount_rootfs(struct Containerd__Types__Mount *const *mounts, size_t n, const char *target,
+		      struct berth_err **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (mount_one(mounts[i], target, err) < 0) {

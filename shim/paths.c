@@ -28,8 +28,7 @@ static char *address_dir(const char *address)
 	return xstrdup(dirname(copy));
 }
 
-char *shim_socket_path(const char *address, const char *ns, const char *id,
-		       struct berth_err **err)
+char *shim_socket_path(const char *address, const char *ns, const char *id, struct berth_err **err)
 {
 	struct sockaddr_un sun;
 	cleanup_free char *dir = NULL;
@@ -48,9 +47,10 @@ char *shim_socket_path(const char *address, const char *ns, const char *id,
 	shim_sha256_hex(key, strlen(key), hex);
 	path = xasprintf("%s/%s", dir, hex);
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		berth_err_new(err, BERTH_E_INVALID,
-			      "socket path '%s' is longer than %zu bytes: set BERTH_SHIM_SOCKET_DIR",
-			      path, sizeof(sun.sun_path) - 1);
+		berth_err_new(
+			err, BERTH_E_INVALID,
+			"socket path '%s' is longer than %zu bytes: set BERTH_SHIM_SOCKET_DIR",
+			path, sizeof(sun.sun_path) - 1);
 		free(path);
 		return NULL;
 	}

@@ -69,7 +69,7 @@ static enum berth_err_code classify(const char *msg)
 static void run_child(const struct shim_runtime *rt, char *const *argv, const int stdio[3],
 		      int in_pipe, int out_pipe)
 {
-	int fds[3] = { stdio[0], stdio[1], stdio[2] };
+	int fds[3] = {stdio[0], stdio[1], stdio[2]};
 	int null = open("/dev/null", O_RDWR);
 
 	if (in_pipe >= 0)
@@ -122,7 +122,7 @@ static int wait_bounded(pid_t pid, int *status, const char *binary, const char *
 			struct berth_err **err)
 {
 	cleanup_close int pfd = pidfd_open(pid, 0);
-	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
 	bool killed = false;
 
 	if (pfd >= 0 && poll(&p, 1, runtime_timeout_ms()) == 0) {
@@ -147,7 +147,7 @@ static char *read_output(int fd)
 
 	for (;;) {
 		char chunk[4096];
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, deadline) == 0)
@@ -173,7 +173,7 @@ int shim_runtime_run(const struct shim_runtime *rt, const char *const *args,
 {
 	cleanup(strv_freep) char **argv = NULL;
 	cleanup_free char *out = NULL;
-	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 };
+	int inp[2] = {-1, -1}, outp[2] = {-1, -1};
 	off_t log_from = rt->log ? file_size(rt->log) : 0;
 	int status;
 	pid_t pid;
@@ -224,10 +224,12 @@ int shim_runtime_run(const struct shim_runtime *rt, const char *const *args,
 		cleanup_free char *msg = rt->log ? last_error(rt->log, log_from) : NULL;
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !msg)
-			return berth_err_new(err, BERTH_E_NOT_FOUND, "%s %s: cannot run runtime '%s'",
-					     rt->binary, args[0], rt->binary);
+			return berth_err_new(err, BERTH_E_NOT_FOUND,
+					     "%s %s: cannot run runtime '%s'", rt->binary, args[0],
+					     rt->binary);
 		if (msg)
-			return berth_err_new(err, classify(msg), "%s %s: %s", rt->binary, args[0], msg);
+			return berth_err_new(err, classify(msg), "%s %s: %s", rt->binary, args[0],
+					     msg);
 		if (WIFSIGNALED(status))
 			return berth_err_new(err, BERTH_E_UNKNOWN, "%s %s: killed by signal %d",
 					     rt->binary, args[0], WTERMSIG(status));

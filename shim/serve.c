@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "shim/service.h"
@@ -53,7 +52,7 @@ static void open_log_fifo(void)
 
 static int listen_socket(const char *path, struct berth_err **err)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strncmp(path, "unix://", 7) == 0)
@@ -100,7 +99,7 @@ static int64_t now_ms(void)
 int shim_serve_main(const struct shim_flags *f)
 {
 	cleanup(berth_err_free) struct berth_err *err = NULL;
-	struct shim_daemon d = { 0 };
+	struct shim_daemon d = {0};
 	struct ttrpc_server *srv;
 	int64_t deadline = 0;
 	sigset_t mask;
@@ -135,15 +134,6 @@ int shim_serve_main(const struct shim_flags *f)
 	    !evloop_add(d.loop, sfd, EPOLLIN, reap, &d, &err)) {
 		log_error("%s", err->msg);
 		return 1;
-	}
-	if (!f->socket) {
-		/* like runc's shim: <bundle>/shim.pid (cwd is the bundle) */
-		cleanup_free char *pid = xasprintf("%d", getpid());
-
-		if (fs_write_atomic(AT_FDCWD, "shim.pid", pid, strlen(pid), 0644, &err) < 0) {
-			log_warn("%s", err->msg);
-			berth_err_free(&err);
-		}
 	}
 	log_debug("serving task '%s' in namespace '%s'", f->id, f->ns);
 	for (;;) {

@@ -17,19 +17,19 @@
 #define RUNC_OPTIONS_URL "containerd.runc.v1.Options"
 
 /* Decodes the request into a variable `req` freed at scope exit, or fails the call. */
-#define DECODE(type, prefix, call, payload, len)                                              \
-	cleanup(prefix##__freep) type *req = prefix##__unpack(NULL, len, payload);             \
-	if (!req) {                                                                            \
-		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "%s: cannot decode request",    \
-				ttrpc_call_method(call));                                      \
-		return;                                                                        \
+#define DECODE(type, prefix, call, payload, len)                                           \
+	cleanup(prefix##__freep) type *req = prefix##__unpack(NULL, len, payload);         \
+	if (!req) {                                                                        \
+		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "%s: cannot decode request", \
+				ttrpc_call_method(call));                                  \
+		return;                                                                    \
 	}
 
-#define FREEP(type, prefix)                                  \
-	static void prefix##__freep(type **p)                \
-	{                                                    \
-		if (*p)                                      \
-			prefix##__free_unpacked(*p, NULL);   \
+#define FREEP(type, prefix)                                \
+	static void prefix##__freep(type **p)              \
+	{                                                  \
+		if (*p)                                    \
+			prefix##__free_unpacked(*p, NULL); \
 	}
 
 FREEP(Containerd__Task__V2__StateRequest, containerd__task__v2__state_request)
@@ -133,9 +133,15 @@ static void do_create(struct ttrpc_call *call, const uint8_t *payload, size_t le
 		CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
 	cleanup(containerd__runc__v1__options__freep) Containerd__Runc__V1__Options *opts = NULL;
 	struct shim_create c = {
-		.id = req->id, .bundle = req->bundle, .terminal = req->terminal,
-		.in = req->stdin, .out = req->stdout, .err = req->stderr,
-		.rootfs = req->rootfs, .n_rootfs = req->n_rootfs, .checkpoint = req->checkpoint,
+		.id = req->id,
+		.bundle = req->bundle,
+		.terminal = req->terminal,
+		.in = req->stdin,
+		.out = req->stdout,
+		.err = req->stderr,
+		.rootfs = req->rootfs,
+		.n_rootfs = req->n_rootfs,
+		.checkpoint = req->checkpoint,
 	};
 	struct berth_err *err = NULL;
 
@@ -147,9 +153,12 @@ static void do_create(struct ttrpc_call *call, const uint8_t *payload, size_t le
 							     req->options->value.data);
 		if (!opts)
 			return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
-					       "create: options: cannot decode %s", RUNC_OPTIONS_URL);
+					       "create: options: cannot decode %s",
+					       RUNC_OPTIONS_URL);
 		c.opt_binary = opts->binary_name;
 		c.opt_root = opts->root;
+		c.no_pivot = opts->no_pivot_root;
+		c.no_new_keyring = opts->no_new_keyring;
 	}
 	if (shim_task_create(d->task, &c, &err) < 0)
 		return fail(call, &err);
@@ -193,8 +202,8 @@ static void do_delete(struct ttrpc_call *call, const uint8_t *payload, size_t le
 static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
 {
 	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__PidsRequest, containerd__task__v2__pids_request, call,
-	       payload, len);
+	DECODE(Containerd__Task__V2__PidsRequest, containerd__task__v2__pids_request, call, payload,
+	       len);
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
 	cleanup_free uint32_t *pids = NULL;
 	cleanup_free Containerd__V1__Types__ProcessInfo *infos = NULL;
@@ -214,7 +223,8 @@ static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 	details = xcalloc(n + 1, sizeof(*details));
 	packed = xmalloc(n * 256 + 1);
 	for (size_t i = 0; i < n; i++) {
-		infos[i] = (Containerd__V1__Types__ProcessInfo)CONTAINERD__V1__TYPES__PROCESS_INFO__INIT;
+		infos[i] = (Containerd__V1__Types__ProcessInfo)
+			CONTAINERD__V1__TYPES__PROCESS_INFO__INIT;
 		infos[i].pid = pids[i];
 		ptrs[i] = &infos[i];
 		for (struct shim_proc *p = d->task->execs; p; p = p->next) {
@@ -226,8 +236,8 @@ static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 			anys[i] = (Google__Protobuf__Any)GOOGLE__PROTOBUF__ANY__INIT;
 			anys[i].type_url = "containerd.runc.v1.ProcessDetails";
 			anys[i].value.data = packed + off;
-			anys[i].value.len = containerd__runc__v1__process_details__pack(&details[i],
-										       packed + off);
+			anys[i].value.len = containerd__runc__v1__process_details__pack(
+				&details[i], packed + off);
 			off += anys[i].value.len;
 			infos[i].info = &anys[i];
 		}
@@ -261,8 +271,7 @@ static void do_resume(struct ttrpc_call *call, const uint8_t *payload, size_t le
 	reply_empty(call);
 }
 
-static void do_checkpoint(struct ttrpc_call *call, const uint8_t *payload, size_t len,
-			  void *data)
+static void do_checkpoint(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
 {
 	ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "checkpoint is not supported by berth-shim");
 }
@@ -270,8 +279,8 @@ static void do_checkpoint(struct ttrpc_call *call, const uint8_t *payload, size_
 static void do_kill(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
 {
 	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__KillRequest, containerd__task__v2__kill_request, call,
-	       payload, len);
+	DECODE(Containerd__Task__V2__KillRequest, containerd__task__v2__kill_request, call, payload,
+	       len);
 	struct berth_err *err = NULL;
 	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
 
@@ -300,8 +309,7 @@ static void do_exec(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 	reply_empty(call);
 }
 
-static void do_resize_pty(struct ttrpc_call *call, const uint8_t *payload, size_t len,
-			  void *data)
+static void do_resize_pty(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
 {
 	struct shim_daemon *d = data;
 	DECODE(Containerd__Task__V2__ResizePtyRequest, containerd__task__v2__resize_pty_request,
@@ -344,7 +352,8 @@ static void do_update(struct ttrpc_call *call, const uint8_t *payload, size_t le
 	if (!shim_task_find(d->task, req->id, NULL, &err))
 		return fail(call, &err);
 	if (!req->resources)
-		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "update: resources are missing");
+		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
+				       "update: resources are missing");
 	json = any_json(req->resources);
 	if (shim_task_update(d->task, json, &err) < 0)
 		return fail(call, &err);
@@ -354,8 +363,8 @@ static void do_update(struct ttrpc_call *call, const uint8_t *payload, size_t le
 static void do_wait(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
 {
 	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__WaitRequest, containerd__task__v2__wait_request, call,
-	       payload, len);
+	DECODE(Containerd__Task__V2__WaitRequest, containerd__task__v2__wait_request, call, payload,
+	       len);
 	struct berth_err *err = NULL;
 	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
 
@@ -417,21 +426,21 @@ static void do_shutdown(struct ttrpc_call *call, const uint8_t *payload, size_t 
 }
 
 const struct ttrpc_method shim_service_methods[SHIM_N_METHODS] = {
-	{ SHIM_TASK_SERVICE, "State", do_state },
-	{ SHIM_TASK_SERVICE, "Create", do_create },
-	{ SHIM_TASK_SERVICE, "Start", do_start },
-	{ SHIM_TASK_SERVICE, "Delete", do_delete },
-	{ SHIM_TASK_SERVICE, "Pids", do_pids },
-	{ SHIM_TASK_SERVICE, "Pause", do_pause },
-	{ SHIM_TASK_SERVICE, "Resume", do_resume },
-	{ SHIM_TASK_SERVICE, "Checkpoint", do_checkpoint },
-	{ SHIM_TASK_SERVICE, "Kill", do_kill },
-	{ SHIM_TASK_SERVICE, "Exec", do_exec },
-	{ SHIM_TASK_SERVICE, "ResizePty", do_resize_pty },
-	{ SHIM_TASK_SERVICE, "CloseIO", do_close_io },
-	{ SHIM_TASK_SERVICE, "Update", do_update },
-	{ SHIM_TASK_SERVICE, "Wait", do_wait },
-	{ SHIM_TASK_SERVICE, "Stats", do_stats },
-	{ SHIM_TASK_SERVICE, "Connect", do_connect },
-	{ SHIM_TASK_SERVICE, "Shutdown", do_shutdown },
+	{SHIM_TASK_SERVICE, "State", do_state},
+	{SHIM_TASK_SERVICE, "Create", do_create},
+	{SHIM_TASK_SERVICE, "Start", do_start},
+	{SHIM_TASK_SERVICE, "Delete", do_delete},
+	{SHIM_TASK_SERVICE, "Pids", do_pids},
+	{SHIM_TASK_SERVICE, "Pause", do_pause},
+	{SHIM_TASK_SERVICE, "Resume", do_resume},
+	{SHIM_TASK_SERVICE, "Checkpoint", do_checkpoint},
+	{SHIM_TASK_SERVICE, "Kill", do_kill},
+	{SHIM_TASK_SERVICE, "Exec", do_exec},
+	{SHIM_TASK_SERVICE, "ResizePty", do_resize_pty},
+	{SHIM_TASK_SERVICE, "CloseIO", do_close_io},
+	{SHIM_TASK_SERVICE, "Update", do_update},
+	{SHIM_TASK_SERVICE, "Wait", do_wait},
+	{SHIM_TASK_SERVICE, "Stats", do_stats},
+	{SHIM_TASK_SERVICE, "Connect", do_connect},
+	{SHIM_TASK_SERVICE, "Shutdown", do_shutdown},
 };

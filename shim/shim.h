@@ -37,11 +37,11 @@
 struct shim_flags {
 	const char *ns;
 	const char *id;
-	const char *address;	    /* containerd's gRPC address */
+	const char *address; /* containerd's gRPC address */
 	const char *publish_binary;
-	const char *bundle;	    /* delete: -bundle; otherwise cwd */
-	const char *socket;	    /* serve: listen here instead of fd 3 */
-	const char *runtime;	    /* -runtime: overrides $BERTH_SHIM_RUNTIME */
+	const char *bundle;  /* delete: -bundle; otherwise cwd */
+	const char *socket;  /* serve: listen here instead of fd 3 */
+	const char *runtime; /* -runtime: overrides $BERTH_SHIM_RUNTIME */
 	bool debug;
 };
 
@@ -55,8 +55,7 @@ struct shim_config {
 	char *root;   /* runtime --root */
 };
 /* Socket path for (address, ns, id); caller frees. */
-char *shim_socket_path(const char *address, const char *ns, const char *id,
-		       struct berth_err **err);
+char *shim_socket_path(const char *address, const char *ns, const char *id, struct berth_err **err);
 /* Fills cfg from the runc options (may be NULL), env and defaults. */
 void shim_config_resolve(struct shim_config *cfg, const char *opt_binary, const char *opt_root,
 			 const char *flag_runtime, const char *address, const char *ns);
@@ -73,11 +72,14 @@ struct shim_runtime {
 	const char *bundle; /* cwd of the runtime */
 };
 struct shim_run_opts {
-	int stdio[3];	    /* fds for the runtime's 0, 1, 2; -1: /dev/null */
-	const char *input;  /* written to the runtime's stdin (with stdio[0] == -1) */
-	char **output;	    /* if set, the runtime's stdout, caller frees */
+	int stdio[3];	   /* fds for the runtime's 0, 1, 2; -1: /dev/null */
+	const char *input; /* written to the runtime's stdin (with stdio[0] == -1) */
+	char **output;	   /* if set, the runtime's stdout, caller frees */
 };
-#define SHIM_RUN_OPTS_INIT { .stdio = { -1, -1, -1 } }
+#define SHIM_RUN_OPTS_INIT              \
+	{                               \
+		.stdio = { -1, -1, -1 } \
+	}
 /*
  * Runs `binary --root R --log L --log-format json ARGS...` and waits for it.
  * A non-zero exit becomes an error carrying the runtime's last error record in
@@ -101,15 +103,14 @@ void shim_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- rootfs mounts (mount.c) ---- */
 struct Containerd__Types__Mount;
-int shim_mount_rootfs(struct Containerd__Types__Mount *const *mounts, size_t n,
-		      const char *target, struct berth_err **err);
+int shim_mount_rootfs(struct Containerd__Types__Mount *const *mounts, size_t n, const char *target,
+		      struct berth_err **err);
 void shim_unmount_rootfs(const char *target);
 
 /* ---- events (events.c) ---- */
 struct shim_events;
 /* ttrpc_address may be NULL or empty: events are then dropped (logged). */
-struct shim_events *shim_events_new(struct evloop *loop, const char *ttrpc_address,
-				    const char *ns);
+struct shim_events *shim_events_new(struct evloop *loop, const char *ttrpc_address, const char *ns);
 void shim_events_free(struct shim_events *ev);
 /* Queues topic with msg packed as Any{type_url, value}; published in order. */
 void shim_events_publish(struct shim_events *ev, const char *topic, const char *type_url,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,8 @@ static void drain_stdin(void)
 	char buf[4096];
 
 	/* the runtime options (an Any); Create carries them again */
+	if (isatty(STDIN_FILENO))
+		return; /* run by hand */
 	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
 		;
 }
@@ -124,6 +127,7 @@ int shim_start_main(const struct shim_flags *f)
 	cleanup(berth_err_free) struct berth_err *err = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *address = NULL;
+	cleanup_free char *pidtext = NULL;
 	cleanup_close int lfd = -1;
 	pid_t pid;
 
@@ -150,6 +154,12 @@ int shim_start_main(const struct shim_flags *f)
 	}
 	if (pid == 0)
 		exec_daemon(f, lfd);
+	/* like runc's shim: <bundle>/shim.pid, before containerd learns the address */
+	pidtext = xasprintf("%d", pid);
+	if (fs_write_atomic(AT_FDCWD, "shim.pid", pidtext, strlen(pidtext), 0644, &err) < 0) {
+		kill(pid, SIGKILL);
+		goto fail;
+	}
 	printf("%s", address);
 	return 0;
 fail:

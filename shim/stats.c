@@ -57,7 +57,8 @@ static char *cgroup_dir(pid_t pid, const char *ctl)
 		if (list_has(ctls, ctl)) {
 			char *dir = xasprintf(CGROUP_ROOT "/%s%s", ctls, cg);
 
-			if (!fs_exists(dir)) { /* co-mounted controllers may be linked by one name */
+			if (!fs_exists(
+				    dir)) { /* co-mounted controllers may be linked by one name */
 				free(dir);
 				dir = xasprintf(CGROUP_ROOT "/%s%s", ctl, cg);
 			}
@@ -124,9 +125,12 @@ static int collect_v1(pid_t pid, uint8_t **data, size_t *len)
 	Io__Containerd__Cgroups__V1__CPUStat cpu = IO__CONTAINERD__CGROUPS__V1__CPUSTAT__INIT;
 	Io__Containerd__Cgroups__V1__CPUUsage usage = IO__CONTAINERD__CGROUPS__V1__CPUUSAGE__INIT;
 	Io__Containerd__Cgroups__V1__Throttle thr = IO__CONTAINERD__CGROUPS__V1__THROTTLE__INIT;
-	Io__Containerd__Cgroups__V1__MemoryStat mem = IO__CONTAINERD__CGROUPS__V1__MEMORY_STAT__INIT;
-	Io__Containerd__Cgroups__V1__MemoryEntry mu = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
-	Io__Containerd__Cgroups__V1__MemoryEntry ms = IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryStat mem =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry mu =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
+	Io__Containerd__Cgroups__V1__MemoryEntry ms =
+		IO__CONTAINERD__CGROUPS__V1__MEMORY_ENTRY__INIT;
 	cleanup_free char *pdir = cgroup_dir(pid, "pids");
 	cleanup_free char *adir = cgroup_dir(pid, "cpuacct");
 	cleanup_free char *cdir = cgroup_dir(pid, "cpu");
@@ -184,7 +188,8 @@ static int collect_v2(pid_t pid, uint8_t **data, size_t *len)
 	Io__Containerd__Cgroups__V2__Metrics m = IO__CONTAINERD__CGROUPS__V2__METRICS__INIT;
 	Io__Containerd__Cgroups__V2__PidsStat pids = IO__CONTAINERD__CGROUPS__V2__PIDS_STAT__INIT;
 	Io__Containerd__Cgroups__V2__CPUStat cpu = IO__CONTAINERD__CGROUPS__V2__CPUSTAT__INIT;
-	Io__Containerd__Cgroups__V2__MemoryStat mem = IO__CONTAINERD__CGROUPS__V2__MEMORY_STAT__INIT;
+	Io__Containerd__Cgroups__V2__MemoryStat mem =
+		IO__CONTAINERD__CGROUPS__V2__MEMORY_STAT__INIT;
 	cleanup_free char *dir = cgroup_dir(pid, "");
 	cleanup_free char *cstat = read_text(dir, "cpu.stat");
 	cleanup_free char *mstat = read_text(dir, "memory.stat");

@@ -1,6 +1,7 @@
 /* shim/stdio.c - see stdio.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,13 +20,13 @@
 
 struct copy {
 	struct shim_stdio *io;
-	int src, dst;	      /* owned; dst -1: crilog sink or nothing */
+	int src, dst; /* owned; dst -1: crilog sink or nothing */
 	struct shim_crilog *log;
 	struct evloop_watch *wsrc, *wdst;
 	char *buf;
 	size_t len, off;
 	bool eof, done;
-	bool dst_dead;	      /* the reader went away: discard */
+	bool dst_dead; /* the reader went away: discard */
 	bool src_is_pty;
 };
 
@@ -85,7 +86,8 @@ static void copy_free(struct copy *c)
 	free(c);
 }
 
-static void copy_dst_ready(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data);
+static void copy_dst_ready(struct evloop *loop, struct evloop_watch *w, uint32_t events,
+			   void *data);
 
 /* Writes buffered data; returns true when the buffer is empty. */
 static bool copy_flush(struct copy *c)
@@ -102,8 +104,8 @@ static bool copy_flush(struct copy *c)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			if (!c->wdst)
-				c->wdst = evloop_add(c->io->loop, c->dst, EPOLLOUT, copy_dst_ready, c,
-						     NULL);
+				c->wdst = evloop_add(c->io->loop, c->dst, EPOLLOUT, copy_dst_ready,
+						     c, NULL);
 			return false;
 		}
 		if (n < 0) {
@@ -314,7 +316,8 @@ int shim_stdio_start(struct shim_stdio *io, int pty_master, struct berth_err **e
 	}
 	if (io->terminal) {
 		if (pty_master < 0)
-			return berth_err_new(err, BERTH_E_INTERNAL, "terminal requested but no pty received");
+			return berth_err_new(err, BERTH_E_INTERNAL,
+					     "terminal requested but no pty received");
 		fcntl(pty_master, F_SETFL, O_NONBLOCK);
 		io->pty = pty_master;
 		if (io->out) {
@@ -348,21 +351,59 @@ bool shim_stdio_is_drained(const struct shim_stdio *io)
 	return (!io->out || io->out->done) && (!io->err || io->err->done);
 }
 
+/* Writes all of buf to a non-blocking fd, waiting at most ~1 s per stall; false if it gave up. */
+static bool write_bounded(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (poll(&p, 1, 1000) <= 0)
+				return false;
+			continue;
+		}
+		if (n < 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 void shim_stdio_close_stdin(struct shim_stdio *io)
 {
-	if (!io->in || io->in->done)
+	struct copy *c = io->in;
+
+	if (!c || c->done)
 		return;
-	copy_close_src(io->in);
-	if (!io->terminal) {
-		copy_flush(io->in); /* what was already read still reaches the container */
-		copy_finish(io->in);
+	/*
+	 * ctr sends CloseIO as soon as its own stdin ends, which can be before the shim
+	 * has read what it wrote into the FIFO (or even before Start): pass that on first.
+	 */
+	if (c->dst >= 0 && !c->dst_dead) {
+		if (c->off < c->len && !write_bounded(c->dst, c->buf + c->off, c->len - c->off))
+			c->dst_dead = true;
+		for (;;) {
+			ssize_t n = c->src >= 0 ? read(c->src, c->buf, COPY_BUF) : 0;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || !write_bounded(c->dst, c->buf, (size_t)n))
+				break;
+		}
 	}
+	c->off = c->len = 0;
+	copy_close_src(c);
+	copy_finish(c);
 }
 
 int shim_stdio_resize(struct shim_stdio *io, unsigned width, unsigned height,
 		      struct berth_err **err)
 {
-	struct winsize ws = { .ws_col = (unsigned short)width, .ws_row = (unsigned short)height };
+	struct winsize ws = {.ws_col = (unsigned short)width, .ws_row = (unsigned short)height};
 
 	if (io->pty < 0)
 		return berth_err_new(err, BERTH_E_PRECONDITION, "process has no terminal");
@@ -373,7 +414,7 @@ int shim_stdio_resize(struct shim_stdio *io, unsigned width, unsigned height,
 
 int shim_console_listen(char **path, struct berth_err **err)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char dir[] = "/tmp/berth-shim-pty-XXXXXX";
 	int fd;
 
@@ -396,10 +437,11 @@ int shim_console_listen(char **path, struct berth_err **err)
 int shim_console_recv(int lfd, const char *path, struct berth_err **err)
 {
 	char name[256], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)
-	};
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	cleanup_free char *dir = xstrdup(path);
 	cleanup_close int fd = -1;

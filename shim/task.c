@@ -127,7 +127,8 @@ static int read_pid(const char *path, pid_t *pid, struct berth_err **err)
 		return berth_err_wrap(err, "read pid file");
 	v = strtol(text, &end, 10);
 	if (v <= 0 || (*end && *end != '\n'))
-		return berth_err_new(err, BERTH_E_INTERNAL, "pid file '%s': bad pid '%s'", path, text);
+		return berth_err_new(err, BERTH_E_INTERNAL, "pid file '%s': bad pid '%s'", path,
+				     text);
 	*pid = (pid_t)v;
 	return 0;
 }
@@ -142,8 +143,8 @@ static int run_with_stdio(struct shim_task *t, struct shim_proc *p, const char *
 	const char *argv[16];
 	size_t n = 0, last;
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
-	struct shim_stdio_paths paths = { p->stdin_path, p->stdout_path, p->stderr_path,
-					  p->terminal };
+	struct shim_stdio_paths paths = {p->stdin_path, p->stdout_path, p->stderr_path,
+					 p->terminal};
 	cleanup_free char *console = NULL;
 	cleanup_close int lfd = -1;
 	int master = -1;
@@ -235,8 +236,9 @@ static void publish_create(struct shim_task *t, const struct shim_create *c)
 int shim_task_create(struct shim_task *t, const struct shim_create *c, struct berth_err **err)
 {
 	cleanup_free char *pidfile = NULL;
-	const char *args[] = { "create", "--bundle", c->bundle, "--pid-file", NULL, c->id, NULL };
+	const char *args[9] = {"create", "--bundle", c->bundle, "--pid-file"};
 	struct shim_proc *p;
+	size_t n = 5;
 
 	if (t->init)
 		return berth_err_new(err, BERTH_E_EXISTS, "task '%s' already exists", c->id);
@@ -244,14 +246,16 @@ int shim_task_create(struct shim_task *t, const struct shim_create *c, struct be
 		return berth_err_new(err, BERTH_E_INVALID, "id '%s': this shim serves task '%s'",
 				     c->id, t->id);
 	if (c->checkpoint && *c->checkpoint)
-		return berth_err_new(err, BERTH_E_UNIMPLEMENTED, "restore from checkpoint is not supported");
+		return berth_err_new(err, BERTH_E_UNIMPLEMENTED,
+				     "restore from checkpoint is not supported");
 	free(t->bundle);
 	free(t->log_path);
 	t->bundle = xstrdup(c->bundle);
 	t->log_path = xasprintf("%s/log.json", c->bundle);
 	shim_config_clear(&t->cfg);
-	shim_config_resolve(&t->cfg, c->opt_binary, c->opt_root, t->flag_runtime, t->address, t->ns);
-	t->rt = (struct shim_runtime){ t->cfg.binary, t->cfg.root, t->log_path, t->bundle };
+	shim_config_resolve(&t->cfg, c->opt_binary, c->opt_root, t->flag_runtime, t->address,
+			    t->ns);
+	t->rt = (struct shim_runtime){t->cfg.binary, t->cfg.root, t->log_path, t->bundle};
 	if (shim_config_save(&t->cfg, t->bundle, err) < 0)
 		return -1;
 	if (c->n_rootfs) {
@@ -265,8 +269,20 @@ int shim_task_create(struct shim_task *t, const struct shim_create *c, struct be
 	}
 	pidfile = xasprintf("%s/init.pid", c->bundle);
 	args[4] = pidfile;
+	if (c->no_pivot)
+		args[n++] = "--no-pivot";
+	if (c->no_new_keyring)
+		args[n++] = "--no-new-keyring";
+	args[n] = c->id;
 	p = proc_new(t, "", c->terminal, c->in, c->out, c->err);
 	if (run_with_stdio(t, p, args, pidfile, err) < 0) {
+		if (p->pid > 0) {
+			/* created, but its stdio could not be set up: remove it again */
+			const char *del[] = {"delete", "--force", c->id, NULL};
+			struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
+
+			shim_runtime_run(&t->rt, del, &o, NULL);
+		}
 		proc_free(p);
 		if (t->rootfs)
 			shim_unmount_rootfs(t->rootfs);
@@ -289,12 +305,13 @@ struct shim_proc *shim_task_find(struct shim_task *t, const char *id, const char
 		if (strcmp(p->exec_id, exec_id) == 0)
 			return p;
 	return berth_err_new(err, BERTH_E_NOT_FOUND, "exec '%s' of task '%s' not found", exec_id,
-			     id), NULL;
+			     id),
+	       NULL;
 }
 
 static const char *state_name(enum shim_proc_state s)
 {
-	static const char *const names[] = { "created", "running", "paused", "stopped" };
+	static const char *const names[] = {"created", "running", "paused", "stopped"};
 
 	return names[s];
 }
@@ -304,8 +321,8 @@ static int exec_start(struct shim_task *t, struct shim_proc *p, struct berth_err
 	Containerd__Events__TaskExecStarted ev = CONTAINERD__EVENTS__TASK_EXEC_STARTED__INIT;
 	cleanup_free char *spec = xasprintf("%s/.exec-%s-XXXXXX", t->bundle, p->exec_id);
 	cleanup_free char *pidfile = xasprintf("%s/.exec-%s.pid", t->bundle, p->exec_id);
-	const char *args[] = { "exec", "--process", spec, "--detach", "--pid-file", pidfile,
-			       t->id, NULL };
+	const char *args[] = {"exec",	    "--process", spec,	"--detach",
+			      "--pid-file", pidfile,	 t->id, NULL};
 	cleanup_close int fd = mkostemp(spec, O_CLOEXEC);
 	int ret;
 
@@ -319,8 +336,11 @@ static int exec_start(struct shim_task *t, struct shim_proc *p, struct berth_err
 	ret = run_with_stdio(t, p, args, pidfile, err);
 	unlink(spec);
 	unlink(pidfile);
-	if (ret < 0)
+	if (ret < 0) {
+		if (p->pid > 0)
+			kill(p->pid, SIGKILL); /* started, but its stdio could not be set up */
 		return berth_err_wrap(err, "exec '%s'", p->exec_id);
+	}
 	p->state = SHIM_PROC_RUNNING;
 	ev.container_id = t->id;
 	ev.exec_id = p->exec_id;
@@ -332,7 +352,7 @@ static int exec_start(struct shim_task *t, struct shim_proc *p, struct berth_err
 int shim_task_start(struct shim_task *t, struct shim_proc *p, struct berth_err **err)
 {
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
-	const char *args[] = { "start", t->id, NULL };
+	const char *args[] = {"start", t->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 
 	if (p->state != SHIM_PROC_CREATED || p->reaped)
@@ -353,7 +373,7 @@ int shim_task_kill(struct shim_task *t, struct shim_proc *p, uint32_t sig, bool 
 		   struct berth_err **err)
 {
 	char signum[16];
-	const char *args[] = { "kill", t->id, signum, NULL, NULL };
+	const char *args[] = {"kill", t->id, signum, NULL, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 
 	if (sig == 0 || sig >= 65)
@@ -364,7 +384,8 @@ int shim_task_kill(struct shim_task *t, struct shim_proc *p, uint32_t sig, bool 
 		if (p->state == SHIM_PROC_CREATED)
 			return berth_err_new(err, BERTH_E_PRECONDITION, "process not started");
 		if (kill(p->pid, (int)sig) < 0)
-			return berth_err_sys(err, errno, "kill exec '%s' pid %d", p->exec_id, p->pid);
+			return berth_err_sys(err, errno, "kill exec '%s' pid %d", p->exec_id,
+					     p->pid);
 		return 0;
 	}
 	snprintf(signum, sizeof(signum), "%u", sig);
@@ -392,7 +413,7 @@ static void publish_delete(struct shim_task *t, struct shim_proc *p)
 
 static int init_delete(struct shim_task *t, struct shim_proc *p, struct berth_err **err)
 {
-	const char *args[] = { "delete", "--force", t->id, NULL };
+	const char *args[] = {"delete", "--force", t->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 	cleanup(berth_err_free) struct berth_err *rerr = NULL;
 
@@ -444,24 +465,27 @@ int shim_task_delete(struct shim_task *t, struct shim_proc *p, uint32_t *pid, ui
 }
 
 int shim_task_exec(struct shim_task *t, const char *exec_id, bool terminal, const char *in,
-		   const char *out, const char *errp, const char *spec_json,
-		   struct berth_err **err)
+		   const char *out, const char *errp, const char *spec_json, struct berth_err **err)
 {
 	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
 	struct shim_proc *p;
 
 	if (!exec_id || !*exec_id || strchr(exec_id, '/'))
-		return berth_err_new(err, BERTH_E_INVALID, "exec_id '%s': invalid", exec_id ? exec_id : "");
+		return berth_err_new(err, BERTH_E_INVALID, "exec_id '%s': invalid",
+				     exec_id ? exec_id : "");
 	if (!t->init || t->init->reaped || t->init->state != SHIM_PROC_RUNNING)
 		return berth_err_new(err, BERTH_E_PRECONDITION, "task '%s' must be running to exec",
 				     t->id);
 	for (p = t->execs; p; p = p->next)
 		if (strcmp(p->exec_id, exec_id) == 0)
-			return berth_err_new(err, BERTH_E_EXISTS, "exec '%s' already exists", exec_id);
+			return berth_err_new(err, BERTH_E_EXISTS, "exec '%s' already exists",
+					     exec_id);
 	if (!shim_jscan_valid(spec_json, strlen(spec_json)))
-		return berth_err_new(err, BERTH_E_INVALID, "exec '%s': spec: invalid JSON", exec_id);
+		return berth_err_new(err, BERTH_E_INVALID, "exec '%s': spec: invalid JSON",
+				     exec_id);
 	if (!shim_jscan_has(spec_json, "args"))
-		return berth_err_new(err, BERTH_E_INVALID, "exec '%s': spec: missing 'args'", exec_id);
+		return berth_err_new(err, BERTH_E_INVALID, "exec '%s': spec: missing 'args'",
+				     exec_id);
 	p = proc_new(t, exec_id, terminal, in, out, errp);
 	p->spec_json = xstrdup(spec_json);
 	p->next = t->execs;
@@ -476,7 +500,7 @@ static int pause_resume(struct shim_task *t, bool pause, struct berth_err **err)
 {
 	Containerd__Events__TaskPaused paused = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
 	Containerd__Events__TaskResumed resumed = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
-	const char *args[] = { pause ? "pause" : "resume", t->id, NULL };
+	const char *args[] = {pause ? "pause" : "resume", t->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 	struct shim_proc *p = t->init;
 
@@ -509,7 +533,7 @@ int shim_task_resume(struct shim_task *t, struct berth_err **err)
 
 int shim_task_update(struct shim_task *t, const char *resources_json, struct berth_err **err)
 {
-	const char *args[] = { "update", "--resources", "-", t->id, NULL };
+	const char *args[] = {"update", "--resources", "-", t->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 
 	if (!shim_jscan_valid(resources_json, strlen(resources_json)))
@@ -522,7 +546,7 @@ int shim_task_update(struct shim_task *t, const char *resources_json, struct ber
 
 int shim_task_pids(struct shim_task *t, uint32_t **pids, size_t *n, struct berth_err **err)
 {
-	const char *args[] = { "ps", "--format", "json", t->id, NULL };
+	const char *args[] = {"ps", "--format", "json", t->id, NULL};
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
 	cleanup_free char *out = NULL;
 

@@ -44,12 +44,12 @@ struct shim_proc {
 	char *exec_id; /* "" for the init process */
 	pid_t pid;
 	enum shim_proc_state state;
-	bool reaped;		/* exit status known, output maybe not drained */
+	bool reaped; /* exit status known, output maybe not drained */
 	uint32_t exit_status;
 	struct timespec exited_at;
 	bool terminal;
 	char *stdin_path, *stdout_path, *stderr_path;
-	char *spec_json;	/* exec: the OCI Process */
+	char *spec_json; /* exec: the OCI Process */
 	struct shim_stdio *io;
 	struct ttrpc_call **waiters;
 	size_t n_waiters;
@@ -62,14 +62,14 @@ struct shim_task {
 	struct shim_events *events;
 	char *ns, *id, *address;
 	const char *flag_runtime;
-	char *bundle;		/* set by Create */
-	char *log_path;		/* <bundle>/log.json */
-	char *rootfs;		/* <bundle>/rootfs when we mounted it */
+	char *bundle;	/* set by Create */
+	char *log_path; /* <bundle>/log.json */
+	char *rootfs;	/* <bundle>/rootfs when we mounted it */
 	struct shim_config cfg;
 	struct shim_runtime rt;
-	struct shim_proc *init;	/* NULL before Create and after Delete */
+	struct shim_proc *init; /* NULL before Create and after Delete */
 	struct shim_proc *execs;
-	int oom_efd;		/* cgroup v1 memory.oom_control eventfd */
+	int oom_efd; /* cgroup v1 memory.oom_control eventfd */
 	struct evloop_watch *oom_watch;
 };
 
@@ -80,6 +80,7 @@ struct shim_create {
 	struct Containerd__Types__Mount **rootfs;
 	size_t n_rootfs;
 	const char *opt_binary, *opt_root; /* from containerd.runc.v1.Options */
+	bool no_pivot, no_new_keyring;	   /* idem: runc create --no-pivot, --no-new-keyring */
 	const char *checkpoint;
 };
 

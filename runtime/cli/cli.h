@@ -59,9 +59,14 @@ int cmd_delete(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_list(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_spec(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_features(struct cli *cli, int argc, char **argv, struct berth_err **err);
+int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_ps(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_pause(struct cli *cli, int argc, char **argv, struct berth_err **err);
 int cmd_resume(struct cli *cli, int argc, char **argv, struct berth_err **err);
+int cmd_update(struct cli *cli, int argc, char **argv, struct berth_err **err);
+int cmd_events(struct cli *cli, int argc, char **argv, struct berth_err **err);
+int cmd_checkpoint(struct cli *cli, int argc, char **argv, struct berth_err **err);
+int cmd_restore(struct cli *cli, int argc, char **argv, struct berth_err **err);
 
 /* Writes s and a newline to stdout; -1 with err on a write error (EPIPE...). */
 int cli_print(const char *s, struct berth_err **err);

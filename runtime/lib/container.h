@@ -87,6 +87,27 @@ int rt_container_list(const struct rt_ctx *ctx, char ***ids, struct berth_err **
 int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
 		     bool detach, int *exit_code, struct berth_err **err);
 
+struct rt_exec_opts {
+	const char *process_file;   /* --process: a process object; else the config's
+				     * process with the overrides below */
+	char **args;		    /* borrowed */
+	char **env;		    /* appended to process.env */
+	const char *cwd;
+	const char *user;	    /* "uid[:gid]" */
+	char **additional_gids;
+	char **caps;		    /* added to bounding, effective and permitted */
+	bool tty, no_new_privs, detach, ignore_paused;
+	const char *pid_file;
+	const char *console_socket;
+	unsigned preserve_fds;
+};
+
+/* Runs a process in the container's namespaces and cgroup, with the
+ * container's seccomp profile. detach: returns once the process has exec'd.
+ * Otherwise waits (forwarding signals) and sets *exit_code. */
+int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, int *exit_code,
+		      struct berth_err **err);
+
 void rt_container_free(struct rt_container *c);
 void rt_container_freep(struct rt_container **c);
 

@@ -5,6 +5,8 @@
 #ifndef BERTH_RUNTIME_CONTAINER_INTERNAL_H
 #define BERTH_RUNTIME_CONTAINER_INTERNAL_H
 
+#include <signal.h>
+
 #include "runtime/lib/container.h"
 #include "runtime/lib/process.h"
 #include "runtime/lib/rootfs.h"
@@ -32,6 +34,13 @@ struct rt_init_args {
 
 /* The container init: never returns (execs or _exits). */
 _Noreturn void rt_init_main(struct rt_init_args *a);
+
+/* Blocks SIGCHLD and the forwarded signals (INT TERM HUP QUIT USR1 USR2 WINCH);
+ * returns a signalfd for them. *old gets the previous mask. */
+int rt_signals_block(sigset_t *old, struct berth_err **err);
+/* Waits for our child `child`, forwarding signals read from sfd through pidfd;
+ * *exit_code is its status, 128+signal when killed. */
+int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct berth_err **err);
 
 /* "<root>/<id>" and its lock. */
 int rt_container_open_dir(const struct rt_ctx *ctx, const char *id, struct rt_container **out,

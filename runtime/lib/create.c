@@ -175,6 +175,31 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 	return 0;
 }
 
+/* runc's rule: a namespaced sysctl may only be set in a namespace of the container's own,
+ * never in the host's */
+static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
+{
+	const struct oci_linux *l = s->linux_;
+
+	for (size_t i = 0; l && i < l->n_sysctl; i++) {
+		const char *k = l->sysctl[i].key;
+		int need = -1;
+
+		if (!strncmp(k, "net.", 4))
+			need = OCI_NS_NETWORK;
+		else if (!strncmp(k, "fs.mqueue.", 10) || !strncmp(k, "kernel.msg", 10) ||
+			 !strncmp(k, "kernel.sem", 10) || !strncmp(k, "kernel.shm", 10))
+			need = OCI_NS_IPC;
+		else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+			need = OCI_NS_UTS;
+		if (need >= 0 && !oci_spec_find_ns(s, need))
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "linux.sysctl '%s': requires a %s namespace of the container's own",
+					     k, oci_ns_type_name(need));
+	}
+	return 0;
+}
+
 static int prepare_cgroup(struct create *cr, struct berth_err **err)
 {
 	const struct oci_linux *l = cr->spec->linux_;
@@ -245,7 +270,7 @@ static int prepare(struct create *cr, struct berth_err **err)
 	if (cr->o->console_socket && !(s->process && s->process->terminal))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "--console-socket given but process.terminal is false");
-	if (prepare_namespaces(cr, err) < 0)
+	if (prepare_namespaces(cr, err) < 0 || check_sysctls(s, err) < 0)
 		return -1;
 	if (s->process) {
 		if (rt_proc_plan_prepare(&cr->plan, s->process, cr->o->preserve_fds, listen_fds(),
@@ -489,6 +514,9 @@ static int child_died(struct create *cr, struct berth_err **err)
 		return -1;
 	cr->pid = 0;
 	berth_err_free(err);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && rt_cgroup_oom_count(cr->cg) > 0)
+		return berth_err_new(err, BERTH_E_RESOURCE,
+				     "linux.resources.memory: container init was killed by the OOM killer during setup: memory limit too low");
 	if (WIFSIGNALED(status))
 		return berth_err_new(err, BERTH_E_INTERNAL,
 				     "container init was killed by signal %d during setup",

@@ -155,20 +155,26 @@ static int run_one(const struct oci_hook *h, const char *state_json, struct bert
 	return 0;
 }
 
-int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase,
-		 const char *state_json, struct berth_err **err)
+int rt_hooks_run_one(const struct oci_hook *hook, const char *phase, size_t idx,
+		     const char *state_json, struct berth_err **err)
 {
 	/* a hook that exits without reading its stdin must not SIGPIPE us */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	int ret = 0;
 
-	if (n == 0)
-		return 0;
 	sigaction(SIGPIPE, &ign, &old);
-	for (size_t i = 0; i < n && ret == 0; i++) {
-		if (run_one(&hooks[i], state_json ?: "", err) < 0)
-			ret = berth_err_wrap(err, "hooks.%s[%zu] '%s'", phase, i, hooks[i].path);
-	}
+	if (run_one(hook, state_json ?: "", err) < 0)
+		ret = berth_err_wrap(err, "hooks.%s[%zu] '%s'", phase, idx, hook->path);
 	sigaction(SIGPIPE, &old, NULL);
 	return ret;
+}
+
+int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase,
+		 const char *state_json, struct berth_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rt_hooks_run_one(&hooks[i], phase, i, state_json, err) < 0)
+			return -1;
+	}
+	return 0;
 }

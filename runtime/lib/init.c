@@ -43,6 +43,14 @@ static int join_namespaces(struct rt_init_args *a, struct berth_err **err)
 	}
 	if (a->late_flags && unshare(a->late_flags) < 0)
 		return berth_err_sys(err, errno, "linux.namespaces: unshare");
+	/* we still carry the host's uid 0, unmapped in a new user namespace (files we
+	 * create would fail with EOVERFLOW): become the namespace's root */
+	if (a->rootfs.userns) {
+		if (setresgid(0, 0, 0) < 0)
+			return berth_err_sys(err, errno, "user namespace: setresgid 0");
+		if (setresuid(0, 0, 0) < 0)
+			return berth_err_sys(err, errno, "user namespace: setresuid 0");
+	}
 	return 0;
 }
 

@@ -182,9 +182,12 @@ static void warn_hooks(const struct rt_container *c, const struct oci_hook *h, s
 	if (!n)
 		return;
 	json = rt_state_oci_json(c->st, s, BJSON_PLAIN);
-	if (rt_hooks_run(h, n, phase, json, &e) < 0) {
-		log_warn("container '%s': %s", c->id, e->msg);
-		berth_err_free(&e);
+	/* a failure here is only a warning, and the hooks after it still run */
+	for (size_t i = 0; i < n; i++) {
+		if (rt_hooks_run_one(&h[i], phase, i, json, &e) < 0) {
+			log_warn("container '%s': %s", c->id, e->msg);
+			berth_err_free(&e);
+		}
 	}
 }
 

@@ -20,24 +20,38 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
-static int wait_forwarding(struct rt_container *c, int sfd, int *exit_code,
-			   struct berth_err **err)
+int rt_signals_block(sigset_t *old, struct berth_err **err)
 {
-	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
+	sigset_t set;
+	int fd;
 
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (fd < 0) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return berth_err_sys(err, errno, "signalfd");
+	}
+	return fd;
+}
+
+int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct berth_err **err)
+{
 	for (;;) {
 		struct signalfd_siginfo si;
 		int status;
-		pid_t r = waitpid(c->child, &status, WNOHANG);
+		pid_t r = waitpid(child, &status, WNOHANG);
 
-		if (r == c->child) {
+		if (r == child) {
 			*exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 							 : WEXITSTATUS(status);
-			c->child = 0;
 			return 0;
 		}
 		if (r < 0 && errno != EINTR)
-			return berth_err_sys(err, errno, "wait for container init");
+			return berth_err_sys(err, errno, "wait for process %d", (int)child);
 		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
 			if (errno == EINTR)
 				continue;
@@ -46,7 +60,7 @@ static int wait_forwarding(struct rt_container *c, int sfd, int *exit_code,
 		if (si.ssi_signo == SIGCHLD || pidfd < 0)
 			continue;
 		if (rt_pid_signal(pidfd, (int)si.ssi_signo, err) < 0) {
-			log_warn("container '%s': forward signal %u: %s", c->id, si.ssi_signo,
+			log_warn("forward signal %u to process %d: %s", si.ssi_signo, (int)child,
 				 (*err)->msg);
 			berth_err_free(err);
 		}
@@ -58,23 +72,19 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 {
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	cleanup_close int sfd = -1;
-	sigset_t set, old;
+	cleanup_close int pidfd = -1;
+	sigset_t old;
 	int ret;
 
 	*exit_code = 0;
 	if (!detach) {
-		sigemptyset(&set);
-		sigaddset(&set, SIGCHLD);
-		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-			sigaddset(&set, forwarded[i]);
-		sigprocmask(SIG_BLOCK, &set, &old);
-		sfd = signalfd(-1, &set, SFD_CLOEXEC);
-		if (sfd < 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			return berth_err_sys(err, errno, "signalfd");
-		}
+		sfd = rt_signals_block(&old, err);
+		if (sfd < 0)
+			return -1;
 	}
 	ret = rt_container_create(ctx, id, opts, &c, err);
+	if (ret == 0 && !detach)
+		pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
 	if (ret == 0 && rt_container_start(c, err) < 0) {
 		struct berth_err *e = NULL;
 
@@ -85,9 +95,11 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		ret = -1;
 	}
 	if (ret == 0 && !detach) {
-		ret = wait_forwarding(c, sfd, exit_code, err);
-		if (ret == 0)
+		ret = rt_wait_forwarding(c->child, pidfd, sfd, exit_code, err);
+		if (ret == 0) {
+			c->child = 0;
 			ret = rt_container_delete(c, true, err);
+		}
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -152,7 +152,7 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 		return;
 	}
 	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
-	/* hold removed */
+	svc_gc_hold(sv->ctx);
 	if (create(s, ns, key, parent, labels, &m, &err) < 0) {
 		svc_gc_release(sv->ctx);
 		rpc_call_fail(call, err);

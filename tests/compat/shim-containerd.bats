@@ -47,3 +47,11 @@ teardown_file() {
 @test "shim+runc: a runtime error reaches ctr with the runtime's message" {
 	scenario_runtime_errors_reach_the_client
 }
+
+@test "shim+runc: an OOM kill in the container publishes /tasks/oom between start and exit" {
+	scenario_oom_kill_publishes_task_oom
+}
+
+@test "shim+runc: ctr run of an imported image mounts the snapshot as the rootfs" {
+	scenario_image_rootfs_is_mounted_by_the_shim
+}

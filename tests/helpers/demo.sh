@@ -24,7 +24,7 @@ trap 'exit 130' INT TERM
 chmod 0755 "$tmp"
 
 mkdir -p "$tmp/bundle"
-[ -x "$BUILD/tests/helpers/testinit" ] || make -C "$top" --no-print-directory "$BUILD/tests/helpers/testinit"
+[ -x "$BUILD/tests/helpers/testinit" ] || make -C "$top" --no-print-directory BUILD="$BUILD" "$BUILD/tests/helpers/testinit"
 "$top/tests/helpers/mkrootfs.sh" "$tmp/bundle/rootfs" "$BUILD/tests/helpers/testinit"
 jq --tab '
 	.process.args = ["/bin/sh", "-c", $script]

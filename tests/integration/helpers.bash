@@ -73,7 +73,7 @@ rootfs_cache() {
 	local cache=${BATS_RUN_TMPDIR:-$BERTH_TEST_TMPBASE}/berth-rootfs
 	if [ ! -d "$cache" ]; then
 		if [ ! -x "$TESTINIT" ]; then
-			make -C "$BERTH_TOP" --no-print-directory "$TESTINIT" "$RECVTTY" >&2 ||
+			make -C "$BERTH_TOP" --no-print-directory BUILD="$BUILD_DIR" "$TESTINIT" "$RECVTTY" >&2 ||
 				{ echo "helpers: cannot build '$TESTINIT'" >&2; return 1; }
 		fi
 		(

@@ -51,10 +51,19 @@ static void decode_kv(struct ttrpc_call *call, const uint8_t *p, size_t len, voi
 	ttrpc__key_value__free_unpacked(kv, NULL);
 }
 
+static void big(struct ttrpc_call *call, const uint8_t *p, size_t len, void *data)
+{
+	size_t n = TTRPC_MAX_BODY + 1;
+	cleanup_free uint8_t *buf = xzalloc(n);
+
+	ttrpc_call_reply_raw(call, buf, n);
+}
+
 static const struct ttrpc_method methods[] = {
-	{ "test.v1.Svc", "Echo", echo },
-	{ "test.v1.Svc", "Defer", defer },
-	{ "test.v1.Svc", "KV", decode_kv },
+	{"test.v1.Svc", "Echo", echo},
+	{"test.v1.Svc", "Defer", defer},
+	{"test.v1.Svc", "KV", decode_kv},
+	{"test.v1.Svc", "Big", big},
 };
 
 static int setup(void **state)
@@ -65,7 +74,7 @@ static int setup(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	f->loop = evloop_new(NULL);
 	assert_non_null(f->loop);
-	f->srv = ttrpc_server_new(f->loop, methods, 3, f);
+	f->srv = ttrpc_server_new(f->loop, methods, 4, f);
 	assert_int_equal(ttrpc_server_add_conn(f->srv, sv[0], NULL), 0);
 	f->peer = sv[1];
 	*state = f;
@@ -93,7 +102,7 @@ static void pump(struct fixture *f)
 static void send_frame(int fd, uint32_t id, uint8_t type, const void *body, size_t len)
 {
 	uint8_t hdr[TTRPC_HEADER_LEN];
-	struct ttrpc_header h = { .length = (uint32_t)len, .stream_id = id, .type = type };
+	struct ttrpc_header h = {.length = (uint32_t)len, .stream_id = id, .type = type};
 
 	ttrpc_header_encode(hdr, &h);
 	assert_int_equal(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
@@ -154,7 +163,7 @@ static int status_code(const Ttrpc__Response *r)
 
 static void header_round_trips_big_endian(void **state)
 {
-	struct ttrpc_header h = { 0x01020304, 0x0a0b0c0d, 2, 0 }, back;
+	struct ttrpc_header h = {0x01020304, 0x0a0b0c0d, 2, 0}, back;
 	uint8_t b[TTRPC_HEADER_LEN];
 
 	ttrpc_header_encode(b, &h);
@@ -255,7 +264,7 @@ static void oversized_frame_is_discarded_and_answered_resource_exhausted(void **
 	size_t big = TTRPC_MAX_BODY + 1000;
 	cleanup_free uint8_t *junk = xzalloc(big);
 	uint8_t hdr[TTRPC_HEADER_LEN];
-	struct ttrpc_header h = { .length = (uint32_t)big, .stream_id = 13, .type = 1 };
+	struct ttrpc_header h = {.length = (uint32_t)big, .stream_id = 13, .type = 1};
 	Ttrpc__Response *r;
 	size_t sent = 0;
 	uint32_t id;
@@ -286,11 +295,26 @@ static void oversized_frame_is_discarded_and_answered_resource_exhausted(void **
 	ttrpc__response__free_unpacked(r, NULL);
 }
 
+static void oversized_response_becomes_resource_exhausted(void **state)
+{
+	struct fixture *f = *state;
+	Ttrpc__Response *r;
+	uint32_t id;
+
+	send_request(f->peer, 17, "test.v1.Svc", "Big", "", 0);
+	pump(f);
+	r = read_response(f->peer, &id);
+	assert_int_equal(id, 17);
+	assert_int_equal(status_code(r), TTRPC_RESOURCE_EXHAUSTED);
+	assert_int_equal(r->payload.len, 0);
+	ttrpc__response__free_unpacked(r, NULL);
+}
+
 static void truncated_frame_closes_the_connection(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t hdr[TTRPC_HEADER_LEN];
-	struct ttrpc_header h = { .length = 100, .stream_id = 1, .type = 1 };
+	struct ttrpc_header h = {.length = 100, .stream_id = 1, .type = 1};
 
 	ttrpc_header_encode(hdr, &h);
 	assert_int_equal(write(f->peer, hdr, sizeof(hdr)), sizeof(hdr));
@@ -381,7 +405,7 @@ static void on_reply(void *data, enum ttrpc_code code, const char *msg, const ui
 
 static char *listen_tmp(struct fixture *f, char *dir)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	assert_non_null(mkdtemp(dir));
@@ -400,17 +424,17 @@ static void client_call_round_trips_through_the_server(void **state)
 	cleanup_free char *addr = listen_tmp(f, dir);
 	struct ttrpc_client *c = ttrpc_client_connect(f->loop, addr, NULL);
 	Ttrpc__KeyValue kv = TTRPC__KEY_VALUE__INIT;
-	struct result r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+	struct result r1 = {0}, r2 = {0}, r3 = {0};
 
 	assert_non_null(c);
 	kv.key = "k";
 	kv.value = "v1";
-	assert_int_equal(ttrpc_client_call(c, "test.v1.Svc", "KV", &kv.base, 1000, on_reply, &r1,
-					   NULL), 0);
-	assert_int_equal(ttrpc_client_call(c, "test.v1.Svc", "Nope", NULL, 1000, on_reply, &r2,
-					   NULL), 0);
-	assert_int_equal(ttrpc_client_call(c, "test.v1.Svc", "Defer", NULL, 50, on_reply, &r3,
-					   NULL), 0);
+	assert_int_equal(
+		ttrpc_client_call(c, "test.v1.Svc", "KV", &kv.base, 1000, on_reply, &r1, NULL), 0);
+	assert_int_equal(
+		ttrpc_client_call(c, "test.v1.Svc", "Nope", NULL, 1000, on_reply, &r2, NULL), 0);
+	assert_int_equal(
+		ttrpc_client_call(c, "test.v1.Svc", "Defer", NULL, 50, on_reply, &r3, NULL), 0);
 	for (int i = 0; i < 100 && !(r1.done && r2.done && r3.done); i++)
 		evloop_run_once(f->loop, 20, NULL);
 	assert_int_equal(r1.done, 1);
@@ -435,14 +459,14 @@ static void client_pending_calls_fail_unavailable_when_the_server_goes(void **st
 	char dir[] = "/tmp/test_ttrpc.XXXXXX";
 	cleanup_free char *addr = listen_tmp(f, dir);
 	struct ttrpc_client *c = ttrpc_client_connect(f->loop, addr, NULL);
-	struct result r = { 0 };
+	struct result r = {0};
 
 	assert_non_null(c);
 	assert_int_equal(ttrpc_client_call(c, "test.v1.Svc", "Defer", NULL, 0, on_reply, &r, NULL),
 			 0);
 	pump(f);
 	ttrpc_server_free(f->srv); /* closes every connection */
-	f->srv = ttrpc_server_new(f->loop, methods, 3, f);
+	f->srv = ttrpc_server_new(f->loop, methods, 4, f);
 	for (int i = 0; i < 50 && !r.done; i++)
 		evloop_run_once(f->loop, 20, NULL);
 	assert_int_equal(r.code, TTRPC_UNAVAILABLE);
@@ -466,7 +490,7 @@ static void client_connect_to_missing_socket_fails_with_path(void **state)
 
 static void err_classes_map_to_grpc_codes(void **state)
 {
-	struct berth_err e = { 0 };
+	struct berth_err e = {0};
 
 	e.code = BERTH_E_NOT_FOUND;
 	assert_int_equal(ttrpc_code_from_err(&e), TTRPC_NOT_FOUND);
@@ -490,6 +514,7 @@ int main(void)
 		T(undecodable_envelope_is_invalid_argument_and_connection_survives),
 		T(bad_method_payload_gets_the_handlers_internal_error),
 		T(oversized_frame_is_discarded_and_answered_resource_exhausted),
+		T(oversized_response_becomes_resource_exhausted),
 		T(truncated_frame_closes_the_connection),
 		T(truncated_header_closes_the_connection),
 		T(unknown_frame_type_is_skipped),

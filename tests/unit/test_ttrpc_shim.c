@@ -24,6 +24,7 @@
 #include "common/ttrpc.h"
 #include "common/xalloc.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
+#include "github.com/containerd/containerd/runtime/v2/runc/options/oci.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
 #include "shim/service.h"
 #include "shim/shim.h"
@@ -46,6 +47,7 @@ static const char fake_runtime[] =
 	"create) while [ $# -gt 1 ]; do case $1 in --pid-file) pf=$2; shift 2;; *) shift;; esac; done\n"
 	"  sleep 30 </dev/null >/dev/null 2>&1 & echo $! > \"$pf\";;\n"
 	"ps) echo '[1,2,3]';;\n"
+	"update) cat > \"${log%/*}/update.json\";;\n"
 	"esac\n"
 	"exit 0\n";
 
@@ -62,8 +64,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = xnew(struct fixture);
-	struct shim_flags fl = { .ns = "testns", .id = "c1", .address = "/nonexistent/c.sock" };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct shim_flags fl = {.ns = "testns", .id = "c1", .address = "/nonexistent/c.sock"};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	cleanup_free char *rt = NULL;
 	int fd, dfd;
 
@@ -72,7 +74,8 @@ static int setup(void **state)
 	rt = xasprintf("%s/fake-runtime", f->dir);
 	dfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_int_equal(fs_write_atomic(dfd, "fake-runtime", fake_runtime, strlen(fake_runtime),
-					 0755, NULL), 0);
+					 0755, NULL),
+			 0);
 	close(dfd);
 	setenv("BERTH_SHIM_RUNTIME", rt, 1);
 	setenv("BERTH_SHIM_RUNTIME_ROOT", f->dir, 1);
@@ -138,14 +141,14 @@ static void call_raw(struct fixture *f, const char *method, const void *p, size_
 {
 	memset(r, 0, sizeof(*r));
 	assert_int_equal(ttrpc_client_call_raw(f->client, SHIM_TASK_SERVICE, method, p, len, 5000,
-					       on_reply, r, NULL), 0);
+					       on_reply, r, NULL),
+			 0);
 	for (int i = 0; i < 500 && !r->done; i++)
 		evloop_run_once(f->loop, 10, NULL);
 	assert_true(r->done);
 }
 
-static void call(struct fixture *f, const char *method, const ProtobufCMessage *m,
-		 struct reply *r)
+static void call(struct fixture *f, const char *method, const ProtobufCMessage *m, struct reply *r)
 {
 	uint8_t buf[2048];
 	size_t n = protobuf_c_message_pack(m, buf);
@@ -155,14 +158,16 @@ static void call(struct fixture *f, const char *method, const ProtobufCMessage *
 
 static void create(struct fixture *f, const char *id, struct reply *r)
 {
-	Containerd__Task__V2__CreateTaskRequest req = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+	Containerd__Task__V2__CreateTaskRequest req =
+		CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
 
 	req.id = (char *)id;
 	req.bundle = f->bundle;
 	call(f, "Create", &req.base, r);
 	if (r->code == TTRPC_OK) {
 		Containerd__Task__V2__CreateTaskResponse *resp =
-			containerd__task__v2__create_task_response__unpack(NULL, r->len, r->payload);
+			containerd__task__v2__create_task_response__unpack(NULL, r->len,
+									   r->payload);
 
 		assert_non_null(resp);
 		f->sleeper = (pid_t)resp->pid;
@@ -214,7 +219,7 @@ static void checkpoint_is_unimplemented(void **state)
 static void runtime_failure_carries_the_last_log_error(void **state)
 {
 	struct fixture *f = *state;
-	struct shim_flags fl = { .ns = "testns", .id = "bad", .address = "/nonexistent/c.sock" };
+	struct shim_flags fl = {.ns = "testns", .id = "bad", .address = "/nonexistent/c.sock"};
 	struct reply r;
 
 	shim_task_free(f->d.task);
@@ -223,6 +228,39 @@ static void runtime_failure_carries_the_last_log_error(void **state)
 	assert_int_not_equal(r.code, TTRPC_OK);
 	if (!strstr(r.msg, "create: boom: \"quoted\""))
 		fail_msg("expected the runtime's log record in '%s'", r.msg);
+}
+
+static void runc_options_binary_name_and_root_choose_the_runtime(void **state)
+{
+	struct fixture *f = *state;
+	Containerd__Task__V2__CreateTaskRequest req =
+		CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+	Containerd__Runc__V1__Options opts = CONTAINERD__RUNC__V1__OPTIONS__INIT;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	cleanup_free char *rt = xasprintf("%s/fake-runtime", f->dir);
+	cleanup_free char *root = xasprintf("%s/optroot", f->dir);
+	cleanup_free char *saved = xasprintf("%s/shim-options", f->bundle);
+	cleanup_free char *want = xasprintf("%s\n%s\n", rt, root);
+	cleanup_free char *got = NULL;
+	uint8_t buf[512];
+	struct reply r;
+	size_t len;
+
+	setenv("BERTH_SHIM_RUNTIME", "/bin/false", 1); /* the options win over the env */
+	opts.binary_name = rt;
+	opts.root = root;
+	any.type_url = "containerd.runc.v1.Options";
+	any.value.data = buf;
+	any.value.len = containerd__runc__v1__options__pack(&opts, buf);
+	req.id = "c1";
+	req.bundle = f->bundle;
+	req.options = &any;
+	call(f, "Create", &req.base, &r);
+	assert_int_equal(r.code, TTRPC_OK);
+	f->sleeper = f->d.task->init->pid;
+	/* kept in the bundle for `berth-shim delete` */
+	assert_int_equal(fs_read_file(AT_FDCWD, saved, &got, &len, NULL), 0);
+	assert_string_equal(got, want);
 }
 
 static void create_for_another_id_is_refused(void **state)
@@ -276,7 +314,8 @@ static void exec_with_bad_json_spec_is_invalid_argument(void **state)
 {
 	struct fixture *f = *state;
 	Containerd__Task__V2__StartRequest start = CONTAINERD__TASK__V2__START_REQUEST__INIT;
-	Containerd__Task__V2__ExecProcessRequest ex = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+	Containerd__Task__V2__ExecProcessRequest ex =
+		CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
 	Google__Protobuf__Any spec = GOOGLE__PROTOBUF__ANY__INIT;
 	struct reply r;
 
@@ -302,6 +341,35 @@ static void exec_with_bad_json_spec_is_invalid_argument(void **state)
 	ex.exec_id = "";
 	call(f, "Exec", &ex.base, &r);
 	assert_int_equal(r.code, TTRPC_INVALID_ARGUMENT);
+}
+
+static void update_passes_resources_on_stdin_and_rejects_bad_json(void **state)
+{
+	struct fixture *f = *state;
+	Containerd__Task__V2__UpdateTaskRequest req =
+		CONTAINERD__TASK__V2__UPDATE_TASK_REQUEST__INIT;
+	Google__Protobuf__Any res = GOOGLE__PROTOBUF__ANY__INIT;
+	const char *json = "{\"memory\":{\"limit\":1048576}}";
+	cleanup_free char *path = xasprintf("%s/update.json", f->bundle);
+	cleanup_free char *got = NULL;
+	struct reply r;
+	size_t len;
+
+	create(f, "c1", &r);
+	req.id = "c1";
+	res.type_url = "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources";
+	res.value.data = (uint8_t *)"{\"memory\":";
+	res.value.len = strlen((char *)res.value.data);
+	req.resources = &res;
+	call(f, "Update", &req.base, &r);
+	assert_int_equal(r.code, TTRPC_INVALID_ARGUMENT);
+	assert_false(fs_exists(path));
+	res.value.data = (uint8_t *)json;
+	res.value.len = strlen(json);
+	call(f, "Update", &req.base, &r);
+	assert_int_equal(r.code, TTRPC_OK);
+	assert_int_equal(fs_read_file(AT_FDCWD, path, &got, &len, NULL), 0);
+	assert_string_equal(got, json);
 }
 
 static void pids_parses_the_runtime_ps_output(void **state)
@@ -354,10 +422,10 @@ static void shutdown_is_ignored_while_a_task_exists(void **state)
 
 static void jscan_validates_strict_json(void **state)
 {
-	const char *good[] = { "{}", " [1, -2.5e3, true, false, null, \"a\\u00e9\\n\"] ",
-			       "{\"a\":{\"b\":[{}]}}", "0" };
-	const char *bad[] = { "", "{", "{\"a\":}", "[1,]", "{'a':1}", "01", "\"\\x\"", "[] []",
-			      "tru", "{\"a\" 1}" };
+	const char *good[] = {"{}", " [1, -2.5e3, true, false, null, \"a\\u00e9\\n\"] ",
+			      "{\"a\":{\"b\":[{}]}}", "0"};
+	const char *bad[] = {"",   "{",	      "{\"a\":}", "[1,]", "{'a':1}",
+			     "01", "\"\\x\"", "[] []",	  "tru",  "{\"a\" 1}"};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
 		if (!shim_jscan_valid(good[i], strlen(good[i])))
@@ -389,15 +457,17 @@ static void jscan_int_array_accepts_pids_only(void **state)
 	assert_int_equal(shim_jscan_int_array(" [12, 3,4] \n", &v, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(v[0], 12);
-	assert_int_equal(shim_jscan_int_array("null", &w, &n), -1);
+	assert_int_equal(shim_jscan_int_array("null\n", &w, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(shim_jscan_int_array("nul", &w, &n), -1);
 	assert_int_equal(shim_jscan_int_array("[1,-2]", &w, &n), -1);
 	assert_int_equal(shim_jscan_int_array("[99999999999]", &w, &n), -1);
 }
 
 static void crilog_records_full_and_partial_lines(void **state)
 {
-	cleanup_free char *full = shim_crilog_format("2026-01-02T03:04:05.000000001Z", "stdout",
-						    false, "hello", 5);
+	cleanup_free char *full =
+		shim_crilog_format("2026-01-02T03:04:05.000000001Z", "stdout", false, "hello", 5);
 	cleanup_free char *part = shim_crilog_format("T", "stderr", true, "ab", 2);
 	char path[] = "/tmp/test_crilog.XXXXXX";
 	cleanup_free char *text = NULL;
@@ -423,11 +493,14 @@ static void sha256_matches_known_vectors(void **state)
 	char hex[65];
 
 	shim_sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	shim_sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	shim_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(hex,
+			    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 static void socket_path_lives_next_to_the_containerd_address(void **state)
@@ -457,9 +530,11 @@ int main(void)
 		T(unknown_task_id_is_not_found),
 		T(checkpoint_is_unimplemented),
 		T(runtime_failure_carries_the_last_log_error),
+		T(runc_options_binary_name_and_root_choose_the_runtime),
 		T(create_for_another_id_is_refused),
 		T(lifecycle_states_and_wrong_state_errors),
 		T(exec_with_bad_json_spec_is_invalid_argument),
+		T(update_passes_resources_on_stdin_and_rejects_bad_json),
 		T(pids_parses_the_runtime_ps_output),
 		T(connect_reports_shim_and_task_pids),
 		T(shutdown_is_ignored_while_a_task_exists),

@@ -78,7 +78,7 @@ teardown() {
 	wait_for_output "pause: got signal 10"
 }
 
-@test "kill: KILL stops a container whose process ignores nothing" {
+@test "kill: SIGKILL stops a running container" {
 	run_container
 	run berth kill "$CID" KILL
 	expect_status 0
@@ -98,6 +98,7 @@ teardown() {
 }
 
 @test "kill: an unknown signal name fails and names it" {
+	not_runtime crun "1.8.1 accepts an unknown signal name"
 	run_container
 	run berth kill "$CID" NOSUCHSIG
 	expect_fail_naming NOSUCHSIG
@@ -276,6 +277,7 @@ teardown() {
 }
 
 @test "events: --stats prints one JSON stats record" {
+	not_runtime crun "1.8.1 has no events command"
 	run_container
 	run berth events --stats "$CID"
 	expect_status 0
@@ -293,6 +295,7 @@ teardown() {
 }
 
 @test "spec: --rootless adds a user namespace with uid and gid mappings" {
+	not_runtime crun "1.8.1 spec --rootless adds no user namespace"
 	mkdir "$TEST_TMP/spec"
 	run berth spec --rootless --bundle "$TEST_TMP/spec"
 	expect_status 0

@@ -226,5 +226,5 @@ fstype_of() {
 	expect_status 0
 	expect_line berth-test
 	expect_output_not_contains "berth-test."
-	expect_line testinit || expect_line bin
+	expect_line bin
 }

@@ -43,7 +43,7 @@ teardown() {
 	set_args stat /proc/keys
 	run_fg
 	expect_status 0
-	expect_output "char 0666 0 0 1:3"
+	expect_output_contains "char " " 1:3"
 }
 
 @test "maskedPaths: a path that does not exist is ignored" {

@@ -37,6 +37,17 @@ scenario_detached_lifecycle_exec_pause_metrics_kill_rm() {
 	run ctr_ task exec --fifo-dir "$SHIM_T/fifo" --exec-id e2 t-d /nonexistent-binary
 	echo "exec missing binary: $output"
 	[ "$status" -ne 0 ]
+	[ "$(task_status t-d)" = RUNNING ]
+
+	run ctr_ task exec --fifo-dir "$SHIM_T/fifo" --exec-id e3 t-d /bin/sh -c 'cat; echo exec-eof' < <(printf 'exec-stdin\n')
+	echo "exec stdin: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *exec-stdin*exec-eof* ]]
+
+	run script -qec "ctr -a $SHIM_T/c.sock task exec -t --fifo-dir $SHIM_T/fifo --exec-id e4 t-d /bin/sh -c 'test -t 0 && echo exec-tty; exit 4'" /dev/null </dev/null 3>&-
+	echo "exec -t: $output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *exec-tty* ]]
 
 	ctr_ task pause t-d
 	wait_status t-d PAUSED
@@ -49,17 +60,20 @@ scenario_detached_lifecycle_exec_pause_metrics_kill_rm() {
 	[[ "$output" == *memory* ]]
 	[[ "$output" == *pids.current* ]]
 
+	ctr_ task exec -d --fifo-dir "$SHIM_T/fifo" --exec-id bg t-d /bin/sleep 999 </dev/null
 	run ctr_ task ps t-d
 	echo "ps: $output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$(ctr_ task ls | awk '$1=="t-d"{print $2}')"* ]]
+	# the exec'd process is named by its exec id (runc.v1.ProcessDetails)
+	[[ "$output" == *ExecID:bg* ]]
 
 	# a running task cannot be deleted
 	run ctr_ task rm t-d
 	[ "$status" -ne 0 ]
 	[[ "$output" == *stopped* ]]
 
-	ctr_ task kill -s KILL t-d
+	ctr_ task kill --all -s KILL t-d
 	wait_status t-d STOPPED
 	ctr_ task rm t-d
 	ctr_ containers rm t-d
@@ -73,11 +87,12 @@ scenario_detached_lifecycle_exec_pause_metrics_kill_rm() {
 
 scenario_tty_gives_the_process_a_terminal() {
 	local cmd
-	cmd="ctr -a $SHIM_T/c.sock run --rm -t --fifo-dir $SHIM_T/fifo --rootfs --runtime $SHIM_RUNTIME_NAME $SHIM_T/rootfs t-tty /bin/sh -c 'tty; exit 3'"
+	# runc names the pty /dev/pts/N, a runtime may show it as /dev/console: test isatty
+	cmd="ctr -a $SHIM_T/c.sock run --rm -t --fifo-dir $SHIM_T/fifo --rootfs --runtime $SHIM_RUNTIME_NAME $SHIM_T/rootfs t-tty /bin/sh -c 'test -t 0 && test -t 1 && echo stdio-is-a-tty; exit 3'"
 	run script -qec "$cmd" /dev/null </dev/null 3>&-
 	echo "$output"
 	[ "$status" -eq 3 ]
-	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *stdio-is-a-tty* ]]
 }
 
 scenario_events_are_published_in_order() {
@@ -136,4 +151,37 @@ scenario_runtime_errors_reach_the_client() {
 	# the runtime's own error record from log.json, not just an exit status
 	[[ "$output" == *no/such/binary* ]] || [[ "$output" == *"no such file"* ]]
 	[ -z "$(task_status t-err)" ]
+}
+
+scenario_oom_kill_publishes_task_oom() {
+	[ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory controller (TaskOOM is watched there)"
+	( ctr_ events >"$SHIM_T/oom-events.txt" 2>&1 & echo $! >"$SHIM_T/oom-events.bgpid" )
+	sleep 0.5 # let the subscription start; the assertion below does not depend on timing
+	# busybox tail holds the endless "line" of zeros in memory until the limit kills it
+	# (the kernel picks the victim, so whether sh survives to say so is not asserted)
+	run ctr_run --rm --memory-limit=20000000 t-oom /bin/sh -c 'head -c 200m /dev/zero | tail >/dev/null; echo survived' </dev/null
+	echo "status $status: $output"
+	local i
+	for i in $(seq 100); do
+		grep -q '/tasks/delete.*t-oom' "$SHIM_T/oom-events.txt" && break
+		sleep 0.1
+	done
+	kill "$(cat "$SHIM_T/oom-events.bgpid")"
+	got=$(grep -o '/tasks/[a-z-]*' "$SHIM_T/oom-events.txt" | uniq | tr '\n' ' ')
+	[ "$got" = "/tasks/create /tasks/start /tasks/oom /tasks/exit /tasks/delete " ] ||
+		{ echo "expected create, start, oom, exit, delete; got: $got"; return 1; }
+}
+
+scenario_image_rootfs_is_mounted_by_the_shim() {
+	command -v umoci >/dev/null && command -v skopeo >/dev/null || skip "umoci/skopeo not installed"
+	"$BERTH_TOP/tests/helpers/mkimage.sh" "$SHIM_T/img" --name localhost/shim-test:latest --layers 2 >/dev/null
+	ctr_ images import "$SHIM_T/img/image.oci.tar" >/dev/null
+	# the snapshotter's overlay reaches the shim as CreateTaskRequest.rootfs mounts
+	run ctr_ run --rm --fifo-dir "$SHIM_T/fifo" --runtime "$SHIM_RUNTIME_NAME" \
+		localhost/shim-test:latest t-img /bin/sh -c 'cat /data/layer2 >/dev/null && echo from-image' </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *from-image* ]]
+	# nothing stays mounted on the task's bundle rootfs
+	! grep -q "$SHIM_T/state/io.containerd.runtime.v2.task/default/t-img" /proc/self/mounts
 }

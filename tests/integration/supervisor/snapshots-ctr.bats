@@ -51,8 +51,18 @@ setup() {
 }
 
 teardown() {
+	local hung=0
 	if [ -n "${BERTHD_PID:-}" ]; then
 		kill "$BERTHD_PID" 2>/dev/null
+		# a berthd that does not exit on SIGTERM is a bug: fail, but never hang the suite
+		for _ in $(seq 100); do
+			kill -0 "$BERTHD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$BERTHD_PID" 2>/dev/null; then
+			hung=1
+			kill -KILL "$BERTHD_PID"
+		fi
 		wait "$BERTHD_PID" 2>/dev/null
 	fi
 	if [ -n "${CTR_ADDRESS:-}" ]; then
@@ -62,6 +72,7 @@ teardown() {
 		done
 	fi
 	[ -n "${SNAP_TMP:-}" ] && rm -rf "$SNAP_TMP"
+	[ "$hung" -eq 0 ] || { echo "berthd did not exit within 10 s of SIGTERM" >&2; return 1; }
 }
 
 ctr_b() {

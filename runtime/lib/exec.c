@@ -1,0 +1,385 @@
+/*
+ * runtime/lib/exec.c - `exec`: a new process in a running container.
+ *
+ *   parent                                   child
+ *   setns(pidfd, PID|TIME)  (for children)
+ *   clone3 ----------------------------------> waits
+ *   back to our own pid/time namespaces
+ *   cgroup enter (before a cgroupns join)
+ *   GO ------------------------------------->  setns(pidfd, user|mnt|net|ipc|uts|cgroup)
+ *                                              setsid + pty (--tty), rlimits, chdir,
+ *                                              PATH lookup, identity, seccomp, execve
+ *   EOF on the socket (CLOEXEC) = exec'd    <- or ERROR {code, errnum, msg}
+ *   pid file; wait (foreground) or return
+ *
+ * The namespaces come from the init through a pidfd checked against its start
+ * time, so a recycled pid can not lead us into a stranger's namespaces.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/lib/cgroup.h"
+#include "runtime/lib/console.h"
+#include "runtime/lib/container_internal.h"
+#include "runtime/lib/pidstat.h"
+#include "runtime/lib/seccomp.h"
+#include "runtime/lib/sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct exec_child {
+	struct rt_proc_plan *plan;
+	int sync_fd;
+	int pidfd;
+	int ns_flags; /* joined by the child */
+	int console_sock;
+	bool userns;
+};
+
+static int parse_id(const char *s, const char *what, unsigned *out, struct berth_err **err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v > 0xfffffffful)
+		return berth_err_new(err, BERTH_E_INVALID, "invalid %s '%s': not a number", what, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int apply_user(struct oci_process *p, const struct rt_exec_opts *o, struct berth_err **err)
+{
+	cleanup_free char *u = o->user ? xstrdup(o->user) : NULL;
+	char *colon = u ? strchr(u, ':') : NULL;
+	unsigned v;
+
+	if (u) {
+		if (colon)
+			*colon = '\0';
+		if (parse_id(u, "--user uid", &v, err) < 0)
+			return -1;
+		p->user.uid = v;
+		if (colon) {
+			if (parse_id(colon + 1, "--user gid", &v, err) < 0)
+				return -1;
+			p->user.gid = v;
+		}
+	}
+	strv_foreach(g, o->additional_gids)
+	{
+		if (parse_id(g, "--additional-gids", &v, err) < 0)
+			return -1;
+		p->user.additional_gids = xreallocarray(p->user.additional_gids,
+							p->user.n_additional_gids + 1, sizeof(gid_t));
+		p->user.additional_gids[p->user.n_additional_gids++] = v;
+	}
+	return 0;
+}
+
+/* runc's exec without --process: the config's process with the command-line overrides. */
+static int process_from_flags(struct oci_spec *spec, const struct rt_exec_opts *o,
+			      struct oci_process **out, struct berth_err **err)
+{
+	struct oci_process *p = spec->process;
+
+	if (!p)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "exec: the container's config has no process to start from: use --process");
+	if (!o->args || !o->args[0])
+		return berth_err_new(err, BERTH_E_INVALID, "exec: no command given");
+	strv_free(p->args);
+	p->args = strv_dup(o->args);
+	strv_foreach(e, o->env) strv_push(&p->env, e);
+	if (o->cwd) {
+		free(p->cwd);
+		p->cwd = xstrdup(o->cwd);
+	}
+	p->terminal = o->tty;
+	if (o->no_new_privs)
+		p->no_new_privileges = true;
+	if (apply_user(p, o, err) < 0)
+		return -1;
+	if (o->caps) {
+		if (!p->capabilities)
+			p->capabilities = xnew(struct oci_capabilities);
+		strv_foreach(c, o->caps)
+		{
+			strv_push(&p->capabilities->bounding, c);
+			strv_push(&p->capabilities->effective, c);
+			strv_push(&p->capabilities->permitted, c);
+		}
+	}
+	*out = take_ptr(spec->process);
+	return 0;
+}
+
+static int load_process(struct oci_spec *spec, const struct rt_exec_opts *o,
+			struct oci_process **out, struct berth_err **err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!o->process_file)
+		return process_from_flags(spec, o, out, err);
+	if (o->args && o->args[0])
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "exec: give either --process or a command, not both");
+	if (fs_read_file(AT_FDCWD, o->process_file, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "--process");
+	return oci_process_parse(buf, len, o->process_file, out, err);
+}
+
+static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err **err)
+{
+	struct rt_pty pty = { -1, -1, "" };
+	int r = 0;
+
+	if (rt_sync_recv(x->sync_fd, RT_SYNC_GO, NULL, err) < 0)
+		return -1;
+	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
+		return berth_err_sys(err, errno, "join the container's namespaces");
+	closep(&x->pidfd);
+	if (x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return berth_err_sys(err, errno, "user namespace: become root");
+	if (x->console_sock >= 0) {
+		if (setsid() < 0)
+			return berth_err_sys(err, errno, "setsid");
+		if (rt_pty_open(&pty, x->plan->proc->console_size, err) < 0 ||
+		    rt_pty_send(&pty, x->console_sock, err) < 0 || rt_pty_make_stdio(&pty, err) < 0)
+			r = berth_err_wrap(err, "process.terminal");
+		rt_pty_close(&pty);
+		closep(&x->console_sock);
+		if (r < 0)
+			return -1;
+	}
+	if (rt_proc_apply_early(x->plan, err) < 0 || rt_proc_apply_sched(x->plan, err) < 0 ||
+	    rt_proc_chdir(x->plan, err) < 0 || rt_proc_find_exec(x->plan, exe, err) < 0)
+		return -1;
+	if (rt_proc_seccomp_early(x->plan) && rt_proc_load_seccomp(x->plan, err) < 0)
+		return -1;
+	if (rt_proc_apply_identity(x->plan, err) < 0)
+		return -1;
+	if (!rt_proc_seccomp_early(x->plan) && rt_proc_load_seccomp(x->plan, err) < 0)
+		return -1;
+	return 0;
+}
+
+static _Noreturn void exec_child_main(struct exec_child *x)
+{
+	struct berth_err *err = NULL;
+	char *exe = NULL;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (exec_child_setup(x, &exe, &err) == 0)
+		rt_proc_exec(x->plan, exe, &err); /* the sync socket closes on success */
+	rt_sync_send_err(x->sync_fd, err);
+	_exit(126);
+}
+
+/* The namespaces of the container, from its config: all are joined. */
+static int config_ns_flags(const struct oci_spec *spec)
+{
+	int flags = 0;
+
+	for (size_t i = 0; spec->linux_ && i < spec->linux_->n_namespaces; i++)
+		flags |= oci_ns_clone_flag(spec->linux_->namespaces[i].type);
+	return flags;
+}
+
+struct exec_run {
+	struct rt_container *c;
+	const struct rt_exec_opts *o;
+	struct oci_spec *spec;
+	struct oci_process *proc;
+	struct rt_seccomp *seccomp;
+	struct rt_cgroup *cg;
+	struct rt_proc_plan plan;
+	int pidfd, console_sock, sync[2];
+	pid_t pid;
+};
+
+static int exec_prepare(struct exec_run *x, struct berth_err **err)
+{
+	const struct rt_exec_opts *o = x->o;
+	enum rt_status s = rt_container_status(x->c);
+
+	if (s == RT_STATUS_STOPPED)
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "cannot exec in a stopped container '%s'", x->c->id);
+	if (s == RT_STATUS_PAUSED && !o->ignore_paused)
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "cannot exec in a paused container '%s' (use --ignore-paused)",
+				     x->c->id);
+	if (rt_container_config(x->c, &x->spec, err) < 0 || load_process(x->spec, o, &x->proc, err) < 0)
+		return -1;
+	if (x->proc->terminal && !o->console_socket)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "process.terminal is true: --console-socket is required");
+	if (!x->proc->terminal && o->console_socket)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "--console-socket given but process.terminal is false");
+	if (rt_proc_plan_prepare(&x->plan, x->proc, o->preserve_fds, 0, err) < 0)
+		return -1;
+	if (x->spec->linux_ && x->spec->linux_->seccomp &&
+	    rt_seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
+		return -1;
+	x->plan.seccomp = x->seccomp;
+	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg, err) < 0)
+		return -1;
+	if (o->console_socket) {
+		x->console_sock = rt_console_connect(o->console_socket, err);
+		if (x->console_sock < 0)
+			return -1;
+	}
+	x->pidfd = rt_pid_open(x->c->st->pid, x->c->st->pid_start, err);
+	if (x->pidfd < 0)
+		return berth_err_wrap(err, "container init");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
+		return berth_err_sys(err, errno, "socketpair");
+	return 0;
+}
+
+static int exec_spawn(struct exec_run *x, struct berth_err **err)
+{
+	int flags = config_ns_flags(x->spec);
+	int parent_flags = flags & (CLONE_NEWPID | CLONE_NEWTIME);
+	struct exec_child ch = { .plan = &x->plan, .sync_fd = x->sync[1], .pidfd = x->pidfd,
+				 .ns_flags = flags & ~parent_flags,
+				 .console_sock = x->console_sock,
+				 .userns = (flags & CLONE_NEWUSER) != 0 };
+	cleanup_close int own_pid = -1, own_time = -1;
+
+	if (parent_flags) {
+		own_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		own_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (setns(x->pidfd, parent_flags) < 0)
+			return berth_err_sys(err, errno, "join the container's pid namespace");
+	}
+	x->pid = fork();
+	if (x->pid == 0)
+		exec_child_main(&ch);
+	if (parent_flags) {
+		if (own_pid >= 0)
+			setns(own_pid, CLONE_NEWPID);
+		if (own_time >= 0)
+			setns(own_time, CLONE_NEWTIME);
+	}
+	if (x->pid < 0)
+		return berth_err_sys(err, errno, "fork");
+	closep(&x->sync[1]);
+	closep(&x->console_sock);
+	return 0;
+}
+
+static int exec_handshake(struct exec_run *x, struct berth_err **err)
+{
+	struct berth_err *e = NULL;
+
+	if (rt_cgroup_enter(x->cg, x->pid, err) < 0)
+		return -1;
+	if (rt_sync_send(x->sync[0], RT_SYNC_GO, NULL, 0) < 0)
+		return berth_err_sys(err, errno, "sync socket: send GO");
+	/* the child's end is CLOEXEC: EOF means it exec'd */
+	if (rt_sync_recv(x->sync[0], 0, NULL, &e) == 0)
+		return berth_err_new(err, BERTH_E_INTERNAL, "exec: unexpected message from the process");
+	if (berth_err_is(e, ECONNRESET)) {
+		berth_err_free(&e);
+		return 0;
+	}
+	*err = e;
+	return -1;
+}
+
+static void exec_clear(struct exec_run *x)
+{
+	closep(&x->pidfd);
+	closep(&x->console_sock);
+	closep(&x->sync[0]);
+	closep(&x->sync[1]);
+	rt_proc_plan_clear(&x->plan);
+	rt_cgroup_free(x->cg);
+	rt_seccomp_free(x->seccomp);
+	oci_process_free(x->proc);
+	oci_spec_free(x->spec);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct berth_err **err)
+{
+	char num[32];
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	cleanup_close int dfd = -1;
+
+	if (slash)
+		*slash = '\0';
+	dfd = open(slash ? (slash == dir ? "/" : dir) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_err_sys(err, errno, "pid file '%s': open directory", path);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (fs_write_atomic(dfd, slash ? slash + 1 : path, num, strlen(num), 0644, err) < 0)
+		return berth_err_wrap(err, "pid file '%s'", path);
+	return 0;
+}
+
+static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err **err)
+{
+	int r;
+
+	if (exec_prepare(x, err) < 0 || exec_spawn(x, err) < 0)
+		return -1;
+	r = exec_handshake(x, err);
+	if (r == 0 && x->o->pid_file)
+		r = write_pid_file(x->o->pid_file, x->pid, err);
+	if (r < 0 || x->o->detach) {
+		if (r < 0)
+			kill(x->pid, SIGKILL);
+		if (r < 0 || !x->o->detach)
+			waitpid(x->pid, NULL, 0);
+		return r;
+	}
+	closep(&x->pidfd);
+	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	return rt_wait_forwarding(x->pid, x->pidfd, sfd, exit_code, err);
+}
+
+int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, int *exit_code,
+		      struct berth_err **err)
+{
+	struct exec_run x = { .c = c, .o = opts, .pidfd = -1, .console_sock = -1, .sync = { -1, -1 } };
+	cleanup_close int sfd = -1;
+	sigset_t old;
+	int r;
+
+	*exit_code = 0;
+	if (!opts->detach) {
+		sfd = rt_signals_block(&old, err);
+		if (sfd < 0)
+			return -1;
+	}
+	r = do_exec(&x, sfd, exit_code, err);
+	if (!opts->detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	exec_clear(&x);
+	if (r < 0)
+		return berth_err_wrap(err, "exec in container '%s'", c->id);
+	return 0;
+}

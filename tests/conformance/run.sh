@@ -1,0 +1,83 @@
+#!/bin/bash
+# tests/conformance/run.sh [RUNTIME] [TEST ...] - runs the OCI runtime-tools validation
+# suite (the OCI runtime conformance tests) against RUNTIME (default $BUILD/berth) with
+# /work/shared/conformance/run-runtime-tools.sh, prints its per-test table and summary, then
+# compares every failure with tests/conformance/expected-failures.txt.
+#
+# A failure is one "not ok" line of a test binary's TAP log, named "TEST: description",
+# or "TEST: <errored>" for a binary that failed without any "not ok" line (non-zero exit,
+# timeout, no or short plan). The expected list holds the failures this host causes and
+# no runtime can avoid (see the comments in it).
+#
+# Exit status: 0 when every failure is expected, 1 when there is an unexpected one
+# (listed at the end, with the path of its TAP log), 2 when the suite could not run.
+#
+# Environment: RT_TOOLS (path of run-runtime-tools.sh), RT_WORK (scratch dir: sources,
+# Go build cache, test binaries, logs; default $BUILD/conformance), EXPECTED (the list),
+# plus what run-runtime-tools.sh reads (RT_TIMEOUT, RT_ORIG_TARBALL, RT_LEGACY_NS, ...).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+RT_TOOLS=${RT_TOOLS:-$top/../shared/conformance/run-runtime-tools.sh}
+EXPECTED=${EXPECTED:-$top/tests/conformance/expected-failures.txt}
+export RT_WORK=${RT_WORK:-$BUILD/conformance}
+
+runtime=${1:-$BUILD/berth}
+[ $# -gt 0 ] && shift
+[ -x "$RT_TOOLS" ] || { echo "conformance: '$RT_TOOLS' not found (set RT_TOOLS)" >&2; exit 2; }
+[ -f "$EXPECTED" ] || { echo "conformance: '$EXPECTED' not found" >&2; exit 2; }
+rtpath=$(readlink -f "$(command -v "$runtime" || echo "$runtime")")
+[ -x "$rtpath" ] || { echo "conformance: runtime '$runtime' is not executable" >&2; exit 2; }
+export RT_LOG_DIR=${RT_LOG_DIR:-$RT_WORK/logs/$(basename "$rtpath")}
+mkdir -p "$RT_WORK"
+
+out=$RT_WORK/summary-$(basename "$rtpath").txt
+"$RT_TOOLS" "$rtpath" "$@" | tee "$out"
+rc=${PIPESTATUS[0]}
+if [ "$rc" -gt 1 ] || ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out"; then
+	echo "conformance: run-runtime-tools.sh failed (exit $rc)" >&2
+	exit 2
+fi
+
+# expected: "TEST: description" lines; '#' starts a comment line
+expected=$(grep -vE '^[[:space:]]*(#|$)' "$EXPECTED" | sed 's/[[:space:]]*$//')
+is_expected() {
+	grep -qxF -- "$1" <<<"$expected"
+}
+
+got=() unexpected=()
+while read -r st name _; do
+	[ "$st" = FAIL ] || continue
+	log=$RT_LOG_DIR/$name.tap
+	descs=$(grep -E '^not ok [0-9]+' "$log" 2>/dev/null | grep -v '# TODO' |
+		sed -E 's/^not ok [0-9]+( - )?//' | sort -u)
+	[ -n "$descs" ] || descs="<errored>"
+	while IFS= read -r d; do
+		key="$name: $d"
+		got+=("$key")
+		is_expected "$key" || unexpected+=("$key	($log)")
+	done <<<"$descs"
+done <"$out"
+
+# expected failures of the tests that ran, which did not fail this time
+ran=$(awk '$1 ~ /^(PASS|FAIL|NONE)$/ { print $2 }' "$out")
+fixed=()
+while IFS= read -r key; do
+	[ -n "$key" ] || continue
+	grep -qxF -- "${key%%:*}" <<<"$ran" || continue
+	printf '%s\n' "${got[@]}" | grep -qxF -- "$key" || fixed+=("$key")
+done <<<"$expected"
+
+echo
+echo "conformance: $((${#got[@]} - ${#unexpected[@]})) expected failures, ${#unexpected[@]} unexpected (checked against ${EXPECTED#"$top"/})"
+if [ ${#fixed[@]} -gt 0 ]; then
+	echo "expected to fail but did not (remove from the list if this holds):"
+	printf '    %s\n' "${fixed[@]}"
+fi
+if [ ${#unexpected[@]} -gt 0 ]; then
+	echo "unexpected failures:"
+	printf '    %s\n' "${unexpected[@]}"
+	exit 1
+fi
+exit 0
