@@ -226,7 +226,7 @@ row() { # label unit values-by-runtime...
 			printf '%10s' "${v[$rt]:--}"
 		fi
 	done
-	if [ -n "${BIN[berth]:-}" ]; then
+	if [ -n "${BIN[berth]:-}" ] && [ "$unit" != n ]; then
 		[ -n "${BIN[crun]:-}" ] && printf '%12s' "$(ratio "${v[berth]}" "${v[crun]}")"
 		[ -n "${BIN[runc]:-}" ] && printf '%12s' "$(ratio "${v[berth]}" "${v[runc]}")"
 	fi

@@ -8,3 +8,4 @@ $(eval $(call unit_test,test_rpc,$(SUPERVISOR_TEST_PROTOS:.c=.o) $(LIBBERTHRPC) 
 $(eval $(call unit_test,test_meta,$(LIBBERTHMETA) $(LIBCOMMON),$(META_LDLIBS) -lpthread))
 $(eval $(call unit_test,test_content,$(LIBBERTHCONTENT) $(LIBCOMMON),$(CONTENT_LDLIBS)))
 $(eval $(call unit_test,test_content_filter,$(BUILD)/supervisor/services/filter.o $(LIBCOMMON),))
+DEB_EXTRA += python3-grpcio

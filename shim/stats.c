@@ -2,7 +2,9 @@
  * shim/stats.c - the container's cgroup metrics for Stats, read from the
  * init process's cgroups (/proc/<pid>/cgroup), as io.containerd.cgroups.v1.Metrics
  * (cgroup v1 controllers, also the hybrid layout) or io.containerd.cgroups.v2.Metrics
- * (pure cgroup v2). Files that are missing leave their fields at zero.
+ * (pure cgroup v2). Files that are missing leave their fields at zero. Also watches
+ * for OOM kills: v1 memory.oom_control through cgroup.event_control, v2 memory.events
+ * (oom_kill counter) through inotify.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -232,23 +235,33 @@ int shim_stats_collect(pid_t pid, char **type_url, uint8_t **data, size_t *len,
 	return collect_v1(pid, data, len);
 }
 
-int shim_stats_oom_eventfd(pid_t pid)
-{
-	cleanup_free char *dir = cgroup_dir(pid, "memory");
-	cleanup_free char *ctl = NULL;
-	cleanup_free char *line = NULL;
-	cleanup_close int efd = -1;
-	cleanup_close int ofd = -1;
-	cleanup_close int cfd = -1;
+struct shim_oom {
+	int fd;		    /* v1: eventfd; v2: inotify on memory.events */
+	char *events;	    /* v2: <cgroup>/memory.events */
+	uint64_t oom_kills; /* v2: the last oom_kill count seen */
+};
 
-	if (!dir)
-		return -1; /* cgroup v2: memory.events would be watched with inotify (not yet) */
-	ctl = xasprintf("%s/memory.oom_control", dir);
-	ofd = open(ctl, O_RDONLY | O_CLOEXEC);
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	free(ctl);
-	ctl = xasprintf("%s/cgroup.event_control", dir);
-	cfd = open(ctl, O_WRONLY | O_CLOEXEC);
+static uint64_t v2_oom_kills(const char *events)
+{
+	cleanup_free char *text = NULL;
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+	size_t len;
+
+	if (fs_read_file_max(AT_FDCWD, events, 4096, &text, &len, &err) < 0)
+		return 0;
+	return read_key(text, "oom_kill");
+}
+
+/* cgroup v1: an eventfd registered on memory.oom_control through cgroup.event_control */
+static int v1_oom_eventfd(const char *dir)
+{
+	cleanup_free char *ctl = xasprintf("%s/memory.oom_control", dir);
+	cleanup_free char *evc = xasprintf("%s/cgroup.event_control", dir);
+	cleanup_free char *line = NULL;
+	cleanup_close int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	cleanup_close int ofd = open(ctl, O_RDONLY | O_CLOEXEC);
+	cleanup_close int cfd = open(evc, O_WRONLY | O_CLOEXEC);
+
 	if (ofd < 0 || efd < 0 || cfd < 0)
 		return -1;
 	line = xasprintf("%d %d", efd, ofd);
@@ -256,4 +269,65 @@ int shim_stats_oom_eventfd(pid_t pid)
 		return -1;
 	/* the registration lives as long as efd; the oom_control fd can go */
 	return take_fd(&efd);
+}
+
+struct shim_oom *shim_oom_open(pid_t pid)
+{
+	cleanup_free char *dir = NULL;
+	struct shim_oom *o;
+	int fd;
+
+	if (fs_exists(CGROUP_ROOT "/cgroup.controllers")) {
+		dir = cgroup_dir(pid, "");
+		if (!dir)
+			return NULL;
+		o = xnew(struct shim_oom);
+		o->events = xasprintf("%s/memory.events", dir);
+		o->oom_kills = v2_oom_kills(o->events);
+		/* cgroupfs files signal changes as IN_MODIFY */
+		o->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (o->fd < 0 || inotify_add_watch(o->fd, o->events, IN_MODIFY) < 0) {
+			shim_oom_close(o);
+			return NULL;
+		}
+		return o;
+	}
+	dir = cgroup_dir(pid, "memory");
+	fd = dir ? v1_oom_eventfd(dir) : -1;
+	if (fd < 0)
+		return NULL;
+	o = xnew(struct shim_oom);
+	o->fd = fd;
+	return o;
+}
+
+int shim_oom_fd(const struct shim_oom *o)
+{
+	return o->fd;
+}
+
+bool shim_oom_fired(struct shim_oom *o)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(uint64_t))));
+	uint64_t n;
+
+	if (!o->events)
+		return read(o->fd, buf, sizeof(uint64_t)) == sizeof(uint64_t);
+	while (read(o->fd, buf, sizeof(buf)) > 0)
+		; /* drain the inotify events, then compare the counter */
+	n = v2_oom_kills(o->events);
+	if (n <= o->oom_kills)
+		return false;
+	o->oom_kills = n;
+	return true;
+}
+
+void shim_oom_close(struct shim_oom *o)
+{
+	if (!o)
+		return;
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->events);
+	free(o);
 }

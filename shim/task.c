@@ -37,7 +37,6 @@ struct shim_task *shim_task_new(struct evloop *loop, struct shim_events *ev,
 	t->id = xstrdup(f->id);
 	t->address = xstrdup(f->address);
 	t->flag_runtime = f->runtime;
-	t->oom_efd = -1;
 	return t;
 }
 
@@ -62,9 +61,8 @@ static void oom_stop(struct shim_task *t)
 {
 	evloop_remove(t->loop, t->oom_watch);
 	t->oom_watch = NULL;
-	if (t->oom_efd >= 0)
-		close(t->oom_efd);
-	t->oom_efd = -1;
+	shim_oom_close(t->oom);
+	t->oom = NULL;
 }
 
 void shim_task_free(struct shim_task *t)
@@ -191,11 +189,10 @@ static void oom_ready(struct evloop *loop, struct evloop_watch *w, uint32_t even
 {
 	struct shim_task *t = data;
 	Containerd__Events__TaskOOM ev = CONTAINERD__EVENTS__TASK_OOM__INIT;
-	uint64_t n;
 
-	if (read(t->oom_efd, &n, sizeof(n)) != sizeof(n))
+	if (!shim_oom_fired(t->oom))
 		return;
-	/* the eventfd also fires when the cgroup goes away: only a live cgroup had an OOM */
+	/* v1's eventfd also fires when the cgroup goes away: only a live cgroup had an OOM */
 	if (!t->init || t->init->reaped) {
 		oom_stop(t);
 		return;
@@ -206,10 +203,10 @@ static void oom_ready(struct evloop *loop, struct evloop_watch *w, uint32_t even
 
 static void oom_watch(struct shim_task *t)
 {
-	t->oom_efd = shim_stats_oom_eventfd(t->init->pid);
-	if (t->oom_efd < 0)
+	t->oom = shim_oom_open(t->init->pid);
+	if (!t->oom)
 		return;
-	t->oom_watch = evloop_add(t->loop, t->oom_efd, EPOLLIN, oom_ready, t, NULL);
+	t->oom_watch = evloop_add(t->loop, shim_oom_fd(t->oom), EPOLLIN, oom_ready, t, NULL);
 	if (!t->oom_watch)
 		oom_stop(t);
 }

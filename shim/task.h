@@ -69,7 +69,7 @@ struct shim_task {
 	struct shim_runtime rt;
 	struct shim_proc *init; /* NULL before Create and after Delete */
 	struct shim_proc *execs;
-	int oom_efd; /* cgroup v1 memory.oom_control eventfd */
+	struct shim_oom *oom; /* the init's memory cgroup OOM watch */
 	struct evloop_watch *oom_watch;
 };
 
@@ -116,7 +116,12 @@ bool shim_task_is_empty(const struct shim_task *t);
 /* Packs the cgroup metrics of pid into *any_value with its type URL. */
 int shim_stats_collect(pid_t pid, char **type_url, uint8_t **data, size_t *len,
 		       struct berth_err **err);
-/* An eventfd that becomes readable on an OOM kill in pid's memory cgroup (v1); -1 if none. */
-int shim_stats_oom_eventfd(pid_t pid);
+/* A watch on OOM kills in pid's memory cgroup (v1 or v2); NULL if there is none. */
+struct shim_oom *shim_oom_open(pid_t pid);
+/* Becomes readable when an OOM event may have happened. */
+int shim_oom_fd(const struct shim_oom *o);
+/* Consumes the fd's readiness; true if there was a new OOM kill. */
+bool shim_oom_fired(struct shim_oom *o);
+void shim_oom_close(struct shim_oom *o);
 
 #endif

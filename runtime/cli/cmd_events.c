@@ -39,6 +39,7 @@ static int stats_once(struct rt_container *c, struct berth_err **err)
 static int stream(struct rt_container *c, uint64_t interval_ns, struct berth_err **err)
 {
 	sigset_t set, old;
+	struct signalfd_siginfo si;
 	cleanup_close int sfd = -1;
 	int ret;
 
@@ -54,6 +55,9 @@ static int stream(struct rt_container *c, uint64_t interval_ns, struct berth_err
 		ret = berth_err_sys(err, errno, "signalfd");
 	else
 		ret = rt_events_watch(c, interval_ns, sfd, print_record, NULL, err);
+	/* consume the signal that ended the watch, or unblocking would deliver it */
+	while (sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si))
+		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }

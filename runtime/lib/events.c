@@ -167,9 +167,9 @@ static struct bjson *cpu_json(struct rt_cgroup *cg, const struct rt_cgroup_stats
 static struct bjson *cpuset_json(struct rt_cgroup *cg)
 {
 	static const char *const flags[] = {
-		"cpu_exclusive",      "mem_hardwall",	    "mem_exclusive",
-		"memory_migrate",     "memory_spread_page", "memory_spread_slab",
-		"memory_pressure",    "sched_load_balance", NULL,
+		"cpu_exclusive",   "mem_hardwall",	 "mem_exclusive",
+		"memory_migrate",  "memory_spread_page", "memory_spread_slab",
+		"memory_pressure", "sched_load_balance", NULL,
 	};
 	struct bjson *o = bjson_object_new();
 	const char *dir = rt_cgroup_path(cg, "cpuset");
@@ -227,8 +227,7 @@ static struct bjson *mem_raw(const char *dir)
 	if (!lines || !lines[0])
 		return NULL;
 	qsort(lines, strv_len(lines), sizeof(*lines), cmp_str);
-	strv_foreach(l, lines)
-	{
+	strv_foreach (l, lines) {
 		char *sp = strchr(l, ' ');
 
 		if (!sp)
@@ -248,8 +247,8 @@ static struct bjson *memory_json(struct rt_cgroup *cg, const struct rt_cgroup_st
 	uint64_t swap_limit = st->swap_limit, swap_usage = st->swap_usage;
 
 	set_nz(o, "cache", st->mem_cache);
-	bjson_set_take(o, "usage", mem_entry(st->mem_limit, st->mem_usage, st->mem_max_usage,
-					     st->mem_failcnt));
+	bjson_set_take(o, "usage",
+		       mem_entry(st->mem_limit, st->mem_usage, st->mem_max_usage, st->mem_failcnt));
 	if (dir && !is_v2(dir)) {
 		bjson_set_take(o, "swap", mem_entry_v1(dir, "memsw."));
 		bjson_set_take(o, "kernel", mem_entry_v1(dir, "kmem."));
@@ -261,8 +260,8 @@ static struct bjson *memory_json(struct rt_cgroup *cg, const struct rt_cgroup_st
 			swap_limit += st->mem_limit;
 		else
 			swap_limit = UINT64_MAX;
-		bjson_set_take(o, "swap", mem_entry(dir ? swap_limit : 0, dir ? swap_usage : 0,
-						    0, 0));
+		bjson_set_take(o, "swap",
+			       mem_entry(dir ? swap_limit : 0, dir ? swap_usage : 0, 0, 0));
 		bjson_set_take(o, "kernel", mem_entry(0, 0, 0, 0));
 		bjson_set_take(o, "kernelTCP", mem_entry(0, 0, 0, 0));
 	}
@@ -339,11 +338,10 @@ static struct bjson *hugetlb_json(struct rt_cgroup *cg)
 	bool v2 = is_v2(dir);
 	cleanup(strv_freep) char **sizes = hugetlb_sizes(dir, v2);
 
-	strv_foreach(sz, sizes)
-	{
+	strv_foreach (sz, sizes) {
 		struct bjson *e = bjson_object_new();
-		cleanup_free char *u = xasprintf("hugetlb.%s.%s", sz,
-						 v2 ? "current" : "usage_in_bytes");
+		cleanup_free char *u =
+			xasprintf("hugetlb.%s.%s", sz, v2 ? "current" : "usage_in_bytes");
 		cleanup_free char *m = xasprintf("hugetlb.%s.max_usage_in_bytes", sz);
 		cleanup_free char *f = xasprintf("hugetlb.%s.%s", sz, v2 ? "events" : "failcnt");
 
@@ -355,8 +353,7 @@ static struct bjson *hugetlb_json(struct rt_cgroup *cg)
 	return o;
 }
 
-int rt_events_stats_json(struct rt_cgroup *cg, const char *id, char **out,
-			 struct berth_err **err)
+int rt_events_stats_json(struct rt_cgroup *cg, const char *id, char **out, struct berth_err **err)
 {
 	struct rt_cgroup_stats st;
 	cleanup(bjson_freep) struct bjson *ev = NULL;
@@ -399,8 +396,8 @@ int rt_duration_parse(const char *s, uint64_t *ns)
 		const char *name;
 		double ns;
 	} units[] = {
-		{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6},
-		{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+		{"ns", 1},   {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
+		{"ms", 1e6}, {"s", 1e9},  {"m", 60e9},	      {"h", 3600e9},
 	};
 	double total = 0;
 

@@ -27,8 +27,7 @@
 #include "runtime/lib/container.h"
 
 /* One stats record for the container whose cgroup is cg; caller frees. */
-int rt_events_stats_json(struct rt_cgroup *cg, const char *id, char **out,
-			 struct berth_err **err);
+int rt_events_stats_json(struct rt_cgroup *cg, const char *id, char **out, struct berth_err **err);
 /* {"type":"oom","id":ID}; caller frees. */
 char *rt_events_oom_json(const char *id);
 

@@ -4,7 +4,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +34,7 @@ int rt_size_parse(const char *s, int64_t *out)
 	if (*p == ' ')
 		p++;
 	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
-		mul = ldexp(1.0, 10 * (int)(u - units + 1));
+		mul = (double)(1ULL << (10 * (u - units + 1)));
 		p++;
 	}
 	if (*p == 'i' || *p == 'I')
@@ -170,26 +169,26 @@ struct oci_resources *rt_update_select(const struct oci_resources *in, char ***i
 	return o;
 }
 
+/* dst->f = src->f when src has it */
+#define MERGE(dst, src, f)                     \
+	do {                                   \
+		if ((src)->has_##f) {          \
+			(dst)->has_##f = true; \
+			(dst)->f = (src)->f;   \
+		}                              \
+	} while (0)
+
 static void merge_memory(struct oci_memory *d, const struct oci_memory *s)
 {
-	if (s->has_limit)
-		d->has_limit = true, d->limit = s->limit;
-	if (s->has_reservation)
-		d->has_reservation = true, d->reservation = s->reservation;
-	if (s->has_swap)
-		d->has_swap = true, d->swap = s->swap;
-	if (s->has_kernel)
-		d->has_kernel = true, d->kernel = s->kernel;
-	if (s->has_kernel_tcp)
-		d->has_kernel_tcp = true, d->kernel_tcp = s->kernel_tcp;
-	if (s->has_swappiness)
-		d->has_swappiness = true, d->swappiness = s->swappiness;
-	if (s->has_disable_oom_killer)
-		d->has_disable_oom_killer = true, d->disable_oom_killer = s->disable_oom_killer;
-	if (s->has_use_hierarchy)
-		d->has_use_hierarchy = true, d->use_hierarchy = s->use_hierarchy;
-	if (s->has_check_before_update)
-		d->has_check_before_update = true, d->check_before_update = s->check_before_update;
+	MERGE(d, s, limit);
+	MERGE(d, s, reservation);
+	MERGE(d, s, swap);
+	MERGE(d, s, kernel);
+	MERGE(d, s, kernel_tcp);
+	MERGE(d, s, swappiness);
+	MERGE(d, s, disable_oom_killer);
+	MERGE(d, s, use_hierarchy);
+	MERGE(d, s, check_before_update);
 }
 
 static void merge_str(char **d, const char *s)
@@ -202,20 +201,13 @@ static void merge_str(char **d, const char *s)
 
 static void merge_cpu(struct oci_cpu *d, const struct oci_cpu *s)
 {
-	if (s->has_shares)
-		d->has_shares = true, d->shares = s->shares;
-	if (s->has_quota)
-		d->has_quota = true, d->quota = s->quota;
-	if (s->has_burst)
-		d->has_burst = true, d->burst = s->burst;
-	if (s->has_period)
-		d->has_period = true, d->period = s->period;
-	if (s->has_realtime_runtime)
-		d->has_realtime_runtime = true, d->realtime_runtime = s->realtime_runtime;
-	if (s->has_realtime_period)
-		d->has_realtime_period = true, d->realtime_period = s->realtime_period;
-	if (s->has_idle)
-		d->has_idle = true, d->idle = s->idle;
+	MERGE(d, s, shares);
+	MERGE(d, s, quota);
+	MERGE(d, s, burst);
+	MERGE(d, s, period);
+	MERGE(d, s, realtime_runtime);
+	MERGE(d, s, realtime_period);
+	MERGE(d, s, idle);
 	merge_str(&d->cpus, s->cpus);
 	merge_str(&d->mems, s->mems);
 }

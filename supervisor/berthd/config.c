@@ -122,8 +122,8 @@ int berthd_config_load(struct berthd_config *c, const char *path, bool required,
 	cleanup_free char *buf = NULL;
 	cleanup(bjson_freep) struct bjson *doc = NULL;
 	struct berth_err *rerr = NULL;
-	struct load l = { c, path, err };
-	struct member_ctx m = { &l, NULL };
+	struct load l = {c, path, err};
+	struct member_ctx m = {&l, NULL};
 	size_t len;
 
 	if (fs_read_file(AT_FDCWD, path, &buf, &len, &rerr) < 0) {

@@ -17,9 +17,9 @@
 #define BERTHD_DEFAULT_CONFIG "/etc/berth/berthd.json"
 
 struct berthd_config {
-	char *root;	/* /var/lib/berth */
-	char *state;	/* /run/berthd */
-	char *address;	/* /run/berthd/berthd.sock */
+	char *root;    /* /var/lib/berth */
+	char *state;   /* /run/berthd */
+	char *address; /* /run/berthd/berthd.sock */
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;

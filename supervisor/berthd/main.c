@@ -4,16 +4,19 @@
  * Order: flags and config; directories; the socket lockfile (a second berthd stops here,
  * before touching any state); meta.db, content store, event bus, GC; services; serve
  * until SIGTERM/SIGINT; then stop the RPC server (every call ended), the GC, the stores.
- * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() in main.
+ * SIGTERM/SIGINT are blocked in every thread and read from a signalfd in main.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -49,18 +52,19 @@ struct service_entry {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: berthd [OPTIONS]\n"
-		   "\n"
-		   "Serves the containerd 1.6 API (content, images, leases, namespaces, events, ...)\n"
-		   "\n"
-		   "Options:\n"
-		   "  --root DIR         persistent state (default /var/lib/berth)\n"
-		   "  --state DIR        runtime state (default /run/berthd)\n"
-		   "  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
-		   "  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
-		   "  -l, --log-level L  error, warn, info or debug (default info)\n"
-		   "  -v, --version      print the version\n"
-		   "  -h, --help         this help\n");
+	fprintf(f,
+		"Usage: berthd [OPTIONS]\n"
+		"\n"
+		"Serves the containerd 1.6 API (content, images, leases, namespaces, events, ...)\n"
+		"\n"
+		"Options:\n"
+		"  --root DIR         persistent state (default /var/lib/berth)\n"
+		"  --state DIR        runtime state (default /run/berthd)\n"
+		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
+		"  -l, --log-level L  error, warn, info or debug (default info)\n"
+		"  -v, --version      print the version\n"
+		"  -h, --help         this help\n");
 }
 
 struct flags {
@@ -70,14 +74,14 @@ struct flags {
 static int parse_flags(int argc, char **argv, struct flags *fl)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "state", required_argument, NULL, 's' },
-		{ "address", required_argument, NULL, 'a' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "version", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"root", required_argument, NULL, 'r'},
+		{"state", required_argument, NULL, 's'},
+		{"address", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -156,7 +160,7 @@ static int make_dirs(const struct berthd_config *cfg, struct berth_err **err)
 static void register_plugins(struct svc_ctx *ctx, const struct service_entry *svcs, size_t n)
 {
 	cleanup_free char *content_root = xasprintf("%s/content", ctx->root);
-	char *const exports[] = { (char *)"root", content_root, NULL };
+	char *const exports[] = {(char *)"root", content_root, NULL};
 
 	svc_plugin_register(ctx, "io.containerd.content.v1", "content", exports);
 	svc_plugin_register(ctx, "io.containerd.metadata.v1", "sqlite", NULL);
@@ -175,21 +179,21 @@ struct daemon {
 static int daemon_open(struct daemon *d, struct berth_err **err)
 {
 	const struct berthd_config *cfg = &d->cfg;
-	struct rpc_server_opts opts = { .address = cfg->address, .workers = cfg->workers };
+	struct rpc_server_opts opts = {.address = cfg->address, .workers = cfg->workers};
 	cleanup_free char *dbpath = xasprintf("%s/meta.db", cfg->root);
 	cleanup_free char *content = xasprintf("%s/content", cfg->root);
 	const struct service_entry svcs[] = {
-		{ &svc_version_service, "version" },
-		{ &svc_namespaces_service, "namespaces" },
-		{ &svc_introspection_service, "introspection" },
-		{ &svc_events_service, "events" },
-		{ &svc_content_service, "content" },
-		{ &svc_images_service, "images" },
-		{ &svc_leases_service, "leases" },
-		{ &svc_snapshots_service, "snapshots" },
-		{ &svc_diff_service, "diff" },
-		{ &svc_containers_service, "containers" },
-		{ &svc_tasks_service, "tasks" },
+		{&svc_version_service, "version"},
+		{&svc_namespaces_service, "namespaces"},
+		{&svc_introspection_service, "introspection"},
+		{&svc_events_service, "events"},
+		{&svc_content_service, "content"},
+		{&svc_images_service, "images"},
+		{&svc_leases_service, "leases"},
+		{&svc_snapshots_service, "snapshots"},
+		{&svc_diff_service, "diff"},
+		{&svc_containers_service, "containers"},
+		{&svc_tasks_service, "tasks"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 
@@ -232,21 +236,30 @@ static void daemon_close(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct flags fl = { 0 };
-	struct daemon d = { 0 };
+	struct flags fl = {0};
+	struct daemon d = {0};
 	cleanup_err struct berth_err *err = NULL;
+	struct signalfd_siginfo si = {0};
 	sigset_t sigs;
-	int sig = 0;
+	int sfd;
 
 	log_init("berthd");
 	if (parse_flags(argc, argv, &fl) < 0)
 		return 2;
+	/* every streaming call runs on its own thread; glibc would give each an arena that
+	 * keeps its 1 MiB chunk buffers: two arenas keep the daemon small after big imports */
+	mallopt(M_ARENA_MAX, 2);
 	/* before any thread exists, so that every thread inherits the mask */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		return 1;
+	}
 
 	if (configure(&fl, &d.cfg, &err) < 0) {
 		log_error("%s", err->msg);
@@ -262,8 +275,10 @@ int main(int argc, char **argv)
 	}
 	log_info("serving the containerd API on '%s' (root '%s', state '%s')", d.cfg.address,
 		 d.cfg.root, d.cfg.state);
-	sigwait(&sigs, &sig);
-	log_info("%s: shutting down", strsignal(sig));
+	while (read(sfd, &si, sizeof(si)) < 0 && errno == EINTR)
+		;
+	log_info("%s: shutting down", strsignal((int)si.ssi_signo));
 	daemon_close(&d);
+	close(sfd);
 	return 0;
 }

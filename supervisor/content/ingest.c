@@ -89,7 +89,8 @@ static int rehash(struct content_ingest *ing, int64_t upto, struct berth_err **e
 
 	EVP_DigestInit_ex(ing->md, EVP_sha256(), NULL);
 	while (off < upto) {
-		size_t want = (size_t)(upto - off) < sizeof(buf) ? (size_t)(upto - off) : sizeof(buf);
+		size_t want =
+			(size_t)(upto - off) < sizeof(buf) ? (size_t)(upto - off) : sizeof(buf);
 		ssize_t n = pread(ing->fd, buf, want, off);
 
 		if (n < 0 && errno == EINTR)
@@ -253,8 +254,10 @@ int content_ingest_write(struct content_ingest *ing, const void *buf, size_t len
 
 			/* keep data and hash consistent: drop the partial write */
 			if (ftruncate(ing->fd, ing->offset) < 0)
-				return rehash(ing, ing->offset, err) < 0 ? -1 :
-					berth_err_sys(err, e, "ingest '%s': write", ing->ref);
+				return rehash(ing, ing->offset, err) < 0
+					       ? -1
+					       : berth_err_sys(err, e, "ingest '%s': write",
+							       ing->ref);
 			return berth_err_sys(err, e, "ingest '%s': write", ing->ref);
 		}
 		done += (size_t)n;
@@ -268,7 +271,8 @@ int content_ingest_truncate(struct content_ingest *ing, int64_t offset, struct b
 {
 	if (offset < 0 || offset > ing->offset)
 		return berth_err_new(err, BERTH_E_INVALID,
-				     "ingest '%s': cannot truncate to %" PRId64 " (have %" PRId64 ")",
+				     "ingest '%s': cannot truncate to %" PRId64 " (have %" PRId64
+				     ")",
 				     ing->ref, offset, ing->offset);
 	if (ftruncate(ing->fd, offset) < 0)
 		return berth_err_sys(err, errno, "ingest '%s': truncate", ing->ref);
@@ -289,7 +293,8 @@ int content_ingest_commit(struct content_ingest *ing, int64_t size, const char *
 		return -1;
 	if (size > 0 && size != ing->offset)
 		return berth_err_new(err, BERTH_E_PRECONDITION,
-				     "ref %s: unexpected commit size %" PRId64 ", expected %" PRId64,
+				     "ref %s: unexpected commit size %" PRId64
+				     ", expected %" PRId64,
 				     ing->ref, ing->offset, size);
 	digest = content_digest_final(ing->md);
 	if (expected && *expected && strcmp(expected, digest) != 0)

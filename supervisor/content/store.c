@@ -113,7 +113,8 @@ int content_blob_stat(struct content_store *cs, const char *digest, int64_t *siz
 		return -1;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found", digest);
+			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found",
+					     digest);
 		return berth_err_sys(err, errno, "stat blob %s", digest);
 	}
 	*size = st.st_size;
@@ -130,7 +131,8 @@ int content_blob_open(struct content_store *cs, const char *digest, struct berth
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found", digest);
+			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found",
+					     digest);
 		return berth_err_sys(err, errno, "open blob %s", digest);
 	}
 	return fd;
@@ -144,7 +146,8 @@ int content_blob_delete(struct content_store *cs, const char *digest, struct ber
 		return -1;
 	if (unlink(path) < 0) {
 		if (errno == ENOENT)
-			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found", digest);
+			return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found",
+					     digest);
 		return berth_err_sys(err, errno, "remove blob %s", digest);
 	}
 	return 0;

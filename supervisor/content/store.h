@@ -27,9 +27,9 @@ struct content_ingest;
 
 struct content_status {
 	char *ref;
-	char *expected; /* "" if not declared */
-	int64_t offset; /* bytes written so far */
-	int64_t total;	/* declared size, 0 if unknown */
+	char *expected;		  /* "" if not declared */
+	int64_t offset;		  /* bytes written so far */
+	int64_t total;		  /* declared size, 0 if unknown */
 	int64_t started, updated; /* ns since the epoch */
 };
 

@@ -84,8 +84,9 @@ static ssize_t stream_read(void *arg, void *buf, size_t len, struct berth_err **
 	const Containerd__Services__Content__V1__ReadContentResponse *resp;
 	size_t n;
 
-	while (!r->m || r->pos == ((const Containerd__Services__Content__V1__ReadContentResponse *)
-					   r->m)->data.len) {
+	while (!r->m ||
+	       r->pos == ((const Containerd__Services__Content__V1__ReadContentResponse *)r->m)
+				 ->data.len) {
 		int got;
 
 		if (r->m)
@@ -109,7 +110,7 @@ static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_de
 	Containerd__Services__Content__V1__ReadContentRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__READ_CONTENT_REQUEST__INIT;
 	cleanup_free char *name = xasprintf("blobs/sha256/%s", d->digest + 7);
-	struct reader r = { 0 };
+	struct reader r = {0};
 	int64_t size;
 	int ret;
 
@@ -117,10 +118,9 @@ static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_de
 	if (ctl_blob_info(c, d->digest, &size, NULL, err) < 0)
 		return -1;
 	req.digest = d->digest;
-	r.s = rpc_client_stream_open(c->rpc, "/containerd.services.content.v1.Content/Read",
-				     &req.base,
-				     &containerd__services__content__v1__read_content_response__descriptor,
-				     err);
+	r.s = rpc_client_stream_open(
+		c->rpc, "/containerd.services.content.v1.Content/Read", &req.base,
+		&containerd__services__content__v1__read_content_response__descriptor, err);
 	if (!r.s)
 		return -1;
 	ret = image_writer_file(w, name, size, stream_read, &r, err);
@@ -151,13 +151,14 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 {
 	cleanup(bjson_freep) struct bjson *index = bjson_object_new();
 	struct bjson *manifests = bjson_array_new();
-	struct blob_list b = { 0 };
+	struct blob_list b = {0};
 	struct image_writer *w = NULL;
 	cleanup_free char *ij = NULL;
 	int r = 0;
 
 	if (argc < 2)
-		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl images export FILE NAME...");
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "usage: berthctl images export FILE NAME...");
 	bjson_set_int(index, "schemaVersion", 2);
 	bjson_set_take(index, "manifests", manifests);
 	for (int i = 1; i < argc && r == 0; i++) {

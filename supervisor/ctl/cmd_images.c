@@ -22,7 +22,7 @@
 #define IM_MSG(x) &containerd__services__images__v1__##x##__descriptor
 #define IM_SVC "/containerd.services.images.v1.Images/"
 
-static int list_images(struct ctl *c, IM(ListImagesResponse) **out, struct berth_err **err)
+static int list_images(struct ctl *c, IM(ListImagesResponse) * *out, struct berth_err **err)
 {
 	IM(ListImagesRequest) req = IM_INIT(LIST_IMAGES_REQUEST);
 	ProtobufCMessage *m = NULL;
@@ -74,9 +74,8 @@ static int images_ls(struct ctl *c, int argc, char **argv, struct berth_err **er
 			continue;
 		}
 		split_ref(im->name, &repo, &tag);
-		if (!im->target ||
-		    ctl_image_resolve(c, im->target->media_type, im->target->digest, &cfg, &size,
-				      NULL, &e) < 0)
+		if (!im->target || ctl_image_resolve(c, im->target->media_type, im->target->digest,
+						     &cfg, &size, NULL, &e) < 0)
 			cfg = xstrdup("sha256:<missing>     ");
 		sz = ctl_human_size(size);
 		ago = ctl_human_ago(im->created_at ? im->created_at->seconds * 1000000000LL : 0);
@@ -86,15 +85,15 @@ static int images_ls(struct ctl *c, int argc, char **argv, struct berth_err **er
 	return 0;
 }
 
-static int get_image(struct ctl *c, const char *name, IM(GetImageResponse) **out,
+static int get_image(struct ctl *c, const char *name, IM(GetImageResponse) * *out,
 		     struct berth_err **err)
 {
 	IM(GetImageRequest) req = IM_INIT(GET_IMAGE_REQUEST);
 	ProtobufCMessage *m = NULL;
 
 	req.name = (char *)name;
-	if (rpc_client_call(c->rpc, IM_SVC "Get", &req.base, IM_MSG(get_image_response), &m,
-			    err) < 0)
+	if (rpc_client_call(c->rpc, IM_SVC "Get", &req.base, IM_MSG(get_image_response), &m, err) <
+	    0)
 		return -1;
 	*out = (void *)m;
 	return 0;
@@ -119,10 +118,11 @@ static int images_inspect(struct ctl *c, int argc, char **argv, struct berth_err
 	cleanup_free char *out = NULL;
 
 	if (argc < 1)
-		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl images inspect NAME...");
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "usage: berthctl images inspect NAME...");
 	for (int i = 0; i < argc; i++) {
 		IM(GetImageResponse) *resp = NULL;
-		const IM(Image) *im;
+		const IM(Image) * im;
 		struct bjson *o, *t;
 		cleanup_free char *cfg = NULL, *man = NULL;
 		int64_t size = 0;
@@ -169,7 +169,8 @@ static int images_tag(struct ctl *c, int argc, char **argv, struct berth_err **e
 	int r;
 
 	if (argc != 2)
-		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl images tag SOURCE TARGET");
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "usage: berthctl images tag SOURCE TARGET");
 	target = ctl_normalize_ref(argv[1]);
 	if (get_image(c, argv[0], &src, err) < 0) {
 		/* docker users type short names */
@@ -226,9 +227,14 @@ int ctl_cmd_images(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		const char *name;
 		ctl_cmd_fn fn;
 	} sub[] = {
-		{ "ls", images_ls },	      { "list", images_ls },	{ "inspect", images_inspect },
-		{ "tag", images_tag },	      { "rm", images_rm },	{ "remove", images_rm },
-		{ "import", ctl_images_import }, { "export", ctl_images_export },
+		{"ls", images_ls},
+		{"list", images_ls},
+		{"inspect", images_inspect},
+		{"tag", images_tag},
+		{"rm", images_rm},
+		{"remove", images_rm},
+		{"import", ctl_images_import},
+		{"export", ctl_images_export},
 	};
 
 	if (argc < 1)

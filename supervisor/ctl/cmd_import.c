@@ -81,8 +81,8 @@ static struct file *file_by_digest(struct imp *im, const char *digest)
 }
 
 /* Uploads the entry's bytes as a blob; keeps them if small. */
-static int upload_entry(struct imp *im, struct image_entry *e, struct file *f,
-			const char *expected, struct berth_err **err)
+static int upload_entry(struct imp *im, struct image_entry *e, struct file *f, const char *expected,
+			struct berth_err **err)
 {
 	cleanup_free char *ref = xasprintf("berthctl-import-%s", expected ? expected + 7 : f->name);
 	cleanup_free char *buf = xmalloc(1 << 20);
@@ -172,7 +172,7 @@ static int image_put(struct ctl *c, const char *name, const char *mt, const char
 	IM(UpdateImageRequest) up = IM_INIT(UPDATE_IMAGE_REQUEST);
 	IM(CreateImageRequest) cr = IM_INIT(CREATE_IMAGE_REQUEST);
 	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
-	char *paths[] = { (char *)"target" };
+	char *paths[] = {(char *)"target"};
 	ProtobufCMessage *m = NULL;
 
 	d.media_type = (char *)mt;
@@ -237,8 +237,8 @@ static int label_tree(struct imp *im, const char *mt, const char *digest, int de
 				break;
 			}
 		}
-		if (ctl_is_index(mt) && label_tree(im, kids[i].media_type, kids[i].digest,
-						   depth + 1, err) < 0) {
+		if (ctl_is_index(mt) &&
+		    label_tree(im, kids[i].media_type, kids[i].digest, depth + 1, err) < 0) {
 			r = -1;
 			break;
 		}
@@ -297,9 +297,13 @@ static int import_oci(struct imp *im, struct file *index, struct berth_err **err
 		int64_t size = 0;
 
 		if (!mt || !dg)
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "index.json: manifests[%zu]: mediaType and digest required",
-					     i);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"index.json: manifests[%zu]: mediaType and digest required", i);
+		if (!ctl_is_index(mt) && !ctl_is_manifest(mt))
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"index.json: manifests[%zu]: unsupported media type '%s'", i, mt);
 		bjson_get_int(m, "size", &size);
 		if (label_tree(im, mt, dg, 0, err) < 0)
 			return berth_err_wrap(err, "index.json: manifests[%zu]", i);
@@ -336,14 +340,16 @@ static int import_docker_one(struct imp *im, const struct bjson *entry, size_t i
 	cleanup_free char *json = NULL;
 	cleanup_free char *digest = NULL;
 	const char *cfgname = bjson_get_str(entry, "Config");
-	const struct bjson *layers = bjson_get(entry, "Layers"), *tags = bjson_get(entry, "RepoTags");
+	const struct bjson *layers = bjson_get(entry, "Layers"),
+			   *tags = bjson_get(entry, "RepoTags");
 	struct bjson *larr = bjson_array_new();
 	struct file *cfg = cfgname ? file_by_name(im, cfgname) : NULL;
 
 	if (!cfg || !cfg->digest) {
 		bjson_free(larr);
-		return berth_err_new(err, BERTH_E_INVALID, "manifest.json[%zu]: Config '%s' not in the archive",
-				     idx, cfgname ? cfgname : "");
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "manifest.json[%zu]: Config '%s' not in the archive", idx,
+				     cfgname ? cfgname : "");
 	}
 	bjson_set_int(man, "schemaVersion", 2);
 	bjson_set_str(man, "mediaType", MT_DOCKER_MANIFEST);
@@ -357,11 +363,13 @@ static int import_docker_one(struct imp *im, const struct bjson *entry, size_t i
 
 		if (!l || !l->digest) {
 			bjson_free(larr);
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "manifest.json[%zu]: Layers[%zu] '%s' not in the archive",
-					     idx, i, ln ? ln : "");
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"manifest.json[%zu]: Layers[%zu] '%s' not in the archive", idx, i,
+				ln ? ln : "");
 		}
-		bjson_append_take(larr, desc_json(l->gzip ? MT_DOCKER_LAYER_GZ : MT_DOCKER_LAYER, l));
+		bjson_append_take(larr,
+				  desc_json(l->gzip ? MT_DOCKER_LAYER_GZ : MT_DOCKER_LAYER, l));
 		snprintf(key, sizeof(key), "containerd.io/gc.ref.content.l.%zu", i);
 		strv_push(&labels, key);
 		strv_push(&labels, l->digest);
@@ -375,11 +383,11 @@ static int import_docker_one(struct imp *im, const struct bjson *entry, size_t i
 		return 0;
 	}
 	for (size_t i = 0; im->name ? i < 1 : i < bjson_array_len(tags); i++) {
-		cleanup_free char *name =
-			ctl_normalize_ref(im->name ? im->name : bjson_str(bjson_array_get(tags, i)));
+		cleanup_free char *name = ctl_normalize_ref(
+			im->name ? im->name : bjson_str(bjson_array_get(tags, i)));
 
-		if (image_put(im->c, name, MT_DOCKER_MANIFEST, digest, (int64_t)strlen(json),
-			      err) < 0)
+		if (image_put(im->c, name, MT_DOCKER_MANIFEST, digest, (int64_t)strlen(json), err) <
+		    0)
 			return berth_err_wrap(err, "image '%s'", name);
 		printf("imported %s (%s)\n", name, digest);
 	}
@@ -395,8 +403,8 @@ static int import_docker(struct imp *im, struct file *mf, struct berth_err **err
 	if (!bjson_is_array(doc) || !bjson_array_len(doc))
 		return berth_err_new(err, BERTH_E_INVALID, "manifest.json: want a non-empty array");
 	if (im->name && bjson_array_len(doc) > 1)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "--name: the archive has %zu images", bjson_array_len(doc));
+		return berth_err_new(err, BERTH_E_INVALID, "--name: the archive has %zu images",
+				     bjson_array_len(doc));
 	for (size_t i = 0; i < bjson_array_len(doc); i++)
 		if (import_docker_one(im, bjson_array_get(doc, i), i, err) < 0)
 			return -1;
@@ -405,9 +413,9 @@ static int import_docker(struct imp *im, struct file *mf, struct berth_err **err
 
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err)
 {
-	static const struct option opts[] = { { "name", required_argument, NULL, 'N' },
-					      { NULL, 0, NULL, 0 } };
-	struct imp im = { .c = c };
+	static const struct option opts[] = {{"name", required_argument, NULL, 'N'},
+					     {NULL, 0, NULL, 0}};
+	struct imp im = {.c = c};
 	struct file *index, *mf;
 	int opt, r;
 

@@ -20,7 +20,7 @@
 #define CT(x) Containerd__Services__Content__V1__##x
 #define SN(x) Containerd__Services__Snapshots__V1__##x
 
-typedef int (*info_fn)(const CT(Info) *info, void *arg, struct berth_err **err);
+typedef int (*info_fn)(const CT(Info) * info, void *arg, struct berth_err **err);
 
 static int content_each(struct ctl *c, info_fn fn, void *arg, struct berth_err **err)
 {
@@ -29,9 +29,9 @@ static int content_each(struct ctl *c, info_fn fn, void *arg, struct berth_err *
 	ProtobufCMessage *m;
 	int r;
 
-	s = rpc_client_stream_open(c->rpc, "/containerd.services.content.v1.Content/List", &req.base,
-				   &containerd__services__content__v1__list_content_response__descriptor,
-				   err);
+	s = rpc_client_stream_open(
+		c->rpc, "/containerd.services.content.v1.Content/List", &req.base,
+		&containerd__services__content__v1__list_content_response__descriptor, err);
 	if (!s)
 		return -1;
 	while ((r = rpc_client_stream_recv(s, &m, err)) == 1) {
@@ -47,7 +47,7 @@ static int content_each(struct ctl *c, info_fn fn, void *arg, struct berth_err *
 	return r < 0 ? -1 : 0;
 }
 
-static int print_info(const CT(Info) *info, void *arg, struct berth_err **err)
+static int print_info(const CT(Info) * info, void *arg, struct berth_err **err)
 {
 	bool quiet = *(bool *)arg;
 	cleanup_free char *size = NULL, *ago = NULL, *labels = NULL;
@@ -58,7 +58,8 @@ static int print_info(const CT(Info) *info, void *arg, struct berth_err **err)
 		return 0;
 	}
 	for (size_t i = 0; i < info->n_labels; i++)
-		strv_push_take(&kv, xasprintf("%s=%s", info->labels[i]->key, info->labels[i]->value));
+		strv_push_take(&kv,
+			       xasprintf("%s=%s", info->labels[i]->key, info->labels[i]->value));
 	labels = kv ? strv_join(kv, ",") : xstrdup("-");
 	strv_free(kv);
 	size = ctl_human_size(info->size);
@@ -85,13 +86,14 @@ int ctl_cmd_content(struct ctl *c, int argc, char **argv, struct berth_err **err
 
 /* ---------------------------------------------------------------- snapshots */
 
-typedef int (*snap_fn)(struct ctl *c, const char *snapshotter, const SN(Info) *info, void *arg,
+typedef int (*snap_fn)(struct ctl *c, const char *snapshotter, const SN(Info) * info, void *arg,
 		       struct berth_err **err);
 
 static int snapshots_each(struct ctl *c, const char *snapshotter, snap_fn fn, void *arg,
 			  struct berth_err **err)
 {
-	SN(ListSnapshotsRequest) req = CONTAINERD__SERVICES__SNAPSHOTS__V1__LIST_SNAPSHOTS_REQUEST__INIT;
+	SN(ListSnapshotsRequest)
+	req = CONTAINERD__SERVICES__SNAPSHOTS__V1__LIST_SNAPSHOTS_REQUEST__INIT;
 	struct rpc_client_stream *s;
 	ProtobufCMessage *m;
 	int r;
@@ -129,7 +131,7 @@ static const char *kind_name(int k)
 	}
 }
 
-static int print_snap(struct ctl *c, const char *sn, const SN(Info) *info, void *arg,
+static int print_snap(struct ctl *c, const char *sn, const SN(Info) * info, void *arg,
 		      struct berth_err **err)
 {
 	printf("%-71s %-71s %s\n", info->name, *info->parent ? info->parent : "-",
@@ -163,7 +165,7 @@ struct usage {
 	int64_t count, bytes;
 };
 
-static int sum_info(const CT(Info) *info, void *arg, struct berth_err **err)
+static int sum_info(const CT(Info) * info, void *arg, struct berth_err **err)
 {
 	struct usage *u = arg;
 
@@ -172,7 +174,7 @@ static int sum_info(const CT(Info) *info, void *arg, struct berth_err **err)
 	return 0;
 }
 
-static int sum_snap(struct ctl *c, const char *sn, const SN(Info) *info, void *arg,
+static int sum_snap(struct ctl *c, const char *sn, const SN(Info) * info, void *arg,
 		    struct berth_err **err)
 {
 	SN(UsageRequest) req = CONTAINERD__SERVICES__SNAPSHOTS__V1__USAGE_REQUEST__INIT;
@@ -210,7 +212,8 @@ static int images_usage(struct ctl *c, struct usage *u, struct berth_err **err)
 		int64_t size = 0;
 
 		u->count++;
-		if (!t || ctl_image_resolve(c, t->media_type, t->digest, &cfg, &size, NULL, NULL) < 0)
+		if (!t ||
+		    ctl_image_resolve(c, t->media_type, t->digest, &cfg, &size, NULL, NULL) < 0)
 			continue;
 		if (strv_contains(seen, cfg))
 			continue; /* another name of the same image */
@@ -224,7 +227,7 @@ static int images_usage(struct ctl *c, struct usage *u, struct berth_err **err)
 
 static int system_df(struct ctl *c, struct berth_err **err)
 {
-	struct usage im = { 0 }, ct = { 0 }, sn = { 0 };
+	struct usage im = {0}, ct = {0}, sn = {0};
 	cleanup_free char *a = NULL, *b = NULL, *d = NULL;
 
 	if (images_usage(c, &im, err) < 0 || content_each(c, sum_info, &ct, err) < 0)
@@ -249,7 +252,7 @@ static int system_prune(struct ctl *c, struct berth_err **err)
 {
 	Containerd__Services__Leases__V1__DeleteRequest del =
 		CONTAINERD__SERVICES__LEASES__V1__DELETE_REQUEST__INIT;
-	struct usage before = { 0 }, after = { 0 };
+	struct usage before = {0}, after = {0};
 	cleanup_free char *freed = NULL;
 	ProtobufCMessage *m = NULL;
 

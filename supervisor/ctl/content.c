@@ -70,7 +70,7 @@ int ctl_blob_stream(struct ctl *c, const char *digest,
 int ctl_blob_read(struct ctl *c, const char *digest, size_t max, char **out, size_t *len,
 		  struct berth_err **err)
 {
-	struct slurp s = { xzalloc(1), 0, max };
+	struct slurp s = {xzalloc(1), 0, max};
 
 	if (ctl_blob_stream(c, digest, slurp_chunk, &s, err) < 0) {
 		free(s.buf);
@@ -86,7 +86,7 @@ int ctl_blob_info(struct ctl *c, const char *digest, int64_t *size, char ***labe
 {
 	CT(InfoRequest) req = CT_INIT(INFO_REQUEST);
 	ProtobufCMessage *m = NULL;
-	const CT(InfoResponse) *resp;
+	const CT(InfoResponse) * resp;
 
 	req.digest = (char *)digest;
 	if (rpc_client_call(c->rpc, CT_SVC "Info", &req.base, CT_MSG(info_response), &m, err) < 0)
@@ -151,18 +151,19 @@ struct ctl_upload {
 };
 
 /* One request, one response (the Write protocol); the response's offset is checked. */
-static int upload_rt(struct ctl_upload *u, const CT(WriteContentRequest) *req, char **digest,
+static int upload_rt(struct ctl_upload *u, const CT(WriteContentRequest) * req, char **digest,
 		     struct berth_err **err)
 {
 	ProtobufCMessage *m = NULL;
-	const CT(WriteContentResponse) *resp;
+	const CT(WriteContentResponse) * resp;
 	int r;
 
 	if (rpc_client_stream_send(u->s, &req->base, err) < 0)
 		return -1;
 	r = rpc_client_stream_recv(u->s, &m, err);
 	if (r <= 0)
-		return r < 0 ? -1 : berth_err_new(err, BERTH_E_INTERNAL, "write %s: no reply", u->ref);
+		return r < 0 ? -1
+			     : berth_err_new(err, BERTH_E_INTERNAL, "write %s: no reply", u->ref);
 	resp = (const void *)m;
 	u->offset = resp->offset;
 	if (digest && resp->digest && *resp->digest)
@@ -216,7 +217,8 @@ int ctl_upload_write(struct ctl_upload *u, const void *buf, size_t len, struct b
 			return -1;
 		if (u->offset != want)
 			return berth_err_new(err, BERTH_E_INTERNAL,
-					     "write %s: server at offset %" PRId64 ", want %" PRId64,
+					     "write %s: server at offset %" PRId64
+					     ", want %" PRId64,
 					     u->ref, u->offset, want);
 		buf = (const char *)buf + n;
 		len -= n;
@@ -309,7 +311,7 @@ int ctl_lease_begin(struct ctl *c, struct berth_err **err)
 		CONTAINERD__SERVICES__LEASES__V1__CREATE_REQUEST__INIT;
 	Containerd__Services__Leases__V1__CreateRequest__LabelsEntry exp =
 		CONTAINERD__SERVICES__LEASES__V1__CREATE_REQUEST__LABELS_ENTRY__INIT;
-	Containerd__Services__Leases__V1__CreateRequest__LabelsEntry *ep[1] = { &exp };
+	Containerd__Services__Leases__V1__CreateRequest__LabelsEntry *ep[1] = {&exp};
 	const Containerd__Services__Leases__V1__CreateResponse *resp;
 	ProtobufCMessage *m = NULL;
 	char when[64];

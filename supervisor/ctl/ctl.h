@@ -77,21 +77,21 @@ bool ctl_is_manifest(const char *media_type);
  * the machine's architecture, else the first). Gives the manifest's config digest and
  * the sum of config + layer sizes; *manifest (optional) the chosen manifest digest.
  */
-int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest,
-		      char **config, int64_t *size, char **manifest, struct berth_err **err);
+int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest, char **config,
+		      int64_t *size, char **manifest, struct berth_err **err);
 /* Children descriptors (digest, media type, size) of a manifest or index blob. */
 struct ctl_desc {
 	char *media_type, *digest;
 	int64_t size;
 };
-int ctl_image_children(const char *json, size_t len, const char *media_type,
-		       struct ctl_desc **out, size_t *n, struct berth_err **err);
+int ctl_image_children(const char *json, size_t len, const char *media_type, struct ctl_desc **out,
+		       size_t *n, struct berth_err **err);
 void ctl_desc_list_free(struct ctl_desc *v, size_t n);
 /* docker.io/library/busybox:latest from busybox, etc. (docker's normalization). */
 char *ctl_normalize_ref(const char *ref);
 
 /* ---- output ---- */
-char *ctl_human_size(int64_t bytes);	  /* "1.5MB" (decimal, as docker) */
+char *ctl_human_size(int64_t bytes);	     /* "1.5MB" (decimal, as docker) */
 char *ctl_human_ago(int64_t ns_since_epoch); /* "3 minutes ago" */
 
 #endif

@@ -51,8 +51,8 @@ static void desc_push(struct ctl_desc **v, size_t *n, const struct bjson *d)
 	(*n)++;
 }
 
-int ctl_image_children(const char *json, size_t len, const char *media_type,
-		       struct ctl_desc **out, size_t *n, struct berth_err **err)
+int ctl_image_children(const char *json, size_t len, const char *media_type, struct ctl_desc **out,
+		       size_t *n, struct berth_err **err)
 {
 	cleanup(bjson_freep) struct bjson *doc = NULL;
 	const struct bjson *arr;
@@ -101,8 +101,8 @@ static const struct bjson *pick_platform(const struct bjson *doc)
 	return arr && bjson_array_len(arr) > 0 ? bjson_array_get(arr, 0) : NULL;
 }
 
-int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest,
-		      char **config, int64_t *size, char **manifest, struct berth_err **err)
+int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest, char **config,
+		      int64_t *size, char **manifest, struct berth_err **err)
 {
 	cleanup_free char *buf = NULL;
 	cleanup(bjson_freep) struct bjson *doc = NULL;
@@ -130,8 +130,8 @@ int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest,
 			const char *nmt = m ? bjson_get_str(m, "mediaType") : NULL;
 
 			if (!nd)
-				return berth_err_new(err, BERTH_E_NOT_FOUND, "%s: index without manifests",
-						     digest);
+				return berth_err_new(err, BERTH_E_NOT_FOUND,
+						     "%s: index without manifests", digest);
 			free(dg);
 			dg = xstrdup(nd);
 			free(mt);
@@ -139,7 +139,8 @@ int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest,
 		}
 	}
 	if (!ctl_is_manifest(mt))
-		return berth_err_new(err, BERTH_E_INVALID, "%s: unsupported media type '%s'", dg, mt);
+		return berth_err_new(err, BERTH_E_INVALID, "%s: unsupported media type '%s'", dg,
+				     mt);
 	cfg = bjson_get(doc, "config");
 	if (!cfg || !bjson_get_str(cfg, "digest"))
 		return berth_err_new(err, BERTH_E_INVALID, "%s: manifest without config", dg);
@@ -181,7 +182,7 @@ char *ctl_normalize_ref(const char *ref)
 
 char *ctl_human_size(int64_t b)
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
 	double v = (double)b;
 	size_t u = 0;
 

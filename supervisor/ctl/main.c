@@ -35,7 +35,8 @@ static void usage(FILE *f)
 		"  system prune                      collect unreferenced content and snapshots\n"
 		"\n"
 		"Options:\n"
-		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS ")\n"
+		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
+		")\n"
 		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n");
 }
 
@@ -52,20 +53,20 @@ static const char *env_first(const char *a, const char *b, const char *def)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "address", required_argument, NULL, 'a' },
-		{ "namespace", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"address", required_argument, NULL, 'a'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	static const struct {
 		const char *name;
 		ctl_cmd_fn fn;
 	} cmds[] = {
-		{ "images", ctl_cmd_images },   { "image", ctl_cmd_images },
-		{ "content", ctl_cmd_content }, { "snapshots", ctl_cmd_snapshots },
-		{ "system", ctl_cmd_system },
+		{"images", ctl_cmd_images},   {"image", ctl_cmd_images},
+		{"content", ctl_cmd_content}, {"snapshots", ctl_cmd_snapshots},
+		{"system", ctl_cmd_system},
 	};
-	struct ctl c = { 0 };
+	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
 	ctl_cmd_fn fn = NULL;
 	int opt, r;

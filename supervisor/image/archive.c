@@ -114,7 +114,7 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 {
 	cleanup(archive_freep) struct archive *a = archive_read_new();
 	struct archive_entry *ae;
-	struct image_entry e = { 0 };
+	struct image_entry e = {0};
 	int r, ret = 0;
 
 	archive_read_support_format_tar(a);
@@ -243,7 +243,8 @@ int image_writer_file(struct image_writer *w, const char *name, int64_t size,
 		if (n < 0)
 			return -1;
 		if (n == 0)
-			return berth_err_new(err, BERTH_E_INTERNAL, "'%s': source ended early", name);
+			return berth_err_new(err, BERTH_E_INTERNAL, "'%s': source ended early",
+					     name);
 		if (archive_write_data(w->a, buf, (size_t)n) != n)
 			return werr(w, err, name);
 		left -= n;
@@ -270,7 +271,7 @@ static ssize_t buf_read(void *arg, void *buf, size_t len, struct berth_err **err
 int image_writer_buf(struct image_writer *w, const char *name, const void *buf, size_t len,
 		     struct berth_err **err)
 {
-	struct mem_src s = { buf, len };
+	struct mem_src s = {buf, len};
 
 	return image_writer_file(w, name, (int64_t)len, buf_read, &s, err);
 }

@@ -28,8 +28,8 @@ struct image_entry;
 typedef int (*image_entry_fn)(struct image_entry *e, const char *name, int64_t size, void *arg,
 			      struct berth_err **err);
 /* After all of an entry's bytes went by: its "sha256:<hex>" (borrowed, valid in done). */
-typedef int (*image_entry_done_fn)(const char *name, const char *digest, int64_t size,
-				   void *arg, struct berth_err **err);
+typedef int (*image_entry_done_fn)(const char *name, const char *digest, int64_t size, void *arg,
+				   struct berth_err **err);
 
 /* Reads path ("-" = stdin). INVALID naming the file if it is not a tar archive. */
 int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn done, void *arg,

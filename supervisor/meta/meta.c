@@ -198,7 +198,8 @@ static int migrate(struct meta_db *db, struct berth_err **err)
 		char *msg = NULL;
 
 		if (n <= 0)
-			return berth_err_new(err, BERTH_E_INTERNAL, "schema.sql: bad migration mark");
+			return berth_err_new(err, BERTH_E_INTERNAL,
+					     "schema.sql: bad migration mark");
 		if (n <= cur) {
 			p = next;
 			continue;
@@ -242,9 +243,10 @@ struct meta_db *meta_open(const char *path, struct berth_err **err)
 	sqlite3_busy_timeout(db->h, 5000);
 	/* WAL: readers (sqlite3 CLI, integrity checks) do not block the writer; FULL sync
 	 * makes each commit durable, not only each checkpoint (https://sqlite.org/wal.html) */
-	if (sqlite3_exec(db->h,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-			 NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(
+		    db->h,
+		    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+		    NULL, NULL, &msg) != SQLITE_OK) {
 		berth_err_new(err, BERTH_E_INTERNAL, "'%s': set pragmas: %s", path,
 			      msg ? msg : "?");
 		sqlite3_free(msg);
@@ -298,8 +300,8 @@ int meta_check(struct meta_db *db, struct berth_err **err)
 
 /* ---------------------------------------------------------------- settings */
 
-int meta_setting_get_or_init(struct meta_db *db, const char *key, char *(*init)(void),
-			     char **out, struct berth_err **err)
+int meta_setting_get_or_init(struct meta_db *db, const char *key, char *(*init)(void), char **out,
+			     struct berth_err **err)
 {
 	sqlite3_stmt *st;
 	char *val = NULL;
@@ -401,8 +403,7 @@ static void kv_del(char ***kv, const char *k)
 		}
 }
 
-char **meta_labels_apply(char *const *old, char *const *upd, char *const *paths,
-			 const char *prefix)
+char **meta_labels_apply(char *const *old, char *const *upd, char *const *paths, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 	char **res;
@@ -410,7 +411,7 @@ char **meta_labels_apply(char *const *old, char *const *upd, char *const *paths,
 	if (!paths || !paths[0])
 		return meta_labels_sort(strv_dup(upd));
 	res = strv_dup(old);
-	strv_foreach(p, paths) {
+	strv_foreach (p, paths) {
 		if (strncmp(p, prefix, plen) != 0)
 			continue;
 		if (p[plen] == '\0') {
@@ -448,13 +449,12 @@ static void bind_owner(sqlite3_stmt *st, const char *ns, const char *const *vals
 		sqlite3_bind_text(st, (*idx)++, vals[i], -1, SQLITE_TRANSIENT);
 }
 
-int meta_labels_load(struct meta_db *db, const char *table, const char *ns,
-		     const char *const *cols, const char *const *vals, char ***out,
-		     struct berth_err **err)
+int meta_labels_load(struct meta_db *db, const char *table, const char *ns, const char *const *cols,
+		     const char *const *vals, char ***out, struct berth_err **err)
 {
 	cleanup_free char *where = owner_where(cols);
-	cleanup_free char *sql = xasprintf("SELECT key, value FROM %s WHERE %s ORDER BY key",
-					   table, where);
+	cleanup_free char *sql =
+		xasprintf("SELECT key, value FROM %s WHERE %s ORDER BY key", table, where);
 	sqlite3_stmt *st = meta_prep(db, sql, err);
 	char **kv = NULL;
 	int idx = 1, rc;

@@ -52,8 +52,8 @@ char **meta_labels_sort(char **kv);
 
 /* ---- settings ---- */
 /* Returns the value of key, creating it with init() when absent. */
-int meta_setting_get_or_init(struct meta_db *db, const char *key, char *(*init)(void),
-			     char **out, struct berth_err **err);
+int meta_setting_get_or_init(struct meta_db *db, const char *key, char *(*init)(void), char **out,
+			     struct berth_err **err);
 
 /* ---- namespaces ---- */
 int meta_ns_create(struct meta_db *db, const char *name, char *const *labels,
@@ -82,14 +82,14 @@ void meta_content_list_free(struct meta_content **v, size_t n);
 int meta_content_get(struct meta_db *db, const char *ns, const char *digest,
 		     struct meta_content **out, struct berth_err **err);
 /* Every record of ns, sorted by digest. */
-int meta_content_list(struct meta_db *db, const char *ns, struct meta_content ***out,
-		      size_t *n, struct berth_err **err);
+int meta_content_list(struct meta_db *db, const char *ns, struct meta_content ***out, size_t *n,
+		      struct berth_err **err);
 /* EXISTS if ns already has digest. */
 int meta_content_add(struct meta_db *db, const char *ns, const char *digest, int64_t size,
 		     char *const *labels, struct berth_err **err);
 int meta_content_update_labels(struct meta_db *db, const char *ns, const char *digest,
-			       char *const *labels, char *const *paths,
-			       struct meta_content **out, struct berth_err **err);
+			       char *const *labels, char *const *paths, struct meta_content **out,
+			       struct berth_err **err);
 int meta_content_delete(struct meta_db *db, const char *ns, const char *digest,
 			struct berth_err **err);
 /* Whether any namespace has a record for digest. */
@@ -111,8 +111,8 @@ void meta_image_free(struct meta_image *im);
 void meta_image_freep(struct meta_image **im);
 void meta_image_list_free(struct meta_image **v, size_t n);
 
-int meta_image_get(struct meta_db *db, const char *ns, const char *name,
-		   struct meta_image **out, struct berth_err **err);
+int meta_image_get(struct meta_db *db, const char *ns, const char *name, struct meta_image **out,
+		   struct berth_err **err);
 int meta_image_list(struct meta_db *db, const char *ns, struct meta_image ***out, size_t *n,
 		    struct berth_err **err);
 /* EXISTS if the name is taken. Sets created/updated in im. */
@@ -126,8 +126,7 @@ int meta_image_create(struct meta_db *db, const char *ns, struct meta_image *im,
  */
 int meta_image_update(struct meta_db *db, const char *ns, const struct meta_image *im,
 		      char *const *paths, struct meta_image **out, struct berth_err **err);
-int meta_image_delete(struct meta_db *db, const char *ns, const char *name,
-		      struct berth_err **err);
+int meta_image_delete(struct meta_db *db, const char *ns, const char *name, struct berth_err **err);
 
 /* ---- leases ---- */
 struct meta_lease {
@@ -145,15 +144,14 @@ void meta_resource_list_free(struct meta_resource *v, size_t n);
 
 int meta_lease_create(struct meta_db *db, const char *ns, const char *id, char *const *labels,
 		      struct meta_lease **out, struct berth_err **err);
-int meta_lease_delete(struct meta_db *db, const char *ns, const char *id,
-		      struct berth_err **err);
+int meta_lease_delete(struct meta_db *db, const char *ns, const char *id, struct berth_err **err);
 int meta_lease_list(struct meta_db *db, const char *ns, struct meta_lease ***out, size_t *n,
 		    struct berth_err **err);
 /* NOT_FOUND if the lease does not exist; adding twice is fine. */
-int meta_lease_add_resource(struct meta_db *db, const char *ns, const char *id,
-			    const char *type, const char *rid, struct berth_err **err);
-int meta_lease_delete_resource(struct meta_db *db, const char *ns, const char *id,
-			       const char *type, const char *rid, struct berth_err **err);
+int meta_lease_add_resource(struct meta_db *db, const char *ns, const char *id, const char *type,
+			    const char *rid, struct berth_err **err);
+int meta_lease_delete_resource(struct meta_db *db, const char *ns, const char *id, const char *type,
+			       const char *rid, struct berth_err **err);
 int meta_lease_list_resources(struct meta_db *db, const char *ns, const char *id,
 			      struct meta_resource **out, size_t *n, struct berth_err **err);
 

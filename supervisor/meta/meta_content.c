@@ -10,7 +10,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
 
-#define CONTENT_OWNER ((const char *const[]){ "digest", NULL })
+#define CONTENT_OWNER ((const char *const[]){"digest", NULL})
 
 void meta_content_free(struct meta_content *c)
 {
@@ -67,7 +67,7 @@ static int content_read(struct meta_db *db, const char *ns, const char *digest,
 	if (!c)
 		return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found", digest);
 	if (meta_labels_load(db, "content_labels", ns, CONTENT_OWNER,
-			     (const char *const[]){ digest, NULL }, &c->labels, err) < 0) {
+			     (const char *const[]){digest, NULL}, &c->labels, err) < 0) {
 		meta_content_free(c);
 		return -1;
 	}
@@ -95,7 +95,7 @@ static int get_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_content_get(struct meta_db *db, const char *ns, const char *digest,
 		     struct meta_content **out, struct berth_err **err)
 {
-	struct content_q q = { .ns = ns, .digest = digest };
+	struct content_q q = {.ns = ns, .digest = digest};
 
 	if (meta_tx(db, false, get_tx, &q, err) < 0)
 		return -1;
@@ -124,16 +124,16 @@ static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		return meta_sqlerr(db, err, "list content");
 	for (size_t i = 0; i < q->n; i++)
 		if (meta_labels_load(db, "content_labels", q->ns, CONTENT_OWNER,
-				     (const char *const[]){ q->list[i]->digest, NULL },
+				     (const char *const[]){q->list[i]->digest, NULL},
 				     &q->list[i]->labels, err) < 0)
 			return -1;
 	return 0;
 }
 
-int meta_content_list(struct meta_db *db, const char *ns, struct meta_content ***out,
-		      size_t *n, struct berth_err **err)
+int meta_content_list(struct meta_db *db, const char *ns, struct meta_content ***out, size_t *n,
+		      struct berth_err **err)
 {
-	struct content_q q = { .ns = ns };
+	struct content_q q = {.ns = ns};
 
 	if (meta_tx(db, false, list_tx, &q, err) < 0) {
 		meta_content_list_free(q.list, q.n);
@@ -150,8 +150,9 @@ static int add_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	char size[32], now[32];
 	int64_t n;
 
-	if (meta_count(db, &n, err, "SELECT count(*) FROM content WHERE namespace = ? AND digest = ?",
-		       2, q->ns, q->digest) < 0)
+	if (meta_count(db, &n, err,
+		       "SELECT count(*) FROM content WHERE namespace = ? AND digest = ?", 2, q->ns,
+		       q->digest) < 0)
 		return -1;
 	if (n > 0)
 		return berth_err_new(err, BERTH_E_EXISTS, "content %s: already exists", q->digest);
@@ -164,13 +165,13 @@ static int add_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		       5, q->ns, q->digest, size, now, now) < 0)
 		return -1;
 	return meta_labels_store(db, "content_labels", q->ns, CONTENT_OWNER,
-				 (const char *const[]){ q->digest, NULL }, q->labels, err);
+				 (const char *const[]){q->digest, NULL}, q->labels, err);
 }
 
 int meta_content_add(struct meta_db *db, const char *ns, const char *digest, int64_t size,
 		     char *const *labels, struct berth_err **err)
 {
-	struct content_q q = { .ns = ns, .digest = digest, .size = size, .labels = labels };
+	struct content_q q = {.ns = ns, .digest = digest, .size = size, .labels = labels};
 	cleanup(strv_freep) char **sorted = meta_labels_sort(strv_dup(labels));
 
 	q.labels = sorted;
@@ -194,14 +195,14 @@ static int update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		       3, now, q->ns, q->digest) < 0)
 		return -1;
 	return meta_labels_store(db, "content_labels", q->ns, CONTENT_OWNER,
-				 (const char *const[]){ q->digest, NULL }, res, err);
+				 (const char *const[]){q->digest, NULL}, res, err);
 }
 
 int meta_content_update_labels(struct meta_db *db, const char *ns, const char *digest,
-			       char *const *labels, char *const *paths,
-			       struct meta_content **out, struct berth_err **err)
+			       char *const *labels, char *const *paths, struct meta_content **out,
+			       struct berth_err **err)
 {
-	struct content_q q = { .ns = ns, .digest = digest, .labels = labels, .paths = paths };
+	struct content_q q = {.ns = ns, .digest = digest, .labels = labels, .paths = paths};
 
 	if (meta_tx(db, true, update_tx, &q, err) < 0) {
 		meta_content_free(q.one);
@@ -219,8 +220,9 @@ static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	struct content_q *q = arg;
 	int64_t n;
 
-	if (meta_count(db, &n, err, "SELECT count(*) FROM content WHERE namespace = ? AND digest = ?",
-		       2, q->ns, q->digest) < 0)
+	if (meta_count(db, &n, err,
+		       "SELECT count(*) FROM content WHERE namespace = ? AND digest = ?", 2, q->ns,
+		       q->digest) < 0)
 		return -1;
 	if (n == 0)
 		return berth_err_new(err, BERTH_E_NOT_FOUND, "content %s: not found", q->digest);
@@ -231,7 +233,7 @@ static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_content_delete(struct meta_db *db, const char *ns, const char *digest,
 			struct berth_err **err)
 {
-	struct content_q q = { .ns = ns, .digest = digest };
+	struct content_q q = {.ns = ns, .digest = digest};
 
 	return meta_tx(db, true, delete_tx, &q, err);
 }
@@ -241,8 +243,8 @@ static int referenced_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	struct content_q *q = arg;
 	int64_t n;
 
-	if (meta_count(db, &n, err, "SELECT count(*) FROM content WHERE digest = ?", 1,
-		       q->digest) < 0)
+	if (meta_count(db, &n, err, "SELECT count(*) FROM content WHERE digest = ?", 1, q->digest) <
+	    0)
 		return -1;
 	q->flag = n > 0;
 	return 0;
@@ -251,7 +253,7 @@ static int referenced_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_content_is_referenced(struct meta_db *db, const char *digest, bool *out,
 			       struct berth_err **err)
 {
-	struct content_q q = { .digest = digest };
+	struct content_q q = {.digest = digest};
 
 	if (meta_tx(db, false, referenced_tx, &q, err) < 0)
 		return -1;
@@ -262,7 +264,8 @@ int meta_content_is_referenced(struct meta_db *db, const char *digest, bool *out
 static int digests_tx(struct meta_db *db, void *arg, struct berth_err **err)
 {
 	char ***out = arg;
-	sqlite3_stmt *st = meta_prep(db, "SELECT DISTINCT digest FROM content ORDER BY digest", err);
+	sqlite3_stmt *st =
+		meta_prep(db, "SELECT DISTINCT digest FROM content ORDER BY digest", err);
 	int rc;
 
 	if (!st)

@@ -30,8 +30,8 @@ struct roots_q {
 };
 
 /* Appends every row (ns, type, id) of sql, whose one parameter is the lease-expiry time. */
-static int collect(struct meta_db *db, struct meta_gc_roots *r, const char *sql,
-		   const char *param, struct berth_err **err)
+static int collect(struct meta_db *db, struct meta_gc_roots *r, const char *sql, const char *param,
+		   struct berth_err **err)
 {
 	sqlite3_stmt *st = meta_prep(db, sql, err);
 	int rc;
@@ -52,7 +52,7 @@ static int collect(struct meta_db *db, struct meta_gc_roots *r, const char *sql,
 }
 
 /* leases whose containerd.io/gc.expire label (RFC 3339) is before ?1 (seconds) */
-#define EXPIRED_LEASES                                                                  \
+#define EXPIRED_LEASES                                                                    \
 	"SELECT namespace, name FROM lease_labels WHERE key = 'containerd.io/gc.expire' " \
 	"AND CAST(strftime('%s', value) AS INTEGER) < CAST(?1 AS INTEGER)"
 
@@ -99,7 +99,7 @@ static int roots_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_gc_roots(struct meta_db *db, int64_t now, struct meta_gc_roots *out,
 		  struct berth_err **err)
 {
-	struct roots_q q = { now, out };
+	struct roots_q q = {now, out};
 
 	memset(out, 0, sizeof(*out));
 	if (meta_tx(db, false, roots_tx, &q, err) < 0) {

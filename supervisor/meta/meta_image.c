@@ -9,7 +9,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
 
-#define IMAGE_OWNER ((const char *const[]){ "name", NULL })
+#define IMAGE_OWNER ((const char *const[]){"name", NULL})
 
 void meta_image_free(struct meta_image *im)
 {
@@ -53,7 +53,7 @@ static struct meta_image *image_row(sqlite3_stmt *st)
 static int image_load_kv(struct meta_db *db, const char *ns, struct meta_image *im,
 			 struct berth_err **err)
 {
-	const char *const vals[] = { im->name, NULL };
+	const char *const vals[] = {im->name, NULL};
 
 	if (meta_labels_load(db, "image_labels", ns, IMAGE_OWNER, vals, &im->labels, err) < 0)
 		return -1;
@@ -64,7 +64,7 @@ static int image_load_kv(struct meta_db *db, const char *ns, struct meta_image *
 static int image_store_kv(struct meta_db *db, const char *ns, const struct meta_image *im,
 			  struct berth_err **err)
 {
-	const char *const vals[] = { im->name, NULL };
+	const char *const vals[] = {im->name, NULL};
 
 	if (meta_labels_store(db, "image_labels", ns, IMAGE_OWNER, vals, im->labels, err) < 0)
 		return -1;
@@ -72,8 +72,8 @@ static int image_store_kv(struct meta_db *db, const char *ns, const struct meta_
 				 err);
 }
 
-static int image_read(struct meta_db *db, const char *ns, const char *name,
-		      struct meta_image **out, struct berth_err **err)
+static int image_read(struct meta_db *db, const char *ns, const char *name, struct meta_image **out,
+		      struct berth_err **err)
 {
 	sqlite3_stmt *st = meta_prep(
 		db, "SELECT " IMAGE_COLS " FROM images WHERE namespace = ? AND name = ?", err);
@@ -115,10 +115,10 @@ static int get_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	return image_read(db, q->ns, q->name, &q->im, err);
 }
 
-int meta_image_get(struct meta_db *db, const char *ns, const char *name,
-		   struct meta_image **out, struct berth_err **err)
+int meta_image_get(struct meta_db *db, const char *ns, const char *name, struct meta_image **out,
+		   struct berth_err **err)
 {
-	struct image_q q = { .ns = ns, .name = name };
+	struct image_q q = {.ns = ns, .name = name};
 
 	if (meta_tx(db, false, get_tx, &q, err) < 0)
 		return -1;
@@ -152,7 +152,7 @@ static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_image_list(struct meta_db *db, const char *ns, struct meta_image ***out, size_t *n,
 		    struct berth_err **err)
 {
-	struct image_q q = { .ns = ns };
+	struct image_q q = {.ns = ns};
 
 	if (meta_tx(db, false, list_tx, &q, err) < 0) {
 		meta_image_list_free(q.list, q.n);
@@ -192,7 +192,8 @@ static int create_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		       2, q->ns, q->in->name) < 0)
 		return -1;
 	if (n > 0)
-		return berth_err_new(err, BERTH_E_EXISTS, "image '%s': already exists", q->in->name);
+		return berth_err_new(err, BERTH_E_EXISTS, "image '%s': already exists",
+				     q->in->name);
 	if (meta_ns_ensure(db, q->ns, err) < 0 || image_write_row(db, q->ns, q->in, true, err) < 0)
 		return -1;
 	return image_store_kv(db, q->ns, q->in, err);
@@ -201,7 +202,7 @@ static int create_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_image_create(struct meta_db *db, const char *ns, struct meta_image *im,
 		      struct berth_err **err)
 {
-	struct image_q q = { .ns = ns, .in = im };
+	struct image_q q = {.ns = ns, .in = im};
 
 	im->created = im->updated = meta_now();
 	im->labels = meta_labels_sort(im->labels);
@@ -224,11 +225,11 @@ static int update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	bool all = !q->paths || !q->paths[0], target = all;
 	char **kv;
 
-	strv_foreach(p, q->paths) {
+	strv_foreach (p, q->paths) {
 		if (!path_valid(p))
 			return berth_err_new(err, BERTH_E_INVALID,
-					     "image '%s': update_mask: cannot update '%s'", in->name,
-					     p);
+					     "image '%s': update_mask: cannot update '%s'",
+					     in->name, p);
 		if (strcmp(p, "target") == 0)
 			target = true;
 	}
@@ -263,7 +264,7 @@ static int update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_image_update(struct meta_db *db, const char *ns, const struct meta_image *im,
 		      char *const *paths, struct meta_image **out, struct berth_err **err)
 {
-	struct image_q q = { .ns = ns, .in = im, .paths = paths };
+	struct image_q q = {.ns = ns, .in = im, .paths = paths};
 
 	if (meta_tx(db, true, update_tx, &q, err) < 0) {
 		meta_image_free(q.im);
@@ -290,10 +291,9 @@ static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
 			  q->name);
 }
 
-int meta_image_delete(struct meta_db *db, const char *ns, const char *name,
-		      struct berth_err **err)
+int meta_image_delete(struct meta_db *db, const char *ns, const char *name, struct berth_err **err)
 {
-	struct image_q q = { .ns = ns, .name = name };
+	struct image_q q = {.ns = ns, .name = name};
 
 	return meta_tx(db, true, delete_tx, &q, err);
 }

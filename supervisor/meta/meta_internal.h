@@ -49,9 +49,8 @@ int meta_ns_ensure(struct meta_db *db, const char *ns, struct berth_err **err);
  * Labels of an owner in table `table` whose key columns are
  * "namespace" plus `cols` (NULL-terminated, e.g. {"name", NULL}) with values `vals`.
  */
-int meta_labels_load(struct meta_db *db, const char *table, const char *ns,
-		     const char *const *cols, const char *const *vals, char ***out,
-		     struct berth_err **err);
+int meta_labels_load(struct meta_db *db, const char *table, const char *ns, const char *const *cols,
+		     const char *const *vals, char ***out, struct berth_err **err);
 /* Replaces every label of the owner with kv. */
 int meta_labels_store(struct meta_db *db, const char *table, const char *ns,
 		      const char *const *cols, const char *const *vals, char *const *kv,

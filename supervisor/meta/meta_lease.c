@@ -9,7 +9,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
 
-#define LEASE_OWNER ((const char *const[]){ "name", NULL })
+#define LEASE_OWNER ((const char *const[]){"name", NULL})
 
 void meta_lease_free(struct meta_lease *l)
 {
@@ -45,8 +45,7 @@ struct lease_q {
 	size_t n;
 };
 
-static int lease_exists(struct meta_db *db, const char *ns, const char *id,
-			struct berth_err **err)
+static int lease_exists(struct meta_db *db, const char *ns, const char *id, struct berth_err **err)
 {
 	int64_t n;
 
@@ -87,13 +86,13 @@ static int create_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		       q->ns, q->id, now) < 0)
 		return -1;
 	return meta_labels_store(db, "lease_labels", q->ns, LEASE_OWNER,
-				 (const char *const[]){ q->id, NULL }, q->one->labels, err);
+				 (const char *const[]){q->id, NULL}, q->one->labels, err);
 }
 
 int meta_lease_create(struct meta_db *db, const char *ns, const char *id, char *const *labels,
 		      struct meta_lease **out, struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns, .id = id, .labels = labels };
+	struct lease_q q = {.ns = ns, .id = id, .labels = labels};
 
 	if (meta_tx(db, true, create_tx, &q, err) < 0) {
 		meta_lease_free(q.one);
@@ -116,10 +115,9 @@ static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
 			  q->id);
 }
 
-int meta_lease_delete(struct meta_db *db, const char *ns, const char *id,
-		      struct berth_err **err)
+int meta_lease_delete(struct meta_db *db, const char *ns, const char *id, struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns, .id = id };
+	struct lease_q q = {.ns = ns, .id = id};
 
 	return meta_tx(db, true, delete_tx, &q, err);
 }
@@ -147,7 +145,7 @@ static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		return meta_sqlerr(db, err, "list leases");
 	for (size_t i = 0; i < q->n; i++)
 		if (meta_labels_load(db, "lease_labels", q->ns, LEASE_OWNER,
-				     (const char *const[]){ q->list[i]->id, NULL },
+				     (const char *const[]){q->list[i]->id, NULL},
 				     &q->list[i]->labels, err) < 0)
 			return -1;
 	return 0;
@@ -156,7 +154,7 @@ static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_lease_list(struct meta_db *db, const char *ns, struct meta_lease ***out, size_t *n,
 		    struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns };
+	struct lease_q q = {.ns = ns};
 
 	if (meta_tx(db, false, list_tx, &q, err) < 0) {
 		meta_lease_list_free(q.list, q.n);
@@ -179,10 +177,10 @@ static int add_res_tx(struct meta_db *db, void *arg, struct berth_err **err)
 			  4, q->ns, q->id, q->type, q->rid);
 }
 
-int meta_lease_add_resource(struct meta_db *db, const char *ns, const char *id,
-			    const char *type, const char *rid, struct berth_err **err)
+int meta_lease_add_resource(struct meta_db *db, const char *ns, const char *id, const char *type,
+			    const char *rid, struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns, .id = id, .type = type, .rid = rid };
+	struct lease_q q = {.ns = ns, .id = id, .type = type, .rid = rid};
 
 	return meta_tx(db, true, add_res_tx, &q, err);
 }
@@ -199,10 +197,10 @@ static int del_res_tx(struct meta_db *db, void *arg, struct berth_err **err)
 			  4, q->ns, q->id, q->type, q->rid);
 }
 
-int meta_lease_delete_resource(struct meta_db *db, const char *ns, const char *id,
-			       const char *type, const char *rid, struct berth_err **err)
+int meta_lease_delete_resource(struct meta_db *db, const char *ns, const char *id, const char *type,
+			       const char *rid, struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns, .id = id, .type = type, .rid = rid };
+	struct lease_q q = {.ns = ns, .id = id, .type = type, .rid = rid};
 
 	return meta_tx(db, true, del_res_tx, &q, err);
 }
@@ -235,7 +233,7 @@ static int list_res_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_lease_list_resources(struct meta_db *db, const char *ns, const char *id,
 			      struct meta_resource **out, size_t *n, struct berth_err **err)
 {
-	struct lease_q q = { .ns = ns, .id = id };
+	struct lease_q q = {.ns = ns, .id = id};
 
 	if (meta_tx(db, false, list_res_tx, &q, err) < 0) {
 		meta_resource_list_free(q.res, q.n);

@@ -106,8 +106,8 @@ static int ns_update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	int r = ns_exists(db, u->name, err);
 
 	if (r <= 0)
-		return r < 0 ? -1 :
-			       berth_err_new(err, BERTH_E_NOT_FOUND, "namespace '%s': not found",
+		return r < 0 ? -1
+			     : berth_err_new(err, BERTH_E_NOT_FOUND, "namespace '%s': not found",
 					     u->name);
 	if (meta_labels_load(db, "namespace_labels", u->name, NULL, NULL, &old, err) < 0)
 		return -1;
@@ -118,7 +118,7 @@ static int ns_update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 int meta_ns_update_labels(struct meta_db *db, const char *name, char *const *labels,
 			  char *const *paths, char ***out, struct berth_err **err)
 {
-	struct ns_update u = { name, labels, paths, NULL };
+	struct ns_update u = {name, labels, paths, NULL};
 
 	if (meta_tx(db, true, ns_update_tx, &u, err) < 0) {
 		strv_free(u.res);
@@ -133,8 +133,8 @@ int meta_ns_update_labels(struct meta_db *db, const char *name, char *const *lab
 
 int meta_ns_delete(struct meta_db *db, const char *name, struct berth_err **err)
 {
-	static const char *const tables[] = { "images", "content", "leases", "containers",
-					      "snapshots" };
+	static const char *const tables[] = {"images", "content", "leases", "containers",
+					     "snapshots"};
 	int r;
 
 	if (meta_begin(db, true, err) < 0)

@@ -74,7 +74,7 @@ struct rpc_client *rpc_client_new(const char *address, const char *ns, struct be
 	grpc_channel_credentials *creds;
 	cleanup_free char *target = NULL;
 	grpc_arg args[2];
-	grpc_channel_args cargs = { 2, args };
+	grpc_channel_args cargs = {2, args};
 
 	if (!address || !*address) {
 		berth_err_new(err, BERTH_E_INVALID, "no daemon address");
@@ -172,8 +172,8 @@ static bool run_batch(struct rpc_client_stream *s, const grpc_op *ops, size_t n,
 static int stream_status(struct rpc_client_stream *s, struct berth_err **err)
 {
 	if (!s->status_done) {
-		grpc_completion_queue_pluck(s->cq, &s->tag_status, gpr_inf_future(GPR_CLOCK_REALTIME),
-					    NULL);
+		grpc_completion_queue_pluck(s->cq, &s->tag_status,
+					    gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 		s->status_done = true;
 	}
 	s->ended = true;
@@ -198,13 +198,15 @@ static struct rpc_client_stream *stream_new(struct rpc_client *c, const char *pa
 {
 	struct rpc_client_stream *s = xnew(struct rpc_client_stream);
 	size_t n = strv_len(c->md) / 2;
+	grpc_slice method = grpc_slice_from_copied_string(path);
 
 	s->c = c;
 	s->out = out;
 	s->cq = grpc_completion_queue_create_for_pluck(NULL);
-	s->call = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq,
-					   grpc_slice_from_copied_string(path), NULL,
-					   gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	/* the call takes its own reference to the method slice */
+	s->call = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq, method,
+					   NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	grpc_slice_unref(method);
 	s->md = xcalloc(n + 1, sizeof(grpc_metadata));
 	s->n_md = n;
 	for (size_t i = 0; i < n; i++) {
@@ -223,8 +225,8 @@ void rpc_client_stream_free(struct rpc_client_stream *s)
 		return;
 	if (!s->status_done) {
 		grpc_call_cancel(s->call, NULL);
-		grpc_completion_queue_pluck(s->cq, &s->tag_status, gpr_inf_future(GPR_CLOCK_REALTIME),
-					    NULL);
+		grpc_completion_queue_pluck(s->cq, &s->tag_status,
+					    gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 	}
 	grpc_call_unref(s->call);
 	grpc_completion_queue_shutdown(s->cq);
@@ -306,8 +308,9 @@ int rpc_client_stream_send(struct rpc_client_stream *s, const ProtobufCMessage *
 	ok = run_batch(s, &op, 1, s);
 	grpc_byte_buffer_destroy(bb);
 	if (!ok) /* the server ended the call: its status says why */
-		return stream_status(s, err) < 0 ? -1 :
-			berth_err_new(err, BERTH_E_INTERNAL, "stream ended by the server");
+		return stream_status(s, err) < 0
+			       ? -1
+			       : berth_err_new(err, BERTH_E_INTERNAL, "stream ended by the server");
 	return 0;
 }
 
@@ -380,7 +383,9 @@ int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessa
 				protobuf_c_message_free_unpacked(extra, NULL);
 			protobuf_c_message_free_unpacked(m, NULL);
 			rpc_client_stream_free(s);
-			return r2 < 0 ? -1 : berth_err_new(err, BERTH_E_INTERNAL, "%s: more than one reply", path);
+			return r2 < 0 ? -1
+				      : berth_err_new(err, BERTH_E_INTERNAL,
+						      "%s: more than one reply", path);
 		}
 	} else if (r == 0) {
 		r = berth_err_new(err, BERTH_E_INTERNAL, "%s: no reply", path);

@@ -34,8 +34,8 @@
 #include "common/xalloc.h"
 #include "supervisor/rpc/server.h"
 
-#define RPC_ARMED 8	       /* request_call kept pending */
-#define RPC_STREAM_WINDOW 4    /* messages queued before rpc_stream_push_wait blocks */
+#define RPC_ARMED 8	    /* request_call kept pending */
+#define RPC_STREAM_WINDOW 4 /* messages queued before rpc_stream_push_wait blocks */
 
 enum tag_kind { TAG_NEW, TAG_START, TAG_RECV, TAG_SEND, TAG_STATUS, TAG_CLOSE, TAG_SHUTDOWN };
 
@@ -91,6 +91,7 @@ struct rpc_server {
 	struct job *jhead, *jtail;
 	bool jstop;
 	unsigned stream_threads; /* streaming handler threads alive */
+	unsigned live_calls;	 /* call contexts not yet freed (incl. armed request_calls) */
 };
 
 struct rpc_call {
@@ -116,7 +117,7 @@ struct rpc_call {
 	void *cancel_arg;
 	bool cancel_running;
 
-	grpc_byte_buffer *recv_bb; /* target of the RECV/START batch */
+	grpc_byte_buffer *recv_bb;  /* target of the RECV/START batch */
 	grpc_byte_buffer *ready_bb; /* received, not yet taken by rpc_call_recv */
 	bool recv_inflight, recv_eos, started;
 
@@ -140,20 +141,24 @@ static struct rpc_call *call_new(struct rpc_server *srv)
 	c->srv = srv;
 	grpc_call_details_init(&c->details);
 	grpc_metadata_array_init(&c->md);
-	c->t_new = (struct rpc_tag){ c, TAG_NEW };
-	c->t_start = (struct rpc_tag){ c, TAG_START };
-	c->t_recv = (struct rpc_tag){ c, TAG_RECV };
-	c->t_send = (struct rpc_tag){ c, TAG_SEND };
-	c->t_status = (struct rpc_tag){ c, TAG_STATUS };
-	c->t_close = (struct rpc_tag){ c, TAG_CLOSE };
+	c->t_new = (struct rpc_tag){c, TAG_NEW};
+	c->t_start = (struct rpc_tag){c, TAG_START};
+	c->t_recv = (struct rpc_tag){c, TAG_RECV};
+	c->t_send = (struct rpc_tag){c, TAG_SEND};
+	c->t_status = (struct rpc_tag){c, TAG_STATUS};
+	c->t_close = (struct rpc_tag){c, TAG_CLOSE};
 	atomic_init(&c->refs, 1); /* the owner's */
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
+	pthread_mutex_lock(&srv->lock);
+	srv->live_calls++;
+	pthread_mutex_unlock(&srv->lock);
 	return c;
 }
 
 static void call_free(struct rpc_call *c)
 {
+	struct rpc_server *srv = c->srv;
 	struct sendq *q, *next;
 
 	for (q = c->qhead; q; q = next) {
@@ -182,6 +187,10 @@ static void call_free(struct rpc_call *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	free(c);
+	pthread_mutex_lock(&srv->lock);
+	srv->live_calls--;
+	pthread_cond_broadcast(&srv->cond);
+	pthread_mutex_unlock(&srv->lock);
 }
 
 static void call_unref(struct rpc_call *c)
@@ -224,7 +233,8 @@ static grpc_byte_buffer *pack_message(const ProtobufCMessage *msg)
 	return bb;
 }
 
-static ProtobufCMessage *unpack_message(const ProtobufCMessageDescriptor *desc, grpc_byte_buffer *bb)
+static ProtobufCMessage *unpack_message(const ProtobufCMessageDescriptor *desc,
+					grpc_byte_buffer *bb)
 {
 	grpc_byte_buffer_reader r;
 	ProtobufCMessage *msg;
@@ -289,7 +299,8 @@ static void call_kick(struct rpc_call *c)
 	}
 	ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
 	ops[n].data.send_status_from_server.status = c->status;
-	ops[n].data.send_status_from_server.status_details = c->status_msg_set ? &c->status_msg : NULL;
+	ops[n].data.send_status_from_server.status_details =
+		c->status_msg_set ? &c->status_msg : NULL;
 	n++;
 	c->status_sent = true;
 	call_batch(c, ops, n, &c->t_status);
@@ -301,7 +312,8 @@ static void call_end(struct rpc_call *c, grpc_status_code code, const char *msg)
 	pthread_mutex_lock(&c->lock);
 	if (c->ended) {
 		pthread_mutex_unlock(&c->lock);
-		log_error("rpc: %s: call ended twice (bug in its handler)", c->path ? c->path : "?");
+		log_error("rpc: %s: call ended twice (bug in its handler)",
+			  c->path ? c->path : "?");
 		return;
 	}
 	c->ended = true;
@@ -442,15 +454,15 @@ static const struct reg_method *method_find(struct rpc_server *srv, grpc_slice p
 
 static void arm_one(struct rpc_server *srv)
 {
-	struct rpc_call *c;
+	struct rpc_call *c = call_new(srv);
 	grpc_call_error e;
 
 	pthread_mutex_lock(&srv->lock);
 	if (srv->shutting_down) {
 		pthread_mutex_unlock(&srv->lock);
+		call_free(c);
 		return;
 	}
-	c = call_new(srv);
 	e = grpc_server_request_call(srv->gs, &c->gcall, &c->details, &c->md, srv->cq, srv->cq,
 				     &c->t_new);
 	pthread_mutex_unlock(&srv->lock);
@@ -543,7 +555,8 @@ static void on_start(struct rpc_call *c, bool ok)
 	req = unpack_message(m->in, bb);
 	grpc_byte_buffer_destroy(bb);
 	if (!req) {
-		char *msg = xasprintf("%s: malformed request: cannot decode %s", c->path, m->in->name);
+		char *msg =
+			xasprintf("%s: malformed request: cannot decode %s", c->path, m->in->name);
 
 		call_end(c, GRPC_STATUS_INVALID_ARGUMENT, msg);
 		free(msg);
@@ -624,8 +637,8 @@ static void *cq_main(void *arg)
 
 	on_cq_thread = true;
 	for (;;) {
-		grpc_event ev = grpc_completion_queue_next(srv->cq, gpr_inf_future(GPR_CLOCK_REALTIME),
-							   NULL);
+		grpc_event ev = grpc_completion_queue_next(
+			srv->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
 			return NULL;
@@ -800,8 +813,9 @@ int rpc_call_recv(struct rpc_call *c, ProtobufCMessage **msg, struct berth_err *
 	m = unpack_message(c->rm->m->in, bb);
 	grpc_byte_buffer_destroy(bb);
 	if (!m)
-		return berth_err_new(err, BERTH_E_INVALID, "%s: malformed request: cannot decode %s",
-				     c->path, c->rm->m->in->name);
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "%s: malformed request: cannot decode %s", c->path,
+				     c->rm->m->in->name);
 	*msg = m;
 	return 1;
 }
@@ -826,7 +840,7 @@ struct rpc_server *rpc_server_new(const struct rpc_server_opts *opts, struct ber
 	srv->lock_fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->cond, NULL);
-	srv->t_shutdown = (struct rpc_tag){ NULL, TAG_SHUTDOWN };
+	srv->t_shutdown = (struct rpc_tag){NULL, TAG_SHUTDOWN};
 
 	/* gRPC unlinks a live socket when it binds (notes/rpc.md §3.9): lock first */
 	fd = open(srv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -868,8 +882,8 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 
 		if (!m->path || m->path[0] != '/' || !m->in || !m->out || !m->handler)
 			return berth_err_new(err, BERTH_E_INVALID,
-					     "service '%s': method %zu: incomplete entry", svc->name,
-					     i);
+					     "service '%s': method %zu: incomplete entry",
+					     svc->name, i);
 		for (size_t j = 0; j < srv->n_methods; j++)
 			if (strcmp(srv->methods[j].m->path, m->path) == 0)
 				return berth_err_new(err, BERTH_E_EXISTS,
@@ -879,18 +893,18 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 	if (svc->init && svc->init(ctx, &data, err) < 0)
 		return berth_err_wrap(err, "init service '%s'", svc->name);
 	srv->services = xreallocarray(srv->services, srv->n_services + 1, sizeof(*srv->services));
-	srv->services[srv->n_services++] = (struct reg_service){ svc, data };
-	srv->methods = xreallocarray(srv->methods, srv->n_methods + svc->n_methods,
-				     sizeof(*srv->methods));
+	srv->services[srv->n_services++] = (struct reg_service){svc, data};
+	srv->methods =
+		xreallocarray(srv->methods, srv->n_methods + svc->n_methods, sizeof(*srv->methods));
 	for (size_t i = 0; i < svc->n_methods; i++)
-		srv->methods[srv->n_methods++] = (struct reg_method){ &svc->methods[i], data };
+		srv->methods[srv->n_methods++] = (struct reg_method){&svc->methods[i], data};
 	return 0;
 }
 
 int rpc_server_start(struct rpc_server *srv, struct berth_err **err)
 {
 	grpc_arg args[2];
-	grpc_channel_args cargs = { 2, args };
+	grpc_channel_args cargs = {2, args};
 	grpc_server_credentials *creds;
 	cleanup_free char *target = NULL;
 	int port;
@@ -950,10 +964,12 @@ void rpc_server_stop(struct rpc_server *srv)
 	grpc_server_cancel_all_calls(srv->gs);
 
 	pthread_mutex_lock(&srv->lock);
-	while (!srv->shutdown_done)
-		pthread_cond_wait(&srv->cond, &srv->lock);
-	/* every call is gone; handler threads may still be returning */
-	while (srv->stream_threads > 0)
+	/*
+	 * The shutdown tag does not wait for batches the application still has in flight
+	 * (a SEND completing after it would start the STATUS batch on a shut-down CQ, which
+	 * aborts): wait until every call context is freed, i.e. all its tags came back.
+	 */
+	while (!srv->shutdown_done || srv->live_calls > 0 || srv->stream_threads > 0)
 		pthread_cond_wait(&srv->cond, &srv->lock);
 	srv->jstop = true;
 	pthread_cond_broadcast(&srv->cond);

@@ -99,10 +99,10 @@ struct rpc_service {
 };
 
 struct rpc_server_opts {
-	const char *address;	  /* socket path (no "unix:" prefix); its dir must exist */
-	size_t max_message;	  /* bytes, send and receive; 0 = 16 MiB */
-	unsigned workers;	  /* handler pool size; 0 = 4 */
-	unsigned mode;		  /* socket mode; 0 = 0660 */
+	const char *address; /* socket path (no "unix:" prefix); its dir must exist */
+	size_t max_message;  /* bytes, send and receive; 0 = 16 MiB */
+	unsigned workers;    /* handler pool size; 0 = 4 */
+	unsigned mode;	     /* socket mode; 0 = 0660 */
 };
 
 /* Takes the lockfile; does not bind yet. err: UNAVAILABLE if another server holds it. */

@@ -50,7 +50,7 @@ struct info_pb {
 	Google__Protobuf__Timestamp created, updated;
 };
 
-static CT(Info) *info_fill(struct info_pb *p, const struct meta_content *c)
+static CT(Info) * info_fill(struct info_pb *p, const struct meta_content *c)
 {
 	containerd__services__content__v1__info__init(&p->info);
 	p->info.digest = c->digest;
@@ -105,7 +105,7 @@ static void ct_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	paths = svc_mask_paths(req->update_mask);
-	strv_foreach(path, paths) {
+	strv_foreach (path, paths) {
 		if (strcmp(path, "labels") != 0 && strncmp(path, "labels.", 7) != 0) {
 			rpc_call_failf(call, BERTH_E_INVALID,
 				       "update_mask: cannot update '%s' of content %s", path,
@@ -145,7 +145,7 @@ static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	const char *ns = svc_call_ns(call);
 	struct meta_content **v = NULL;
 	struct info_pb p[LIST_BATCH];
-	CT(Info) *ptrs[LIST_BATCH];
+	CT(Info) * ptrs[LIST_BATCH];
 	size_t n = 0, i = 0;
 
 	if (!ns)
@@ -232,7 +232,8 @@ static void ct_read(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	off = req->offset;
-	end = req->size > 0 && req->offset + req->size < c->size ? req->offset + req->size : c->size;
+	end = req->size > 0 && req->offset + req->size < c->size ? req->offset + req->size
+								 : c->size;
 	buf = xmalloc(READ_CHUNK);
 	while (off < end) {
 		CT(ReadContentResponse) resp = CT_INIT(READ_CONTENT_RESPONSE);
@@ -262,7 +263,7 @@ struct status_pb {
 	Google__Protobuf__Timestamp started, updated;
 };
 
-static CT(Status) *status_fill(struct status_pb *p, const struct content_status *s)
+static CT(Status) * status_fill(struct status_pb *p, const struct content_status *s)
 {
 	containerd__services__content__v1__status__init(&p->st);
 	p->st.ref = s->ref;
@@ -363,7 +364,7 @@ struct writer {
 };
 
 /* Adds the committed blob to the namespace (and lease). EXISTS if ns has it already. */
-static int write_commit(struct writer *w, const CT(WriteContentRequest) *req, char **digest,
+static int write_commit(struct writer *w, const CT(WriteContentRequest) * req, char **digest,
 			struct berth_err **err)
 {
 	cleanup(strv_freep) char **labels = svc_kv_from_pb(req->n_labels, req->labels);
@@ -395,8 +396,8 @@ static int write_commit(struct writer *w, const CT(WriteContentRequest) *req, ch
 }
 
 /* Handles one request; fills resp. Returns 1 to go on, 0 when done, -1 on error. */
-static int write_one(struct writer *w, const CT(WriteContentRequest) *req,
-		     CT(WriteContentResponse) *resp, char **digest, struct berth_err **err)
+static int write_one(struct writer *w, const CT(WriteContentRequest) * req,
+		     CT(WriteContentResponse) * resp, char **digest, struct berth_err **err)
 {
 	cleanup(meta_content_freep) struct meta_content *have = NULL;
 	int64_t off = content_ingest_offset(w->ing);
@@ -410,8 +411,8 @@ static int write_one(struct writer *w, const CT(WriteContentRequest) *req,
 			content_ingest_close(w->ing);
 			w->ing = NULL;
 			content_ingest_abort(w->ctx->content, w->ns, w->ref, NULL);
-			return berth_err_new(err, BERTH_E_EXISTS, "blob with expected digest %s exists",
-					     req->expected);
+			return berth_err_new(err, BERTH_E_EXISTS,
+					     "blob with expected digest %s exists", req->expected);
 		}
 	}
 	content_ingest_expect(w->ing, req->total, req->expected);
@@ -429,7 +430,8 @@ static int write_one(struct writer *w, const CT(WriteContentRequest) *req,
 	case CONTAINERD__SERVICES__CONTENT__V1__WRITE_ACTION__COMMIT:
 		if (req->offset > 0 && req->offset != off)
 			return berth_err_new(err, BERTH_E_INVALID,
-					     "ref %s: write @%" PRId64 " must occur at current offset %" PRId64,
+					     "ref %s: write @%" PRId64
+					     " must occur at current offset %" PRId64,
 					     w->ref, req->offset, off);
 		if (req->offset == 0 && off > 0) {
 			if (content_ingest_truncate(w->ing, 0, err) < 0)
@@ -448,14 +450,14 @@ static int write_one(struct writer *w, const CT(WriteContentRequest) *req,
 		}
 		return 1;
 	default:
-		return berth_err_new(err, BERTH_E_INVALID, "ref %s: unknown write action %d", w->ref,
-				     (int)req->action);
+		return berth_err_new(err, BERTH_E_INVALID, "ref %s: unknown write action %d",
+				     w->ref, (int)req->action);
 	}
 }
 
 static void ct_write(struct rpc_call *call, const ProtobufCMessage *unused)
 {
-	struct writer w = { .call = call, .ctx = svc_ctx_of(call) };
+	struct writer w = {.call = call, .ctx = svc_ctx_of(call)};
 	cleanup_err struct berth_err *err = NULL;
 	ProtobufCMessage *m = NULL;
 	int r;
@@ -481,14 +483,15 @@ static void ct_write(struct rpc_call *call, const ProtobufCMessage *unused)
 
 		if (!w.ing) {
 			if (!req->ref || !*req->ref) {
-				berth_err_new(&err, BERTH_E_INVALID, "first message must have a reference");
+				berth_err_new(&err, BERTH_E_INVALID,
+					      "first message must have a reference");
 				break;
 			}
 			w.ref = xstrdup(req->ref);
 			w.ing = content_ingest_open(w.ctx->content, w.ns, w.ref, req->total,
 						    req->expected, &err);
-			if (!w.ing ||
-			    svc_lease_add_resource(w.ctx, w.ns, w.lease, "ingests", w.ref, &err) < 0)
+			if (!w.ing || svc_lease_add_resource(w.ctx, w.ns, w.lease, "ingests", w.ref,
+							     &err) < 0)
 				break;
 		}
 		if (write_one(&w, req, &resp, &digest, &err) < 0)
@@ -520,21 +523,21 @@ static void ct_write(struct rpc_call *call, const ProtobufCMessage *unused)
 #define CT_SVC "/containerd.services.content.v1.Content/"
 
 static const struct rpc_method ct_methods[] = {
-	{ CT_SVC "Info", CT_MSG(info_request), CT_MSG(info_response), RPC_UNARY, ct_info },
-	{ CT_SVC "Update", CT_MSG(update_request), CT_MSG(update_response), RPC_UNARY, ct_update },
-	{ CT_SVC "List", CT_MSG(list_content_request), CT_MSG(list_content_response),
-	  RPC_SERVER_STREAM, ct_list },
-	{ CT_SVC "Delete", CT_MSG(delete_content_request), &google__protobuf__empty__descriptor,
-	  RPC_UNARY, ct_delete },
-	{ CT_SVC "Read", CT_MSG(read_content_request), CT_MSG(read_content_response),
-	  RPC_SERVER_STREAM, ct_read },
-	{ CT_SVC "Status", CT_MSG(status_request), CT_MSG(status_response), RPC_UNARY, ct_status },
-	{ CT_SVC "ListStatuses", CT_MSG(list_statuses_request), CT_MSG(list_statuses_response),
-	  RPC_UNARY, ct_list_statuses },
-	{ CT_SVC "Write", CT_MSG(write_content_request), CT_MSG(write_content_response), RPC_BIDI,
-	  ct_write },
-	{ CT_SVC "Abort", CT_MSG(abort_request), &google__protobuf__empty__descriptor, RPC_UNARY,
-	  ct_abort },
+	{CT_SVC "Info", CT_MSG(info_request), CT_MSG(info_response), RPC_UNARY, ct_info},
+	{CT_SVC "Update", CT_MSG(update_request), CT_MSG(update_response), RPC_UNARY, ct_update},
+	{CT_SVC "List", CT_MSG(list_content_request), CT_MSG(list_content_response),
+	 RPC_SERVER_STREAM, ct_list},
+	{CT_SVC "Delete", CT_MSG(delete_content_request), &google__protobuf__empty__descriptor,
+	 RPC_UNARY, ct_delete},
+	{CT_SVC "Read", CT_MSG(read_content_request), CT_MSG(read_content_response),
+	 RPC_SERVER_STREAM, ct_read},
+	{CT_SVC "Status", CT_MSG(status_request), CT_MSG(status_response), RPC_UNARY, ct_status},
+	{CT_SVC "ListStatuses", CT_MSG(list_statuses_request), CT_MSG(list_statuses_response),
+	 RPC_UNARY, ct_list_statuses},
+	{CT_SVC "Write", CT_MSG(write_content_request), CT_MSG(write_content_response), RPC_BIDI,
+	 ct_write},
+	{CT_SVC "Abort", CT_MSG(abort_request), &google__protobuf__empty__descriptor, RPC_UNARY,
+	 ct_abort},
 };
 
 const struct rpc_service svc_content_service = {

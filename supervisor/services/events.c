@@ -233,12 +233,12 @@ static void ev_subscribe(struct rpc_call *call, const ProtobufCMessage *msg)
 #define EV_MSG(x) &containerd__services__events__v1__##x##__descriptor
 
 static const struct rpc_method ev_methods[] = {
-	{ EV_SVC "Publish", EV_MSG(publish_request), &google__protobuf__empty__descriptor,
-	  RPC_UNARY, ev_publish },
-	{ EV_SVC "Forward", EV_MSG(forward_request), &google__protobuf__empty__descriptor,
-	  RPC_UNARY, ev_forward },
-	{ EV_SVC "Subscribe", EV_MSG(subscribe_request), EV_MSG(envelope), RPC_SERVER_STREAM,
-	  ev_subscribe },
+	{EV_SVC "Publish", EV_MSG(publish_request), &google__protobuf__empty__descriptor, RPC_UNARY,
+	 ev_publish},
+	{EV_SVC "Forward", EV_MSG(forward_request), &google__protobuf__empty__descriptor, RPC_UNARY,
+	 ev_forward},
+	{EV_SVC "Subscribe", EV_MSG(subscribe_request), EV_MSG(envelope), RPC_SERVER_STREAM,
+	 ev_subscribe},
 };
 
 const struct rpc_service svc_events_service = {

@@ -177,7 +177,7 @@ int svc_filter_parse(char *const *filters, size_t n, struct svc_filter **out,
 		return 0;
 	f = xnew(struct svc_filter);
 	for (size_t i = 0; i < n; i++) {
-		struct parser ps = { filters[i], filters[i], err };
+		struct parser ps = {filters[i], filters[i], err};
 
 		if (!*filters[i])
 			continue;

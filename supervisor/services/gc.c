@@ -82,8 +82,8 @@ static void set_clear(struct set *s)
 
 struct ns_marks {
 	const char *ns;
-	struct set content;  /* digests */
-	struct set snaps;    /* "<snapshotter>/<key>" */
+	struct set content; /* digests */
+	struct set snaps;   /* "<snapshotter>/<key>" */
 };
 
 static struct meta_content *find_content(struct meta_content **v, size_t n, const char *d)
@@ -157,14 +157,15 @@ static void snap_walk_clear(struct snap_walk *w)
 static int sweep_snapshots(struct svc_gc *gc, struct snapshotter *sn, struct ns_marks *m,
 			   struct svc_gc_stats *st)
 {
-	struct snap_walk w = { 0 };
+	struct snap_walk w = {0};
 	cleanup_err struct berth_err *err = NULL;
-	struct set keep = { 0 };
+	struct set keep = {0};
 	size_t plen = strlen(sn->ops->name);
 	bool changed = true;
 
 	if (sn->ops->walk(sn->arg, m->ns, snap_visit, &w, &err) < 0) {
-		log_warn("gc: snapshotter '%s': namespace '%s': %s", sn->ops->name, m->ns, err->msg);
+		log_warn("gc: snapshotter '%s': namespace '%s': %s", sn->ops->name, m->ns,
+			 err->msg);
 		snap_walk_clear(&w);
 		return -1;
 	}
@@ -212,7 +213,7 @@ static int collect_ns(struct svc_gc *gc, const char *ns, const struct meta_gc_ro
 		      struct set *leased_ingests, struct svc_gc_stats *st, struct berth_err **err)
 {
 	struct svc_ctx *ctx = gc->ctx;
-	struct ns_marks m = { .ns = ns };
+	struct ns_marks m = {.ns = ns};
 	struct meta_content **v = NULL;
 	size_t n = 0;
 
@@ -310,10 +311,10 @@ static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_e
 {
 	struct svc_ctx *ctx = gc->ctx;
 	struct meta_gc_roots roots;
-	struct set leased_ingests = { 0 };
+	struct set leased_ingests = {0};
 	cleanup(strv_freep) char **nss = NULL;
 	cleanup(strv_freep) char **keep = NULL;
-	struct blob_sweep bs = { gc, NULL, st };
+	struct blob_sweep bs = {gc, NULL, st};
 
 	if (meta_gc_roots(ctx->db, meta_now(), &roots, err) < 0)
 		return -1;
@@ -333,7 +334,7 @@ static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_e
 		meta_gc_roots_free(&roots);
 		return -1;
 	}
-	strv_foreach(ns, nss) {
+	strv_foreach (ns, nss) {
 		if (collect_ns(gc, ns, &roots, &leased_ingests, st, err) < 0) {
 			meta_gc_roots_free(&roots);
 			set_clear(&leased_ingests);
@@ -387,8 +388,7 @@ void svc_gc_schedule(struct svc_ctx *ctx)
 	pthread_mutex_unlock(&gc->lock);
 }
 
-void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops,
-			    void *arg)
+void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops, void *arg)
 {
 	struct svc_gc *gc = ctx->gc;
 
@@ -396,8 +396,39 @@ void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter
 		return;
 	pthread_mutex_lock(&gc->lock);
 	gc->snaps = xreallocarray(gc->snaps, gc->n_snaps + 1, sizeof(*gc->snaps));
-	gc->snaps[gc->n_snaps++] = (struct snapshotter){ ops, arg };
+	gc->snaps[gc->n_snaps++] = (struct snapshotter){ops, arg};
 	pthread_mutex_unlock(&gc->lock);
+}
+
+static int count_visit(const char *key, const char *parent, char *const *labels, void *arg,
+		       struct berth_err **err)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int svc_gc_ns_has_snapshots(struct svc_ctx *ctx, const char *ns, bool *out, const char **which,
+			    struct berth_err **err)
+{
+	struct svc_gc *gc = ctx->gc;
+	int r = 0;
+
+	*out = false;
+	if (!gc)
+		return 0;
+	pthread_mutex_lock(&gc->lock);
+	for (size_t i = 0; i < gc->n_snaps && !*out && r == 0; i++) {
+		size_t n = 0;
+
+		r = gc->snaps[i].ops->walk(gc->snaps[i].arg, ns, count_visit, &n, err);
+		if (r == 0 && n > 0) {
+			*out = true;
+			if (which)
+				*which = gc->snaps[i].ops->name;
+		}
+	}
+	pthread_mutex_unlock(&gc->lock);
+	return r;
 }
 
 void svc_gc_hold(struct svc_ctx *ctx)

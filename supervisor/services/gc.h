@@ -15,6 +15,7 @@
 #ifndef BERTH_SUPERVISOR_SERVICES_GC_H
 #define BERTH_SUPERVISOR_SERVICES_GC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "supervisor/services/svc.h"
@@ -26,9 +27,14 @@ void svc_gc_free(struct svc_gc *gc);
 void svc_gc_hold(struct svc_ctx *ctx);
 void svc_gc_release(struct svc_ctx *ctx);
 
+/* Whether any registered snapshotter has a snapshot in ns (namespace delete refuses then);
+ * *which (optional) gets the snapshotter's name. */
+int svc_gc_ns_has_snapshots(struct svc_ctx *ctx, const char *ns, bool *out, const char **which,
+			    struct berth_err **err);
+
 struct svc_gc_stats {
 	unsigned leases, content, blobs, ingests, snapshots; /* removed */
-	int64_t bytes; /* blob bytes freed */
+	int64_t bytes;					     /* blob bytes freed */
 };
 /* svc_gc_run with statistics (berthctl system prune prints them). */
 int svc_gc_run_stats(struct svc_ctx *ctx, struct svc_gc_stats *st, struct berth_err **err);

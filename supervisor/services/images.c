@@ -33,7 +33,7 @@ struct image_pb {
 	Google__Protobuf__Timestamp created, updated;
 };
 
-static IM(Image) *image_fill(struct image_pb *p, const struct meta_image *m)
+static IM(Image) * image_fill(struct image_pb *p, const struct meta_image *m)
 {
 	containerd__services__images__v1__image__init(&p->im);
 	containerd__types__descriptor__init(&p->target);
@@ -42,9 +42,9 @@ static IM(Image) *image_fill(struct image_pb *p, const struct meta_image *m)
 	p->target.media_type = m->media_type;
 	p->target.digest = m->digest;
 	p->target.size = m->size;
-	p->target.annotations =
-		svc_kv_to_pb(m->annotations, &containerd__types__descriptor__annotations_entry__descriptor,
-			     &p->target.n_annotations);
+	p->target.annotations = svc_kv_to_pb(
+		m->annotations, &containerd__types__descriptor__annotations_entry__descriptor,
+		&p->target.n_annotations);
 	p->im.target = &p->target;
 	p->im.created_at = svc_ts(&p->created, m->created);
 	p->im.updated_at = svc_ts(&p->updated, m->updated);
@@ -58,7 +58,7 @@ static void image_pb_clear(struct image_pb *p)
 }
 
 /* Request image -> meta_image (strings borrowed from req: do not free them). */
-static int image_from_pb(const IM(Image) *pb, bool need_target, struct meta_image *m,
+static int image_from_pb(const IM(Image) * pb, bool need_target, struct meta_image *m,
 			 struct berth_err **err)
 {
 	memset(m, 0, sizeof(*m));
@@ -90,8 +90,8 @@ static int image_from_pb(const IM(Image) *pb, bool need_target, struct meta_imag
 					     "image '%s': target.media_type: must not be empty",
 					     pb->name);
 		if (m->size < 0)
-			return berth_err_new(err, BERTH_E_INVALID, "image '%s': target.size: negative",
-					     pb->name);
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "image '%s': target.size: negative", pb->name);
 	}
 	return 0;
 }
@@ -106,16 +106,19 @@ static void image_publish(struct svc_ctx *ctx, const char *ns, const char *topic
 			  const struct meta_image *m)
 {
 	if (m) {
-		Containerd__Services__Images__V1__ImageCreate ev = CONTAINERD__SERVICES__IMAGES__V1__IMAGE_CREATE__INIT;
+		Containerd__Services__Images__V1__ImageCreate ev =
+			CONTAINERD__SERVICES__IMAGES__V1__IMAGE_CREATE__INIT;
 		bool create = strcmp(topic, "/images/create") == 0;
 
 		ev.name = m->name;
-		ev.labels = svc_kv_to_pb(m->labels,
-					 &containerd__services__images__v1__image_create__labels_entry__descriptor,
-					 &ev.n_labels);
+		ev.labels = svc_kv_to_pb(
+			m->labels,
+			&containerd__services__images__v1__image_create__labels_entry__descriptor,
+			&ev.n_labels);
 		/* ImageUpdate has the same fields and numbers as ImageCreate */
 		svc_publish(ctx, ns, topic,
-			    create ? "containerd.services.images.v1.ImageCreate" : "containerd.services.images.v1.ImageUpdate",
+			    create ? "containerd.services.images.v1.ImageCreate"
+				   : "containerd.services.images.v1.ImageUpdate",
 			    &ev.base);
 		svc_kv_pb_free(ev.labels, ev.n_labels);
 	}
@@ -252,7 +255,8 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(DeleteImageRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
-	Containerd__Services__Images__V1__ImageDelete ev = CONTAINERD__SERVICES__IMAGES__V1__IMAGE_DELETE__INIT;
+	Containerd__Services__Images__V1__ImageDelete ev =
+		CONTAINERD__SERVICES__IMAGES__V1__IMAGE_DELETE__INIT;
 	struct svc_ctx *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
@@ -264,7 +268,8 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	ev.name = req->name;
-	svc_publish(ctx, ns, "/images/delete", "containerd.services.images.v1.ImageDelete", &ev.base);
+	svc_publish(ctx, ns, "/images/delete", "containerd.services.images.v1.ImageDelete",
+		    &ev.base);
 	if (req->sync) {
 		if (svc_gc_run(ctx, &err) < 0) {
 			rpc_call_fail(call, err);
@@ -279,15 +284,15 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 #define IM_SVC "/containerd.services.images.v1.Images/"
 
 static const struct rpc_method im_methods[] = {
-	{ IM_SVC "Get", IM_MSG(get_image_request), IM_MSG(get_image_response), RPC_UNARY, im_get },
-	{ IM_SVC "List", IM_MSG(list_images_request), IM_MSG(list_images_response), RPC_UNARY,
-	  im_list },
-	{ IM_SVC "Create", IM_MSG(create_image_request), IM_MSG(create_image_response), RPC_UNARY,
-	  im_create },
-	{ IM_SVC "Update", IM_MSG(update_image_request), IM_MSG(update_image_response), RPC_UNARY,
-	  im_update },
-	{ IM_SVC "Delete", IM_MSG(delete_image_request), &google__protobuf__empty__descriptor,
-	  RPC_UNARY, im_delete },
+	{IM_SVC "Get", IM_MSG(get_image_request), IM_MSG(get_image_response), RPC_UNARY, im_get},
+	{IM_SVC "List", IM_MSG(list_images_request), IM_MSG(list_images_response), RPC_UNARY,
+	 im_list},
+	{IM_SVC "Create", IM_MSG(create_image_request), IM_MSG(create_image_response), RPC_UNARY,
+	 im_create},
+	{IM_SVC "Update", IM_MSG(update_image_request), IM_MSG(update_image_response), RPC_UNARY,
+	 im_update},
+	{IM_SVC "Delete", IM_MSG(delete_image_request), &google__protobuf__empty__descriptor,
+	 RPC_UNARY, im_delete},
 };
 
 const struct rpc_service svc_images_service = {

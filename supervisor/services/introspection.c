@@ -41,7 +41,7 @@ static void intro_plugins(struct rpc_call *call, const ProtobufCMessage *msg)
 	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	Containerd__Types__Platform plat = CONTAINERD__TYPES__PLATFORM__INIT;
-	Containerd__Types__Platform *plats[1] = { &plat };
+	Containerd__Types__Platform *plats[1] = {&plat};
 	PluginPb *rows;
 	size_t n = 0;
 
@@ -94,7 +94,7 @@ static char *new_uuid(void)
 	unsigned char b[16];
 
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		abort(); /* the kernel's CSPRNG does not fail for 16 bytes */
+		abort();	     /* the kernel's CSPRNG does not fail for 16 bytes */
 	b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
 	b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -121,10 +121,10 @@ static void intro_server(struct rpc_call *call, const ProtobufCMessage *msg)
 #define IN_MSG(x) &containerd__services__introspection__v1__##x##__descriptor
 
 static const struct rpc_method intro_methods[] = {
-	{ IN_SVC "Plugins", IN_MSG(plugins_request), IN_MSG(plugins_response), RPC_UNARY,
-	  intro_plugins },
-	{ IN_SVC "Server", &google__protobuf__empty__descriptor, IN_MSG(server_response),
-	  RPC_UNARY, intro_server },
+	{IN_SVC "Plugins", IN_MSG(plugins_request), IN_MSG(plugins_response), RPC_UNARY,
+	 intro_plugins},
+	{IN_SVC "Server", &google__protobuf__empty__descriptor, IN_MSG(server_response), RPC_UNARY,
+	 intro_server},
 };
 
 const struct rpc_service svc_introspection_service = {

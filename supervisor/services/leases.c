@@ -38,7 +38,8 @@ static int lease_id_check(const char *id, struct berth_err **err)
 	if (!id || !*id)
 		return berth_err_new(err, BERTH_E_INVALID, "id: must not be empty");
 	if (strlen(id) > 256)
-		return berth_err_new(err, BERTH_E_INVALID, "id '%.64s...': longer than 256 bytes", id);
+		return berth_err_new(err, BERTH_E_INVALID, "id '%.64s...': longer than 256 bytes",
+				     id);
 	for (const char *c = id; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return berth_err_new(err, BERTH_E_INVALID, "id: control character");
@@ -50,18 +51,18 @@ static char *lease_random_id(void)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char b[3] = { 0 };
+	unsigned char b[3] = {0};
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
 		abort(); /* the kernel's CSPRNG does not fail for 3 bytes */
 	return xasprintf("%ld-%c%c%c%c", ts.tv_nsec, b64[b[0] >> 2],
-			 b64[((b[0] & 3) << 4) | (b[1] >> 4)], b64[((b[1] & 15) << 2) | (b[2] >> 6)],
-			 b64[b[2] & 63]);
+			 b64[((b[0] & 3) << 4) | (b[1] >> 4)],
+			 b64[((b[1] & 15) << 2) | (b[2] >> 6)], b64[b[2] & 63]);
 }
 
-static LS(Lease) *lease_fill(struct lease_pb *p, const struct meta_lease *l)
+static LS(Lease) * lease_fill(struct lease_pb *p, const struct meta_lease *l)
 {
 	containerd__services__leases__v1__lease__init(&p->l);
 	p->l.id = l->id;
@@ -70,7 +71,7 @@ static LS(Lease) *lease_fill(struct lease_pb *p, const struct meta_lease *l)
 	return &p->l;
 }
 
-static int resource_check(const LS(Resource) *r, struct berth_err **err)
+static int resource_check(const LS(Resource) * r, struct berth_err **err)
 {
 	if (!r)
 		return berth_err_new(err, BERTH_E_INVALID, "resource: missing");
@@ -101,8 +102,7 @@ static void ls_create(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (lease_id_check(id, &err) < 0 ||
-	    svc_labels_check(labels, &err) < 0 ||
+	if (lease_id_check(id, &err) < 0 || svc_labels_check(labels, &err) < 0 ||
 	    meta_lease_create(svc_ctx_of(call)->db, ns, id, labels, &l, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -222,7 +222,7 @@ static void ls_list_resources(struct rpc_call *call, const ProtobufCMessage *msg
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_resource *v = NULL;
-	LS(Resource) *rows;
+	LS(Resource) * rows;
 	size_t n = 0;
 
 	if (!ns)
@@ -250,14 +250,14 @@ static void ls_list_resources(struct rpc_call *call, const ProtobufCMessage *msg
 #define EMPTY (&google__protobuf__empty__descriptor)
 
 static const struct rpc_method ls_methods[] = {
-	{ LS_SVC "Create", LS_MSG(create_request), LS_MSG(create_response), RPC_UNARY, ls_create },
-	{ LS_SVC "Delete", LS_MSG(delete_request), EMPTY, RPC_UNARY, ls_delete },
-	{ LS_SVC "List", LS_MSG(list_request), LS_MSG(list_response), RPC_UNARY, ls_list },
-	{ LS_SVC "AddResource", LS_MSG(add_resource_request), EMPTY, RPC_UNARY, ls_add_resource },
-	{ LS_SVC "DeleteResource", LS_MSG(delete_resource_request), EMPTY, RPC_UNARY,
-	  ls_delete_resource },
-	{ LS_SVC "ListResources", LS_MSG(list_resources_request), LS_MSG(list_resources_response),
-	  RPC_UNARY, ls_list_resources },
+	{LS_SVC "Create", LS_MSG(create_request), LS_MSG(create_response), RPC_UNARY, ls_create},
+	{LS_SVC "Delete", LS_MSG(delete_request), EMPTY, RPC_UNARY, ls_delete},
+	{LS_SVC "List", LS_MSG(list_request), LS_MSG(list_response), RPC_UNARY, ls_list},
+	{LS_SVC "AddResource", LS_MSG(add_resource_request), EMPTY, RPC_UNARY, ls_add_resource},
+	{LS_SVC "DeleteResource", LS_MSG(delete_resource_request), EMPTY, RPC_UNARY,
+	 ls_delete_resource},
+	{LS_SVC "ListResources", LS_MSG(list_resources_request), LS_MSG(list_resources_response),
+	 RPC_UNARY, ls_list_resources},
 };
 
 const struct rpc_service svc_leases_service = {

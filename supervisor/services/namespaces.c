@@ -4,6 +4,8 @@
  * Get, List, Create, Update (labels, with field mask), Delete (FailedPrecondition
  * while the namespace still holds anything). Publishes /namespaces/{create,update,delete}.
  */
+#include <string.h>
+
 #include <github.com/containerd/containerd/api/events/namespace.pb-c.h>
 #include <github.com/containerd/containerd/api/services/namespaces/v1/namespace.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
@@ -13,6 +15,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/services/filter.h"
+#include "supervisor/services/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define NS_ENTRY_DESC (&containerd__services__namespaces__v1__namespace__labels_entry__descriptor)
@@ -34,8 +37,9 @@ static void ns_publish(struct svc_ctx *ctx, const char *topic, const char *type_
 		Containerd__Events__NamespaceCreate ev = CONTAINERD__EVENTS__NAMESPACE_CREATE__INIT;
 
 		ev.name = (char *)name;
-		ev.labels = svc_kv_to_pb(labels, &containerd__events__namespace_create__labels_entry__descriptor,
-					 &ev.n_labels);
+		ev.labels = svc_kv_to_pb(
+			labels, &containerd__events__namespace_create__labels_entry__descriptor,
+			&ev.n_labels);
 		svc_publish(ctx, name, topic, type_url, &ev.base);
 		svc_kv_pb_free(ev.labels, ev.n_labels);
 	} else {
@@ -93,8 +97,7 @@ static void ns_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	char ***all_labels = NULL;
 	size_t n = 0;
 
-	if (req->filter && *req->filter &&
-	    svc_filter_parse(&req->filter, 1, &f, &err) < 0) {
+	if (req->filter && *req->filter && svc_filter_parse(&req->filter, 1, &f, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -104,8 +107,8 @@ static void ns_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	}
 	resp.namespaces = xcalloc(strv_len(names) + 1, sizeof(NsPb *));
 	all_labels = xcalloc(strv_len(names) + 1, sizeof(char **));
-	strv_foreach(name, names) {
-		struct ns_obj o = { name, NULL };
+	strv_foreach (name, names) {
+		struct ns_obj o = {name, NULL};
 
 		if (meta_ns_get(ctx->db, name, &o.labels, NULL) < 0)
 			continue; /* deleted meanwhile */
@@ -143,8 +146,8 @@ static void ns_create(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_failf(call, BERTH_E_INVALID, "namespace: missing");
 		return;
 	}
-	labels = meta_labels_sort(svc_kv_from_pb(req->namespace_->n_labels,
-						 req->namespace_->labels));
+	labels = meta_labels_sort(
+		svc_kv_from_pb(req->namespace_->n_labels, req->namespace_->labels));
 	if (svc_identifier_check("namespace.name", req->namespace_->name, &err) < 0 ||
 	    svc_labels_check(labels, &err) < 0 ||
 	    meta_ns_create(ctx->db, req->namespace_->name, labels, &err) < 0) {
@@ -156,7 +159,7 @@ static void ns_create(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 	svc_kv_pb_free(ns.labels, ns.n_labels);
 	ns_publish(ctx, "/namespaces/create", "containerd.events.NamespaceCreate",
-		   req->namespace_->name, labels ? labels : (char *[]){ NULL });
+		   req->namespace_->name, labels ? labels : (char *[]){NULL});
 }
 
 static void ns_update(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -176,7 +179,7 @@ static void ns_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	paths = svc_mask_paths(req->update_mask);
-	strv_foreach(p, paths) {
+	strv_foreach (p, paths) {
 		if (strcmp(p, "labels") != 0 && strncmp(p, "labels.", 7) != 0) {
 			rpc_call_failf(call, BERTH_E_INVALID,
 				       "update_mask: cannot update '%s' of namespace '%s'", p,
@@ -195,7 +198,7 @@ static void ns_update(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 	svc_kv_pb_free(ns.labels, ns.n_labels);
 	ns_publish(ctx, "/namespaces/update", "containerd.events.NamespaceUpdate",
-		   req->namespace_->name, res ? res : (char *[]){ NULL });
+		   req->namespace_->name, res ? res : (char *[]){NULL});
 }
 
 static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -204,30 +207,42 @@ static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	struct svc_ctx *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
+	const char *sn = NULL;
+	bool snaps = false;
 
+	/* snapshots live in the snapshotters' own stores, not in meta.db: ask them */
+	if (svc_gc_ns_has_snapshots(ctx, req->name, &snaps, &sn, &err) < 0) {
+		rpc_call_fail(call, err);
+		return;
+	}
+	if (snaps) {
+		rpc_call_failf(call, BERTH_E_PRECONDITION,
+			       "namespace '%s' must be empty, but it still has snapshots (%s)",
+			       req->name, sn);
+		return;
+	}
 	if (meta_ns_delete(ctx->db, req->name, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
 	rpc_call_reply(call, &resp.base);
-	ns_publish(ctx, "/namespaces/delete", "containerd.events.NamespaceDelete", req->name,
-		   NULL);
+	ns_publish(ctx, "/namespaces/delete", "containerd.events.NamespaceDelete", req->name, NULL);
 }
 
 #define NS_SVC "/containerd.services.namespaces.v1.Namespaces/"
 #define NS_MSG(x) &containerd__services__namespaces__v1__##x##__descriptor
 
 static const struct rpc_method ns_methods[] = {
-	{ NS_SVC "Get", NS_MSG(get_namespace_request), NS_MSG(get_namespace_response), RPC_UNARY,
-	  ns_get },
-	{ NS_SVC "List", NS_MSG(list_namespaces_request), NS_MSG(list_namespaces_response),
-	  RPC_UNARY, ns_list },
-	{ NS_SVC "Create", NS_MSG(create_namespace_request), NS_MSG(create_namespace_response),
-	  RPC_UNARY, ns_create },
-	{ NS_SVC "Update", NS_MSG(update_namespace_request), NS_MSG(update_namespace_response),
-	  RPC_UNARY, ns_update },
-	{ NS_SVC "Delete", NS_MSG(delete_namespace_request), &google__protobuf__empty__descriptor,
-	  RPC_UNARY, ns_delete },
+	{NS_SVC "Get", NS_MSG(get_namespace_request), NS_MSG(get_namespace_response), RPC_UNARY,
+	 ns_get},
+	{NS_SVC "List", NS_MSG(list_namespaces_request), NS_MSG(list_namespaces_response),
+	 RPC_UNARY, ns_list},
+	{NS_SVC "Create", NS_MSG(create_namespace_request), NS_MSG(create_namespace_response),
+	 RPC_UNARY, ns_create},
+	{NS_SVC "Update", NS_MSG(update_namespace_request), NS_MSG(update_namespace_response),
+	 RPC_UNARY, ns_update},
+	{NS_SVC "Delete", NS_MSG(delete_namespace_request), &google__protobuf__empty__descriptor,
+	 RPC_UNARY, ns_delete},
 };
 
 const struct rpc_service svc_namespaces_service = {

@@ -53,8 +53,8 @@ void svc_plugins_free(struct svc_plugins *p)
 	free(p);
 }
 
-int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease,
-			   const char *type, const char *id, struct berth_err **err)
+int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease, const char *type,
+			   const char *id, struct berth_err **err)
 {
 	if (!lease || !*lease)
 		return 0;
@@ -163,9 +163,10 @@ int svc_labels_check(char *const *kv, struct berth_err **err)
 		if (k == 0)
 			return berth_err_new(err, BERTH_E_INVALID, "labels: empty key");
 		if (k + v > 4096)
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "labels: label '%.64s': key and value longer than 4096 bytes",
-					     kv[i]);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"labels: label '%.64s': key and value longer than 4096 bytes",
+				kv[i]);
 	}
 	return 0;
 }
@@ -184,8 +185,9 @@ int svc_identifier_check(const char *what, const char *id, struct berth_err **er
 				     "%s '%s': must start with a letter or digit", what, id);
 	for (size_t i = 1; i < n; i++)
 		if (!isalnum((unsigned char)id[i]) && !strchr("_.-", id[i]))
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "%s '%s': invalid character '%c' (allowed: A-Z a-z 0-9 _ . -)",
-					     what, id, id[i]);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"%s '%s': invalid character '%c' (allowed: A-Z a-z 0-9 _ . -)",
+				what, id, id[i]);
 	return 0;
 }

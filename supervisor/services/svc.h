@@ -34,14 +34,14 @@ struct svc_gc;
 struct svc_plugins;
 
 struct svc_ctx {
-	const char *root;		/* --root: persistent state (content/, snapshots/, meta.db) */
-	const char *state;		/* --state: runtime state (sockets) */
-	const char *address;		/* the gRPC socket path */
-	struct meta_db *db;		/* supervisor/meta/meta.h */
-	struct content_store *content;	/* supervisor/content/store.h */
-	struct svc_events *events;	/* events fan-out, see svc_publish() */
-	struct svc_gc *gc;		/* garbage collector, see svc_gc_*() */
-	struct svc_plugins *plugins;	/* introspection rows */
+	const char *root;    /* --root: persistent state (content/, snapshots/, meta.db) */
+	const char *state;   /* --state: runtime state (sockets) */
+	const char *address; /* the gRPC socket path */
+	struct meta_db *db;  /* supervisor/meta/meta.h */
+	struct content_store *content; /* supervisor/content/store.h */
+	struct svc_events *events;     /* events fan-out, see svc_publish() */
+	struct svc_gc *gc;	       /* garbage collector, see svc_gc_*() */
+	struct svc_plugins *plugins;   /* introspection rows */
 };
 
 /* Adds an introspection plugin row. exports: NULL or k,v,k,v,...,NULL (copied). Thread-safe. */
@@ -61,8 +61,8 @@ void svc_publish(struct svc_ctx *ctx, const char *ns, const char *topic, const c
  * NULL or "". Types as containerd: "content" (id = digest), "ingests" (id = ref),
  * "snapshots/<snapshotter>" (id = key). err: NOT_FOUND if the lease does not exist.
  */
-int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease,
-			   const char *type, const char *id, struct berth_err **err);
+int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease, const char *type,
+			   const char *id, struct berth_err **err);
 
 /* Called for each snapshot: labels is k,v,k,v,...,NULL (borrowed); parent NULL or "". */
 typedef int (*svc_snap_visit_fn)(const char *key, const char *parent, char *const *labels,
@@ -83,8 +83,7 @@ struct svc_gc_snapshotter {
  * "containerd.io/gc.ref.snapshot.<name>" of reachable content, a "containerd.io/gc.root"
  * label, or a kept child (through parent) references it.
  */
-void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops,
-			    void *arg);
+void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops, void *arg);
 /* Requests a collection soon, on the collector's thread; returns at once. */
 void svc_gc_schedule(struct svc_ctx *ctx);
 /* Runs a collection now, on the calling thread (Images.Delete with sync). */

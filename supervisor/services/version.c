@@ -20,9 +20,9 @@ static void version_version(struct rpc_call *call, const ProtobufCMessage *req)
 }
 
 static const struct rpc_method version_methods[] = {
-	{ "/containerd.services.version.v1.Version/Version", &google__protobuf__empty__descriptor,
-	  &containerd__services__version__v1__version_response__descriptor, RPC_UNARY,
-	  version_version },
+	{"/containerd.services.version.v1.Version/Version", &google__protobuf__empty__descriptor,
+	 &containerd__services__version__v1__version_response__descriptor, RPC_UNARY,
+	 version_version},
 };
 
 const struct rpc_service svc_version_service = {

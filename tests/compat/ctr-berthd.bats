@@ -262,3 +262,27 @@ ctr_b() {
 	wait "$ev" || true
 	grep -F "shutting down" "$T/berthd.log"
 }
+
+@test "ctr namespaces rm: a namespace holding only snapshots fails with FailedPrecondition" {
+	ctr_b images import "$IMG_TMP/img/image.oci.tar"
+	ctr_b images rm "$IMAGE"
+	ctr_b snapshots prepare keep-me
+	run ctr -a "$SOCK" namespaces rm "$NS"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"still has snapshots"* ]]
+	ctr_b snapshots rm keep-me
+}
+
+@test "ctr images import (with unpack): layers become committed overlayfs snapshots" {
+	ctr_b plugins ls | grep -Eq '^io\.containerd\.snapshotter\.v1 +overlayfs ' ||
+		skip "berthd was built without the snapshotter"
+	run ctr_b images import "$IMG_TMP/img/image.oci.tar"
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/berthd.log"; false; }
+	run ctr_b images check
+	[[ "$output" == *"complete (4/4)"*"true"* ]]
+	[ "$(ctr_b snapshots ls | grep -c Committed)" -eq 3 ]
+	# the unpacked image keeps its snapshots through a collection
+	ctr_b leases create --id probe >/dev/null
+	ctr_b leases rm --sync probe
+	[ "$(ctr_b snapshots ls | grep -c Committed)" -eq 3 ]
+}

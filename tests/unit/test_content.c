@@ -79,8 +79,11 @@ static void digest_check_names_the_bad_digest(void **state)
 	assert_int_equal(content_digest_check("nocolon", &err), -1);
 	berth_err_free(&err);
 	/* upper-case hex is not the canonical form */
-	assert_int_equal(content_digest_check(
-		"sha256:B94D27B9934D3E08A52E52D7DA7DABFAC484EFE37A5380EE9088F7ACE2EFCDE9", &err), -1);
+	assert_int_equal(
+		content_digest_check(
+			"sha256:B94D27B9934D3E08A52E52D7DA7DABFAC484EFE37A5380EE9088F7ACE2EFCDE9",
+			&err),
+		-1);
 	berth_err_free(&err);
 }
 
@@ -97,7 +100,7 @@ static void ingest_commit_verifies_and_publishes_the_blob(void **state)
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
 	struct content_ingest *ing = content_ingest_open(f->cs, "ns", "ref1", 11, HELLO, &err);
-	char *digest = NULL, buf[32] = { 0 };
+	char *digest = NULL, buf[32] = {0};
 	int64_t size;
 	int fd;
 

@@ -33,7 +33,7 @@ static bool match(const char *filter, const struct obj *o)
 {
 	struct svc_filter *f = NULL;
 	struct berth_err *err = NULL;
-	char *v[] = { (char *)filter, NULL };
+	char *v[] = {(char *)filter, NULL};
 	bool r;
 
 	assert_int_equal(svc_filter_parse(v, 1, &f, &err), 0);
@@ -42,9 +42,9 @@ static bool match(const char *filter, const struct obj *o)
 	return r;
 }
 
-static char *labels[] = { "containerd.io/gc.root", "x", "env", "prod", NULL };
-static const struct obj busybox = { "docker.io/library/busybox:latest", labels };
-static const struct obj plain = { "localhost/plain:1", NULL };
+static char *labels[] = {"containerd.io/gc.root", "x", "env", "prod", NULL};
+static const struct obj busybox = {"docker.io/library/busybox:latest", labels};
+static const struct obj plain = {"localhost/plain:1", NULL};
 
 static void equality_and_inequality(void **state)
 {
@@ -71,7 +71,7 @@ static void comma_is_and_separate_filters_are_or(void **state)
 {
 	struct svc_filter *f = NULL;
 	struct berth_err *err = NULL;
-	char *v[] = { "labels.env==prod,name~=busybox", "name==localhost/plain:1", NULL };
+	char *v[] = {"labels.env==prod,name~=busybox", "name==localhost/plain:1", NULL};
 
 	assert_false(match("labels.env==prod,name~=plain", &busybox));
 	assert_true(match("labels.env==prod,name~=busybox", &busybox));
@@ -83,12 +83,12 @@ static void comma_is_and_separate_filters_are_or(void **state)
 
 static void syntax_errors_name_the_filter(void **state)
 {
-	const char *bad[] = { "name=", "name==", "labels.\"unterminated", "name~=(", ".x" };
+	const char *bad[] = {"name=", "name==", "labels.\"unterminated", "name~=(", ".x"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct svc_filter *f = NULL;
 		struct berth_err *err = NULL;
-		char *v[] = { (char *)bad[i], NULL };
+		char *v[] = {(char *)bad[i], NULL};
 
 		assert_int_equal(svc_filter_parse(v, 1, &f, &err), -1);
 		assert_int_equal(err->code, BERTH_E_INVALID);

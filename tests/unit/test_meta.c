@@ -69,7 +69,7 @@ static void namespace_create_twice_is_exists(void **state)
 {
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
-	char *labels[] = { "a", "1", NULL };
+	char *labels[] = {"a", "1", NULL};
 	char **got = NULL;
 
 	assert_int_equal(meta_ns_create(f->db, "ns1", labels, &err), 0);
@@ -88,9 +88,9 @@ static void namespace_label_update_follows_the_mask(void **state)
 {
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
-	char *labels[] = { "a", "1", "b", "2", NULL };
-	char *upd[] = { "b", "20", "c", "3", NULL };
-	char *paths[] = { "labels.b", "labels.a", NULL };
+	char *labels[] = {"a", "1", "b", "2", NULL};
+	char *upd[] = {"b", "20", "c", "3", NULL};
+	char *paths[] = {"labels.b", "labels.a", NULL};
 	char **got = NULL;
 
 	assert_int_equal(meta_ns_create(f->db, "ns1", labels, &err), 0);
@@ -127,7 +127,7 @@ static void content_records_are_per_namespace(void **state)
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
 	struct meta_content *c = NULL;
-	char *labels[] = { "containerd.io/gc.root", "x", NULL };
+	char *labels[] = {"containerd.io/gc.root", "x", NULL};
 	bool ref;
 
 	assert_int_equal(meta_content_add(f->db, "a", D1, 10, labels, &err), 0);
@@ -151,7 +151,7 @@ static void content_labels_deleted_with_the_record(void **state)
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
 	struct meta_content *c = NULL;
-	char *labels[] = { "k", "v", NULL };
+	char *labels[] = {"k", "v", NULL};
 
 	assert_int_equal(meta_content_add(f->db, "a", D1, 1, labels, &err), 0);
 	assert_int_equal(meta_content_delete(f->db, "a", D1, &err), 0);
@@ -165,11 +165,11 @@ static void image_update_with_target_mask_keeps_labels(void **state)
 {
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
-	char *labels[] = { "l", "1", NULL };
-	struct meta_image im = { .name = "img", .media_type = "m1", .digest = D1, .size = 1 };
-	struct meta_image upd = { .name = "img", .media_type = "m2", .digest = D2, .size = 2 };
+	char *labels[] = {"l", "1", NULL};
+	struct meta_image im = {.name = "img", .media_type = "m1", .digest = D1, .size = 1};
+	struct meta_image upd = {.name = "img", .media_type = "m2", .digest = D2, .size = 2};
 	struct meta_image *got = NULL;
-	char *paths[] = { "target", NULL };
+	char *paths[] = {"target", NULL};
 
 	im.labels = strv_dup(labels);
 	assert_int_equal(meta_image_create(f->db, "a", &im, &err), 0);
@@ -189,8 +189,8 @@ static void image_update_rejects_unknown_paths(void **state)
 {
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
-	struct meta_image im = { .name = "img", .media_type = "m1", .digest = D1, .size = 1 };
-	char *paths[] = { "created_at", NULL };
+	struct meta_image im = {.name = "img", .media_type = "m1", .digest = D1, .size = 1};
+	char *paths[] = {"created_at", NULL};
 
 	assert_int_equal(meta_image_create(f->db, "a", &im, &err), 0);
 	assert_int_equal(meta_image_update(f->db, "a", &im, paths, NULL, &err), -1);
@@ -229,9 +229,9 @@ static void gc_roots_skip_expired_leases(void **state)
 {
 	struct fix *f = *state;
 	struct berth_err *err = NULL;
-	char *old[] = { "containerd.io/gc.expire", "2001-01-01T00:00:00Z", NULL };
-	char *fresh[] = { "containerd.io/gc.expire", "2999-01-01T00:00:00.123456789Z", NULL };
-	struct meta_image im = { .name = "img", .media_type = "m", .digest = D2, .size = 1 };
+	char *old[] = {"containerd.io/gc.expire", "2001-01-01T00:00:00Z", NULL};
+	char *fresh[] = {"containerd.io/gc.expire", "2999-01-01T00:00:00.123456789Z", NULL};
+	struct meta_image im = {.name = "img", .media_type = "m", .digest = D2, .size = 1};
 	struct meta_gc_roots r;
 	bool saw_d1 = false, saw_d2 = false, saw_fresh = false;
 
@@ -256,10 +256,10 @@ static void gc_roots_skip_expired_leases(void **state)
 
 static void labels_apply_replaces_sets_and_deletes(void **state)
 {
-	char *old[] = { "a", "1", "b", "2", NULL };
-	char *upd[] = { "c", "3", NULL };
-	char *p1[] = { "labels", NULL };
-	char *p2[] = { "labels.a", "labels.c", "other", NULL };
+	char *old[] = {"a", "1", "b", "2", NULL};
+	char *upd[] = {"c", "3", NULL};
+	char *p1[] = {"labels", NULL};
+	char *p2[] = {"labels.a", "labels.c", "other", NULL};
 	char **r;
 
 	r = meta_labels_apply(old, upd, p1, "labels");

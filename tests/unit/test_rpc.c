@@ -120,17 +120,17 @@ static void h_forever(struct rpc_call *call, const ProtobufCMessage *msg)
 }
 
 static const struct rpc_method methods[] = {
-	{ "/test.Svc/Echo", TS_DESC, TS_DESC, RPC_UNARY, h_echo },
-	{ "/test.Svc/Fail", &google__protobuf__empty__descriptor, TS_DESC, RPC_UNARY, h_fail },
-	{ "/test.Svc/Ns", &google__protobuf__empty__descriptor, TS_DESC, RPC_UNARY, h_ns },
-	{ "/test.Svc/Count", TS_DESC, TS_DESC, RPC_SERVER_STREAM, h_count },
-	{ "/test.Svc/Sum", TS_DESC, TS_DESC, RPC_CLIENT_STREAM, h_sum },
-	{ "/test.Svc/Bidi", TS_DESC, TS_DESC, RPC_BIDI, h_bidi },
-	{ "/test.Svc/Forever", TS_DESC, TS_DESC, RPC_SERVER_STREAM, h_forever },
+	{"/test.Svc/Echo", TS_DESC, TS_DESC, RPC_UNARY, h_echo},
+	{"/test.Svc/Fail", &google__protobuf__empty__descriptor, TS_DESC, RPC_UNARY, h_fail},
+	{"/test.Svc/Ns", &google__protobuf__empty__descriptor, TS_DESC, RPC_UNARY, h_ns},
+	{"/test.Svc/Count", TS_DESC, TS_DESC, RPC_SERVER_STREAM, h_count},
+	{"/test.Svc/Sum", TS_DESC, TS_DESC, RPC_CLIENT_STREAM, h_sum},
+	{"/test.Svc/Bidi", TS_DESC, TS_DESC, RPC_BIDI, h_bidi},
+	{"/test.Svc/Forever", TS_DESC, TS_DESC, RPC_SERVER_STREAM, h_forever},
 };
 
-static const struct rpc_service svc = { "test.Svc", methods, sizeof(methods) / sizeof(methods[0]),
-					NULL, NULL };
+static const struct rpc_service svc = {"test.Svc", methods, sizeof(methods) / sizeof(methods[0]),
+				       NULL, NULL};
 
 struct fix {
 	char dir[64];
@@ -142,7 +142,7 @@ struct fix {
 static int setup(void **state)
 {
 	struct fix *f = xnew(struct fix);
-	struct rpc_server_opts o = { 0 };
+	struct rpc_server_opts o = {0};
 	struct berth_err *err = NULL;
 
 	strcpy(f->dir, "/tmp/berth-test-rpc-XXXXXX");
@@ -180,7 +180,8 @@ static void unary_call_gets_the_reply(void **state)
 
 	in.seconds = 41;
 	in.nanos = 7;
-	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Echo", &in.base, TS_DESC, &out, &err), 0);
+	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Echo", &in.base, TS_DESC, &out, &err),
+			 0);
 	assert_int_equal(((Ts *)out)->seconds, 42);
 	assert_int_equal(((Ts *)out)->nanos, 7);
 	protobuf_c_message_free_unpacked(out, NULL);
@@ -193,7 +194,8 @@ static void error_keeps_its_class_and_message(void **state)
 	ProtobufCMessage *out = NULL;
 	struct berth_err *err = NULL;
 
-	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Fail", &in.base, TS_DESC, &out, &err), -1);
+	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Fail", &in.base, TS_DESC, &out, &err),
+			 -1);
 	assert_non_null(err);
 	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
 	assert_string_equal(err->msg, "thing 'x': not found");
@@ -207,7 +209,8 @@ static void unknown_method_is_unimplemented(void **state)
 	ProtobufCMessage *out = NULL;
 	struct berth_err *err = NULL;
 
-	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Nope", &in.base, TS_DESC, &out, &err), -1);
+	assert_int_equal(rpc_client_call(f->cl, "/test.Svc/Nope", &in.base, TS_DESC, &out, &err),
+			 -1);
 	assert_int_equal(err->code, BERTH_E_UNIMPLEMENTED);
 	assert_non_null(strstr(err->msg, "/test.Svc/Nope"));
 	berth_err_free(&err);
@@ -326,7 +329,7 @@ static void socket_is_0660(void **state)
 static void second_server_on_the_socket_fails_and_first_keeps_serving(void **state)
 {
 	struct fix *f = *state;
-	struct rpc_server_opts o = { .address = f->sock };
+	struct rpc_server_opts o = {.address = f->sock};
 	struct berth_err *err = NULL;
 	struct rpc_server *two = rpc_server_new(&o, &err);
 
@@ -378,14 +381,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(namespace_and_lease_come_from_metadata, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(server_stream_delivers_every_message_in_order, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(server_stream_delivers_every_message_in_order,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(client_stream_reads_until_half_close, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(bidi_stream_answers_each_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_is_0660, setup, teardown),
-		cmocka_unit_test_setup_teardown(second_server_on_the_socket_fails_and_first_keeps_serving,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			second_server_on_the_socket_fails_and_first_keeps_serving, setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_ends_a_live_stream, setup, teardown),
 		cmocka_unit_test(no_server_is_unavailable),
 	};

@@ -192,3 +192,34 @@ expect_nothing_created() {
 	expect_failure
 	expect_nothing_created
 }
+
+@test "create: a failure during container setup leaves no state, process or cgroup" {
+	add_bad_mount() {
+		update_config '.mounts += [{"destination": "/data", "type": "bind", "source": $s,
+			"options": ["bind"]}]' --arg s "$TEST_TMP/no-such-source"
+	}
+	add_bad_mount
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_failure
+	expect_nothing_created
+	left=$(leftover_pids)
+	[ -z "$left" ] || fail_with "processes left: $left"
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "berth-test-$CID" 2>/dev/null)
+	[ -z "$left" ] || fail_with "cgroups left: $left"
+}
+
+@test "start: a stopped container cannot be started again" {
+	set_args exit 0
+	run_container
+	wait_for_state "$CID" stopped
+	run berth start "$CID"
+	expect_failure
+	[ "$(state_of "$CID")" = stopped ] || fail_with "container is '$(state_of "$CID")'"
+}
+
+@test "create: a mount with an unknown filesystem type fails and names it" {
+	update_config '.mounts += [{"destination": "/x", "type": "frobfs", "source": "none"}]'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming /x
+	expect_nothing_created
+}

@@ -326,3 +326,12 @@ teardown() {
 	expect_status 0
 	expect_output_contains version spec
 }
+
+@test "kill: SIGKILL to a created container stops it" {
+	create_container
+	run berth kill "$CID" KILL
+	expect_status 0
+	wait_for_state "$CID" stopped
+	run berth delete "$CID"
+	expect_status 0
+}

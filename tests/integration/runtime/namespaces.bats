@@ -160,3 +160,27 @@ ns_inside() {
 	[ "$mono" -ge 31536000 ] || fail_with "monotonic $mono has no one-year offset"
 	[ "$boot" -ge $((63072000 + host_mono - 5)) ] || fail_with "boottime $boot has no two-year offset"
 }
+
+@test "pid: a namespace path joins another container's pid namespace" {
+	run_container "$CID-a"
+	pid_a=$(container_pid "$CID-a")
+	update_config '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .linux.cgroupsPath += "-b"' --arg p "/proc/$pid_a/ns/pid"
+	set_args /bin/sh -c '/bin/testinit readlink /proc/self/ns/pid; /bin/testinit cat /proc/1/cmdline | tr "\\0" " "'
+	run berth run --bundle "$BUNDLE" "$CID-b" </dev/null
+	expect_status 0
+	expect_line "$(readlink "/proc/$pid_a/ns/pid")"
+	expect_output_contains "/bin/testinit pause"
+}
+
+@test "uts: a namespace path joins another container's uts namespace" {
+	update_config '.hostname = "first-box"'
+	run_container "$CID-a"
+	pid_a=$(container_pid "$CID-a")
+	update_config 'del(.hostname) | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)
+		| .linux.cgroupsPath += "-b"' --arg p "/proc/$pid_a/ns/uts"
+	set_args hostname
+	run berth run --bundle "$BUNDLE" "$CID-b" </dev/null
+	expect_status 0
+	expect_output first-box
+}

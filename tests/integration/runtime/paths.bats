@@ -99,3 +99,11 @@ teardown() {
 	run berth_detached create --bundle "$BUNDLE" "$CID"
 	expect_fail_naming no_such_knob
 }
+
+@test "sysctl: a host-global sysctl is refused and the host keeps its value" {
+	before=$(cat /proc/sys/vm/swappiness)
+	update_config '.linux.sysctl = {"vm.swappiness": $v}' --arg v $(((before + 7) % 100))
+	run berth_detached run --bundle "$BUNDLE" "$CID"
+	expect_fail_naming vm.swappiness
+	[ "$(cat /proc/sys/vm/swappiness)" = "$before" ] || fail_with "the host's vm.swappiness changed"
+}

@@ -318,3 +318,9 @@ caps_hex() {
 	expect_status 0
 	expect_output_contains "3 -> /etc/hostname"
 }
+
+@test "capabilities: without CAP_SYS_ADMIN a mount inside the container fails" {
+	set_args /bin/sh -c 'mkdir -p /tmp/m && mount -t tmpfs tmpfs /tmp/m && echo mounted; /bin/testinit caps'
+	run_fg
+	expect_output_not_contains mounted
+}

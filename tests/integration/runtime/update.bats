@@ -158,9 +158,9 @@ expect_cg() {
 	expect_fail_naming "not running"
 }
 
-@test "update: a container that does not exist fails and names it" {
-	run berth update --memory 64m nosuch-$CID
-	expect_fail_naming "nosuch-$CID"
+@test "update: a container that does not exist fails saying so" {
+	run berth update --memory 64m "nosuch-$CID"
+	expect_fail_naming "does not exist"
 }
 
 @test "update: bad resources JSON fails naming the field" {
