@@ -39,10 +39,10 @@ extern const struct rpc_service svc_events_service;
 extern const struct rpc_service svc_content_service;
 extern const struct rpc_service svc_images_service;
 extern const struct rpc_service svc_leases_service;
+extern const struct rpc_service svc_containers_service;
 /* other helpers' services: present once their objects are linked in */
 extern const struct rpc_service svc_snapshots_service __attribute__((weak));
 extern const struct rpc_service svc_diff_service __attribute__((weak));
-extern const struct rpc_service svc_containers_service __attribute__((weak));
 extern const struct rpc_service svc_tasks_service __attribute__((weak));
 
 struct service_entry {

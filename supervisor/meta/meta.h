@@ -155,6 +155,41 @@ int meta_lease_delete_resource(struct meta_db *db, const char *ns, const char *i
 int meta_lease_list_resources(struct meta_db *db, const char *ns, const char *id,
 			      struct meta_resource **out, size_t *n, struct berth_err **err);
 
+/* ---- containers ---- */
+struct meta_any {
+	char *type_url; /* "" when unset */
+	uint8_t *data;
+	size_t len;
+};
+struct meta_container {
+	char *id, *image, *runtime_name, *snapshotter, *snapshot_key;
+	struct meta_any runtime_options, spec;
+	char **labels;
+	char **ext_keys; /* NULL-terminated, parallel to exts */
+	struct meta_any *exts;
+	int64_t created, updated;
+};
+void meta_container_free(struct meta_container *c);
+void meta_container_freep(struct meta_container **c);
+void meta_container_list_free(struct meta_container **v, size_t n);
+
+int meta_container_get(struct meta_db *db, const char *ns, const char *id,
+		       struct meta_container **out, struct berth_err **err);
+int meta_container_list(struct meta_db *db, const char *ns, struct meta_container ***out, size_t *n,
+			struct berth_err **err);
+/* EXISTS if the id is taken. Sets created/updated. */
+int meta_container_create(struct meta_db *db, const char *ns, struct meta_container *c,
+			  struct berth_err **err);
+/*
+ * containerd's rules: paths NULL/empty replace everything but id, runtime and snapshotter
+ * (which must not change: INVALID "...is immutable"); otherwise "labels", "labels.<k>",
+ * "spec", "extensions", "extensions.<k>", "image", "snapshotkey"; other paths are INVALID.
+ */
+int meta_container_update(struct meta_db *db, const char *ns, const struct meta_container *c,
+			  char *const *paths, struct meta_container **out, struct berth_err **err);
+int meta_container_delete(struct meta_db *db, const char *ns, const char *id,
+			  struct berth_err **err);
+
 /* ---- garbage-collection roots (read in one transaction) ---- */
 struct meta_gc_ref {
 	char *ns;

@@ -286,3 +286,30 @@ ctr_b() {
 	ctr_b leases rm --sync probe
 	[ "$(ctr_b snapshots ls | grep -c Committed)" -eq 3 ]
 }
+
+@test "ctr containers: create, info, label, list and rm; a container keeps its image's snapshots" {
+	ctr_b plugins ls | grep -Eq '^io\.containerd\.snapshotter\.v1 +overlayfs ' ||
+		skip "berthd was built without the snapshotter"
+	ctr_b images import "$IMG_TMP/img/image.oci.tar"
+	run ctr_b containers create --label team=a "$IMAGE" c1
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/berthd.log"; false; }
+	run ctr_b containers info c1
+	[ "$(echo "$output" | jq -r .Image)" = "$IMAGE" ]
+	[ "$(echo "$output" | jq -r .SnapshotKey)" = c1 ]
+	[ "$(echo "$output" | jq -r .Spec.process.args[0])" = /bin/sh ]
+	ctr_b containers label c1 tier=gold
+	run ctr_b containers ls
+	echo "$output" | grep -E "^c1 +$IMAGE"
+	run ctr_b containers create "$IMAGE" c1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"already exists"* ]]
+	# the image goes; its layers stay while the container's snapshot needs them
+	ctr_b images rm --sync "$IMAGE"
+	[ "$(ctr_b snapshots ls | grep -c Committed)" -eq 3 ]
+	run ctr_b containers rm c1
+	[ "$status" -eq 0 ]
+	[ -z "$(ctr_b containers ls -q)" ]
+	ctr_b leases create --id probe >/dev/null
+	ctr_b leases rm --sync probe
+	[ "$(ctr_b snapshots ls | grep -c Committed)" -eq 0 ]
+}

@@ -254,6 +254,85 @@ static void gc_roots_skip_expired_leases(void **state)
 	meta_gc_roots_free(&r);
 }
 
+static struct meta_container *container_new(const char *id)
+{
+	struct meta_container *c = xnew(struct meta_container);
+
+	c->id = xstrdup(id);
+	c->image = xstrdup("img");
+	c->runtime_name = xstrdup("io.containerd.runc.v2");
+	c->snapshotter = xstrdup("overlayfs");
+	c->snapshot_key = xstrdup(id);
+	c->spec.type_url = xstrdup("types.containerd.io/opencontainers/runtime-spec/1/Spec");
+	c->spec.data = (uint8_t *)xstrdup("{}");
+	c->spec.len = 2;
+	c->runtime_options.type_url = xstrdup("");
+	strv_push(&c->ext_keys, "ext1");
+	c->exts = xcalloc(2, sizeof(*c->exts));
+	c->exts[0].type_url = xstrdup("t");
+	c->exts[0].data = (uint8_t *)xstrdup("v1");
+	c->exts[0].len = 2;
+	return c;
+}
+
+static void container_round_trip_and_mask_update(void **state)
+{
+	struct fix *f = *state;
+	struct berth_err *err = NULL;
+	struct meta_container *c = container_new("c1"), *got = NULL;
+	struct meta_container *upd = container_new("c1");
+	char *paths[] = {"image", "extensions.ext1", NULL};
+
+	assert_int_equal(meta_container_create(f->db, "a", c, &err), 0);
+	assert_int_equal(meta_container_create(f->db, "a", c, &err), -1);
+	assert_int_equal(err->code, BERTH_E_EXISTS);
+	berth_err_free(&err);
+	assert_int_equal(meta_container_get(f->db, "a", "c1", &got, &err), 0);
+	assert_string_equal(got->snapshot_key, "c1");
+	assert_int_equal(got->spec.len, 2);
+	assert_memory_equal(got->spec.data, "{}", 2);
+	assert_string_equal(got->ext_keys[0], "ext1");
+	meta_container_free(got);
+
+	free(upd->image);
+	upd->image = xstrdup("img2");
+	strv_free(upd->ext_keys);
+	free(upd->exts[0].type_url);
+	free(upd->exts[0].data);
+	upd->ext_keys = NULL; /* extensions.ext1 absent from the update: deleted */
+	assert_int_equal(meta_container_update(f->db, "a", upd, paths, &got, &err), 0);
+	assert_string_equal(got->image, "img2");
+	assert_int_equal(strv_len(got->ext_keys), 0);
+	meta_container_free(got);
+	assert_int_equal(meta_container_get(f->db, "a", "c1", &got, &err), 0);
+	assert_int_equal(strv_len(got->ext_keys), 0);
+	assert_string_equal(got->runtime_name, "io.containerd.runc.v2");
+	meta_container_free(got);
+
+	/* no mask: runtime and snapshotter are immutable */
+	free(upd->runtime_name);
+	upd->runtime_name = xstrdup("io.containerd.other.v1");
+	assert_int_equal(meta_container_update(f->db, "a", upd, NULL, NULL, &err), -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "immutable"));
+	berth_err_free(&err);
+	{
+		char *bad[] = {"runtime", NULL};
+
+		assert_int_equal(meta_container_update(f->db, "a", upd, bad, NULL, &err), -1);
+		assert_non_null(strstr(err->msg, "cannot update 'runtime'"));
+		berth_err_free(&err);
+	}
+	assert_int_equal(meta_container_delete(f->db, "a", "c1", &err), 0);
+	assert_int_equal(meta_container_delete(f->db, "a", "c1", &err), -1);
+	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
+	berth_err_free(&err);
+	upd->exts[0].type_url = NULL;
+	upd->exts[0].data = NULL;
+	meta_container_free(upd);
+	meta_container_free(c);
+}
+
 static void labels_apply_replaces_sets_and_deletes(void **state)
 {
 	char *old[] = {"a", "1", "b", "2", NULL};
@@ -287,6 +366,7 @@ int main(void)
 		T(image_update_rejects_unknown_paths),
 		T(lease_resources_need_the_lease),
 		T(gc_roots_skip_expired_leases),
+		T(container_round_trip_and_mask_update),
 		cmocka_unit_test(labels_apply_replaces_sets_and_deletes),
 	};
 
