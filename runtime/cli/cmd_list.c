@@ -1,5 +1,4 @@
 /* runtime/cli/cmd_list.c - `berth list [-q] [--format table|json]`, columns like runc's. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +13,33 @@ struct row {
 	char *cells[6];
 };
 
+/* The user name of uid from /etc/passwd, read directly: berth is linked
+ * statically and must not load NSS modules. "#<uid>" when not listed. */
+static char *user_name(uid_t uid)
+{
+	cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *name = line, *p = strchr(line, ':'), *q;
+
+		if (!p || !(q = strchr(p + 1, ':')))
+			continue;
+		*p = '\0';
+		if (strtoul(q + 1, NULL, 10) == uid && q[1] != ':')
+			return xstrdup(name);
+	}
+	return xasprintf("#%u", (unsigned)uid);
+}
+
 static char *owner_of(const struct rt_container *c)
 {
 	struct stat st;
-	struct passwd *pw;
 
 	if (fstat(c->dirfd, &st) < 0)
 		return xstrdup("");
-	pw = getpwuid(st.st_uid);
-	return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned)st.st_uid);
+	return user_name(st.st_uid);
 }
 
 /* runc's tabwriter: minwidth 12, padding 3 */

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "runtime/lib/cgjoin.h"
 #include "runtime/lib/container.h"
 #include "runtime/lib/process.h"
 #include "runtime/lib/rootfs.h"
@@ -26,6 +27,7 @@ struct rt_init_args {
 	int sync_fd;
 	int state_dirfd;	       /* <root>/<id> (O_PATH), to open exec.fifo after pivot */
 	int lock_fd;		       /* the parent's locked fd: the child closes its copy */
+	const struct rt_cgjoin *cgjoin; /* the child joins its cgroup itself (cgjoin.h) */
 	int console_sock;	       /* -1 without a terminal */
 	int join_fds[OCI_NS_COUNT];    /* -1, or the namespace to setns (not pid, time) */
 	int late_flags;		       /* CLONE_NEW* to unshare after the joins */

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "runtime/lib/cgjoin.h"
 #include "runtime/lib/cgroup.h"
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
@@ -35,9 +36,6 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
 #endif
 
 struct create {
@@ -50,6 +48,7 @@ struct create {
 	struct oci_spec *spec;
 	struct rt_seccomp *seccomp;
 	struct rt_cgroup *cg;
+	struct rt_cgjoin cgjoin;
 	struct oci_resources res; /* linux.resources + device rules; devices owned */
 	struct rt_proc_plan plan;
 	bool has_plan;
@@ -79,6 +78,7 @@ static void create_clear(struct create *cr)
 	if (cr->has_plan)
 		rt_proc_plan_clear(&cr->plan);
 	free(cr->res.devices);
+	rt_cgjoin_clear(&cr->cgjoin);
 	rt_cgroup_free(cr->cg);
 	rt_seccomp_free(cr->seccomp);
 	oci_spec_free(cr->spec);
@@ -360,25 +360,6 @@ static struct rt_state *new_state(struct create *cr)
 	return st;
 }
 
-struct rt_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-		set_tid, set_tid_size, cgroup;
-};
-
-static pid_t clone_init(struct create *cr, int *pidfd)
-{
-	struct rt_clone_args a = { .flags = (uint64_t)cr->clone_flags | CLONE_PIDFD,
-				   .pidfd = (uint64_t)(uintptr_t)pidfd,
-				   .exit_signal = SIGCHLD };
-	pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-
-	if (pid < 0 && errno == ENOSYS) {
-		pid = (pid_t)syscall(SYS_clone, cr->clone_flags | SIGCHLD, 0, 0, 0, 0);
-		*pidfd = -1;
-	}
-	return pid;
-}
-
 static int write_time_offsets(const struct oci_linux *l, struct berth_err **err)
 {
 	for (size_t i = 0; l && i < l->n_time_offsets; i++) {
@@ -538,8 +519,6 @@ static int drive_child(struct create *cr, struct berth_err **err)
 	cr->c->st->pid_start = pst.start_time;
 	if (cr->new_userns && write_id_maps(cr, err) < 0)
 		return -1;
-	if (rt_cgroup_enter(cr->cg, cr->pid, err) < 0)
-		return -1;
 	snprintf(num, sizeof(num), "%d", (int)cr->pid);
 	if (rt_sync_send(cr->sync[0], RT_SYNC_GO, num, strlen(num)) < 0)
 		return berth_err_sys(err, errno, "sync socket: send GO");
@@ -592,6 +571,7 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,
+		.cgjoin = &cr->cgjoin,
 		.console_sock = cr->console_sock,
 		.late_flags = cr->late_flags,
 		.no_new_keyring = cr->o->no_new_keyring,
@@ -616,6 +596,8 @@ static int do_create(struct create *cr, struct berth_err **err)
 	if (rt_cgroup_create(cr->cg, &cr->res, err) < 0)
 		goto fail;
 	cr->cgroup_created = true;
+	if (rt_cgjoin_prepare(cr->cg, &cr->cgjoin, err) < 0)
+		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr->sync) < 0) {
 		berth_err_sys(err, errno, "socketpair");
 		goto fail;
@@ -623,7 +605,7 @@ static int do_create(struct create *cr, struct berth_err **err)
 	init_args(cr, &a);
 	r = enter_for_children(cr, saved, err);
 	if (r == 0) {
-		cr->pid = clone_init(cr, &cr->pidfd);
+		cr->pid = rt_clone3((unsigned long)cr->clone_flags, &cr->cgjoin, &cr->pidfd);
 		if (cr->pid == 0)
 			rt_init_main(&a);
 		if (cr->pid < 0)
@@ -648,7 +630,8 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id,
 			struct berth_err **err)
 {
 	struct create cr = { .ctx = ctx, .id = id, .o = opts, .console_sock = -1,
-			     .fifo_dirfd = -1, .sync = { -1, -1 }, .pidfd = -1 };
+			     .fifo_dirfd = -1, .sync = { -1, -1 }, .pidfd = -1,
+			     .cgjoin = { .v2_fd = -1 } };
 	int r;
 
 	for (int i = 0; i < OCI_NS_COUNT; i++)

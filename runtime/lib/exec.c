@@ -3,9 +3,8 @@
  *
  *   parent                                   child
  *   setns(pidfd, PID|TIME)  (for children)
- *   clone3 ----------------------------------> waits
+ *   clone3 (INTO_CGROUP v2) -----------------> joins its v1 cgroups (cgjoin.h)
  *   back to our own pid/time namespaces
- *   cgroup enter (before a cgroupns join)
  *   GO ------------------------------------->  setns(pidfd, user|mnt|net|ipc|uts|cgroup)
  *                                              setsid + pty (--tty), rlimits, chdir,
  *                                              PATH lookup, identity, seccomp, execve
@@ -44,6 +43,7 @@
 
 struct exec_child {
 	struct rt_proc_plan *plan;
+	const struct rt_cgjoin *cgjoin;
 	int sync_fd;
 	int pidfd;
 	int ns_flags; /* joined by the child */
@@ -151,6 +151,8 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 	struct rt_pty pty = { -1, -1, "" };
 	int r = 0;
 
+	if (rt_cgjoin_self(x->cgjoin, err) < 0)
+		return -1;
 	if (rt_sync_recv(x->sync_fd, RT_SYNC_GO, NULL, err) < 0)
 		return -1;
 	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
@@ -212,8 +214,9 @@ struct exec_run {
 	struct oci_process *proc;
 	struct rt_seccomp *seccomp;
 	struct rt_cgroup *cg;
+	struct rt_cgjoin cgjoin;
 	struct rt_proc_plan plan;
-	int pidfd, console_sock, sync[2];
+	int pidfd, pidfd_child, console_sock, sync[2];
 	pid_t pid;
 };
 
@@ -243,7 +246,8 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	    rt_seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
 		return -1;
 	x->plan.seccomp = x->seccomp;
-	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg, err) < 0)
+	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg, err) < 0 ||
+	    rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0)
 		return -1;
 	if (o->console_socket) {
 		x->console_sock = rt_console_connect(o->console_socket, err);
@@ -262,7 +266,7 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 {
 	int flags = config_ns_flags(x->spec);
 	int parent_flags = flags & (CLONE_NEWPID | CLONE_NEWTIME);
-	struct exec_child ch = { .plan = &x->plan, .sync_fd = x->sync[1], .pidfd = x->pidfd,
+	struct exec_child ch = { .plan = &x->plan, .cgjoin = &x->cgjoin, .sync_fd = x->sync[1], .pidfd = x->pidfd,
 				 .ns_flags = flags & ~parent_flags,
 				 .console_sock = x->console_sock,
 				 .userns = (flags & CLONE_NEWUSER) != 0 };
@@ -274,7 +278,7 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 		if (setns(x->pidfd, parent_flags) < 0)
 			return berth_err_sys(err, errno, "join the container's pid namespace");
 	}
-	x->pid = fork();
+	x->pid = rt_clone3(0, &x->cgjoin, &x->pidfd_child);
 	if (x->pid == 0)
 		exec_child_main(&ch);
 	if (parent_flags) {
@@ -294,8 +298,6 @@ static int exec_handshake(struct exec_run *x, struct berth_err **err)
 {
 	struct berth_err *e = NULL;
 
-	if (rt_cgroup_enter(x->cg, x->pid, err) < 0)
-		return -1;
 	if (rt_sync_send(x->sync[0], RT_SYNC_GO, NULL, 0) < 0)
 		return berth_err_sys(err, errno, "sync socket: send GO");
 	/* the child's end is CLOEXEC: EOF means it exec'd */
@@ -312,6 +314,8 @@ static int exec_handshake(struct exec_run *x, struct berth_err **err)
 static void exec_clear(struct exec_run *x)
 {
 	closep(&x->pidfd);
+	closep(&x->pidfd_child);
+	rt_cgjoin_clear(&x->cgjoin);
 	closep(&x->console_sock);
 	closep(&x->sync[0]);
 	closep(&x->sync[1]);
@@ -356,15 +360,14 @@ static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err
 			waitpid(x->pid, NULL, 0);
 		return r;
 	}
-	closep(&x->pidfd);
-	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
-	return rt_wait_forwarding(x->pid, x->pidfd, sfd, exit_code, err);
+	return rt_wait_forwarding(x->pid, x->pidfd_child, sfd, exit_code, err);
 }
 
 int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, int *exit_code,
 		      struct berth_err **err)
 {
-	struct exec_run x = { .c = c, .o = opts, .pidfd = -1, .console_sock = -1, .sync = { -1, -1 } };
+	struct exec_run x = { .c = c, .o = opts, .pidfd = -1, .pidfd_child = -1, .console_sock = -1,
+			      .sync = { -1, -1 }, .cgjoin = { .v2_fd = -1 } };
 	cleanup_close int sfd = -1;
 	sigset_t old;
 	int r;

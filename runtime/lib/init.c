@@ -111,6 +111,10 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 {
 	const struct oci_spec *s = a->spec;
 	cleanup(rt_sync_msg_freep) struct rt_sync_msg *go = NULL;
+	/* first: the cgroup (before any unshare of the cgroup namespace), while the
+	 * parent writes our id maps */
+	if (rt_cgjoin_self(a->cgjoin, err) < 0)
+		return -1;
 	if (rt_sync_recv(a->sync_fd, RT_SYNC_GO, &go, err) < 0)
 		return -1;
 	a->st->pid = atoi(go->data);

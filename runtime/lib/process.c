@@ -378,6 +378,19 @@ int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **e
 	return 0;
 }
 
+/* Every fd but stdio and the preserved ones (3..3+extra_fds-1) is closed at exec. */
+static int mark_fds_cloexec(const struct rt_proc_plan *plan)
+{
+	for (unsigned i = 0; i < plan->extra_fds; i++) {
+		int fd = 3 + (int)i;
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	return (int)syscall(SYS_close_range, 3 + plan->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
 bool rt_proc_seccomp_early(const struct rt_proc_plan *plan)
 {
 	return plan->seccomp && !plan->proc->no_new_privileges;
@@ -390,6 +403,11 @@ int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err
 
 	if (!plan->seccomp)
 		return 0;
+	/* before the filter: a profile may deny close_range/fcntl (the OCI
+	 * conformance suite's default profile does), and the fds must still
+	 * be marked close-on-exec */
+	if (mark_fds_cloexec(plan) < 0)
+		return berth_err_sys(err, errno, "close_range");
 	r = rt_seccomp_load(plan->seccomp, &listener);
 	if (r < 0)
 		return berth_err_sys(err, -r, "linux.seccomp: load filter");
@@ -407,14 +425,8 @@ int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth
 		sigaction(s, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (unsigned i = 0; i < plan->extra_fds; i++) {
-		int fd = 3 + (int)i;
-		int fl = fcntl(fd, F_GETFD);
-
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-	}
-	if (syscall(SYS_close_range, 3 + plan->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	/* with a filter loaded this was done before it (rt_proc_load_seccomp) */
+	if (!plan->seccomp && mark_fds_cloexec(plan) < 0)
 		return berth_err_sys(err, errno, "close_range");
 	execve(path, plan->proc->args, plan->env);
 	return berth_err_sys(err, errno, "exec '%s'", path);

@@ -7,10 +7,9 @@
  *
  *   parent                                    child (in its new namespaces)
  *   ------                                    -----
- *   clone3(CLONE_NEW*) ----------------------> waits
- *   uid_map/gid_map (new user ns)
- *   cgroup enter (before cgroupns unshare)
- *   GO {state JSON if the child runs hooks} -> setns (joined namespaces, user first)
+ *   clone3(CLONE_NEW*, INTO_CGROUP v2) ------> joins its v1 cgroups ("0" > tasks,
+ *   uid_map/gid_map (new user ns)               see cgjoin.h), then waits
+ *   GO {init pid} -------------------------> setns (joined namespaces, user first)
  *                                             unshare(CLONE_NEWCGROUP)
  *                                             setsid, keyring, hostname, domainname
  *                                             pty -> master over --console-socket
@@ -34,8 +33,8 @@
  *   the parent rebuilds the berth_err from it. EOF on the socket means the
  *   child died without a word; the parent reports its wait status.
  *
- * `berth exec` uses the same socket with GO (after the cgroup join) and
- * READY {pid} / ERROR; READY there means "execve is next".
+ * `berth exec` uses the same socket with GO and then only ERROR: the child's
+ * end is CLOEXEC, so EOF tells the parent the execve succeeded (exec.c).
  */
 #ifndef BERTH_RUNTIME_SYNC_H
 #define BERTH_RUNTIME_SYNC_H

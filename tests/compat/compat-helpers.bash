@@ -19,6 +19,7 @@
 #                                   namespace unique to this run: cgroups land under
 #                                   /<ns>/<id>) and CTRD_RUNC_ROOT (runtime state root)
 #   cctr ARGS...                    ctr against that containerd, in namespace $CTRD_NS
+#   cctr_t SECS ARGS...             the same, killed after SECS seconds (for cleanup)
 #   compat_containerd_rm ID         kills and removes task and container ID (ignores errors)
 #   compat_containerd_stop          removes every container, stops containerd by pid, kills
 #                                   left-over shims and container processes, unmounts
@@ -31,6 +32,7 @@
 #                                   --runtime-flag is not passed to the cleanup process
 #                                   conmon starts, which would then use the default root)
 #   cpodman ARGS...                 podman with those global flags (see PODMAN_* below)
+#   cpodman_t SECS ARGS...          the same, killed after SECS seconds (0: never)
 #   cpodman_run ARGS...             `podman run` with the flags this host needs (network
 #                                   none, ulimits, private cgroup parent) before ARGS
 #   compat_podman_stop              removes every container, kills left-over conmon and
@@ -70,19 +72,19 @@ compat_cgroup_dirs() {
 }
 
 compat_cgroup_remove() {
-	local rel=${1#/} d pid i
+	local rel=${1#/} d pid left
 	[ -n "$rel" ] || return 0
 	# a paused container's processes only die once thawed
 	for d in $(compat_cgroup_dirs "$rel"); do
 		find "$d" -name freezer.state | while read -r f; do echo THAWED >"$f"; done 2>/dev/null
 		find "$d" -name cgroup.freeze | while read -r f; do echo 0 >"$f"; done 2>/dev/null
 	done
-	for i in $(seq 50); do
-		local left=0
+	for _ in $(seq 50); do
+		left=0
 		for d in $(compat_cgroup_dirs "$rel"); do
-			for pid in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+			while read -r pid; do
 				kill -9 "$pid" 2>/dev/null && left=1
-			done
+			done < <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)
 		done
 		[ $left = 0 ] && break
 		sleep 0.1
@@ -106,11 +108,11 @@ compat_umount_under() {
 compat_kill_procs_under() {
 	local dir=$1 f pid
 	[ -n "$dir" ] || return 0
-	for f in $(grep -laF -- "$dir/" /proc/[0-9]*/cmdline 2>/dev/null); do
+	while read -r f; do
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || kill -9 "$pid" 2>/dev/null
-	done
+	done < <(grep -laF -- "$dir/" /proc/[0-9]*/cmdline 2>/dev/null)
 	return 0
 }
 
@@ -142,8 +144,7 @@ compat_containerd_start() {
 			</dev/null >>"$CTRD_DIR/containerd.log" 2>&1 3>&- &
 		echo $! >"$CTRD_DIR/containerd.pid"
 	)
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		cctr version >/dev/null 2>&1 && return 0
 		kill -0 "$(cat "$CTRD_DIR/containerd.pid")" 2>/dev/null || break
 		sleep 0.1
@@ -153,10 +154,19 @@ compat_containerd_start() {
 	return 1
 }
 
+# cctr_t SECS ARGS...: cctr bounded in time (for cleanup, which must not hang)
+cctr_t() {
+	local secs=$1
+	shift
+	timeout -k 5 "$secs" ctr -a "$CTRD_DIR/c.sock" -n "$CTRD_NS" "$@" 3>&-
+}
+
 compat_containerd_rm() {
-	cctr task kill -s KILL "$1" >/dev/null 2>&1
-	cctr task rm -f "$1" >/dev/null 2>&1
-	cctr containers rm "$1" >/dev/null 2>&1
+	# a paused task only dies once resumed
+	cctr_t 20 task resume "$1" >/dev/null 2>&1
+	cctr_t 20 task kill -a -s KILL "$1" >/dev/null 2>&1
+	cctr_t 30 task rm -f "$1" >/dev/null 2>&1
+	cctr_t 20 containers rm "$1" >/dev/null 2>&1
 	return 0
 }
 
@@ -164,7 +174,7 @@ compat_containerd_stop() {
 	[ -n "${CTRD_DIR:-}" ] && [ -d "$CTRD_DIR" ] || return 0
 	local id pid f addr
 	if [ -S "$CTRD_DIR/c.sock" ]; then
-		for id in $(cctr containers ls -q 2>/dev/null); do compat_containerd_rm "$id"; done
+		for id in $(cctr_t 20 containers ls -q 2>/dev/null); do compat_containerd_rm "$id"; done
 	fi
 	pid=$(cat "$CTRD_DIR/containerd.pid" 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -218,9 +228,17 @@ compat_podman_init() {
 }
 
 cpodman() {
+	cpodman_t 0 "$@"
+}
+
+# cpodman_t SECS ARGS...: cpodman bounded in time (for cleanup, which must not hang;
+# SECS 0: no limit)
+cpodman_t() {
+	local secs=$1
+	shift
 	CONTAINERS_CONF=$PODMAN_DIR/conf/containers.conf \
 	CONTAINERS_STORAGE_CONF=$PODMAN_DIR/conf/storage.conf \
-	podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/runroot" \
+	timeout -k 5 "$secs" podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/runroot" \
 		--tmpdir "$PODMAN_DIR/tmp" --cgroup-manager cgroupfs --events-backend file \
 		--runtime "$PODMAN_RUNTIME_WRAPPER" "$@" 3>&-
 }
@@ -232,7 +250,7 @@ cpodman_run() {
 
 compat_podman_stop() {
 	[ -n "${PODMAN_DIR:-}" ] && [ -d "$PODMAN_DIR" ] || return 0
-	cpodman rm -a -f -t 0 >/dev/null 2>&1
+	cpodman_t 60 rm -a -f -t 0 >/dev/null 2>&1
 	# conmon and container processes a failed test may leave behind
 	compat_kill_procs_under "$PODMAN_DIR"
 	compat_cgroup_remove "$PODMAN_CGROUP_PARENT"

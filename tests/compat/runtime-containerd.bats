@@ -34,7 +34,7 @@ setup() {
 
 teardown() {
 	local id
-	for id in $(cctr containers ls -q 2>/dev/null); do compat_containerd_rm "$id"; done
+	for id in $(cctr_t 20 containers ls -q 2>/dev/null); do compat_containerd_rm "$id"; done
 }
 
 # crun_ [--opt[=value]...] ID CMD...: ctr run with the runtime under test and the test
@@ -79,7 +79,7 @@ cg() {
 	[[ "$output" == *out-line* ]]
 	[[ "$output" == *err-line* ]]
 	# --rm removed container, task, runtime state and cgroup
-	! cctr containers ls -q | grep -qx t-rm
+	[ -z "$(cctr containers ls -q | grep -x t-rm)" ]
 	[ ! -e "$RT_STATE/t-rm" ]
 	[ ! -d "$(cg memory t-rm)" ]
 }
@@ -258,7 +258,7 @@ cg() {
 		[ ! -d "$(cg $c t-rm2)" ]
 	done
 	cctr containers rm t-rm2
-	! cctr containers ls -q | grep -qx t-rm2
+	[ -z "$(cctr containers ls -q | grep -x t-rm2)" ]
 }
 
 @test "containerd: a runtime error (missing binary) reaches ctr with the runtime's message" {

@@ -30,7 +30,7 @@ teardown_file() {
 }
 
 teardown() {
-	cpodman rm -a -f -t 0 >/dev/null 2>&1 || true
+	cpodman_t 60 rm -a -f -t 0 >/dev/null 2>&1 || true
 }
 
 # state NAME FIELD: a field of podman's view of the container (.State.Status, ...)
@@ -55,7 +55,8 @@ cg() {
 	[[ "$output" == *out-line* ]]
 	[[ "$output" == *err-line* ]]
 	# --rm: podman, the runtime and the cgroups forgot it
-	! cpodman container exists p-rm
+	run cpodman container exists p-rm
+	[ "$status" -eq 1 ]
 	[ -z "$(ls "$PODMAN_DIR/rt-root")" ]
 	[ -z "$(find "$CGROUP_ROOT/memory$PODMAN_CGROUP_PARENT" -name 'libpod-*' 2>/dev/null)" ]
 }
@@ -144,7 +145,8 @@ cg() {
 	run cpodman rm p-rm2
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! cpodman container exists p-rm2
+	run cpodman container exists p-rm2
+	[ "$status" -eq 1 ]
 	run rtstate "$id"
 	[ "$status" -ne 0 ]
 	for c in memory pids cpu freezer; do
@@ -159,8 +161,9 @@ cg() {
 	run cpodman rm -f -t 0 p-rmf
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! cpodman container exists p-rmf
-	! kill -0 "$pid" 2>/dev/null
+	run cpodman container exists p-rmf
+	[ "$status" -eq 1 ]
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]
 	[ ! -d "$(cg memory "$id")" ]
 }
 

@@ -37,8 +37,12 @@ runtime=${1:-$BUILD/berth}
 [ -f "$EXPECTED" ] || { echo "conformance: '$EXPECTED' not found" >&2; exit 2; }
 rtpath=$(readlink -f "$(command -v "$runtime" || echo "$runtime")")
 [ -x "$rtpath" ] || { echo "conformance: runtime '$runtime' is not executable" >&2; exit 2; }
-export RT_LOG_DIR=${RT_LOG_DIR:-$RT_WORK/logs/$(basename "$rtpath")}
+# run-runtime-tools.sh changes directory: every path it gets must be absolute
 mkdir -p "$RT_WORK"
+RT_WORK=$(cd "$RT_WORK" && pwd)
+export RT_LOG_DIR=${RT_LOG_DIR:-$RT_WORK/logs/$(basename "$rtpath")}
+mkdir -p "$RT_LOG_DIR"
+RT_LOG_DIR=$(cd "$RT_LOG_DIR" && pwd)
 
 out=$RT_WORK/summary-$(basename "$rtpath").txt
 "$RT_TOOLS" "$rtpath" "$@" | tee "$out"

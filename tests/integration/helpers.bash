@@ -41,16 +41,20 @@ berth() {
 
 # berth_keep_fds ARGS...: the same without closing fd 3 (for --preserve-fds tests). crun
 # refuses this host's hybrid cgroup layout, so it runs in a private mount namespace with
-# the cgroup2 mount hidden (see /work/shared/notes/host.md).
+# the cgroup2 mount hidden (see /work/shared/notes/host.md). With BERTH_TIMEOUT=SECONDS the
+# runtime is killed after that long (status 124), for calls that a broken runtime could
+# block on forever.
 berth_keep_fds() {
+	local pre=()
+	[ -n "${BERTH_TIMEOUT:-}" ] && pre=(timeout -k 5 "$BERTH_TIMEOUT")
 	case $(runtime_name) in
 	crun)
-		unshare -m --propagation private sh -c \
+		"${pre[@]}" unshare -m --propagation private sh -c \
 			'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' \
 			"$BERTH" --root "$ROOT" "$@"
 		;;
 	*)
-		"$BERTH" --root "$ROOT" "$@"
+		"${pre[@]}" "$BERTH" --root "$ROOT" "$@"
 		;;
 	esac
 }
@@ -290,8 +294,8 @@ teardown_bundle() {
 	local id pid i d m
 	[ -n "${TEST_TMP:-}" ] && [ -d "$TEST_TMP" ] || return 0
 	if [ -d "$ROOT" ]; then
-		for id in $(berth list -q 2>/dev/null) $CID; do
-			berth delete --force "$id" >/dev/null 2>&1
+		for id in $(BERTH_TIMEOUT=30 berth list -q 2>/dev/null) $CID; do
+			BERTH_TIMEOUT=30 berth delete --force "$id" >/dev/null 2>&1
 		done
 	fi
 	# what the runtime did not clean up: thaw, then kill

@@ -218,6 +218,7 @@ expect_nothing_created() {
 }
 
 @test "create: a mount with an unknown filesystem type fails and names it" {
+	not_runtime crun "1.8.1 names the destination without its leading slash"
 	update_config '.mounts += [{"destination": "/x", "type": "frobfs", "source": "none"}]'
 	run berth_detached create --bundle "$BUNDLE" "$CID"
 	expect_fail_naming /x

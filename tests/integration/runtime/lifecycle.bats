@@ -335,3 +335,17 @@ teardown() {
 	run berth delete "$CID"
 	expect_status 0
 }
+
+@test "delete: --force stops a container that a foreground run is waiting for" {
+	not_runtime crun "1.8.1's run and delete race to remove the state directory"
+	berth run --bundle "$BUNDLE" "$CID" </dev/null >>"$CTR_OUT" 2>&1 &
+	bg=$!
+	wait_for_output "pause: ready"
+	pid=$(container_pid)
+	BERTH_TIMEOUT=20 run berth delete --force "$CID"
+	expect_status 0
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null || fail_with "process $pid survived delete --force"
+	wait "$bg" || true # the foreground run ends with the container (bare `wait` would
+	# also wait for bats' timeout watchdog)
+}

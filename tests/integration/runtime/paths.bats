@@ -100,10 +100,11 @@ teardown() {
 	expect_fail_naming no_such_knob
 }
 
-@test "sysctl: a host-global sysctl is refused and the host keeps its value" {
-	before=$(cat /proc/sys/vm/swappiness)
-	update_config '.linux.sysctl = {"vm.swappiness": $v}' --arg v $(((before + 7) % 100))
+# The value asked for is the host's current one, so that even a runtime that wrongly writes
+# it changes nothing on the host.
+@test "sysctl: a host-global sysctl (vm.swappiness) is refused" {
+	update_config '.linux.sysctl = {"vm.swappiness": $v}' --arg v "$(cat /proc/sys/vm/swappiness)"
+	set_args exit 0
 	run berth_detached run --bundle "$BUNDLE" "$CID"
 	expect_fail_naming vm.swappiness
-	[ "$(cat /proc/sys/vm/swappiness)" = "$before" ] || fail_with "the host's vm.swappiness changed"
 }
