@@ -212,7 +212,7 @@ row() { # label unit values-by-runtime...
 	local label=$1 unit=$2
 	shift 2
 	declare -A v
-	local rt k=0
+	local rt
 	for rt in "${rts[@]}"; do v[$rt]=${1:-}; shift; done
 	printf '%-34s' "$label ($unit)"
 	for rt in "${rts[@]}"; do

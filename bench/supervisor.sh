@@ -1,6 +1,9 @@
 #!/bin/bash
 # bench/supervisor.sh - berthd next to containerd 1.6 (a private instance), same client (ctr):
-#   1. idle RSS of each daemon after start (median of $RUNS samples, 1 s apart)
+#   1. idle RSS of each daemon: each is started $RUNS times on fresh directories, answers
+#      `ctr version`, idles 1 s, then VmRSS (RssAnon + RssFile) and its thread count are
+#      read from /proc/<pid>/status; medians over the starts, and the berthd/containerd
+#      ratio against the goal (berthd <= 0.25x containerd).
 #   2. `ctr images import` of a ~200 MB multi-layer image (4 layers of $LAYER_MB MiB),
 #      --no-unpack and with unpack (overlayfs), median wall time of $RUNS runs (hyperfine);
 #      before each run the image is removed and garbage collected (rm --sync).
@@ -49,41 +52,67 @@ wait_sock() { # sock pid
 	return 1
 }
 
-# berthd
-mkdir -p "$tmp/berthd"
-echo '{"gc_interval": 0}' >"$tmp/berthd/config.json"
-"$BERTHD" --root "$tmp/berthd/root" --state "$tmp/berthd/state" -a "$tmp/berthd/b.sock" \
-	-c "$tmp/berthd/config.json" --log-level warn 2>"$tmp/berthd/log" &
-BPID=$!
-pids+=("$BPID")
-wait_sock "$tmp/berthd/b.sock" "$BPID" || { cat "$tmp/berthd/log"; exit 1; }
+start_berthd() { # dir: sets BPID
+	mkdir -p "$1"
+	echo '{"gc_interval": 0}' >"$1/config.json"
+	"$BERTHD" --root "$1/root" --state "$1/state" -a "$1/b.sock" \
+		-c "$1/config.json" --log-level warn 2>"$1/log" &
+	BPID=$!
+	pids+=("$BPID")
+	wait_sock "$1/b.sock" "$BPID" || { cat "$1/log"; exit 1; }
+}
 
-# containerd, private
-mkdir -p "$tmp/ctrd"
-cat >"$tmp/ctrd/config.toml" <<TOML
+start_ctrd() { # dir: sets CPID (a private containerd)
+	mkdir -p "$1"
+	cat >"$1/config.toml" <<TOML
 version = 2
-root = "$tmp/ctrd/root"
-state = "$tmp/ctrd/state"
+root = "$1/root"
+state = "$1/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
-  address = "$tmp/ctrd/c.sock"
+  address = "$1/c.sock"
 [ttrpc]
-  address = "$tmp/ctrd/c.sock.ttrpc"
+  address = "$1/c.sock.ttrpc"
 [debug]
   level = "warn"
 TOML
-containerd --config "$tmp/ctrd/config.toml" 2>"$tmp/ctrd/log" &
-CPID=$!
-pids+=("$CPID")
-wait_sock "$tmp/ctrd/c.sock" "$CPID" || { cat "$tmp/ctrd/log"; exit 1; }
+	containerd --config "$1/config.toml" 2>"$1/log" &
+	CPID=$!
+	pids+=("$CPID")
+	wait_sock "$1/c.sock" "$CPID" || { cat "$1/log"; exit 1; }
+}
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+stop() { # pid
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # pid field
 median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
-sleep 1
-b_idle=$(for _ in $(seq "$RUNS"); do rss_kb "$BPID"; sleep 1; done | median)
-c_idle=$(for _ in $(seq "$RUNS"); do rss_kb "$CPID"; sleep 1; done | median)
+# idle: one sample per start, fresh directories each time (a first boot)
+idle() { # name start-fn pid-var: prints the medians of VmRSS RssAnon RssFile Threads
+	local i pid
+	for i in $(seq "$RUNS"); do
+		"$2" "$tmp/idle-$1-$i" >&2
+		pid=${!3}
+		sleep 1
+		echo "$(status_kb "$pid" VmRSS) $(status_kb "$pid" RssAnon)" \
+			"$(status_kb "$pid" RssFile) $(status_kb "$pid" Threads)" >>"$tmp/idle-$1"
+		stop "$pid"
+		rm -rf "$tmp/idle-$1-$i"
+	done
+	for f in 1 2 3 4; do cut -d' ' -f$f "$tmp/idle-$1" | median; done | tr '\n' ' '
+}
+echo "idle RSS: starting each daemon $RUNS times..."
+read -r b_idle b_anon b_file b_thr <<<"$(idle berthd start_berthd BPID)"
+read -r c_idle c_anon c_file c_thr <<<"$(idle containerd start_ctrd CPID)"
+
+# the daemons the imports run against
+start_berthd "$tmp/berthd"
+start_ctrd "$tmp/ctrd"
 
 bench_import() { # label extra-args
 	local label=$1 extra=$2
@@ -102,16 +131,21 @@ bench_import() { # label extra-args
 
 echo
 printf "%-34s %12s %12s %8s\n" "measure" "berthd" "containerd" "ratio"
-printf "%-34s %9.1f MB %9.1f MB %8s\n" "idle RSS (median of $RUNS)" \
-	"$(awk -v k="$b_idle" 'BEGIN {print k / 1024}')" "$(awk -v k="$c_idle" 'BEGIN {print k / 1024}')" \
-	"$(ratio "$b_idle" "$c_idle")"
+printf "%-34s %9s MB %9s MB %8s\n" "idle RSS (median of $RUNS starts)" "$(mb "$b_idle")" \
+	"$(mb "$c_idle")" "$(ratio "$b_idle" "$c_idle")"
+printf "%-34s %9s MB %9s MB\n" "  of which RssAnon (heap, stacks)" "$(mb "$b_anon")" "$(mb "$c_anon")"
+printf "%-34s %9s MB %9s MB\n" "  of which RssFile (code, libs)" "$(mb "$b_file")" "$(mb "$c_file")"
+printf "%-34s %12s %12s\n" "idle threads" "$b_thr" "$c_thr"
 bench_import --no-unpack --no-unpack
 bench_import unpack ""
-b_after=$(rss_kb "$BPID")
-c_after=$(rss_kb "$CPID")
-printf "%-34s %9.1f MB %9.1f MB %8s\n" "RSS after the imports" \
-	"$(awk -v k="$b_after" 'BEGIN {print k / 1024}')" "$(awk -v k="$c_after" 'BEGIN {print k / 1024}')" \
+b_after=$(status_kb "$BPID" VmRSS)
+c_after=$(status_kb "$CPID" VmRSS)
+printf "%-34s %9s MB %9s MB %8s\n" "RSS after the imports" "$(mb "$b_after")" "$(mb "$c_after")" \
 	"$(ratio "$b_after" "$c_after")"
 # both stores end with the same image
 [ "$(ctr -a "$tmp/berthd/b.sock" -n bench content ls -q | sort)" = \
   "$(ctr -a "$tmp/ctrd/c.sock" -n bench content ls -q | sort)" ] && echo "content digests: identical"
+echo
+r=$(ratio "$b_idle" "$c_idle")
+awk -v r="$r" 'BEGIN {exit !(r <= 0.25)}' && verdict="met" || verdict="NOT met"
+echo "idle RSS ratio berthd/containerd: $r (goal <= 0.25: $verdict)"

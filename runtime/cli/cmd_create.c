@@ -19,10 +19,10 @@ int cli_create_parse(const char *verb, int argc, char **argv, struct rt_create_o
 		  "keep the caller's session keyring" },
 		{ "preserve-fds", 0, CLI_UINT, &o->preserve_fds,
 		  "pass N additional fds (3..3+N-1) to the container" },
-		/* run only */
-		{ detach ? "detach" : "", detach ? 'd' : 0, CLI_BOOL, detach, "detach from the container" },
-		{ detach ? "no-subreaper" : "", 0, CLI_BOOL, &no_subreaper, "accepted, no effect" },
-		{ detach ? "keep" : "", 0, CLI_BOOL, &keep, "accepted, no effect" },
+		/* run only: for create the first NULL name ends the table here */
+		{ detach ? "detach" : NULL, 'd', CLI_BOOL, detach, "detach from the container" },
+		{ "no-subreaper", 0, CLI_BOOL, &no_subreaper, "accepted, no effect" },
+		{ "keep", 0, CLI_BOOL, &keep, "accepted, no effect" },
 		{ NULL },
 	};
 	int i = 1;

@@ -23,6 +23,8 @@
 #include "common/err.h"
 #include "runtime/lib/state.h"
 
+struct rt_cgroup;
+
 struct rt_ctx {
 	const char *root; /* state root; "/run/berth" by default */
 	bool systemd_cgroup;
@@ -43,6 +45,7 @@ struct rt_container {
 	int dirfd;	    /* O_DIRECTORY; flock held when loaded with lock */
 	struct rt_state *st;
 	pid_t child;	    /* > 0 when this process forked the init (create, run) */
+	struct rt_cgroup *cg; /* opened on first use (reads mountinfo once), owned */
 };
 
 /* Creates the container and returns once its init waits on the exec fifo
@@ -58,7 +61,7 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id,
  * lock: take the container's flock (blocks while a create is in progress). */
 int rt_container_load(const struct rt_ctx *ctx, const char *id, bool lock,
 		      struct rt_container **out, struct berth_err **err);
-enum rt_status rt_container_status(const struct rt_container *c);
+enum rt_status rt_container_status(struct rt_container *c);
 
 /* Unblocks the init (created -> running) and runs poststart hooks (warnings).
  * PRECONDITION "container 'x' is not in created state (status running)". */
@@ -75,7 +78,7 @@ int rt_container_pause(struct rt_container *c, bool pause, struct berth_err **er
 /* pids of the container's cgroup; caller frees. */
 int rt_container_pids(struct rt_container *c, pid_t **pids, size_t *n, struct berth_err **err);
 /* The OCI state JSON with the derived status; caller frees. */
-char *rt_container_state_json(const struct rt_container *c, int bjson_flags);
+char *rt_container_state_json(struct rt_container *c, int bjson_flags);
 
 /* Ids with a state directory under ctx->root, sorted; a missing root is an empty list. */
 int rt_container_list(const struct rt_ctx *ctx, char ***ids, struct berth_err **err);

@@ -175,24 +175,41 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 	return 0;
 }
 
-/* runc's rule: a namespaced sysctl may only be set in a namespace of the container's own,
- * never in the host's */
+/* runc's rule: only sysctls of a namespace the container has of its own: the ipc
+ * ones it lists, fs.mqueue.*, net.*, kernel.hostname/domainname. Anything else
+ * (vm.*, kernel.pid_max...) would change the host. */
+static int sysctl_ns(const char *k)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					   "kernel.sem", "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+
+	for (size_t i = 0; ipc[i]; i++) {
+		if (!strcmp(k, ipc[i]))
+			return OCI_NS_IPC;
+	}
+	if (!strncmp(k, "fs.mqueue.", 10))
+		return OCI_NS_IPC;
+	if (!strncmp(k, "net.", 4))
+		return OCI_NS_NETWORK;
+	if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+		return OCI_NS_UTS;
+	return -1;
+}
+
 static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 {
 	const struct oci_linux *l = s->linux_;
 
 	for (size_t i = 0; l && i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;
-		int need = -1;
+		int need = sysctl_ns(k);
 
-		if (!strncmp(k, "net.", 4))
-			need = OCI_NS_NETWORK;
-		else if (!strncmp(k, "fs.mqueue.", 10) || !strncmp(k, "kernel.msg", 10) ||
-			 !strncmp(k, "kernel.sem", 10) || !strncmp(k, "kernel.shm", 10))
-			need = OCI_NS_IPC;
-		else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
-			need = OCI_NS_UTS;
-		if (need >= 0 && !oci_spec_find_ns(s, need))
+		if (need < 0)
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "linux.sysctl '%s': not in a namespace of the container's own: it would change the host",
+					     k);
+		if (!oci_spec_find_ns(s, need))
 			return berth_err_new(err, BERTH_E_INVALID,
 					     "linux.sysctl '%s': requires a %s namespace of the container's own",
 					     k, oci_ns_type_name(need));
@@ -462,30 +479,6 @@ static bool has_parent_hooks(const struct oci_spec *s)
 	return s->hooks && (s->hooks->n_prestart || s->hooks->n_create_runtime);
 }
 
-static int write_pid_file(const char *pid_file, pid_t pid, struct berth_err **err)
-{
-	char buf[PATH_MAX], num[32];
-	cleanup_free char *dir = NULL;
-	cleanup_close int dfd = -1;
-	const char *slash;
-
-	if (pid_file[0] != '/') {
-		if (!getcwd(buf, sizeof(buf)))
-			return berth_err_sys(err, errno, "getcwd");
-		dir = xasprintf("%s/%s", buf, pid_file);
-	} else {
-		dir = xstrdup(pid_file);
-	}
-	slash = strrchr(dir, '/');
-	dir[slash - dir] = '\0';
-	dfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return berth_err_sys(err, errno, "pid file '%s': open directory", pid_file);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	if (fs_write_atomic(dfd, slash + 1, num, strlen(num), 0644, err) < 0)
-		return berth_err_wrap(err, "pid file '%s'", pid_file);
-	return 0;
-}
 
 static int child_died(struct create *cr, struct berth_err **err)
 {
@@ -526,9 +519,11 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		goto child_error;
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_READY, NULL, err) < 0)
 		goto child_error;
+	log_debug("container '%s': init %d is ready, waiting on the exec fifo", cr->id,
+		  (int)cr->pid);
 	if (rt_container_save(cr->c, err) < 0)
 		return -1;
-	if (cr->o->pid_file && write_pid_file(cr->o->pid_file, cr->pid, err) < 0)
+	if (cr->o->pid_file && rt_pid_file_write(cr->o->pid_file, cr->pid, err) < 0)
 		return -1;
 	return 0;
 child_error:

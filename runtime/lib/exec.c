@@ -172,7 +172,8 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 			return -1;
 	}
 	if (rt_proc_apply_early(x->plan, err) < 0 || rt_proc_apply_sched(x->plan, err) < 0 ||
-	    rt_proc_chdir(x->plan, err) < 0 || rt_proc_find_exec(x->plan, exe, err) < 0)
+	    rt_proc_chdir(x->plan, err) < 0 || rt_proc_find_exec(x->plan, exe, err) < 0 ||
+	    rt_proc_prepare_exec(x->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(x->plan) && rt_proc_load_seccomp(x->plan, err) < 0)
 		return -1;
@@ -326,23 +327,6 @@ static void exec_clear(struct exec_run *x)
 	oci_spec_free(x->spec);
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct berth_err **err)
-{
-	char num[32];
-	cleanup_free char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	cleanup_close int dfd = -1;
-
-	if (slash)
-		*slash = '\0';
-	dfd = open(slash ? (slash == dir ? "/" : dir) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return berth_err_sys(err, errno, "pid file '%s': open directory", path);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	if (fs_write_atomic(dfd, slash ? slash + 1 : path, num, strlen(num), 0644, err) < 0)
-		return berth_err_wrap(err, "pid file '%s'", path);
-	return 0;
-}
 
 static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err **err)
 {
@@ -352,7 +336,7 @@ static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err
 		return -1;
 	r = exec_handshake(x, err);
 	if (r == 0 && x->o->pid_file)
-		r = write_pid_file(x->o->pid_file, x->pid, err);
+		r = rt_pid_file_write(x->o->pid_file, x->pid, err);
 	if (r < 0 || x->o->detach) {
 		if (r < 0)
 			kill(x->pid, SIGKILL);

@@ -138,7 +138,7 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 	if (!a->plan)
 		return 0;
 	if (rt_proc_apply_sched(a->plan, err) < 0 || rt_proc_chdir(a->plan, err) < 0 ||
-	    rt_proc_find_exec(a->plan, exe, err) < 0)
+	    rt_proc_find_exec(a->plan, exe, err) < 0 || rt_proc_prepare_exec(a->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, err) < 0)
 		return -1;

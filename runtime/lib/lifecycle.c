@@ -98,16 +98,16 @@ static bool fifo_exists(const struct rt_container *c)
 	return faccessat(c->dirfd, RT_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static struct rt_cgroup *container_cgroup(const struct rt_container *c, struct berth_err **err)
+/* The container's cgroup, borrowed from c (opened once per command). */
+static struct rt_cgroup *container_cgroup(struct rt_container *c, struct berth_err **err)
 {
-	struct rt_cgroup *cg = NULL;
-
-	if (rt_cgroup_open(c->st->cgroups_path, c->id, c->st->systemd_cgroup, &cg, err) < 0)
+	if (!c->cg &&
+	    rt_cgroup_open(c->st->cgroups_path, c->id, c->st->systemd_cgroup, &c->cg, err) < 0)
 		return NULL;
-	return cg;
+	return c->cg;
 }
 
-enum rt_status rt_container_status(const struct rt_container *c)
+enum rt_status rt_container_status(struct rt_container *c)
 {
 	bool alive = rt_pid_is_alive(c->st->pid, c->st->pid_start);
 	bool fifo = alive && fifo_exists(c);
@@ -115,7 +115,7 @@ enum rt_status rt_container_status(const struct rt_container *c)
 
 	if (alive && !fifo) {
 		struct berth_err *e = NULL;
-		cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, &e);
+		struct rt_cgroup *cg = container_cgroup(c, &e);
 
 		if (cg)
 			frozen = rt_cgroup_is_frozen(cg);
@@ -124,7 +124,7 @@ enum rt_status rt_container_status(const struct rt_container *c)
 	return rt_status_derive(alive, fifo, frozen);
 }
 
-char *rt_container_state_json(const struct rt_container *c, int bjson_flags)
+char *rt_container_state_json(struct rt_container *c, int bjson_flags)
 {
 	return rt_state_oci_json(c->st, rt_container_status(c), bjson_flags);
 }
@@ -219,7 +219,7 @@ int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_er
 	cleanup_close int pidfd = -1;
 
 	if (all) {
-		cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+		struct rt_cgroup *cg = container_cgroup(c, err);
 
 		if (!cg || rt_cgroup_kill_all(cg, sig, err) < 0)
 			return berth_err_wrap(err, "kill container '%s'", c->id);
@@ -241,7 +241,7 @@ int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_er
 /* SIGKILL everything and wait until the init is gone. */
 static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 {
-	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+	struct rt_cgroup *cg = container_cgroup(c, err);
 	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
 
 	if (!cg)
@@ -257,10 +257,29 @@ static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 	return 0;
 }
 
+/* A stopped container may still have processes in its cgroup: children of an
+ * init that shared the host's pid namespace, or everything when the recorded
+ * init is gone but the rest lives on. They belong to the container: kill them
+ * so the cgroup can go (runc does the same). */
+static int kill_leftovers(struct rt_cgroup *cg, struct berth_err **err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+	struct berth_err *e = NULL;
+
+	if (rt_cgroup_pids(cg, &pids, &n, &e) < 0) {
+		berth_err_free(&e); /* no cgroup left: nothing to kill */
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	return rt_cgroup_kill_all(cg, SIGKILL, err);
+}
+
 int rt_container_destroy(struct rt_container *c, struct berth_err **err)
 {
 	cleanup(oci_spec_freep) struct oci_spec *spec = NULL;
-	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+	struct rt_cgroup *cg;
 	struct berth_err *e = NULL;
 
 	if (rt_container_config(c, &spec, &e) < 0) {
@@ -271,7 +290,7 @@ int rt_container_destroy(struct rt_container *c, struct berth_err **err)
 			   RT_STATUS_STOPPED);
 	}
 	cg = container_cgroup(c, err);
-	if (!cg || rt_cgroup_destroy(cg, err) < 0)
+	if (!cg || kill_leftovers(cg, err) < 0 || rt_cgroup_destroy(cg, err) < 0)
 		return -1;
 	return fs_rm_rf(c->dir, err);
 }
@@ -297,27 +316,34 @@ int rt_container_remove_stale(const struct rt_ctx *ctx, const char *id, struct b
 {
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+	cleanup(oci_spec_freep) struct oci_spec *spec = NULL;
 
-	if (rt_container_open_dir(ctx, id, &c, err) < 0)
-		return berth_err_is(*err, ENOENT) || (*err && (*err)->code == BERTH_E_NOT_FOUND)
-			       ? (berth_err_free(err), 0)
-			       : -1;
+	if (rt_container_open_dir(ctx, id, &c, err) < 0) {
+		if ((*err)->code != BERTH_E_NOT_FOUND)
+			return -1;
+		berth_err_free(err); /* nothing there: done */
+		return 0;
+	}
 	/* a create in progress holds the lock: do not pull the directory from under it */
 	if (flock(c->dirfd, LOCK_EX | LOCK_NB) < 0)
 		return berth_err_new(err, BERTH_E_PRECONDITION,
 				     "container '%s' is being created", id);
 	if (faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
 		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' has state", id);
-	if (rt_cgroup_open(NULL, id, ctx->systemd_cgroup, &cg, err) == 0)
+	/* the config copy may be there: it names the cgroup */
+	if (rt_container_config(c, &spec, NULL) < 0)
+		spec = NULL;
+	if (rt_cgroup_open(spec && spec->linux_ ? spec->linux_->cgroups_path : NULL, id,
+			   ctx->systemd_cgroup, &cg, NULL) == 0 &&
+	    kill_leftovers(cg, NULL) == 0)
 		rt_cgroup_destroy(cg, NULL);
-	berth_err_free(err);
 	return fs_rm_rf(c->dir, err);
 }
 
 int rt_container_pause(struct rt_container *c, bool pause, struct berth_err **err)
 {
 	enum rt_status s = rt_container_status(c);
-	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = NULL;
+	struct rt_cgroup *cg;
 
 	if (pause && s != RT_STATUS_RUNNING)
 		return not_in_state(c, "running", s, err);
@@ -331,7 +357,7 @@ int rt_container_pause(struct rt_container *c, bool pause, struct berth_err **er
 
 int rt_container_pids(struct rt_container *c, pid_t **pids, size_t *n, struct berth_err **err)
 {
-	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = container_cgroup(c, err);
+	struct rt_cgroup *cg = container_cgroup(c, err);
 
 	if (!cg)
 		return -1;
@@ -372,6 +398,7 @@ void rt_container_free(struct rt_container *c)
 	if (!c)
 		return;
 	closep(&c->dirfd);
+	rt_cgroup_free(c->cg);
 	rt_state_free(c->st);
 	free(c->dir);
 	free(c->id);

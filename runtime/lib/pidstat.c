@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/xalloc.h"
 #include "runtime/lib/pidstat.h"
 
 int rt_pid_stat_parse(const char *buf, struct rt_pid_stat *st, struct berth_err **err)
@@ -104,4 +105,22 @@ int rt_pid_wait_exit(int pidfd, int ms, struct berth_err **err)
 			return berth_err_sys(err, errno, "poll pidfd");
 		return r > 0;
 	}
+}
+
+int rt_pid_file_write(const char *path, pid_t pid, struct berth_err **err)
+{
+	char num[32];
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	cleanup_close int dfd = -1;
+
+	if (slash)
+		*slash = '\0';
+	dfd = open(slash ? (slash == dir ? "/" : dir) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_err_sys(err, errno, "pid file '%s': open directory", path);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (fs_write_atomic(dfd, slash ? slash + 1 : path, num, strlen(num), 0644, err) < 0)
+		return berth_err_wrap(err, "pid file '%s'", path);
+	return 0;
 }

@@ -35,5 +35,7 @@ int rt_pid_signal(int pidfd, int sig, struct berth_err **err);
 /* Waits until the process behind pidfd has exited (poll, no timeout when ms < 0).
  * Returns 1 if it exited, 0 on timeout. */
 int rt_pid_wait_exit(int pidfd, int ms, struct berth_err **err);
+/* Writes pid to path (relative to the cwd or absolute) atomically, as runc's --pid-file. */
+int rt_pid_file_write(const char *path, pid_t pid, struct berth_err **err);
 
 #endif

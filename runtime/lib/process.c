@@ -1,4 +1,5 @@
 /* runtime/lib/process.c - see process.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -416,7 +417,28 @@ int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err
 	return 0;
 }
 
-int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
+/* Without close_range(CLOSE_RANGE_CLOEXEC) (before 5.11, or denied): walk /proc/self/fd. */
+static int cloexec_from(int first, struct berth_err **err)
+{
+	cleanup_dir DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return berth_err_sys(err, errno, "mark fds close-on-exec: open '/proc/self/fd'");
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		int fl;
+
+		if (fd < first || fd == dirfd(d))
+			continue;
+		fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	return 0;
+}
+
+int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -425,9 +447,20 @@ int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth
 		sigaction(s, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* with a filter loaded this was done before it (rt_proc_load_seccomp) */
-	if (!plan->seccomp && mark_fds_cloexec(plan) < 0)
-		return berth_err_sys(err, errno, "close_range");
+	for (unsigned i = 0; i < plan->extra_fds; i++) {
+		int fd = 3 + (int)i;
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	if (syscall(SYS_close_range, 3 + plan->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return cloexec_from(3 + (int)plan->extra_fds, err);
+	return 0;
+}
+
+int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
+{
 	execve(path, plan->proc->args, plan->env);
 	return berth_err_sys(err, errno, "exec '%s'", path);
 }

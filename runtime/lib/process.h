@@ -57,7 +57,10 @@ int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **e
 bool rt_proc_seccomp_early(const struct rt_proc_plan *plan);
 int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err);
 /* Default signal dispositions, empty mask, CLOEXEC on every fd >= 3+extra_fds,
- * inheritable 3..3+extra_fds-1; then execve. Returns only on failure. */
+ * inheritable 3..3+extra_fds-1. Before any seccomp load: a profile may deny
+ * close_range or sigaction (regression: tests/integration/runtime/regressions.bats). */
+int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err);
+/* execve; returns only on failure. */
 int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err);
 
 /* Pure helpers (unit tested). */

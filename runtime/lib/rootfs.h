@@ -53,5 +53,9 @@ int rt_rootfs_finish(const struct oci_spec *spec, const struct rt_rootfs_opts *o
 		     struct berth_err **err);
 /* Applies linux.sysctl (writes under /proc/sys) in the container's namespaces. */
 int rt_sysctl_apply(const struct oci_spec *spec, struct berth_err **err);
+/* Checks every linux.sysctl key (syntax, and that the container has the
+ * namespace it belongs to) without side effects; rt_sysctl_apply() calls it
+ * first, and create calls it before the first side effect. */
+int rt_sysctl_check(const struct oci_spec *spec, struct berth_err **err);
 
 #endif

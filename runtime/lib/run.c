@@ -3,12 +3,15 @@
  * the init (our direct child: the clone made it so) while forwarding signals,
  * then delete it. Signals are blocked before the clone and read through a
  * signalfd, so none is lost between create and the wait; the init unblocks
- * them for itself (init.c).
+ * them for itself (init.c). The container's lock is released while waiting,
+ * so kill and delete --force from elsewhere work on a foreground container.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,11 +98,16 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		ret = -1;
 	}
 	if (ret == 0 && !detach) {
+		/* others may kill or delete --force the container meanwhile: unlock */
+		flock(c->dirfd, LOCK_UN);
 		ret = rt_wait_forwarding(c->child, pidfd, sfd, exit_code, err);
 		if (ret == 0) {
 			c->child = 0;
-			ret = rt_container_delete(c, true, err);
+			ret = rt_container_lock(c, err);
 		}
+		/* gone already if someone ran delete --force */
+		if (ret == 0 && faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
+			ret = rt_container_delete(c, true, err);
 	}
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);

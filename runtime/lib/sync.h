@@ -9,24 +9,30 @@
  *   ------                                    -----
  *   clone3(CLONE_NEW*, INTO_CGROUP v2) ------> joins its v1 cgroups ("0" > tasks,
  *   uid_map/gid_map (new user ns)               see cgjoin.h), then waits
- *   GO {init pid} -------------------------> setns (joined namespaces, user first)
- *                                             unshare(CLONE_NEWCGROUP)
+ *   GO {init pid} -------------------------> setns (joined namespaces, user first),
+ *                                             unshare the rest (cgroup ns last);
+ *                                             in a user ns: setresuid/gid 0 there
  *                                             setsid, keyring, hostname, domainname
- *                                             pty -> master over --console-socket
+ *                                             oom_score_adj, rlimits
  *                                             rt_rootfs_setup (mounts, /dev)
  *                     <------------------- HOOKS  (only when prestart/createRuntime exist)
  *   prestart + createRuntime hooks
  *   HOOKS_DONE --------------------------> createContainer hooks (before pivot)
- *                                             pivot_root, sysctl, masked/readonly paths
- *                                             oom_score_adj, rlimits, personality,
- *                                             scheduler, ioprio, chdir(cwd), PATH lookup,
+ *                                             pivot_root; pty from the container's
+ *                                             devpts -> master over --console-socket,
+ *                                             slave on /dev/console and fds 0-2;
+ *                                             sysctl, masked/readonly paths
+ *                                             personality, scheduler, ioprio,
+ *                                             chdir(cwd), PATH lookup, fds CLOEXEC,
+ *                                             [seccomp if !noNewPrivileges]
  *                                             groups/gid/uid, caps, umask, no_new_privs
  *                     <------------------- READY
  *   state.json, pid file; exit                open(<state>/exec.fifo, O_WRONLY) blocks
  *   ...
- *   `berth start`: open fifo O_RDONLY ------> open returns; write 1 byte
- *   read 1 byte; unlink fifo;                 startContainer hooks
- *   poststart hooks                           close fds, seccomp, execve
+ *   `berth start`: pidfd of the init,
+ *   open fifo O_RDONLY|O_NONBLOCK ---------> open returns; write 1 byte
+ *   poll(fifo, pidfd); read 1 byte;           startContainer hooks
+ *   unlink fifo; poststart hooks              [seccomp if noNewPrivileges], execve
  *
  *   At any step before READY the child may instead send
  *     ERROR {code, errnum, message}          and _exit(1);

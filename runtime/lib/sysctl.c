@@ -5,7 +5,12 @@
  *
  * A key maps to a path by turning '.' into '/' (runc's rule); a key that could
  * name anything but a file under /proc/sys ("..", '/', empty components) is
- * refused. Which keys a namespace may set is the spec validator's business.
+ * refused. A key is only accepted when the container has its own namespace
+ * for it (ipc: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; net: net.*;
+ * uts: kernel.hostname, kernel.domainname), as runc's validator does: every
+ * other sysctl is host-wide, and writing it from a container would change the
+ * host (vm.swappiness did, before this check). All keys are checked before
+ * the first write.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
+#include "spec/config.h"
 #include "runtime/lib/rootfs.h"
 
 static bool sysctl_key_valid(const char *key)
@@ -47,16 +53,60 @@ static int sysctl_write(const char *key, const char *value, struct berth_err **e
 	return 0;
 }
 
-int rt_sysctl_apply(const struct oci_spec *spec, struct berth_err **err)
+static const char *const ipc_sysctls[] = {
+	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* The namespace a sysctl key belongs to, or -1 when it is host-wide. */
+static int sysctl_namespace(const char *key)
+{
+	for (size_t i = 0; i < sizeof(ipc_sysctls) / sizeof(ipc_sysctls[0]); i++)
+		if (!strcmp(key, ipc_sysctls[i]))
+			return OCI_NS_IPC;
+	if (has_prefix(key, "fs.mqueue."))
+		return OCI_NS_IPC;
+	if (has_prefix(key, "net."))
+		return OCI_NS_NETWORK;
+	if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+		return OCI_NS_UTS;
+	return -1;
+}
+
+int rt_sysctl_check(const struct oci_spec *spec, struct berth_err **err)
 {
 	const struct oci_linux *lx = spec->linux_;
 
 	for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+		const char *key = lx->sysctl[i].key;
+		int ns;
+
+		if (!key || !sysctl_key_valid(key))
+			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': invalid key",
+					     key ? key : "");
+		ns = sysctl_namespace(key);
+		if (ns < 0)
+			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': not in a separate kernel namespace: setting it would change the host", key);
+		if (!oci_spec_find_ns(spec, (enum oci_ns_type)ns))
+			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': needs a %s namespace in linux.namespaces", key, oci_ns_type_name((enum oci_ns_type)ns));
+	}
+	return 0;
+}
+
+int rt_sysctl_apply(const struct oci_spec *spec, struct berth_err **err)
+{
+	const struct oci_linux *lx = spec->linux_;
+
+	if (rt_sysctl_check(spec, err) < 0)
+		return -1;
+	for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
 		const struct oci_kv *kv = &lx->sysctl[i];
 
-		if (!kv->key || !sysctl_key_valid(kv->key))
-			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': invalid key",
-					     kv->key ? kv->key : "");
 		if (sysctl_write(kv->key, kv->value ? kv->value : "", err) < 0)
 			return berth_err_wrap(err, "linux.sysctl '%s'", kv->key);
 	}

@@ -1,6 +1,7 @@
 /* Unit tests for the pure parts of the runtime core: container ids, signal
  * names, the state record and its JSON, status derivation, /proc/<pid>/stat
  * parsing, the sync socket protocol, and the CLI flag parser. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
