@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# Defences against known container-escape classes, each tried from the container side.
+
+load ../helpers
+
+setup() {
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+}
+
+# CVE-2019-5736 class: until `start`, the container's pid 1 is the runtime itself, so a
+# process in the container could reach the host binary through /proc/1/exe and overwrite
+# it once the runtime exits. berth runs from a sealed memfd copy: the exe is not the host file.
+@test "binary: the runtime's container-side process does not run from the host binary" {
+	local before pid exe
+	before=$(sha256sum "$(command -v "$BERTH")" | cut -d' ' -f1)
+	set_args exit 0
+	create_container
+	pid=$(container_pid)
+	exe=$(readlink "/proc/$pid/exe")
+	[[ "$exe" != "$(readlink -f "$(command -v "$BERTH")")" ]] ||
+		fail_with "pid 1 of the created container runs from the host binary '$exe'"
+	# the write an attacker would try fails, and the host binary is unchanged
+	if (echo overwritten >"/proc/$pid/exe") 2>/dev/null; then
+		fail_with "writing through /proc/$pid/exe ($exe) succeeded"
+	fi
+	[ "$(sha256sum "$(command -v "$BERTH")" | cut -d' ' -f1)" = "$before" ] ||
+		fail_with "the host binary changed"
+}
+
+@test "binary: berth runs from a memfd sealed against writes" {
+	requires berth -- "how the binary is protected is the runtime's choice; runc uses a memfd or a read-only bind"
+	local pid
+	set_args exit 0
+	create_container
+	pid=$(container_pid)
+	[[ "$(readlink "/proc/$pid/exe")" == /memfd:berth* ]] ||
+		fail_with "exe is '$(readlink "/proc/$pid/exe")', expected a memfd"
+}
+
+# CVE-2024-21626 class: a cwd of /proc/self/fd/N must never leave the process in a host
+# directory through an fd the runtime leaked into the container.
+@test "cwd: /proc/self/fd/N never puts the process in a host directory" {
+	local n
+	for n in 3 4 5 6 7 8 9; do
+		update_config '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		set_args cwd
+		run_fg
+		if [ "$status" -eq 0 ]; then
+			[[ "$output" != *unreachable* ]] ||
+				fail_with "cwd /proc/self/fd/$n: the process started in a host directory: $output" || return 1
+		fi
+	done
+}
