@@ -31,7 +31,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	# containerd's overlay snapshots may still be mounted under its root
-	grep -o " $tmp[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
+	grep -o " ${tmp}[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"

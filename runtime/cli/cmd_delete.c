@@ -6,8 +6,9 @@ int cmd_delete(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	bool help = false, force = false;
 	const struct cli_flag flags[] = {
-		{ "force", 'f', CLI_BOOL, &force, "kill (SIGKILL) and delete a container that is not stopped" },
-		{ NULL },
+		{"force", 'f', CLI_BOOL, &force,
+		 "kill (SIGKILL) and delete a container that is not stopped"},
+		{NULL},
 	};
 	int i = 1;
 

@@ -9,28 +9,29 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(strv_freep) char **env = NULL;
 	cleanup(strv_freep) char **gids = NULL;
 	cleanup(strv_freep) char **caps = NULL;
-	struct rt_exec_opts o = { 0 };
+	struct rt_exec_opts o = {0};
 	const char *label = NULL, *apparmor = NULL, *cgroup = NULL;
 	bool help = false;
 	const struct cli_flag flags[] = {
-		{ "console-socket", 0, CLI_STRING, &o.console_socket,
-		  "AF_UNIX socket that receives the pty master (with --tty)" },
-		{ "cwd", 0, CLI_STRING, &o.cwd, "current working directory in the container" },
-		{ "env", 'e', CLI_STRV, &env, "set an environment variable (KEY=value)" },
-		{ "tty", 't', CLI_BOOL, &o.tty, "allocate a pseudo-TTY" },
-		{ "user", 'u', CLI_STRING, &o.user, "uid[:gid]" },
-		{ "additional-gids", 'g', CLI_STRV, &gids, "additional gids" },
-		{ "process", 'p', CLI_STRING, &o.process_file, "path to a process.json" },
-		{ "detach", 'd', CLI_BOOL, &o.detach, "return once the process has started" },
-		{ "pid-file", 0, CLI_STRING, &o.pid_file, "file to write the process id to" },
-		{ "process-label", 0, CLI_STRING, &label, "accepted; no SELinux support" },
-		{ "apparmor", 0, CLI_STRING, &apparmor, "accepted; no AppArmor support" },
-		{ "no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs for the process" },
-		{ "cap", 'c', CLI_STRV, &caps, "add a capability to the process" },
-		{ "preserve-fds", 0, CLI_UINT, &o.preserve_fds, "pass N additional fds (3..3+N-1)" },
-		{ "cgroup", 0, CLI_STRING, &cgroup, "not supported" },
-		{ "ignore-paused", 0, CLI_BOOL, &o.ignore_paused, "allow exec in a paused container" },
-		{ NULL },
+		{"console-socket", 0, CLI_STRING, &o.console_socket,
+		 "AF_UNIX socket that receives the pty master (with --tty)"},
+		{"cwd", 0, CLI_STRING, &o.cwd, "current working directory in the container"},
+		{"env", 'e', CLI_STRV, &env, "set an environment variable (KEY=value)"},
+		{"tty", 't', CLI_BOOL, &o.tty, "allocate a pseudo-TTY"},
+		{"user", 'u', CLI_STRING, &o.user, "uid[:gid]"},
+		{"additional-gids", 'g', CLI_STRV, &gids, "additional gids"},
+		{"process", 'p', CLI_STRING, &o.process_file, "path to a process.json"},
+		{"detach", 'd', CLI_BOOL, &o.detach, "return once the process has started"},
+		{"pid-file", 0, CLI_STRING, &o.pid_file, "file to write the process id to"},
+		{"process-label", 0, CLI_STRING, &label, "accepted; no SELinux support"},
+		{"apparmor", 0, CLI_STRING, &apparmor, "accepted; no AppArmor support"},
+		{"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs for the process"},
+		{"cap", 'c', CLI_STRV, &caps, "add a capability to the process"},
+		{"preserve-fds", 0, CLI_UINT, &o.preserve_fds, "pass N additional fds (3..3+N-1)"},
+		{"cgroup", 0, CLI_STRING, &cgroup, "not supported"},
+		{"ignore-paused", 0, CLI_BOOL, &o.ignore_paused,
+		 "allow exec in a paused container"},
+		{NULL},
 	};
 	int i = 1, code = 0;
 

@@ -9,17 +9,18 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	bool help = false, all = false;
 	const struct cli_flag flags[] = {
-		{ "all", 'a', CLI_BOOL, &all, "send the signal to every process of the container" },
-		{ NULL },
+		{"all", 'a', CLI_BOOL, &all, "send the signal to every process of the container"},
+		{NULL},
 	};
 	int i = 1, sig = SIGTERM;
 
 	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)
 		return -1;
 	if (help) {
-		cli_flags_usage("kill [options] <container-id> [signal]",
-				"Send a signal (name, SIGname or number; default SIGTERM) to the container's init.",
-				flags);
+		cli_flags_usage(
+			"kill [options] <container-id> [signal]",
+			"Send a signal (name, SIGname or number; default SIGTERM) to the container's init.",
+			flags);
 		return 0;
 	}
 	if (cli_args_want("kill", argc, i, 1, 2, err) < 0)

@@ -77,8 +77,8 @@ static void add_container_row(struct row **rows, size_t *n, const struct rt_cont
 			      enum rt_status s, const char *owner)
 {
 	char pid[32];
-	const char *cells[6] = { c->id, pid, rt_status_name(s), c->st->bundle, c->st->created,
-				 owner };
+	const char *cells[6] = {c->id,		pid,  rt_status_name(s), c->st->bundle,
+				c->st->created, owner};
 
 	snprintf(pid, sizeof(pid), "%d", s == RT_STATUS_STOPPED ? 0 : (int)c->st->pid);
 	add_row(rows, n, cells);
@@ -101,9 +101,9 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	const char *format = "table";
 	bool help = false, quiet = false, json;
 	const struct cli_flag flags[] = {
-		{ "format", 'f', CLI_STRING, &format, "table or json" },
-		{ "quiet", 'q', CLI_BOOL, &quiet, "display only container IDs" },
-		{ NULL },
+		{"format", 'f', CLI_STRING, &format, "table or json"},
+		{"quiet", 'q', CLI_BOOL, &quiet, "display only container IDs"},
+		{NULL},
 	};
 	int i = 1;
 
@@ -121,12 +121,11 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	if (rt_container_list(&cli->ctx, &ids, err) < 0)
 		return -1;
 	if (!json && !quiet) {
-		const char *const head[6] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+		const char *const head[6] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
 
 		add_row(&rows, &n, head);
 	}
-	strv_foreach(id, ids)
-	{
+	strv_foreach (id, ids) {
 		cleanup(rt_container_freep) struct rt_container *c = NULL;
 		cleanup_free char *owner = NULL;
 		struct berth_err *e = NULL;

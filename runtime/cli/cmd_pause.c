@@ -5,7 +5,7 @@ int cmd_pause(struct cli *cli, int argc, char **argv, struct berth_err **err)
 {
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	bool help = false;
-	const struct cli_flag flags[] = { { NULL } };
+	const struct cli_flag flags[] = {{NULL}};
 	int i = 1;
 
 	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)

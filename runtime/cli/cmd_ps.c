@@ -34,8 +34,7 @@ static int pid_column(const char *header)
 	cleanup(strv_freep) char **f = strv_split(header, " \t\n");
 	int k = 0;
 
-	strv_foreach(w, f)
-	{
+	strv_foreach (w, f) {
 		if (!strcmp(w, "PID"))
 			return k;
 		k++;
@@ -63,7 +62,8 @@ static int ps_table(char **ps_args, const pid_t *pids, size_t n, struct berth_er
 	strv_push(&argv, "ps");
 	if (!ps_args || !*ps_args)
 		strv_push(&argv, "-ef");
-	strv_foreach(a, ps_args) strv_push(&argv, a);
+	strv_foreach (a, ps_args)
+		strv_push(&argv, a);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_err_sys(err, errno, "pipe");
 	pid = fork();
@@ -87,7 +87,8 @@ static int ps_table(char **ps_args, const pid_t *pids, size_t n, struct berth_er
 	}
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return berth_err_new(err, BERTH_E_INTERNAL, "ps failed (status %d)", WEXITSTATUS(status));
+		return berth_err_new(err, BERTH_E_INTERNAL, "ps failed (status %d)",
+				     WEXITSTATUS(status));
 	if (col < 0)
 		return berth_err_new(err, BERTH_E_INVALID, "ps output has no PID column");
 	return cli_flush(err);
@@ -101,8 +102,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	const char *format = "table";
 	bool help = false;
 	const struct cli_flag flags[] = {
-		{ "format", 'f', CLI_STRING, &format, "table or json" },
-		{ NULL },
+		{"format", 'f', CLI_STRING, &format, "table or json"},
+		{NULL},
 	};
 	int i = 1;
 

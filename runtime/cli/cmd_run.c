@@ -4,7 +4,7 @@
 
 int cmd_run(struct cli *cli, int argc, char **argv, struct berth_err **err)
 {
-	struct rt_create_opts o = { 0 };
+	struct rt_create_opts o = {0};
 	const char *id = NULL;
 	bool detach = false;
 	int code, r = cli_create_parse("run", argc, argv, &o, &detach, &id, err);

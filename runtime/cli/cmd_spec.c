@@ -19,9 +19,11 @@ int cmd_spec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	const char *bundle = NULL;
 	bool help = false, rootless = false;
 	const struct cli_flag flags[] = {
-		{ "bundle", 'b', CLI_STRING, &bundle, "directory to write config.json to (default: current directory)" },
-		{ "rootless", 0, CLI_BOOL, &rootless, "a config for a container run by an unprivileged user" },
-		{ NULL },
+		{"bundle", 'b', CLI_STRING, &bundle,
+		 "directory to write config.json to (default: current directory)"},
+		{"rootless", 0, CLI_BOOL, &rootless,
+		 "a config for a container run by an unprivileged user"},
+		{NULL},
 	};
 	int i = 1;
 

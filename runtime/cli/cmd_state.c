@@ -9,7 +9,7 @@ int cmd_state(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	cleanup_free char *json = NULL;
 	bool help = false;
-	const struct cli_flag flags[] = { { NULL } };
+	const struct cli_flag flags[] = {{NULL}};
 	int i = 1;
 
 	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)

@@ -26,8 +26,8 @@ static int set_bool(const struct cli_flag *f, const char *val, struct berth_err 
 	else if (!strcmp(val, "false") || !strcmp(val, "0"))
 		*(bool *)f->out = false;
 	else
-		return berth_err_new(err, BERTH_E_INVALID, "invalid value '%s' for flag --%s",
-				     val, f->name);
+		return berth_err_new(err, BERTH_E_INVALID, "invalid value '%s' for flag --%s", val,
+				     f->name);
 	return 0;
 }
 
@@ -84,8 +84,8 @@ int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i,
 		}
 		f = find_flag(flags, name, len);
 		if (!f)
-			return berth_err_new(err, BERTH_E_INVALID, "flag provided but not defined: %s",
-					     a);
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "flag provided but not defined: %s", a);
 		(*i)++;
 		if (f->kind == CLI_BOOL) {
 			if (set_bool(f, eq ? eq + 1 : NULL, err) < 0)
@@ -129,7 +129,8 @@ int cli_args_want(const char *verb, int argc, int i, int min, int max, struct be
 					     "\"%s\" requires exactly %d argument%s, got %d", verb,
 					     min, min == 1 ? "" : "s", n);
 		return berth_err_new(err, BERTH_E_INVALID,
-				     "\"%s\" requires %d to %d arguments, got %d", verb, min, max, n);
+				     "\"%s\" requires %d to %d arguments, got %d", verb, min, max,
+				     n);
 	}
 	return 0;
 }

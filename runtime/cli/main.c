@@ -21,23 +21,25 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
-	{ "checkpoint", cmd_checkpoint, "checkpoint a running container (not supported: no CRIU)" },
-	{ "create", cmd_create, "create a container" },
-	{ "delete", cmd_delete, "delete any resources held by the container" },
-	{ "exec", cmd_exec, "execute a new process inside the container" },
-	{ "events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics" },
-	{ "features", cmd_features, "show the enabled features" },
-	{ "kill", cmd_kill, "send a signal to the container's init process (default: SIGTERM)" },
-	{ "list", cmd_list, "list containers started by berth with the given root" },
-	{ "pause", cmd_pause, "suspend all processes inside the container" },
-	{ "ps", cmd_ps, "display the processes running inside a container" },
-	{ "restore", cmd_restore, "restore a container from a previous checkpoint (not supported: no CRIU)" },
-	{ "resume", cmd_resume, "resume all processes that have been previously paused" },
-	{ "run", cmd_run, "create and run a container" },
-	{ "spec", cmd_spec, "create a new specification file" },
-	{ "start", cmd_start, "execute the user defined process in a created container" },
-	{ "state", cmd_state, "output the state of a container" },
-	{ "update", cmd_update, "update container resource constraints" },
+	{"checkpoint", cmd_checkpoint, "checkpoint a running container (not supported: no CRIU)"},
+	{"create", cmd_create, "create a container"},
+	{"delete", cmd_delete, "delete any resources held by the container"},
+	{"exec", cmd_exec, "execute a new process inside the container"},
+	{"events", cmd_events,
+	 "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
+	{"features", cmd_features, "show the enabled features"},
+	{"kill", cmd_kill, "send a signal to the container's init process (default: SIGTERM)"},
+	{"list", cmd_list, "list containers started by berth with the given root"},
+	{"pause", cmd_pause, "suspend all processes inside the container"},
+	{"ps", cmd_ps, "display the processes running inside a container"},
+	{"restore", cmd_restore,
+	 "restore a container from a previous checkpoint (not supported: no CRIU)"},
+	{"resume", cmd_resume, "resume all processes that have been previously paused"},
+	{"run", cmd_run, "create and run a container"},
+	{"spec", cmd_spec, "create a new specification file"},
+	{"start", cmd_start, "execute the user defined process in a created container"},
+	{"state", cmd_state, "output the state of a container"},
+	{"update", cmd_update, "update container resource constraints"},
 };
 
 struct globals {
@@ -110,20 +112,20 @@ static int dispatch(struct cli *cli, int argc, char **argv, struct berth_err **e
 
 int main(int argc, char **argv, char **envp)
 {
-	struct globals g = { 0 };
+	struct globals g = {0};
 	bool help = false;
 	const struct cli_flag flags[] = {
-		{ "root", 0, CLI_STRING, &g.root, NULL },
-		{ "log", 0, CLI_STRING, &g.log, NULL },
-		{ "log-format", 0, CLI_STRING, &g.log_format, NULL },
-		{ "debug", 0, CLI_BOOL, &g.debug, NULL },
-		{ "systemd-cgroup", 0, CLI_BOOL, &g.systemd, NULL },
-		{ "rootless", 0, CLI_STRING, &g.rootless, NULL },
-		{ "criu", 0, CLI_STRING, &g.criu, NULL },
-		{ "version", 'v', CLI_BOOL, &g.version, NULL },
-		{ NULL },
+		{"root", 0, CLI_STRING, &g.root, NULL},
+		{"log", 0, CLI_STRING, &g.log, NULL},
+		{"log-format", 0, CLI_STRING, &g.log_format, NULL},
+		{"debug", 0, CLI_BOOL, &g.debug, NULL},
+		{"systemd-cgroup", 0, CLI_BOOL, &g.systemd, NULL},
+		{"rootless", 0, CLI_STRING, &g.rootless, NULL},
+		{"criu", 0, CLI_STRING, &g.criu, NULL},
+		{"version", 'v', CLI_BOOL, &g.version, NULL},
+		{NULL},
 	};
-	struct cli cli = { .argv0 = argv, .envp = envp };
+	struct cli cli = {.argv0 = argv, .envp = envp};
 	struct berth_err *err = NULL;
 	int i = 1, ret;
 

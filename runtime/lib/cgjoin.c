@@ -20,10 +20,10 @@
 #endif
 
 /* every controller a v1 hierarchy may bind, plus the named systemd one */
-static const char *const v1_names[] = { "cpu",	   "cpuacct", "cpuset",	    "memory",
-					"devices", "freezer", "blkio",	    "pids",
-					"hugetlb", "net_cls", "net_prio",   "perf_event",
-					"rdma",	   "misc",    "name=systemd", NULL };
+static const char *const v1_names[] = {"cpu",	  "cpuacct", "cpuset",	     "memory",
+				       "devices", "freezer", "blkio",	     "pids",
+				       "hugetlb", "net_cls", "net_prio",     "perf_event",
+				       "rdma",	  "misc",    "name=systemd", NULL};
 
 int rt_cgjoin_prepare(const struct rt_cgroup *cg, struct rt_cgjoin *j, struct berth_err **err)
 {
@@ -58,8 +58,7 @@ static int write_self(const char *dir, const char *file, struct berth_err **err)
 
 int rt_cgjoin_self(const struct rt_cgjoin *j, struct berth_err **err)
 {
-	strv_foreach(d, j->v1_dirs)
-	{
+	strv_foreach (d, j->v1_dirs) {
 		if (write_self(d, "tasks", err) < 0)
 			return -1;
 	}
@@ -78,15 +77,15 @@ void rt_cgjoin_clear(struct rt_cgjoin *j)
 }
 
 struct rt_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-		set_tid, set_tid_size, cgroup;
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
 };
 
 pid_t rt_clone3(unsigned long flags, struct rt_cgjoin *j, int *pidfd)
 {
-	struct rt_clone_args a = { .flags = flags | CLONE_PIDFD,
-				   .pidfd = (uint64_t)(uintptr_t)pidfd,
-				   .exit_signal = SIGCHLD };
+	struct rt_clone_args a = {.flags = flags | CLONE_PIDFD,
+				  .pidfd = (uint64_t)(uintptr_t)pidfd,
+				  .exit_signal = SIGCHLD};
 	pid_t pid;
 
 	if (j && j->v2_fd >= 0) {

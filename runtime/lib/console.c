@@ -15,7 +15,7 @@
 
 int rt_console_connect(const char *path, struct berth_err **err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -48,8 +48,8 @@ int rt_pty_open(struct rt_pty *pty, const struct oci_console_size *size, struct 
 	if (s < 0)
 		return berth_err_sys(err, errno, "open '%s'", pty->name);
 	if (size && size->height && size->width) {
-		struct winsize ws = { .ws_row = (unsigned short)size->height,
-				      .ws_col = (unsigned short)size->width };
+		struct winsize ws = {.ws_row = (unsigned short)size->height,
+				     .ws_col = (unsigned short)size->width};
 
 		if (ioctl(m, TIOCSWINSZ, &ws) < 0)
 			return berth_err_sys(err, errno, "process.consoleSize: TIOCSWINSZ");
@@ -65,11 +65,11 @@ int rt_pty_send(const struct rt_pty *pty, int sock, struct berth_err **err)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = (void *)pty->name, .iov_len = strlen(pty->name) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct iovec iov = {.iov_base = (void *)pty->name, .iov_len = strlen(pty->name)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 
 	memset(&u, 0, sizeof(u));
@@ -98,7 +98,8 @@ int rt_pty_make_stdio(const struct rt_pty *pty, struct berth_err **err)
 
 int rt_pty_bind_console(const struct rt_pty *pty, struct berth_err **err)
 {
-	cleanup_close int fd = open("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	cleanup_close int fd =
+		open("/dev/console", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return berth_err_sys(err, errno, "create '/dev/console'");

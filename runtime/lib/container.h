@@ -36,15 +36,15 @@ struct rt_create_opts {
 	const char *console_socket; /* required iff process.terminal */
 	bool no_pivot;
 	bool no_new_keyring;
-	unsigned preserve_fds;	    /* fds 3..3+N-1 (after LISTEN_FDS ones) cross into the init */
+	unsigned preserve_fds; /* fds 3..3+N-1 (after LISTEN_FDS ones) cross into the init */
 };
 
 struct rt_container {
 	char *id;
-	char *dir;	    /* <root>/<id> */
-	int dirfd;	    /* O_DIRECTORY; flock held when loaded with lock */
+	char *dir; /* <root>/<id> */
+	int dirfd; /* O_DIRECTORY; flock held when loaded with lock */
 	struct rt_state *st;
-	pid_t child;	    /* > 0 when this process forked the init (create, run) */
+	pid_t child;	      /* > 0 when this process forked the init (create, run) */
 	struct rt_cgroup *cg; /* opened on first use (reads mountinfo once), owned */
 };
 
@@ -53,9 +53,8 @@ struct rt_container {
  * side effect; on failure nothing is left behind. Errors read
  * "create container 'c1': process.cwd '/nope': chdir: No such file or directory".
  * *out (may be NULL) keeps c->child set: the caller is the init's parent. */
-int rt_container_create(const struct rt_ctx *ctx, const char *id,
-			const struct rt_create_opts *opts, struct rt_container **out,
-			struct berth_err **err);
+int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+			struct rt_container **out, struct berth_err **err);
 
 /* Loads <root>/<id>/state.json. NOT_FOUND: "container 'x' does not exist".
  * lock: take the container's flock (blocks while a create is in progress). */
@@ -91,14 +90,14 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		     bool detach, int *exit_code, struct berth_err **err);
 
 struct rt_exec_opts {
-	const char *process_file;   /* --process: a process object; else the config's
+	const char *process_file; /* --process: a process object; else the config's
 				     * process with the overrides below */
-	char **args;		    /* borrowed */
-	char **env;		    /* appended to process.env */
+	char **args;		  /* borrowed */
+	char **env;		  /* appended to process.env */
 	const char *cwd;
-	const char *user;	    /* "uid[:gid]" */
+	const char *user; /* "uid[:gid]" */
 	char **additional_gids;
-	char **caps;		    /* added to bounding, effective and permitted */
+	char **caps; /* added to bounding, effective and permitted */
 	bool tty, no_new_privs, detach, ignore_paused;
 	const char *pid_file;
 	const char *console_socket;

@@ -21,16 +21,16 @@
 struct rt_init_args {
 	const char *id;
 	const struct oci_spec *spec;
-	struct rt_state *st;	       /* pid filled in by the child from GO */
-	struct rt_proc_plan *plan;     /* NULL when the config has no process */
+	struct rt_state *st;	   /* pid filled in by the child from GO */
+	struct rt_proc_plan *plan; /* NULL when the config has no process */
 	struct rt_rootfs_opts rootfs;
 	int sync_fd;
-	int state_dirfd;	       /* <root>/<id> (O_PATH), to open exec.fifo after pivot */
-	int lock_fd;		       /* the parent's locked fd: the child closes its copy */
+	int state_dirfd;		/* <root>/<id> (O_PATH), to open exec.fifo after pivot */
+	int lock_fd;			/* the parent's locked fd: the child closes its copy */
 	const struct rt_cgjoin *cgjoin; /* the child joins its cgroup itself (cgjoin.h) */
-	int console_sock;	       /* -1 without a terminal */
-	int join_fds[OCI_NS_COUNT];    /* -1, or the namespace to setns (not pid, time) */
-	int late_flags;		       /* CLONE_NEW* to unshare after the joins */
+	int console_sock;		/* -1 without a terminal */
+	int join_fds[OCI_NS_COUNT];	/* -1, or the namespace to setns (not pid, time) */
+	int late_flags;			/* CLONE_NEW* to unshare after the joins */
 	bool no_new_keyring;
 };
 

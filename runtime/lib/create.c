@@ -112,7 +112,8 @@ static int check_ns_fd(int fd, enum oci_ns_type t, size_t i, const char *path,
 
 	if (kt < 0)
 		return berth_err_sys(err, errno,
-				     "linux.namespaces[%zu].path '%s': not a namespace file", i, path);
+				     "linux.namespaces[%zu].path '%s': not a namespace file", i,
+				     path);
 	if (kt != oci_ns_clone_flag(t))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "linux.namespaces[%zu].path '%s': not a %s namespace", i, path,
@@ -155,8 +156,9 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 		/* namespaces must belong to the joined user namespace: the child creates
 		 * them after setns(user); a pid namespace can not be entered that way */
 		if (new_pid)
-			return berth_err_new(err, BERTH_E_UNIMPLEMENTED,
-					     "linux.namespaces: a new pid namespace inside a joined user namespace is not supported");
+			return berth_err_new(
+				err, BERTH_E_UNIMPLEMENTED,
+				"linux.namespaces: a new pid namespace inside a joined user namespace is not supported");
 		cr->late_flags |= cr->clone_flags;
 		cr->clone_flags = 0;
 	}
@@ -170,8 +172,9 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "linux.uidMappings: mappings require a new user namespace");
 	if (cr->new_userns && (!l->n_uid_mappings || !l->n_gid_mappings))
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
 	return 0;
 }
 
@@ -180,9 +183,10 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
  * (vm.*, kernel.pid_max...) would change the host. */
 static int sysctl_ns(const char *k)
 {
-	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-					   "kernel.sem", "kernel.shmall", "kernel.shmmax",
-					   "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb",	   "kernel.msgmni",
+		"kernel.sem",	 "kernel.shmall",	   "kernel.shmmax",
+		"kernel.shmmni", "kernel.shm_rmid_forced", NULL};
 
 	for (size_t i = 0; ipc[i]; i++) {
 		if (!strcmp(k, ipc[i]))
@@ -206,13 +210,15 @@ static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 		int need = sysctl_ns(k);
 
 		if (need < 0)
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "linux.sysctl '%s': not in a namespace of the container's own: it would change the host",
-					     k);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"linux.sysctl '%s': not in a namespace of the container's own: it would change the host",
+				k);
 		if (!oci_spec_find_ns(s, need))
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "linux.sysctl '%s': requires a %s namespace of the container's own",
-					     k, oci_ns_type_name(need));
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"linux.sysctl '%s': requires a %s namespace of the container's own",
+				k, oci_ns_type_name(need));
 	}
 	return 0;
 }
@@ -239,6 +245,8 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	for (size_t i = 0; i < n_dev; i++) {
 		const struct oci_device *d = &l->devices[i];
 
+		if (d->type == 'p')
+			continue; /* a fifo: the device controller has no rule for it */
 		cr->res.devices[n++] = (struct oci_device_cgroup){
 			.allow = true,
 			.type = d->type == 'u' ? 'c' : d->type,
@@ -369,7 +377,8 @@ static struct rt_state *new_state(struct create *cr)
 	st->rootfs = xstrdup(cr->rootfs);
 	st->created = xstrdup(t);
 	st->owner = xstrdup("");
-	st->cgroups_path = xstrdup_or_null(cr->spec->linux_ ? cr->spec->linux_->cgroups_path : NULL);
+	st->cgroups_path =
+		xstrdup_or_null(cr->spec->linux_ ? cr->spec->linux_->cgroups_path : NULL);
 	st->systemd_cgroup = cr->ctx->systemd_cgroup;
 	st->has_process = cr->spec->process != NULL;
 	st->own_pidns = (cr->clone_flags & CLONE_NEWPID) != 0;
@@ -383,8 +392,7 @@ static int write_time_offsets(const struct oci_linux *l, struct berth_err **err)
 		const struct oci_time_offset *t = &l->time_offsets[i];
 		char buf[96];
 
-		snprintf(buf, sizeof(buf), "%s %lld %u", t->clock, (long long)t->secs,
-			 t->nanosecs);
+		snprintf(buf, sizeof(buf), "%s %lld %u", t->clock, (long long)t->secs, t->nanosecs);
 		if (fs_write_string(AT_FDCWD, "/proc/self/timens_offsets", buf, err) < 0)
 			return berth_err_wrap(err, "linux.timeOffsets.%s", t->clock);
 	}
@@ -404,10 +412,12 @@ static int enter_for_children(struct create *cr, int saved[2], struct berth_err 
 		saved[1] = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 		if (saved[1] < 0)
 			return berth_err_sys(err, errno, "open '/proc/self/ns/time'");
-		if (cr->ns_fds[OCI_NS_TIME] >= 0 && setns(cr->ns_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0)
+		if (cr->ns_fds[OCI_NS_TIME] >= 0 &&
+		    setns(cr->ns_fds[OCI_NS_TIME], CLONE_NEWTIME) < 0)
 			return berth_err_sys(err, errno, "linux.namespaces: join time namespace");
 		if (cr->new_timens && unshare(CLONE_NEWTIME) < 0)
-			return berth_err_sys(err, errno, "linux.namespaces: unshare time namespace");
+			return berth_err_sys(err, errno,
+					     "linux.namespaces: unshare time namespace");
 		if (cr->new_timens && write_time_offsets(cr->spec->linux_, err) < 0)
 			return -1;
 	}
@@ -465,9 +475,14 @@ static int run_parent_hooks(struct create *cr, struct berth_err **err)
 
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_HOOKS, NULL, err) < 0)
 		return -1;
+	/* the legacy prestart hooks get "created", as runc's and crun's do (and the
+	 * runtime-tools suite checks); the 1.1 createRuntime ones "creating" */
+	json = rt_state_oci_json(cr->c->st, RT_STATUS_CREATED, BJSON_PLAIN);
+	if (rt_hooks_run(h->prestart, h->n_prestart, "prestart", json, err) < 0)
+		return -1;
+	free(json);
 	json = rt_state_oci_json(cr->c->st, RT_STATUS_CREATING, BJSON_PLAIN);
-	if (rt_hooks_run(h->prestart, h->n_prestart, "prestart", json, err) < 0 ||
-	    rt_hooks_run(h->create_runtime, h->n_create_runtime, "createRuntime", json, err) < 0)
+	if (rt_hooks_run(h->create_runtime, h->n_create_runtime, "createRuntime", json, err) < 0)
 		return -1;
 	if (rt_sync_send(cr->sync[0], RT_SYNC_HOOKS_DONE, NULL, 0) < 0)
 		return berth_err_sys(err, errno, "sync socket: send HOOKS_DONE");
@@ -479,7 +494,6 @@ static bool has_parent_hooks(const struct oci_spec *s)
 	return s->hooks && (s->hooks->n_prestart || s->hooks->n_create_runtime);
 }
 
-
 static int child_died(struct create *cr, struct berth_err **err)
 {
 	int status;
@@ -489,8 +503,9 @@ static int child_died(struct create *cr, struct berth_err **err)
 	cr->pid = 0;
 	berth_err_free(err);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && rt_cgroup_oom_count(cr->cg) > 0)
-		return berth_err_new(err, BERTH_E_RESOURCE,
-				     "linux.resources.memory: container init was killed by the OOM killer during setup: memory limit too low");
+		return berth_err_new(
+			err, BERTH_E_RESOURCE,
+			"linux.resources.memory: container init was killed by the OOM killer during setup: memory limit too low");
 	if (WIFSIGNALED(status))
 		return berth_err_new(err, BERTH_E_INTERNAL,
 				     "container init was killed by signal %d during setup",
@@ -560,9 +575,9 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 		.spec = cr->spec,
 		.st = cr->c->st,
 		.plan = cr->has_plan ? &cr->plan : NULL,
-		.rootfs = { .bundle = cr->bundle,
-			    .no_pivot = cr->o->no_pivot,
-			    .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0 },
+		.rootfs = {.bundle = cr->bundle,
+			   .no_pivot = cr->o->no_pivot,
+			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0},
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,
@@ -578,7 +593,7 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 static int do_create(struct create *cr, struct berth_err **err)
 {
 	struct rt_init_args a;
-	int saved[2] = { -1, -1 };
+	int saved[2] = {-1, -1};
 	int r;
 
 	if (prepare(cr, err) < 0)
@@ -620,13 +635,17 @@ fail:
 	return -1;
 }
 
-int rt_container_create(const struct rt_ctx *ctx, const char *id,
-			const struct rt_create_opts *opts, struct rt_container **out,
-			struct berth_err **err)
+int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+			struct rt_container **out, struct berth_err **err)
 {
-	struct create cr = { .ctx = ctx, .id = id, .o = opts, .console_sock = -1,
-			     .fifo_dirfd = -1, .sync = { -1, -1 }, .pidfd = -1,
-			     .cgjoin = { .v2_fd = -1 } };
+	struct create cr = {.ctx = ctx,
+			    .id = id,
+			    .o = opts,
+			    .console_sock = -1,
+			    .fifo_dirfd = -1,
+			    .sync = {-1, -1},
+			    .pidfd = -1,
+			    .cgjoin = {.v2_fd = -1}};
 	int r;
 
 	for (int i = 0; i < OCI_NS_COUNT; i++)

@@ -59,7 +59,8 @@ static int parse_id(const char *s, const char *what, unsigned *out, struct berth
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || !*s || *end || v > 0xfffffffful)
-		return berth_err_new(err, BERTH_E_INVALID, "invalid %s '%s': not a number", what, s);
+		return berth_err_new(err, BERTH_E_INVALID, "invalid %s '%s': not a number", what,
+				     s);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -82,12 +83,11 @@ static int apply_user(struct oci_process *p, const struct rt_exec_opts *o, struc
 			p->user.gid = v;
 		}
 	}
-	strv_foreach(g, o->additional_gids)
-	{
+	strv_foreach (g, o->additional_gids) {
 		if (parse_id(g, "--additional-gids", &v, err) < 0)
 			return -1;
-		p->user.additional_gids = xreallocarray(p->user.additional_gids,
-							p->user.n_additional_gids + 1, sizeof(gid_t));
+		p->user.additional_gids = xreallocarray(
+			p->user.additional_gids, p->user.n_additional_gids + 1, sizeof(gid_t));
 		p->user.additional_gids[p->user.n_additional_gids++] = v;
 	}
 	return 0;
@@ -100,13 +100,15 @@ static int process_from_flags(struct oci_spec *spec, const struct rt_exec_opts *
 	struct oci_process *p = spec->process;
 
 	if (!p)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "exec: the container's config has no process to start from: use --process");
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"exec: the container's config has no process to start from: use --process");
 	if (!o->args || !o->args[0])
 		return berth_err_new(err, BERTH_E_INVALID, "exec: no command given");
 	strv_free(p->args);
 	p->args = strv_dup(o->args);
-	strv_foreach(e, o->env) strv_push(&p->env, e);
+	strv_foreach (e, o->env)
+		strv_push(&p->env, e);
 	if (o->cwd) {
 		free(p->cwd);
 		p->cwd = xstrdup(o->cwd);
@@ -119,8 +121,7 @@ static int process_from_flags(struct oci_spec *spec, const struct rt_exec_opts *
 	if (o->caps) {
 		if (!p->capabilities)
 			p->capabilities = xnew(struct oci_capabilities);
-		strv_foreach(c, o->caps)
-		{
+		strv_foreach (c, o->caps) {
 			strv_push(&p->capabilities->bounding, c);
 			strv_push(&p->capabilities->effective, c);
 			strv_push(&p->capabilities->permitted, c);
@@ -148,7 +149,7 @@ static int load_process(struct oci_spec *spec, const struct rt_exec_opts *o,
 
 static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err **err)
 {
-	struct rt_pty pty = { -1, -1, "" };
+	struct rt_pty pty = {-1, -1, ""};
 	int r = 0;
 
 	if (rt_cgjoin_self(x->cgjoin, err) < 0)
@@ -233,7 +234,8 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_PRECONDITION,
 				     "cannot exec in a paused container '%s' (use --ignore-paused)",
 				     x->c->id);
-	if (rt_container_config(x->c, &x->spec, err) < 0 || load_process(x->spec, o, &x->proc, err) < 0)
+	if (rt_container_config(x->c, &x->spec, err) < 0 ||
+	    load_process(x->spec, o, &x->proc, err) < 0)
 		return -1;
 	if (x->proc->terminal && !o->console_socket)
 		return berth_err_new(err, BERTH_E_INVALID,
@@ -247,7 +249,8 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	    rt_seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
 		return -1;
 	x->plan.seccomp = x->seccomp;
-	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg, err) < 0 ||
+	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg,
+			   err) < 0 ||
 	    rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0)
 		return -1;
 	if (o->console_socket) {
@@ -267,10 +270,13 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 {
 	int flags = config_ns_flags(x->spec);
 	int parent_flags = flags & (CLONE_NEWPID | CLONE_NEWTIME);
-	struct exec_child ch = { .plan = &x->plan, .cgjoin = &x->cgjoin, .sync_fd = x->sync[1], .pidfd = x->pidfd,
-				 .ns_flags = flags & ~parent_flags,
-				 .console_sock = x->console_sock,
-				 .userns = (flags & CLONE_NEWUSER) != 0 };
+	struct exec_child ch = {.plan = &x->plan,
+				.cgjoin = &x->cgjoin,
+				.sync_fd = x->sync[1],
+				.pidfd = x->pidfd,
+				.ns_flags = flags & ~parent_flags,
+				.console_sock = x->console_sock,
+				.userns = (flags & CLONE_NEWUSER) != 0};
 	cleanup_close int own_pid = -1, own_time = -1;
 
 	if (parent_flags) {
@@ -303,7 +309,8 @@ static int exec_handshake(struct exec_run *x, struct berth_err **err)
 		return berth_err_sys(err, errno, "sync socket: send GO");
 	/* the child's end is CLOEXEC: EOF means it exec'd */
 	if (rt_sync_recv(x->sync[0], 0, NULL, &e) == 0)
-		return berth_err_new(err, BERTH_E_INTERNAL, "exec: unexpected message from the process");
+		return berth_err_new(err, BERTH_E_INTERNAL,
+				     "exec: unexpected message from the process");
 	if (berth_err_is(e, ECONNRESET)) {
 		berth_err_free(&e);
 		return 0;
@@ -327,7 +334,6 @@ static void exec_clear(struct exec_run *x)
 	oci_spec_free(x->spec);
 }
 
-
 static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err **err)
 {
 	int r;
@@ -350,8 +356,13 @@ static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err
 int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, int *exit_code,
 		      struct berth_err **err)
 {
-	struct exec_run x = { .c = c, .o = opts, .pidfd = -1, .pidfd_child = -1, .console_sock = -1,
-			      .sync = { -1, -1 }, .cgjoin = { .v2_fd = -1 } };
+	struct exec_run x = {.c = c,
+			     .o = opts,
+			     .pidfd = -1,
+			     .pidfd_child = -1,
+			     .console_sock = -1,
+			     .sync = {-1, -1},
+			     .cgjoin = {.v2_fd = -1}};
 	cleanup_close int sfd = -1;
 	sigset_t old;
 	int r;

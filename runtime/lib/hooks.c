@@ -27,8 +27,8 @@ static int64_t now_ms(void)
 
 static _Noreturn void hook_child(const struct oci_hook *h, int in_fd, int out_fd)
 {
-	char *argv0[] = { h->path, NULL };
-	char *envp0[] = { NULL };
+	char *argv0[] = {h->path, NULL};
+	char *envp0[] = {NULL};
 	sigset_t none;
 
 	signal(SIGPIPE, SIG_DFL);
@@ -54,9 +54,9 @@ static int hook_pump(int pidfd, int *in_w, int *out_r, struct hook_io *io, int64
 		     struct berth_err **err)
 {
 	for (;;) {
-		struct pollfd p[3] = { { .fd = pidfd, .events = POLLIN },
-				       { .fd = *out_r, .events = POLLIN },
-				       { .fd = *in_w, .events = POLLOUT } };
+		struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = *out_r, .events = POLLIN},
+				      {.fd = *in_w, .events = POLLOUT}};
 		int ms = deadline ? (int)(deadline - now_ms()) : -1;
 		int r;
 
@@ -104,7 +104,7 @@ static int run_one(const struct oci_hook *h, const char *state_json, struct bert
 {
 	int in[2], out[2];
 	cleanup_close int in_r = -1, in_w = -1, out_r = -1, out_w = -1, pidfd = -1;
-	struct hook_io io = { .in = state_json, .in_len = strlen(state_json) };
+	struct hook_io io = {.in = state_json, .in_len = strlen(state_json)};
 	int64_t deadline = h->has_timeout ? now_ms() + (int64_t)h->timeout * 1000 : 0;
 	int status, r;
 	pid_t pid;
@@ -141,8 +141,8 @@ static int run_one(const struct oci_hook *h, const char *state_json, struct bert
 	if (r < 0)
 		return -1;
 	if (r == 0)
-		return berth_err_new(err, BERTH_E_TIMEOUT, "hook '%s' timed out after %d s", h->path,
-				     h->timeout);
+		return berth_err_new(err, BERTH_E_TIMEOUT, "hook '%s' timed out after %d s",
+				     h->path, h->timeout);
 	while (io.out_len && (io.out[io.out_len - 1] == '\n' || io.out[io.out_len - 1] == ' '))
 		io.out_len--;
 	io.out[io.out_len] = '\0';
@@ -159,7 +159,7 @@ int rt_hooks_run_one(const struct oci_hook *hook, const char *phase, size_t idx,
 		     const char *state_json, struct berth_err **err)
 {
 	/* a hook that exits without reading its stdin must not SIGPIPE us */
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	int ret = 0;
 
 	sigaction(SIGPIPE, &ign, &old);
@@ -169,8 +169,8 @@ int rt_hooks_run_one(const struct oci_hook *hook, const char *phase, size_t idx,
 	return ret;
 }
 
-int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase,
-		 const char *state_json, struct berth_err **err)
+int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase, const char *state_json,
+		 struct berth_err **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (rt_hooks_run_one(&hooks[i], phase, i, state_json, err) < 0)

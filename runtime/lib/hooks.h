@@ -20,8 +20,8 @@
 /* phase: "prestart", "poststop", ... (names hooks in errors: "hooks.prestart[1]").
  * Errors: "hooks.prestart[0] '/bin/x': exited with status 2: <output>",
  *         "hooks.poststart[0] '/bin/x': hook '/bin/x' timed out after 3 s". */
-int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase,
-		 const char *state_json, struct berth_err **err);
+int rt_hooks_run(const struct oci_hook *hooks, size_t n, const char *phase, const char *state_json,
+		 struct berth_err **err);
 /* One hook, hooks.<phase>[idx]; for phases where a failure only warns and the
  * next hooks still run (poststart, poststop). */
 int rt_hooks_run_one(const struct oci_hook *hook, const char *phase, size_t idx,

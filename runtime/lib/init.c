@@ -26,8 +26,8 @@
 #endif
 
 /* user first: once in the joined user namespace we hold its capabilities for the rest */
-static const enum oci_ns_type join_order[] = { OCI_NS_USER, OCI_NS_IPC,	  OCI_NS_UTS,
-					       OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_MOUNT };
+static const enum oci_ns_type join_order[] = {OCI_NS_USER,    OCI_NS_IPC,    OCI_NS_UTS,
+					      OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_MOUNT};
 
 static int join_namespaces(struct rt_init_args *a, struct berth_err **err)
 {
@@ -61,8 +61,7 @@ static int set_identity_basics(struct rt_init_args *a, struct berth_err **err)
 	if (setsid() < 0)
 		return berth_err_sys(err, errno, "setsid");
 	if (!a->no_new_keyring &&
-	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 &&
-	    errno != ENOSYS)
+	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) < 0 && errno != ENOSYS)
 		return berth_err_sys(err, errno, "join a new session keyring");
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_err_sys(err, errno, "hostname '%s': sethostname", s->hostname);
@@ -76,7 +75,7 @@ static int set_identity_basics(struct rt_init_args *a, struct berth_err **err)
  * (its name reads /dev/pts/N inside), then rootfs_finish may make /dev read-only. */
 static int setup_console(struct rt_init_args *a, struct berth_err **err)
 {
-	struct rt_pty pty = { -1, -1, "" };
+	struct rt_pty pty = {-1, -1, ""};
 	int r = 0;
 
 	if (a->console_sock < 0)

@@ -82,8 +82,7 @@ int rt_container_save(struct rt_container *c, struct berth_err **err)
 	return fs_write_atomic(c->dirfd, RT_STATE_FILE, json, strlen(json), 0600, err);
 }
 
-int rt_container_config(const struct rt_container *c, struct oci_spec **out,
-			struct berth_err **err)
+int rt_container_config(const struct rt_container *c, struct oci_spec **out, struct berth_err **err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len;
@@ -152,7 +151,8 @@ static int fifo_handshake(struct rt_container *c, struct berth_err **err)
 	if (fd < 0)
 		return berth_err_sys(err, errno, "open '%s/%s'", c->dir, RT_FIFO_FILE);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
 		ssize_t n;
 
 		if (poll(p, 2, -1) < 0) {
@@ -199,9 +199,10 @@ int rt_container_start(struct rt_container *c, struct berth_err **err)
 	if (s != RT_STATUS_CREATED)
 		return not_in_state(c, "created", s, err);
 	if (!c->st->has_process)
-		return berth_err_new(err, BERTH_E_PRECONDITION,
-				     "container '%s' has no process to start (config.json has no 'process')",
-				     c->id);
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"container '%s' has no process to start (config.json has no 'process')",
+			c->id);
 	if (fifo_handshake(c, err) < 0)
 		return berth_err_wrap(err, "start container '%s'", c->id);
 	if (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)
@@ -301,9 +302,10 @@ int rt_container_delete(struct rt_container *c, bool force, struct berth_err **e
 
 	if (s != RT_STATUS_STOPPED) {
 		if (!force)
-			return berth_err_new(err, BERTH_E_PRECONDITION,
-					     "cannot delete container '%s' that is not stopped (status %s): use --force",
-					     c->id, rt_status_name(s));
+			return berth_err_new(
+				err, BERTH_E_PRECONDITION,
+				"cannot delete container '%s' that is not stopped (status %s): use --force",
+				c->id, rt_status_name(s));
 		if (kill_and_wait(c, err) < 0)
 			return berth_err_wrap(err, "delete container '%s'", c->id);
 	}
@@ -326,8 +328,8 @@ int rt_container_remove_stale(const struct rt_ctx *ctx, const char *id, struct b
 	}
 	/* a create in progress holds the lock: do not pull the directory from under it */
 	if (flock(c->dirfd, LOCK_EX | LOCK_NB) < 0)
-		return berth_err_new(err, BERTH_E_PRECONDITION,
-				     "container '%s' is being created", id);
+		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is being created",
+				     id);
 	if (faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
 		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' has state", id);
 	/* the config copy may be there: it names the cgroup */
@@ -384,7 +386,8 @@ int rt_container_list(const struct rt_ctx *ctx, char ***ids, struct berth_err **
 		return berth_err_sys(err, errno, "open '%s'", ctx->root);
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR || rt_id_validate(de->d_name, NULL) < 0)
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+		    rt_id_validate(de->d_name, NULL) < 0)
 			continue;
 		strv_push(&v, de->d_name);
 	}

@@ -94,7 +94,7 @@ int rt_pid_signal(int pidfd, int sig, struct berth_err **err)
 
 int rt_pid_wait_exit(int pidfd, int ms, struct berth_err **err)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
 	for (;;) {
 		int r = poll(&p, 1, ms);

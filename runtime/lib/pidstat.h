@@ -16,7 +16,7 @@
 #include "common/err.h"
 
 struct rt_pid_stat {
-	char state;	     /* R, S, D, Z, T, X ... */
+	char state; /* R, S, D, Z, T, X ... */
 	pid_t ppid;
 	uint64_t start_time; /* field 22 */
 };

@@ -44,14 +44,14 @@ static int caps_mask(char **names, const char *field, uint64_t *out, struct bert
 	uint64_t m = 0;
 	size_t i = 0;
 
-	strv_foreach(name, names)
-	{
+	strv_foreach (name, names) {
 		int c = oci_cap_from_name(name);
 
 		if (c < 0)
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "process.capabilities.%s[%zu]: unknown capability '%s'",
-					     field, i, name);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"process.capabilities.%s[%zu]: unknown capability '%s'", field, i,
+				name);
 		/* a capability newer than this kernel is skipped, as runc does */
 		if (c <= (int)cap_max_bits() - 1)
 			m |= 1ULL << c;
@@ -68,9 +68,10 @@ static int caps_check_bounding(uint64_t m, const char *field, struct berth_err *
 			continue;
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			continue;
-		return berth_err_sys(err, EPERM,
-				     "process.capabilities.%s: '%s' is not in the runtime's bounding set",
-				     field, oci_cap_name(c) ?: "?");
+		return berth_err_sys(
+			err, EPERM,
+			"process.capabilities.%s: '%s' is not in the runtime's bounding set", field,
+			oci_cap_name(c) ?: "?");
 	}
 	return 0;
 }
@@ -94,8 +95,9 @@ static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *
 		uint64_t bit = 1ULL << i;
 
 		if ((cp->ambient & bit) && (!(cp->permitted & bit) || !(cp->inheritable & bit))) {
-			log_debug("process.capabilities.ambient: '%s' is not both permitted and inheritable: not raised",
-				 oci_cap_name(i) ?: "?");
+			log_debug(
+				"process.capabilities.ambient: '%s' is not both permitted and inheritable: not raised",
+				oci_cap_name(i) ?: "?");
 			cp->ambient &= ~bit;
 		}
 	}
@@ -141,7 +143,8 @@ static int set_oom(const struct oci_process *p, struct berth_err **err)
 	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return berth_err_sys(err, errno, "process.oomScoreAdj: open '/proc/self/oom_score_adj'");
+		return berth_err_sys(err, errno,
+				     "process.oomScoreAdj: open '/proc/self/oom_score_adj'");
 	if (write(fd, buf, strlen(buf)) < 0)
 		return berth_err_sys(err, errno,
 				     "process.oomScoreAdj: write '/proc/self/oom_score_adj'");
@@ -152,17 +155,17 @@ static int set_rlimits(const struct oci_process *p, struct berth_err **err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct oci_rlimit *r = &p->rlimits[i];
-		struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
 		struct rlimit cur;
 
 		if (setrlimit(r->resource, &rl) == 0)
 			continue;
 		if (errno == EPERM && getrlimit(r->resource, &cur) == 0)
-			return berth_err_sys(err, EPERM,
-					     "process.rlimits[%zu]: setrlimit %s (soft %llu, hard %llu) above the hard limit %llu",
-					     i, r->type, (unsigned long long)r->soft,
-					     (unsigned long long)r->hard,
-					     (unsigned long long)cur.rlim_max);
+			return berth_err_sys(
+				err, EPERM,
+				"process.rlimits[%zu]: setrlimit %s (soft %llu, hard %llu) above the hard limit %llu",
+				i, r->type, (unsigned long long)r->soft,
+				(unsigned long long)r->hard, (unsigned long long)cur.rlim_max);
 		return berth_err_sys(err, errno, "process.rlimits[%zu]: setrlimit %s", i, r->type);
 	}
 	return 0;
@@ -188,10 +191,10 @@ static uint64_t sched_flag(const char *name)
 	static const struct {
 		const char *n;
 		uint64_t v;
-	} t[] = { { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
-		  { "SCHED_FLAG_DL_OVERRUN", 0x04 },	{ "SCHED_FLAG_KEEP_POLICY", 0x08 },
-		  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },	{ "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
-		  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 } };
+	} t[] = {{"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+		 {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+		 {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+		 {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (!strcmp(t[i].n, name))
@@ -208,15 +211,16 @@ int rt_proc_apply_sched(const struct rt_proc_plan *plan, struct berth_err **err)
 		return berth_err_sys(err, errno, "linux.personality: personality");
 	if (p->scheduler) {
 		const struct oci_scheduler *s = p->scheduler;
-		struct sched_attr_v1 a = { .size = sizeof(a),
-					   .sched_policy = (uint32_t)s->policy_num,
-					   .sched_nice = s->nice,
-					   .sched_priority = (uint32_t)s->priority,
-					   .sched_runtime = s->runtime,
-					   .sched_deadline = s->deadline,
-					   .sched_period = s->period };
+		struct sched_attr_v1 a = {.size = sizeof(a),
+					  .sched_policy = (uint32_t)s->policy_num,
+					  .sched_nice = s->nice,
+					  .sched_priority = (uint32_t)s->priority,
+					  .sched_runtime = s->runtime,
+					  .sched_deadline = s->deadline,
+					  .sched_period = s->period};
 
-		strv_foreach(f, s->flags) a.sched_flags |= sched_flag(f);
+		strv_foreach (f, s->flags)
+			a.sched_flags |= sched_flag(f);
 		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
 			return berth_err_sys(err, errno, "process.scheduler: sched_setattr %s",
 					     s->policy);
@@ -276,8 +280,7 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 	}
 	pathvar = rt_env_get(plan->env, "PATH") ?: DEFAULT_PATH;
 	dirs = strv_split(pathvar, ":");
-	strv_foreach(d, dirs)
-	{
+	strv_foreach (d, dirs) {
 		cleanup_free char *p = xasprintf("%s/%s", d, arg0);
 		int pe;
 
@@ -289,7 +292,8 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 			e = EACCES;
 	}
 	if (e == EACCES)
-		return berth_err_sys(err, e, "process.args[0] '%s': found in $PATH but not executable", arg0);
+		return berth_err_sys(
+			err, e, "process.args[0] '%s': found in $PATH but not executable", arg0);
 	return berth_err_new(err, BERTH_E_NOT_FOUND,
 			     "process.args[0] '%s': executable file not found in $PATH", arg0);
 }
@@ -362,11 +366,13 @@ int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **e
 	if (setgroups_allowed() && setgroups(u->n_additional_gids, u->additional_gids) < 0)
 		return berth_err_sys(err, errno, "process.user.additionalGids: setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return berth_err_sys(err, errno, "process.user.gid: setresgid %u", (unsigned)u->gid);
+		return berth_err_sys(err, errno, "process.user.gid: setresgid %u",
+				     (unsigned)u->gid);
 	if (cp->set && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return berth_err_sys(err, errno, "prctl PR_SET_KEEPCAPS");
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return berth_err_sys(err, errno, "process.user.uid: setresuid %u", (unsigned)u->uid);
+		return berth_err_sys(err, errno, "process.user.uid: setresuid %u",
+				     (unsigned)u->uid);
 	if (cp->set) {
 		if (caps_apply(cp, err) < 0)
 			return -1;
@@ -440,7 +446,7 @@ static int cloexec_from(int first, struct berth_err **err)
 
 int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
 	for (int s = 1; s < NSIG; s++)

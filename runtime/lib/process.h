@@ -30,12 +30,12 @@ struct rt_caps_plan {
 };
 
 struct rt_proc_plan {
-	const struct oci_process *proc;	     /* borrowed */
-	const struct oci_personality *pers;  /* borrowed; may be NULL */
-	const struct rt_seccomp *seccomp;    /* borrowed; may be NULL */
+	const struct oci_process *proc;	    /* borrowed */
+	const struct oci_personality *pers; /* borrowed; may be NULL */
+	const struct rt_seccomp *seccomp;   /* borrowed; may be NULL */
 	struct rt_caps_plan caps;
-	char **env;			     /* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
-	unsigned extra_fds;		     /* fds 3..3+extra_fds-1 cross into the process */
+	char **env;	    /* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
+	unsigned extra_fds; /* fds 3..3+extra_fds-1 cross into the process */
 };
 
 /* Resolves capability names and checks effective/permitted/inheritable/

@@ -21,7 +21,7 @@
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/pidstat.h"
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 int rt_signals_block(sigset_t *old, struct berth_err **err)
 {
@@ -49,8 +49,8 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 		pid_t r = waitpid(child, &status, WNOHANG);
 
 		if (r == child) {
-			*exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-							 : WEXITSTATUS(status);
+			*exit_code =
+				WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 			return 0;
 		}
 		if (r < 0 && errno != EINTR)

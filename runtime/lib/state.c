@@ -25,7 +25,8 @@ int rt_id_validate(const char *id, struct berth_err **err)
 		    c == '_' || c == '+' || c == '.' || c == '-')
 			continue;
 		return berth_err_new(err, BERTH_E_INVALID,
-				     "invalid container id '%s': only [A-Za-z0-9_+.-] are allowed", id);
+				     "invalid container id '%s': only [A-Za-z0-9_+.-] are allowed",
+				     id);
 	}
 	return 0;
 }
@@ -96,8 +97,8 @@ static int add_annotation(const char *key, const struct bjson *val, void *ctx)
 
 	if (!v)
 		return -1;
-	st->annotations = xreallocarray(st->annotations, st->n_annotations + 1,
-					sizeof(*st->annotations));
+	st->annotations =
+		xreallocarray(st->annotations, st->n_annotations + 1, sizeof(*st->annotations));
 	st->annotations[st->n_annotations].key = xstrdup(key);
 	st->annotations[st->n_annotations].value = xstrdup(v);
 	st->n_annotations++;
@@ -133,8 +134,8 @@ int rt_state_from_json(const char *buf, size_t len, const char *name, struct rt_
 		return -1;
 	if (!bjson_get_int(o, "pid", &pid) || !bjson_get_int(o, "pidStart", &start) || pid < 0 ||
 	    start < 0)
-		return berth_err_new(err, BERTH_E_INVALID, "%s: missing or invalid 'pid'/'pidStart'",
-				     name);
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "%s: missing or invalid 'pid'/'pidStart'", name);
 	st->pid = (pid_t)pid;
 	st->pid_start = (uint64_t)start;
 	st->oci_version = xstrdup(bjson_get_str(o, "ociVersion") ?: "");
@@ -144,8 +145,8 @@ int rt_state_from_json(const char *buf, size_t len, const char *name, struct rt_
 	bjson_get_bool(o, "hasProcess", &st->has_process);
 	bjson_get_bool(o, "ownPidns", &st->own_pidns);
 	if (bjson_object_foreach(bjson_get(o, "annotations"), add_annotation, st) != 0)
-		return berth_err_new(err, BERTH_E_INVALID, "%s: annotations: values must be strings",
-				     name);
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "%s: annotations: values must be strings", name);
 	*out = take_ptr(st);
 	return 0;
 }

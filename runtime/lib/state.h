@@ -32,17 +32,17 @@ enum rt_status {
 
 struct rt_state {
 	char *id;
-	char *oci_version;	/* of the config */
-	pid_t pid;		/* container init, in the runtime's pid namespace */
-	uint64_t pid_start;	/* field 22 of /proc/<pid>/stat */
-	char *bundle;		/* absolute */
-	char *rootfs;		/* absolute */
-	char *created;		/* RFC 3339, UTC */
-	char *owner;		/* user name of the creator ("" if unknown) */
-	char *cgroups_path;	/* linux.cgroupsPath as given, NULL when absent */
+	char *oci_version;  /* of the config */
+	pid_t pid;	    /* container init, in the runtime's pid namespace */
+	uint64_t pid_start; /* field 22 of /proc/<pid>/stat */
+	char *bundle;	    /* absolute */
+	char *rootfs;	    /* absolute */
+	char *created;	    /* RFC 3339, UTC */
+	char *owner;	    /* user name of the creator ("" if unknown) */
+	char *cgroups_path; /* linux.cgroupsPath as given, NULL when absent */
 	bool systemd_cgroup;
-	bool has_process;	/* config had a process: start has something to run */
-	bool own_pidns;		/* init is pid 1 of its own pid namespace */
+	bool has_process; /* config had a process: start has something to run */
+	bool own_pidns;	  /* init is pid 1 of its own pid namespace */
 	struct oci_kv *annotations;
 	size_t n_annotations;
 };

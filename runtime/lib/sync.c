@@ -15,9 +15,9 @@
 
 int rt_sync_send(int fd, uint32_t type, const void *data, size_t len)
 {
-	struct rt_sync_hdr h = { .type = type, .len = (uint32_t)len };
-	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)data, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct rt_sync_hdr h = {.type = type, .len = (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 	ssize_t n;
 
 	do
@@ -29,15 +29,15 @@ int rt_sync_send(int fd, uint32_t type, const void *data, size_t len)
 static void send_err_parts(int fd, int code, int errnum, const char *msg)
 {
 	size_t len = strlen(msg);
-	struct rt_sync_hdr h = { .type = RT_SYNC_ERROR, .code = code, .errnum = errnum };
+	struct rt_sync_hdr h = {.type = RT_SYNC_ERROR, .code = code, .errnum = errnum};
 	struct iovec iov[2];
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 
 	if (len > 65536)
 		len = 65536;
 	h.len = (uint32_t)len;
-	iov[0] = (struct iovec){ &h, sizeof(h) };
-	iov[1] = (struct iovec){ (void *)msg, len };
+	iov[0] = (struct iovec){&h, sizeof(h)};
+	iov[1] = (struct iovec){(void *)msg, len};
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
 }
@@ -68,7 +68,7 @@ void rt_sync_send_errf(int fd, enum berth_err_code code, int errnum, const char 
 
 static const char *type_name(uint32_t t)
 {
-	static const char *const names[] = { "?", "GO", "HOOKS", "HOOKS_DONE", "READY", "ERROR" };
+	static const char *const names[] = {"?", "GO", "HOOKS", "HOOKS_DONE", "READY", "ERROR"};
 
 	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
@@ -77,7 +77,7 @@ int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_e
 {
 	cleanup(rt_sync_msg_freep) struct rt_sync_msg *m = xnew(struct rt_sync_msg);
 	struct iovec iov[2];
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t n;
 
 	/* SEQPACKET keeps message boundaries: peek the size, then read it whole */
@@ -92,8 +92,8 @@ int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_e
 	if ((size_t)n < sizeof(m->hdr) || (size_t)n > RT_SYNC_MAX + sizeof(m->hdr))
 		return berth_err_new(err, BERTH_E_INTERNAL, "sync socket: bad message size %zd", n);
 	m->data = xmalloc((size_t)n - sizeof(m->hdr) + 1);
-	iov[0] = (struct iovec){ &m->hdr, sizeof(m->hdr) };
-	iov[1] = (struct iovec){ m->data, (size_t)n - sizeof(m->hdr) };
+	iov[0] = (struct iovec){&m->hdr, sizeof(m->hdr)};
+	iov[1] = (struct iovec){m->data, (size_t)n - sizeof(m->hdr)};
 	do
 		n = recvmsg(fd, &mh, 0);
 	while (n < 0 && errno == EINTR);

@@ -32,7 +32,7 @@ static void ids_with_allowed_characters_are_valid(void **state)
 
 static void ids_with_slash_dots_or_spaces_are_refused_and_named(void **state)
 {
-	const char *bad[] = { "", ".", "..", "a/b", "../x", "a b", "a\nb", "é", NULL };
+	const char *bad[] = {"", ".", "..", "a/b", "../x", "a b", "a\nb", "é", NULL};
 
 	for (int i = 0; bad[i]; i++) {
 		cleanup_err struct berth_err *e = NULL;
@@ -60,11 +60,19 @@ static void signals_parse_by_name_prefix_case_and_number(void **state)
 	const struct {
 		const char *s;
 		int sig;
-	} t[] = { { "TERM", SIGTERM },	   { "SIGTERM", SIGTERM }, { "sigkill", SIGKILL },
-		  { "kill", SIGKILL },	   { "9", SIGKILL },	   { "15", SIGTERM },
-		  { "HUP", SIGHUP },	   { "SIGUSR1", SIGUSR1 }, { "WINCH", SIGWINCH },
-		  { "RTMIN", SIGRTMIN },   { "SIGRTMIN+3", SIGRTMIN + 3 },
-		  { "RTMAX-1", SIGRTMAX - 1 }, { "CHLD", SIGCHLD } };
+	} t[] = {{"TERM", SIGTERM},
+		 {"SIGTERM", SIGTERM},
+		 {"sigkill", SIGKILL},
+		 {"kill", SIGKILL},
+		 {"9", SIGKILL},
+		 {"15", SIGTERM},
+		 {"HUP", SIGHUP},
+		 {"SIGUSR1", SIGUSR1},
+		 {"WINCH", SIGWINCH},
+		 {"RTMIN", SIGRTMIN},
+		 {"SIGRTMIN+3", SIGRTMIN + 3},
+		 {"RTMAX-1", SIGRTMAX - 1},
+		 {"CHLD", SIGCHLD}};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int sig = -1;
@@ -76,7 +84,8 @@ static void signals_parse_by_name_prefix_case_and_number(void **state)
 
 static void unknown_or_out_of_range_signals_fail_and_name_the_input(void **state)
 {
-	const char *bad[] = { "FOO", "SIGFOO", "0", "65", "-9", "9x", "", "RTMIN-1", "RTMAX+1", NULL };
+	const char *bad[] = {"FOO", "SIGFOO", "0",	 "65",	    "-9",
+			     "9x",  "",	      "RTMIN-1", "RTMAX+1", NULL};
 
 	for (int i = 0; bad[i]; i++) {
 		cleanup_err struct berth_err *e = NULL;
@@ -115,7 +124,7 @@ static void status_is_derived_from_facts(void **state)
 static struct rt_state *sample_state(void)
 {
 	struct rt_state *st = xnew(struct rt_state);
-	struct oci_kv kv[2] = { { (char *)"org.a", (char *)"1" }, { (char *)"b/c", (char *)"x\"y" } };
+	struct oci_kv kv[2] = {{(char *)"org.a", (char *)"1"}, {(char *)"b/c", (char *)"x\"y"}};
 
 	st->id = xstrdup("c1");
 	st->oci_version = xstrdup("1.1.0");
@@ -197,9 +206,10 @@ static void oci_state_has_runc_fields_and_zero_pid_when_stopped(void **state)
 
 static void stat_line_parses_even_with_parentheses_in_comm(void **state)
 {
-	const char *line = "4242 (we(i)rd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 "
-			   "0 987654 12345678 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 "
-			   "0 0 0 0\n";
+	const char *line =
+		"4242 (we(i)rd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 "
+		"0 987654 12345678 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 "
+		"0 0 0 0\n";
 	struct rt_pid_stat st;
 
 	assert_int_equal(rt_pid_stat_parse(line, &st, NULL), 0);
@@ -247,8 +257,10 @@ static void sync_messages_carry_payload_and_errors(void **state)
 	int sv[2];
 	cleanup(rt_sync_msg_freep) struct rt_sync_msg *m = NULL;
 	cleanup_err struct berth_err *e = NULL;
-	struct berth_err child = { .errnum = ENOENT, .code = BERTH_E_NOT_FOUND,
-				   .msg = (char *)"process.cwd '/nope': chdir: No such file or directory" };
+	struct berth_err child = {
+		.errnum = ENOENT,
+		.code = BERTH_E_NOT_FOUND,
+		.msg = (char *)"process.cwd '/nope': chdir: No such file or directory"};
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	assert_int_equal(rt_sync_send(sv[1], RT_SYNC_GO, "1234", 4), 0);
@@ -281,7 +293,7 @@ static void sync_unexpected_message_type_is_a_protocol_error(void **state)
 
 static void env_lookup_matches_whole_keys(void **state)
 {
-	char *env[] = { (char *)"PATHX=1", (char *)"PATH=/bin", (char *)"A=", NULL };
+	char *env[] = {(char *)"PATHX=1", (char *)"PATH=/bin", (char *)"A=", NULL};
 
 	assert_string_equal(rt_env_get(env, "PATH"), "/bin");
 	assert_string_equal(rt_env_get(env, "A"), "");
@@ -299,13 +311,13 @@ struct fl {
 static int parse(struct fl *f, bool *help, int argc, char **argv, int *i, struct berth_err **err)
 {
 	const struct cli_flag flags[] = {
-		{ "root", 0, CLI_STRING, &f->root, NULL },
-		{ "bundle", 'b', CLI_STRING, &f->bundle, NULL },
-		{ "debug", 0, CLI_BOOL, &f->debug, NULL },
-		{ "detach", 'd', CLI_BOOL, &f->detach, NULL },
-		{ "preserve-fds", 0, CLI_UINT, &f->n, NULL },
-		{ "env", 'e', CLI_STRV, &f->env, NULL },
-		{ NULL },
+		{"root", 0, CLI_STRING, &f->root, NULL},
+		{"bundle", 'b', CLI_STRING, &f->bundle, NULL},
+		{"debug", 0, CLI_BOOL, &f->debug, NULL},
+		{"detach", 'd', CLI_BOOL, &f->detach, NULL},
+		{"preserve-fds", 0, CLI_UINT, &f->n, NULL},
+		{"env", 'e', CLI_STRV, &f->env, NULL},
+		{NULL},
 	};
 
 	return cli_flags_parse(flags, argc, argv, i, help, err);
@@ -313,11 +325,20 @@ static int parse(struct fl *f, bool *help, int argc, char **argv, int *i, struct
 
 static void flags_accept_runc_spellings(void **state)
 {
-	char *argv[] = { (char *)"x",	      (char *)"--root",	  (char *)"/r", (char *)"-bundle=/b",
-			 (char *)"-d",	      (char *)"--debug=false", (char *)"--preserve-fds", (char *)"2",
-			 (char *)"-e",	      (char *)"A=1",	  (char *)"--env=B=2", (char *)"id",
-			 (char *)"--notaflag" };
-	struct fl f = { 0 };
+	char *argv[] = {(char *)"x",
+			(char *)"--root",
+			(char *)"/r",
+			(char *)"-bundle=/b",
+			(char *)"-d",
+			(char *)"--debug=false",
+			(char *)"--preserve-fds",
+			(char *)"2",
+			(char *)"-e",
+			(char *)"A=1",
+			(char *)"--env=B=2",
+			(char *)"id",
+			(char *)"--notaflag"};
+	struct fl f = {0};
 	bool help = false;
 	int i = 1;
 
@@ -337,16 +358,16 @@ static void flags_accept_runc_spellings(void **state)
 
 static void flags_errors_name_the_flag(void **state)
 {
-	char *a1[] = { (char *)"x", (char *)"--nope" };
-	char *a2[] = { (char *)"x", (char *)"--root" };
-	char *a3[] = { (char *)"x", (char *)"--preserve-fds", (char *)"two" };
-	char *a4[] = { (char *)"x", (char *)"--detach=maybe" };
-	char **all[] = { a1, a2, a3, a4 };
-	int argc[] = { 2, 2, 3, 2 };
-	const char *want[] = { "--nope", "--root", "two", "maybe" };
+	char *a1[] = {(char *)"x", (char *)"--nope"};
+	char *a2[] = {(char *)"x", (char *)"--root"};
+	char *a3[] = {(char *)"x", (char *)"--preserve-fds", (char *)"two"};
+	char *a4[] = {(char *)"x", (char *)"--detach=maybe"};
+	char **all[] = {a1, a2, a3, a4};
+	int argc[] = {2, 2, 3, 2};
+	const char *want[] = {"--nope", "--root", "two", "maybe"};
 
 	for (int k = 0; k < 4; k++) {
-		struct fl f = { 0 };
+		struct fl f = {0};
 		cleanup_err struct berth_err *e = NULL;
 		int i = 1;
 
@@ -357,8 +378,8 @@ static void flags_errors_name_the_flag(void **state)
 
 static void help_and_double_dash(void **state)
 {
-	char *argv[] = { (char *)"x", (char *)"-h", (char *)"--", (char *)"-d" };
-	struct fl f = { 0 };
+	char *argv[] = {(char *)"x", (char *)"-h", (char *)"--", (char *)"-d"};
+	struct fl f = {0};
 	bool help = false;
 	int i = 1;
 
