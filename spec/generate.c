@@ -246,7 +246,7 @@ static struct json_object *features_linux(void)
 	json_object_object_add(l, "apparmor", enabled(false));
 	json_object_object_add(l, "selinux", enabled(false));
 	json_object_object_add(l, "intelRdt", enabled(false));
-	json_object_object_add(ext, "idmap", enabled(false));
+	json_object_object_add(ext, "idmap", enabled(true));
 	json_object_object_add(l, "mountExtensions", ext);
 	return l;
 }

@@ -1,9 +1,13 @@
 #!/bin/bash
-# tests/run.sh [unit|integration|compat ...] - runs berth's test suites and
-# ends with one line "N passed, N failed[, N skipped]".
+# tests/run.sh [unit|integration|compat|conformance ...] - runs berth's test suites
+# and ends with one line "N passed, N failed[, N skipped]".
 #
 # Every suite speaks TAP: cmocka unit tests (CMOCKA_MESSAGE_OUTPUT=TAP), bats
-# files under tests/integration/<area>/ and tests/compat/ (bats --tap).
+# files under tests/integration/<area>/ and tests/compat/ (bats --tap), and the
+# OCI runtime-tools validation suite (tests/conformance/run.sh against
+# $BUILD/berth, built once in $BUILD/conformance): one TAP line per test binary,
+# its failures listed in tests/conformance/expected-failures.txt counted as
+# skipped; its own count of TAP assertions is printed as "conformance: ...".
 # Each suite's full output goes to $BUILD/test-logs/; failures are shown.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -11,7 +15,7 @@ BUILD=${BUILD:-build}
 export BERTH_TOP=$PWD BUILD
 LOGS=$BUILD/test-logs
 mkdir -p "$LOGS"
-suites=${*:-unit integration compat}
+suites=${*:-unit integration compat conformance}
 
 pass=0 fail=0 skip=0
 
@@ -58,6 +62,23 @@ for suite in $suites; do
 			[ "$suite" = compat ] && name=compat
 			run_tap "$name" "$LOGS/$(echo "$name" | tr / _).tap" bats --tap "$d"
 		done
+		;;
+	conformance)
+		log=$LOGS/conformance.log tap=$LOGS/conformance.tap
+		case $tap in /*) ;; *) tap=$PWD/$tap ;; esac
+		rm -f "$tap"
+		RT_TAP=$tap RT_WORK=${RT_WORK:-$BUILD/conformance} \
+			tests/conformance/run.sh "$BUILD/berth" >"$log" 2>&1
+		rc=$?
+		[ -s "$tap" ] && count "$tap" conformance
+		sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+		echo "conformance: ${sum:-no summary} (TAP assertions of the OCI suite; log: $log)"
+		nf=$(grep -c '^not ok' "$tap" 2>/dev/null)
+		if [ $rc -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then
+			echo "    conformance: tests/conformance/run.sh exited $rc; last lines:"
+			tail -5 "$log" | sed 's/^/    /'
+			fail=$((fail + 1))
+		fi
 		;;
 	*) echo "tests/run.sh: unknown suite '$suite'" >&2; exit 2 ;;
 	esac

@@ -248,8 +248,14 @@ int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struc
 		return -1;
 	for (size_t i = 0; i < cg->n; i++)
 		cg->h[i].dir = xasprintf("%s%s", cg->h[i].mnt, cg->cgpath);
+	cg->n_cfg_devices = SIZE_MAX;
 	*out = take_ptr(cg);
 	return 0;
+}
+
+void rt_cgroup_set_config_devices(struct rt_cgroup *cg, size_t n)
+{
+	cg->n_cfg_devices = n;
 }
 
 enum rt_cgroup_mode rt_cgroup_mode(const struct rt_cgroup *cg)

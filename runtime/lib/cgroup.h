@@ -91,6 +91,12 @@ const char *rt_cgroup_path(const struct rt_cgroup *cg, const char *controller);
 /* The normalized cgroup path ("/berth/<id>"); borrowed. */
 const char *rt_cgroup_name(const struct rt_cgroup *cg);
 
+/* Says that only the first n rules of the devices given to rt_cgroup_create()
+ * come from linux.resources.devices: errors about the rules after them name them
+ * as the runtime's own rules, never by an index the config does not have.
+ * Without a call every rule counts as the config's (update). */
+void rt_cgroup_set_config_devices(struct rt_cgroup *cg, size_t n);
+
 /* runc's default device rules (allow null, zero, full, random, urandom, tty,
  * console, ptmx, /dev/pts/N, tun; mknod of any c/b), for the caller to append. */
 const struct oci_device_cgroup *rt_cgroup_default_device_rules(size_t *n);

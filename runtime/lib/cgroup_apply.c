@@ -38,6 +38,30 @@ static int v2_only_unsupported(const char *field, struct berth_err **err)
 			     field);
 }
 
+static void devnum(char *buf, size_t len, bool has, int64_t v)
+{
+	if (has && v >= 0)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		snprintf(buf, len, "*");
+}
+
+void cg_device_field(const struct rt_cgroup *cg, const struct oci_device_cgroup *d, size_t i,
+		     char *buf, size_t len)
+{
+	char maj[24], min[24];
+
+	if (i < cg->n_cfg_devices) {
+		snprintf(buf, len, CG_FIELD "devices[%zu]", i);
+		return;
+	}
+	devnum(maj, sizeof(maj), d->has_major, d->major);
+	devnum(min, sizeof(min), d->has_minor, d->minor);
+	snprintf(buf, len,
+		 CG_FIELD "devices: rule '%c %s:%s %.8s' added by the runtime (default devices, linux.devices)",
+		 d->type > ' ' ? d->type : '?', maj, min, d->access ? d->access : "rwm");
+}
+
 static int validate_devices(const struct rt_cgroup *cg, const struct oci_resources *res,
 			    struct berth_err **err)
 {
@@ -48,21 +72,18 @@ static int validate_devices(const struct rt_cgroup *cg, const struct oci_resourc
 			"devices: no devices cgroup (v1 'devices' not mounted, no cgroup2)");
 	for (size_t i = 0; i < res->n_devices; i++) {
 		const struct oci_device_cgroup *d = &res->devices[i];
+		char f[160];
 
+		cg_device_field(cg, d, i, f, sizeof(f));
 		if (d->type != 'a' && d->type != 'c' && d->type != 'b')
 			return berth_err_new(err, BERTH_E_INVALID,
-					     CG_FIELD
-					     "devices[%zu].type: '%c' is not one of a, c, b",
-					     i, d->type);
+					     "%s: type '%c' is not one of a, c, b", f, d->type);
 		if (d->access && (!d->access[0] || d->access[strspn(d->access, "rwm")]))
-			return berth_err_new(
-				err, BERTH_E_INVALID,
-				CG_FIELD
-				"devices[%zu].access: '%s' is not a combination of r, w, m",
-				i, d->access);
-		if ((d->has_major && d->major < 0) || (d->has_minor && d->minor < 0))
 			return berth_err_new(err, BERTH_E_INVALID,
-					     CG_FIELD "devices[%zu]: negative major/minor", i);
+					     "%s: access '%s' is not a combination of r, w, m", f,
+					     d->access);
+		if ((d->has_major && d->major < 0) || (d->has_minor && d->minor < 0))
+			return berth_err_new(err, BERTH_E_INVALID, "%s: negative major/minor", f);
 	}
 	return 0;
 }
@@ -325,7 +346,7 @@ static int apply_devices(struct rt_cgroup *cg, const struct oci_resources *res,
 	struct cg_hier *h = cg_ctrl(cg, "devices");
 
 	if (h && !h->v2)
-		return cg_v1_devices(h->dir, res->devices, res->n_devices, err);
+		return cg_v1_devices(cg, h->dir, res->devices, res->n_devices, err);
 	return cg_v2_devices(cg->unified->dir, res->devices, res->n_devices, err);
 }
 

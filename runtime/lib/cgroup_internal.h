@@ -39,6 +39,8 @@ struct rt_cgroup {
 	struct cg_hier *h;
 	size_t n;
 	struct cg_hier *unified; /* the cgroup2 hierarchy or NULL; points into h */
+	size_t n_cfg_devices; /* leading device rules from linux.resources.devices; the
+			       * rest are the runtime's (rt_cgroup_set_config_devices) */
 };
 
 #define CG_FIELD "linux.resources."
@@ -66,6 +68,13 @@ bool cg_file_exists(const char *dir, const char *file);
 
 /* ---- resources (cgroup_apply.c) ---- */
 
+/* Names device rule i of d in errors: "linux.resources.devices[i]" for a rule of
+ * the config, "linux.resources.devices: rule 'c 1:3 rwm' added by the runtime
+ * (default devices, linux.devices)" for one the runtime appended: its index is
+ * not in the user's config. */
+void cg_device_field(const struct rt_cgroup *cg, const struct oci_device_cgroup *d, size_t i,
+		     char *buf, size_t len);
+
 /* Checks what can be checked without touching the cgroup (controllers
  * mounted, v1/v2-only fields, value ranges). */
 int cg_validate(const struct rt_cgroup *cg, const struct oci_resources *res, bool update,
@@ -83,8 +92,8 @@ int cg_v1_pids(const char *dir, int64_t limit, struct berth_err **err);
 int cg_v1_blkio(const char *dir, const struct oci_block_io *b, struct berth_err **err);
 int cg_v1_hugetlb(const char *dir, const struct oci_hugepage_limit *l, size_t n,
 		  struct berth_err **err);
-int cg_v1_devices(const char *dir, const struct oci_device_cgroup *d, size_t n,
-		  struct berth_err **err);
+int cg_v1_devices(const struct rt_cgroup *cg, const char *dir, const struct oci_device_cgroup *d,
+		  size_t n, struct berth_err **err);
 int cg_v1_freeze(const char *dir, bool frozen, struct berth_err **err);
 int cg_v1_is_frozen(const char *dir);
 

@@ -284,15 +284,15 @@ static void devnum(char *buf, size_t len, bool has, int64_t v)
 }
 
 /* Like runc: deny everything, then each rule in order (the last match wins). */
-int cg_v1_devices(const char *dir, const struct oci_device_cgroup *d, size_t n,
-		  struct berth_err **err)
+int cg_v1_devices(const struct rt_cgroup *cg, const char *dir, const struct oci_device_cgroup *d,
+		  size_t n, struct berth_err **err)
 {
 	if (cg_write(dir, "devices.deny", "a", CG_FIELD "devices", NULL, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		char f[48], maj[24], min[24];
+		char f[160], maj[24], min[24];
 
-		snprintf(f, sizeof(f), CG_FIELD "devices[%zu]", i);
+		cg_device_field(cg, &d[i], i, f, sizeof(f));
 		devnum(maj, sizeof(maj), d[i].has_major, d[i].major);
 		devnum(min, sizeof(min), d[i].has_minor, d[i].minor);
 		if (cg_writef(dir, d[i].allow ? "devices.allow" : "devices.deny", f, NULL, err,

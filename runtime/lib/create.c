@@ -30,6 +30,7 @@
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
+#include "runtime/lib/idmount.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/seccomp.h"
 #include "runtime/lib/sync.h"
@@ -64,6 +65,7 @@ struct create {
 	pid_t pid;
 	int pidfd;
 	bool cgroup_created;
+	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
 };
 
 static void create_clear(struct create *cr)
@@ -81,6 +83,7 @@ static void create_clear(struct create *cr)
 	rt_cgjoin_clear(&cr->cgjoin);
 	rt_cgroup_free(cr->cg);
 	rt_seccomp_free(cr->seccomp);
+	rt_idmounts_free(cr->idmounts);
 	oci_spec_free(cr->spec);
 	free(cr->config_buf);
 	free(cr->bundle);
@@ -165,9 +168,14 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 	if (cr->spec->hostname && *cr->spec->hostname && !oci_spec_find_ns(cr->spec, OCI_NS_UTS))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "hostname: setting it requires a uts namespace");
+	/* The spec lets a container inherit the runtime's mount namespace, but its root
+	 * and mounts would then be set up in the host's mount table: runc makes the
+	 * host's "/" a recursive slave, bind-mounts the rootfs and every mount there and
+	 * chroots. berth never changes the host's mounts, so it refuses. */
 	if (!oci_spec_find_ns(cr->spec, OCI_NS_MOUNT))
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "linux.namespaces: a mount namespace is required");
+		return berth_err_new(
+			err, BERTH_E_UNIMPLEMENTED,
+			"linux.namespaces: no 'mount' namespace: berth does not run a container in the host's mount namespace (setting up its root and mounts would change the host's mounts); add {\"type\": \"mount\"}");
 	if ((l && (l->n_uid_mappings || l->n_gid_mappings)) && !cr->new_userns)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "linux.uidMappings: mappings require a new user namespace");
@@ -258,6 +266,8 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 		};
 	}
 	cr->res.n_devices = n;
+	/* errors must not name the rules appended here by an index of the config */
+	rt_cgroup_set_config_devices(cr->cg, n_spec);
 	return 0;
 }
 
@@ -316,7 +326,8 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (cr->console_sock < 0)
 			return -1;
 	}
-	return 0;
+	/* here, not in the child: see idmount.h */
+	return rt_idmounts_prepare(s, cr->bundle, &cr->idmounts, err);
 }
 
 /* ---- side effects ---- */
@@ -577,7 +588,8 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 		.plan = cr->has_plan ? &cr->plan : NULL,
 		.rootfs = {.bundle = cr->bundle,
 			   .no_pivot = cr->o->no_pivot,
-			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0},
+			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0,
+			   .idmounts = cr->idmounts},
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,

@@ -158,7 +158,8 @@ static _Noreturn void init_wait_and_exec(struct rt_init_args *a, const char *exe
 		_exit(126);
 	if (write(fd, "0", 1) != 1)
 		_exit(126);
-	close(fd);
+	/* fd stays open until execve closes it (O_CLOEXEC): `berth start` waits for
+	 * that hang-up, so the poststart hooks run after the process started */
 	close(a->state_dirfd);
 	if (!a->plan)
 		_exit(0);

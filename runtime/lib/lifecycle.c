@@ -136,7 +136,29 @@ static int not_in_state(const struct rt_container *c, const char *want, enum rt_
 			     rt_status_name(s));
 }
 
-/* Waits until the init wrote its byte into the fifo, or died. */
+/* After the init's byte: it keeps its end of the fifo open (O_CLOEXEC) through the
+ * startContainer hooks until execve, so the hang-up says the container's process was
+ * started (or the init died). The spec runs poststart hooks after that, not before. */
+static int fifo_wait_exec(int fd, int pidfd, struct berth_err **err)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = pidfd, .events = POLLIN}};
+		char b;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_err_sys(err, errno, "poll exec fifo");
+		}
+		if (p[1].revents || (p[0].revents & (POLLHUP | POLLERR)))
+			return 0;
+		if ((p[0].revents & POLLIN) && read(fd, &b, 1) == 0)
+			return 0;
+	}
+}
+
+/* Waits until the init wrote its byte into the fifo and then exec'd, or died. */
 static int fifo_handshake(struct rt_container *c, struct berth_err **err)
 {
 	/* the pidfd first: opening the fifo lets the init run, and a short-lived
@@ -163,7 +185,7 @@ static int fifo_handshake(struct rt_container *c, struct berth_err **err)
 		if (p[0].revents & POLLIN) {
 			n = read(fd, &b, 1);
 			if (n == 1)
-				return 0;
+				return fifo_wait_exec(fd, pidfd, err);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				return berth_err_sys(err, errno, "read exec fifo");
 		}

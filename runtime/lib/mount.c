@@ -7,7 +7,8 @@
  * ("rro", "rnosuid"...) are applied last. tmpfs mounts that ask for "ro" are
  * mounted rw and made read-only by rootfs_mount_finalize() once /dev and
  * copies are in place. Destinations inside /proc are refused except runc's
- * lxcfs list.
+ * lxcfs list. Idmapped binds arrive prepared by the parent (idmount.h) and are
+ * moved into place, then treated as any bind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "runtime/lib/idmount.h"
 #include "runtime/lib/paths.h"
 #include "runtime/lib/rootfs_internal.h"
 
@@ -283,16 +285,28 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m, const char 
 	return mount_after(c, m, dest, false, err);
 }
 
-static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m, const char *dest,
+/* The tree was made idmapped by the parent (idmount.h); flags and propagation as a bind. */
+static int mount_idmapped(struct rootfs_ctx *c, const struct oci_mount *m, size_t i,
+			  const char *dest, struct berth_err **err)
+{
+	cleanup_close int fd = -1;
+
+	fd = rootfs_dest_prepare(c, dest, rt_idmount_is_dir(c->opts->idmounts, i), err);
+	if (fd < 0 || check_proc_dest(c, m, fd, m->source, err) < 0)
+		return -1;
+	if (rt_idmount_attach(c->opts->idmounts, i, fd, err) < 0)
+		return -1;
+	return mount_after(c, m, dest, (m->flags & RT_MNT_FLAGS_MASK) != 0, err);
+}
+
+static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m, size_t i, const char *dest,
 		       struct berth_err **err)
 {
 	if (!strcmp(dest, "/"))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "refusing to mount over the container root");
-	if (m->n_uid_mappings || m->n_gid_mappings)
-		return berth_err_new(
-			err, BERTH_E_UNIMPLEMENTED,
-			"id-mapped mounts (uidMappings, gidMappings) are not supported");
+	if (rt_idmount_wanted(m))
+		return mount_idmapped(c, m, i, dest, err);
 	if (m->bind) {
 		if (!m->source)
 			return berth_err_new(err, BERTH_E_INVALID, "bind mount without a source");
@@ -317,7 +331,7 @@ int rootfs_mount_one(struct rootfs_ctx *c, size_t i, struct berth_err **err)
 	if (!m->destination || !m->destination[0])
 		return berth_err_new(err, BERTH_E_INVALID, "mounts[%zu]: empty destination", i);
 	dest = rt_path_clean(m->destination);
-	if (mount_entry(c, m, dest, err) < 0)
+	if (mount_entry(c, m, i, dest, err) < 0)
 		return berth_err_wrap(err, "mounts[%zu] '%s'", i, m->destination);
 	return 0;
 }

@@ -38,11 +38,16 @@
 #include "common/err.h"
 #include "spec/config.h"
 
+struct rt_idmounts;
+
 struct rt_rootfs_opts {
 	const char *bundle;	  /* absolute bundle dir; root.path is relative to it */
 	const char *console_path; /* pty slave path to bind at /dev/console, or NULL */
 	bool no_pivot;
 	bool userns; /* in a new user namespace: mknod not allowed, bind devices */
+	/* borrowed: idmapped trees prepared by the parent (idmount.h), or NULL;
+	 * rt_rootfs_setup() moves them into place and closes their fds */
+	struct rt_idmounts *idmounts;
 };
 
 int rt_rootfs_setup(const struct oci_spec *spec, const struct rt_rootfs_opts *opts,

@@ -32,7 +32,8 @@
  *   `berth start`: pidfd of the init,
  *   open fifo O_RDONLY|O_NONBLOCK ---------> open returns; write 1 byte
  *   poll(fifo, pidfd); read 1 byte;           startContainer hooks
- *   unlink fifo; poststart hooks              [seccomp if noNewPrivileges], execve
+ *   poll(fifo, pidfd) until hang-up <------- [seccomp if noNewPrivileges], execve
+ *   unlink fifo; poststart hooks              (closes the fifo: O_CLOEXEC)
  *
  *   At any step before READY the child may instead send
  *     ERROR {code, errnum, message}          and _exit(1);

@@ -21,7 +21,11 @@
 #
 # Environment: RT_TOOLS (path of run-runtime-tools.sh), RT_WORK (scratch dir: sources,
 # Go build cache, test binaries, logs; default $BUILD/conformance), EXPECTED (the list),
-# plus what run-runtime-tools.sh reads (RT_TIMEOUT, RT_ORIG_TARBALL, RT_LEGACY_NS, ...).
+# RT_TAP (if set, a file that gets one TAP line per test binary, for tests/run.sh: "ok" when
+# it had no failure, "ok ... # skip expected on this host: <reason>" when each of its
+# failures is listed (the reason is the comment block above the entry), "ok ... # skip"
+# when it makes no assertions, "not ok" otherwise), plus what run-runtime-tools.sh reads
+# (RT_TIMEOUT, RT_ORIG_TARBALL, RT_LEGACY_NS, ...).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -88,6 +92,41 @@ while IFS= read -r key; do
 	grep -qxF -- "${key%%:*}" <<<"$ran" || continue
 	printf '%s\n' "${got[@]}" | grep -qxF -- "$key" || fixed+=("$key")
 done <<<"$expected"
+
+# RT_TAP: one line per test binary (see the top)
+reason_of() { # the comment block above the entry KEY in $EXPECTED
+	awk -v key="$1" '
+		/^[[:space:]]*$/ { block = ""; next }
+		/^[[:space:]]*#/ { sub(/^[[:space:]]*# ?/, ""); block = block (block == "" ? "" : " ") $0; next }
+		{ sub(/[[:space:]]*$/, ""); if ($0 == key) { print block; exit } }' "$EXPECTED"
+}
+write_tap() {
+	local n=0 st name rest keys bad k r reasons
+	echo "1..$(awk '$1 ~ /^(PASS|FAIL|NONE)$/' "$out" | wc -l)"
+	while read -r st name rest; do
+		[[ "$st" =~ ^(PASS|FAIL|NONE)$ ]] || continue
+		n=$((n + 1))
+		keys=$(printf '%s\n' "${got[@]}" | grep -E "^$name: ")
+		bad=$(printf '%s\n' "${unexpected[@]}" | grep -E "^$name: " | cut -f1)
+		if [ -n "$bad" ]; then
+			echo "not ok $n conformance $name"
+			sed 's/^/# unexpected failure: /' <<<"$bad"
+			echo "# TAP log: $RT_LOG_DIR/$name.tap"
+		elif [ -n "$keys" ]; then
+			reasons=""
+			while IFS= read -r k; do
+				r=$(reason_of "$k")
+				[[ "$reasons" == *"$r"* ]] || reasons="$reasons${reasons:+ / }$r"
+			done <<<"$keys"
+			echo "ok $n conformance $name # skip expected on this host: $reasons"
+		elif [ "$st" = NONE ]; then
+			echo "ok $n conformance $name # skip the test makes no assertions (plan 1..0)"
+		else
+			echo "ok $n conformance $name"
+		fi
+	done <"$out"
+}
+[ -n "${RT_TAP:-}" ] && write_tap >"$RT_TAP"
 
 echo
 echo "conformance: $((${#got[@]} - ${#unexpected[@]})) expected failures, ${#unexpected[@]} unexpected (checked against ${EXPECTED#"$top"/})"

@@ -198,6 +198,16 @@ static void add_device(struct oci_spec *s, char type, const char *path, int majo
 	d->gid = gid;
 }
 
+/* Lists a namespace in linux.namespaces (the scenario child creates its own). */
+static void add_ns(struct oci_spec *s, enum oci_ns_type type)
+{
+	struct oci_linux *l = s->linux_;
+
+	l->namespaces = xreallocarray(l->namespaces, l->n_namespaces + 1, sizeof(*l->namespaces));
+	memset(&l->namespaces[l->n_namespaces], 0, sizeof(*l->namespaces));
+	l->namespaces[l->n_namespaces++].type = type;
+}
+
 static void add_sysctl(struct oci_spec *s, const char *key, const char *value)
 {
 	struct oci_linux *l = s->linux_;
@@ -648,6 +658,7 @@ static int full_setup(void **state)
 	strv_push(&s->linux_->readonly_paths, "/missing");
 	s->linux_->rootfs_propagation = xstrdup("shared");
 	s->linux_->rootfs_propagation_flags = MS_SHARED;
+	add_ns(s, OCI_NS_UTS);
 	add_sysctl(s, "kernel.domainname", "berth.test");
 	full = run_child(full_scenario, s, &opts);
 	oci_spec_free(s);
@@ -969,11 +980,36 @@ static void sysctl_unknown_key_error_names_key_and_file(void **state)
 	struct oci_spec *s = spec_new();
 	struct berth_err *err = NULL;
 
-	add_sysctl(s, "kernel.berth_no_such_key", "1");
+	add_ns(s, OCI_NS_NETWORK);
+	add_sysctl(s, "net.berth_no_such_key", "1");
 	assert_int_equal(rt_sysctl_apply(s, &err), -1);
 	assert_string_equal(
 		err->msg,
-		"linux.sysctl 'kernel.berth_no_such_key': open '/proc/sys/kernel/berth_no_such_key': No such file or directory");
+		"linux.sysctl 'net.berth_no_such_key': open '/proc/sys/net/berth_no_such_key': No such file or directory");
+	berth_err_free(&err);
+	oci_spec_free(s);
+}
+
+/* regression: vm.swappiness from a container's config was written to the host */
+static void sysctl_outside_the_container_namespaces_is_refused_before_any_write(void **state)
+{
+	struct oci_spec *s = spec_new();
+	struct berth_err *err = NULL;
+
+	add_ns(s, OCI_NS_NETWORK);
+	add_sysctl(s, "net.berth_no_such_key", "1");
+	add_sysctl(s, "vm.swappiness", "60");
+	assert_int_equal(rt_sysctl_check(s, &err), -1);
+	assert_string_equal(err->msg, "linux.sysctl 'vm.swappiness': not in a separate kernel namespace: setting it would change the host");
+	berth_err_free(&err);
+	/* the error comes from the check: the first (writable-looking) key was not tried */
+	assert_int_equal(rt_sysctl_apply(s, &err), -1);
+	assert_non_null(strstr(err->msg, "vm.swappiness"));
+	berth_err_free(&err);
+	free(s->linux_->sysctl[1].key);
+	s->linux_->sysctl[1].key = xstrdup("kernel.hostname");
+	assert_int_equal(rt_sysctl_check(s, &err), -1);
+	assert_string_equal(err->msg, "linux.sysctl 'kernel.hostname': needs a uts namespace in linux.namespaces");
 	berth_err_free(&err);
 	oci_spec_free(s);
 }
@@ -1085,7 +1121,9 @@ static void cgroup_namespace_mounts_each_v1_hierarchy_at_its_root(void **state)
 	oci_spec_free(s);
 }
 
-static void id_mapped_mounts_are_refused_as_unsupported(void **state)
+/* idmount.h: the parent makes idmapped trees; without one the child must not
+ * fall back to a plain bind, which would show the files with unmapped owners */
+static void id_mapped_mount_not_prepared_is_refused(void **state)
 {
 	struct oci_spec *s = spec_new();
 	struct rt_rootfs_opts opts = {.bundle = bundle};
@@ -1095,9 +1133,7 @@ static void id_mapped_mounts_are_refused_as_unsupported(void **state)
 	s->mounts[0].uid_mappings = xnew(struct oci_id_mapping);
 	s->mounts[0].n_uid_mappings = 1;
 	f = run_child(setup_only, s, &opts);
-	assert_string_equal(
-		get(f, "setup"),
-		"mounts[0] '/data': id-mapped mounts (uidMappings, gidMappings) are not supported");
+	assert_string_equal(get(f, "setup"), "mounts[0] '/data': idmapped mount was not prepared");
 	facts_free(f);
 	oci_spec_free(s);
 }
@@ -1262,9 +1298,10 @@ int main(void)
 		cmocka_unit_test(missing_bind_source_is_named),
 		cmocka_unit_test(sysctl_key_with_dotdot_or_slash_is_refused),
 		cmocka_unit_test(sysctl_unknown_key_error_names_key_and_file),
+		cmocka_unit_test(sysctl_outside_the_container_namespaces_is_refused_before_any_write),
 		cmocka_unit_test(userns_binds_host_devices_and_no_pivot_chroots),
 		cmocka_unit_test(cgroup_namespace_mounts_each_v1_hierarchy_at_its_root),
-		cmocka_unit_test(id_mapped_mounts_are_refused_as_unsupported),
+		cmocka_unit_test(id_mapped_mount_not_prepared_is_refused),
 		cmocka_unit_test(default_spec_builds_a_runc_like_container),
 		cmocka_unit_test(rootless_default_spec_works_in_a_user_namespace),
 		cmocka_unit_test(sysfs_in_a_user_namespace_without_netns_binds_host_sys),

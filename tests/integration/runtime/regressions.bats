@@ -30,3 +30,68 @@ teardown() {
 	expect_status 0
 	expect_output "hi"
 }
+
+# regression: conformance linux_devices: a fifo ('p') in linux.devices became a device
+# cgroup rule of type 'p', refused as "linux.resources.devices[15].type", an index the
+# config did not have. A fifo needs no cgroup rule; it is created like runc does.
+@test "devices: a fifo in linux.devices is created in the container and needs no cgroup rule" {
+	update_config '.linux.devices += [{"path": "/dev/testfifo", "type": "p", "fileMode": 420}]'
+	set_args /bin/sh -c 'test -p /dev/testfifo && stat -c %a /dev/testfifo'
+	run_fg
+	expect_status 0
+	expect_output "644"
+}
+
+# regression: conformance linux_devices: errors about the device rules the runtime appends
+# (default devices, linux.devices) named them "linux.resources.devices[N]" with an N past
+# the end of the config's list
+@test "devices: a failing device rule added by the runtime is named as such, never by an index the config lacks" {
+	requires root cgroup_v1
+	local parent=/sys/fs/cgroup/devices/berth-test-$CID
+	mkdir "$parent"
+	# the parent denies /dev/null, which the runtime's default rules allow
+	echo 'c 1:3 rwm' >"$parent/devices.deny"
+	update_config '.linux.cgroupsPath = $p | .linux.resources.devices = [{"allow": false, "access": "rwm"}]' \
+		--arg p "/berth-test-$CID/berth-test-$CID-c"
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "linux.resources.devices: rule '" "added by the runtime"
+	expect_output_not_contains "devices[1]"
+}
+
+# regression: conformance linux_ns_itype: a config without a mount namespace was refused
+# as if invalid ("a mount namespace is required"); the spec allows it, but berth would
+# have to set up the root and mounts in the host's mount table, so it refuses and says why
+@test "namespaces: without a mount namespace create is refused as unsupported and the host's mounts stay as they were" {
+	local prop
+	prop=$(findmnt -no PROPAGATION /)
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "linux.namespaces" "'mount'" "host's mount namespace"
+	[ "$(findmnt -no PROPAGATION /)" = "$prop" ] || fail_with "propagation of / changed from '$prop'"
+	run awk -v t="$TEST_TMP" 'index($5, t) == 1' /proc/self/mountinfo
+	[ -z "$output" ] || fail_with "mounts appeared under $TEST_TMP"
+	run berth state "$CID"
+	expect_failure
+}
+
+# regression: conformance poststart ("post-start hooks MUST be called after the
+# user-specified process is executed"): start ran the poststart hooks as soon as the init
+# had written its byte into the exec fifo, while it was still running the startContainer
+# hooks and before its execve
+@test "hooks: poststart hooks run after the container's process was exec'd, not before" {
+	local hook=$TEST_TMP/poststart.sh
+	cat >"$hook" <<-EOF
+		#!/bin/sh
+		pid=\$(jq -r .pid)
+		tr '\0' ' ' </proc/\$pid/cmdline >"$TEST_TMP/cmdline"
+	EOF
+	chmod 0755 "$hook"
+	# a slow startContainer hook keeps the init from its execve for a while
+	update_config '.hooks.startContainer = [{"path": "/bin/sleep", "args": ["sleep", "1"]}]
+		| .hooks.poststart = [{"path": $p, "args": [$p]}]' --arg p "$hook"
+	set_args pause
+	run_container
+	run cat "$TEST_TMP/cmdline"
+	expect_status 0
+	expect_output "/bin/testinit pause "
+}
