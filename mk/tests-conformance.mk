@@ -24,3 +24,8 @@ CONFORMANCE_RUNTIME ?= $(BUILD)/berth
 .PHONY: conformance
 conformance: $(BUILD)/berth
 	BUILD=$(BUILD) tests/conformance/run.sh $(CONFORMANCE_RUNTIME)
+
+# the same as a tests/run.sh suite: one TAP line per test binary, expected failures skipped
+.PHONY: check-conformance
+check-conformance: $(BUILD)/berth
+	BUILD=$(BUILD) tests/run.sh conformance

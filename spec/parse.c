@@ -188,6 +188,56 @@ static int parse_hooks(struct pctx *c, struct json_object *top, struct oci_spec 
 	return 0;
 }
 
+/* One dot-separated identifier list of SemVer 2.0.0 (pre-release when num_check:
+ * a numeric identifier has no leading zero). Returns the end, or NULL. */
+static const char *semver_idents(const char *p, bool num_check)
+{
+	for (;;) {
+		const char *b = p;
+		bool digits = true;
+
+		for (; *p == '-' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		       (*p >= 'A' && *p <= 'Z');
+		     p++)
+			digits = digits && *p >= '0' && *p <= '9';
+		if (p == b || (num_check && digits && *b == '0' && p - b > 1))
+			return NULL;
+		if (*p != '.')
+			return p;
+		p++;
+	}
+}
+
+/* ociVersion MUST be SemVer 2.0.0 (config.md); berth implements runtime-spec 1.x,
+ * whose minor versions only add. */
+static int check_oci_version(struct pctx *c, const char *v)
+{
+	const char *p = v;
+	unsigned long major = 0;
+
+	for (int i = 0; i < 3; i++) {
+		const char *b = p;
+		unsigned long n = 0;
+
+		for (; *p >= '0' && *p <= '9'; p++)
+			n = n < 100000000 ? n * 10 + (unsigned long)(*p - '0') : n;
+		if (p == b || (*b == '0' && p - b > 1) || (i < 2 && *p++ != '.'))
+			return oj_err(c, "ociVersion", "'%s' is not a SemVer 2.0.0 version", v);
+		if (i == 0)
+			major = n;
+	}
+	if (*p == '-')
+		p = semver_idents(p + 1, true);
+	if (p && *p == '+')
+		p = semver_idents(p + 1, false);
+	if (!p || *p)
+		return oj_err(c, "ociVersion", "'%s' is not a SemVer 2.0.0 version", v);
+	if (major != 1)
+		return oj_err(c, "ociVersion",
+			      "'%s' is not supported: berth implements runtime-spec 1.x", v);
+	return 0;
+}
+
 static int parse_top(struct pctx *c, struct json_object *top, struct oci_spec *s)
 {
 	struct json_object *v;
@@ -195,7 +245,8 @@ static int parse_top(struct pctx *c, struct json_object *top, struct oci_spec *s
 	if (json_object_get_type(top) != json_type_object)
 		return oj_err(c, NULL, "the document must be a JSON object");
 	if (oj_str_req(c, top, "", "ociVersion", &s->oci_version) < 0 ||
-	    parse_root(c, top, s) < 0 || parse_mounts(c, top, s) < 0)
+	    check_oci_version(c, s->oci_version) < 0 || parse_root(c, top, s) < 0 ||
+	    parse_mounts(c, top, s) < 0)
 		return -1;
 	if (oj_obj(c, top, "", "process", &v) < 0 ||
 	    (v && oj_parse_process(c, v, "process", &s->process) < 0))

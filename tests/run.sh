@@ -67,6 +67,11 @@ for suite in $suites; do
 		log=$LOGS/conformance.log tap=$LOGS/conformance.tap
 		case $tap in /*) ;; *) tap=$PWD/$tap ;; esac
 		rm -f "$tap"
+		if [ "$(id -u)" != 0 ]; then
+			printf '1..1\nok 1 conformance # skip the OCI suite needs root\n' >"$tap"
+			count "$tap" conformance
+			continue
+		fi
 		RT_TAP=$tap RT_WORK=${RT_WORK:-$BUILD/conformance} \
 			tests/conformance/run.sh "$BUILD/berth" >"$log" 2>&1
 		rc=$?

@@ -10,8 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "runtime/cli/cli.h"
+#include "runtime/lib/rootless.h"
 #include "spec/generate.h"
 
 #define BERTH_VERSION "0.1.0"
@@ -110,6 +113,18 @@ static int dispatch(struct cli *cli, int argc, char **argv, struct berth_err **e
 	return berth_err_new(err, BERTH_E_INVALID, "unknown command '%s'", argv[0]);
 }
 
+/* --root's default (rootless.h); commands that keep no state never fail on it */
+static int default_root(const char *cmd, char **out, struct berth_err **err)
+{
+	if (rt_rootless_default_root(out, err) == 0)
+		return 0;
+	if (strcmp(cmd, "spec") && strcmp(cmd, "features") && strcmp(cmd, "help"))
+		return -1;
+	berth_err_free(err);
+	*out = xstrdup("/run/berth");
+	return 0;
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	struct globals g = {0};
@@ -127,6 +142,7 @@ int main(int argc, char **argv, char **envp)
 	};
 	struct cli cli = {.argv0 = argv, .envp = envp};
 	struct berth_err *err = NULL;
+	cleanup_free char *root = NULL;
 	int i = 1, ret;
 
 	log_init("berth");
@@ -145,7 +161,12 @@ int main(int argc, char **argv, char **envp)
 		usage();
 		return help ? 0 : 1;
 	}
-	cli.ctx.root = g.root && *g.root ? g.root : "/run/berth";
+	if (!(g.root && *g.root) && default_root(argv[i], &root, &err) < 0) {
+		log_error("%s", err->msg);
+		berth_err_free(&err);
+		return 1;
+	}
+	cli.ctx.root = g.root && *g.root ? g.root : root;
 	cli.ctx.systemd_cgroup = g.systemd;
 	cli.debug = g.debug;
 	ret = dispatch(&cli, argc - i, argv + i, &err);

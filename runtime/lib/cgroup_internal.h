@@ -39,8 +39,9 @@ struct rt_cgroup {
 	struct cg_hier *h;
 	size_t n;
 	struct cg_hier *unified; /* the cgroup2 hierarchy or NULL; points into h */
-	size_t n_cfg_devices; /* leading device rules from linux.resources.devices; the
-			       * rest are the runtime's (rt_cgroup_set_config_devices) */
+	/* device rules before this index come from linux.resources.devices, the
+	 * ones after it were added by the runtime (rt_cgroup_set_config_devices) */
+	size_t n_cfg_devices;
 };
 
 #define CG_FIELD "linux.resources."

@@ -30,8 +30,10 @@
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
+#include "runtime/lib/idmap.h"
 #include "runtime/lib/idmount.h"
 #include "runtime/lib/pidstat.h"
+#include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
 #include "runtime/lib/sync.h"
 
@@ -65,6 +67,7 @@ struct create {
 	pid_t pid;
 	int pidfd;
 	bool cgroup_created;
+	bool want_cgroup; /* false: rootless without a writable cgroup (rootless.h) */
 	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
 };
 
@@ -268,7 +271,11 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	cr->res.n_devices = n;
 	/* errors must not name the rules appended here by an index of the config */
 	rt_cgroup_set_config_devices(cr->cg, n_spec);
-	return 0;
+	/* rootless: no device controller writes (they need CAP_SYS_ADMIN); devices are
+	 * bind-mounted instead */
+	if (rt_rootless_is())
+		cr->res.n_devices = 0;
+	return rt_rootless_want_cgroup(cr->cg, &cr->res, &cr->want_cgroup, err);
 }
 
 static unsigned listen_fds(void)
@@ -445,38 +452,10 @@ static void leave_for_children(int saved[2])
 	closep(&saved[1]);
 }
 
-static char *id_map_text(const struct oci_id_mapping *m, size_t n)
-{
-	char *s = xstrdup("");
-
-	for (size_t i = 0; i < n; i++) {
-		char *t = xasprintf("%s%u %u %u\n", s, m[i].container_id, m[i].host_id, m[i].size);
-
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
+/* see idmap.h: directly, or through newuidmap/newgidmap when unprivileged */
 static int write_id_maps(struct create *cr, struct berth_err **err)
 {
-	const struct oci_linux *l = cr->spec->linux_;
-	cleanup_free char *uid = id_map_text(l->uid_mappings, l->n_uid_mappings);
-	cleanup_free char *gid = id_map_text(l->gid_mappings, l->n_gid_mappings);
-	char path[64];
-
-	if (geteuid() != 0) {
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)cr->pid);
-		if (fs_write_string(AT_FDCWD, path, "deny", err) < 0)
-			return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)cr->pid);
-	if (fs_write_string(AT_FDCWD, path, uid, err) < 0)
-		return berth_err_wrap(err, "linux.uidMappings");
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)cr->pid);
-	if (fs_write_string(AT_FDCWD, path, gid, err) < 0)
-		return berth_err_wrap(err, "linux.gidMappings");
-	return 0;
+	return rt_idmap_write(cr->pid, cr->spec->linux_, err);
 }
 
 static int run_parent_hooks(struct create *cr, struct berth_err **err)
@@ -615,10 +594,10 @@ static int do_create(struct create *cr, struct berth_err **err)
 	if (write_files(cr, err) < 0)
 		goto fail;
 	cr->c->st = new_state(cr);
-	if (rt_cgroup_create(cr->cg, &cr->res, err) < 0)
+	if (cr->want_cgroup && rt_cgroup_create(cr->cg, &cr->res, err) < 0)
 		goto fail;
-	cr->cgroup_created = true;
-	if (rt_cgjoin_prepare(cr->cg, &cr->cgjoin, err) < 0)
+	cr->cgroup_created = cr->want_cgroup;
+	if (cr->want_cgroup && rt_cgjoin_prepare(cr->cg, &cr->cgjoin, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr->sync) < 0) {
 		berth_err_sys(err, errno, "socketpair");

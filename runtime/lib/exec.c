@@ -34,6 +34,7 @@
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/pidstat.h"
+#include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
 #include "runtime/lib/sync.h"
 
@@ -251,7 +252,7 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	x->plan.seccomp = x->seccomp;
 	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg,
 			   err) < 0 ||
-	    rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0)
+	    (!rt_rootless_no_cgroup(x->cg) && rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0))
 		return -1;
 	if (o->console_socket) {
 		x->console_sock = rt_console_connect(o->console_socket, err);

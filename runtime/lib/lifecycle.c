@@ -23,6 +23,7 @@
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/pidstat.h"
+#include "runtime/lib/rootless.h"
 
 int rt_container_open_dir(const struct rt_ctx *ctx, const char *id, struct rt_container **out,
 			  struct berth_err **err)
@@ -244,6 +245,13 @@ int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_er
 	if (all) {
 		struct rt_cgroup *cg = container_cgroup(c, err);
 
+		if (cg && rt_rootless_no_cgroup(cg)) {
+			if (rt_container_status(c) == RT_STATUS_STOPPED)
+				return 0;
+			if (rt_rootless_tree_kill(c->st->pid, sig, err) < 0)
+				return berth_err_wrap(err, "kill container '%s'", c->id);
+			return 0;
+		}
 		if (!cg || rt_cgroup_kill_all(cg, sig, err) < 0)
 			return berth_err_wrap(err, "kill container '%s'", c->id);
 		return 0;
@@ -271,7 +279,8 @@ static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 		return -1;
 	if (pidfd >= 0 && rt_pid_signal(pidfd, SIGKILL, err) < 0)
 		return -1;
-	if (rt_cgroup_kill_all(cg, SIGKILL, err) < 0)
+	/* rootless without a cgroup: SIGKILL to the init ends its pid namespace */
+	if (!rt_rootless_no_cgroup(cg) && rt_cgroup_kill_all(cg, SIGKILL, err) < 0)
 		return -1;
 	if (pidfd >= 0 && rt_pid_wait_exit(pidfd, -1, err) < 0)
 		return -1;
@@ -385,6 +394,14 @@ int rt_container_pids(struct rt_container *c, pid_t **pids, size_t *n, struct be
 
 	if (!cg)
 		return -1;
+	if (rt_rootless_no_cgroup(cg)) {
+		if (!rt_pid_is_alive(c->st->pid, c->st->pid_start)) {
+			*pids = NULL;
+			*n = 0;
+			return 0;
+		}
+		return rt_rootless_tree_pids(c->st->pid, pids, n, err);
+	}
 	return rt_cgroup_pids(cg, pids, n, err);
 }
 

@@ -16,6 +16,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/ctl.h"
+#include "supervisor/ctl/progress.h"
 #include "supervisor/image/archive.h"
 
 #define MAX_JSON (16 << 20)
@@ -76,6 +77,7 @@ struct reader {
 	struct rpc_client_stream *s;
 	ProtobufCMessage *m;
 	size_t pos;
+	struct ctl_progress *prog; /* borrowed; NULL unless drawing */
 };
 
 static ssize_t stream_read(void *arg, void *buf, size_t len, struct berth_err **err)
@@ -101,16 +103,17 @@ static ssize_t stream_read(void *arg, void *buf, size_t len, struct berth_err **
 	n = resp->data.len - r->pos < len ? resp->data.len - r->pos : len;
 	memcpy(buf, resp->data.data + r->pos, n);
 	r->pos += n;
+	ctl_progress_add(r->prog, (int64_t)n);
 	return (ssize_t)n;
 }
 
 static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_desc *d,
-		      struct berth_err **err)
+		      struct ctl_progress *prog, struct berth_err **err)
 {
 	Containerd__Services__Content__V1__ReadContentRequest req =
 		CONTAINERD__SERVICES__CONTENT__V1__READ_CONTENT_REQUEST__INIT;
 	cleanup_free char *name = xasprintf("blobs/sha256/%s", d->digest + 7);
-	struct reader r = {0};
+	struct reader r = {.prog = prog};
 	int64_t size;
 	int ret;
 
@@ -153,7 +156,9 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 	struct bjson *manifests = bjson_array_new();
 	struct blob_list b = {0};
 	struct image_writer *w = NULL;
+	struct ctl_progress *prog = NULL;
 	cleanup_free char *ij = NULL;
+	int64_t total = 0;
 	int r = 0;
 
 	if (argc < 2)
@@ -200,12 +205,19 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 			r = image_writer_dir(w, "blobs", err);
 		if (r == 0)
 			r = image_writer_dir(w, "blobs/sha256", err);
+		for (size_t i = 0; i < b.n; i++)
+			total += b.v[i].size;
+		/* progress goes to the terminal, never into an archive written to stdout */
+		if (r == 0)
+			prog = ctl_progress_open(strcmp(argv[0], "-") ? stdout : stderr,
+						 "exporting", argv[0], "stdout", total);
 		for (size_t i = 0; i < b.n && r == 0; i++)
-			r = write_blob(c, w, &b.v[i], err);
+			r = write_blob(c, w, &b.v[i], prog, err);
 		if (r == 0)
 			r = image_writer_close(w, err);
 		else
 			image_writer_abort(w);
+		ctl_progress_finish(prog);
 	}
 	ctl_desc_list_free(b.v, b.n);
 	return r;

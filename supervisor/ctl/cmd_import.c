@@ -13,11 +13,14 @@
  *           and each RepoTag becomes an image.
  * All of it under a lease, so GC cannot take blobs before the images reference them.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/images/v1/images.pb-c.h>
 
@@ -26,6 +29,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/ctl.h"
+#include "supervisor/ctl/progress.h"
 #include "supervisor/image/archive.h"
 
 #define IM(x) Containerd__Services__Images__V1__##x
@@ -52,6 +56,8 @@ struct imp {
 	size_t n;
 	const char *name; /* --name */
 	size_t blobs;
+	struct ctl_progress *prog; /* NULL unless stdout is a terminal */
+	int64_t passed;		   /* bytes of the entries read so far */
 };
 
 static void imp_clear(struct imp *im)
@@ -110,6 +116,7 @@ static int upload_entry(struct imp *im, struct image_entry *e, struct file *f, c
 		}
 		if (ctl_upload_write(u, buf, (size_t)n, err) < 0)
 			break;
+		ctl_progress_add(im->prog, n);
 	}
 	if (n == 0 && ctl_upload_commit(u, expected, NULL, NULL, err) == 0) {
 		ctl_upload_free(u);
@@ -153,6 +160,8 @@ static int on_done(const char *name, const char *digest, int64_t size, void *arg
 	struct imp *im = arg;
 	struct file *f = file_by_name(im, name);
 
+	im->passed += size;
+	ctl_progress_set(im->prog, im->passed);
 	if (!f)
 		return 0;
 	if (strncmp(name, "blobs/sha256/", 13) == 0 && strcmp(digest + 7, name + 13) != 0)
@@ -161,6 +170,21 @@ static int on_done(const char *name, const char *digest, int64_t size, void *arg
 	f->digest = xstrdup(digest);
 	f->size = size;
 	return 0;
+}
+
+/* The archive's size for the progress display: -1 if unknown (a pipe, or gzip). */
+static int64_t archive_size(const char *path)
+{
+	cleanup_close int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	unsigned char magic[2];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	/* entries count uncompressed bytes, which a gzip file's size does not bound */
+	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		return -1;
+	return st.st_size;
 }
 
 /* Creates image name -> target, or moves an existing one to it (as ctr import does). */
@@ -417,6 +441,7 @@ int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **e
 					     {NULL, 0, NULL, 0}};
 	struct imp im = {.c = c};
 	struct file *index, *mf;
+	int64_t total;
 	int opt, r;
 
 	optind = 0;
@@ -431,7 +456,12 @@ int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **e
 				     "usage: berthctl images import [--name REF] FILE");
 	if (ctl_lease_begin(c, err) < 0)
 		return -1;
+	total = archive_size(argv[optind - 1]);
+	im.prog = ctl_progress_open(stdout, "importing", argv[optind - 1], "stdin", total);
 	r = image_archive_read(argv[optind - 1], on_entry, on_done, &im, err);
+	if (r == 0 && total >= 0)
+		ctl_progress_set(im.prog, total); /* all read: tar headers and padding too */
+	ctl_progress_finish(im.prog);
 	if (r == 0) {
 		index = file_by_name(&im, "index.json");
 		mf = file_by_name(&im, "manifest.json");

@@ -46,7 +46,7 @@ teardown() {
 # (default devices, linux.devices) named them "linux.resources.devices[N]" with an N past
 # the end of the config's list
 @test "devices: a failing device rule added by the runtime is named as such, never by an index the config lacks" {
-	requires root cgroup_v1
+	requires root cgroup_v1 berth -- "asserts berth's wording (runc 1.1.5 names the rule, no index)"
 	local parent=/sys/fs/cgroup/devices/berth-test-$CID
 	mkdir "$parent"
 	# the parent denies /dev/null, which the runtime's default rules allow
@@ -63,6 +63,7 @@ teardown() {
 # have to set up the root and mounts in the host's mount table, so it refuses and says why
 @test "namespaces: without a mount namespace create is refused as unsupported and the host's mounts stay as they were" {
 	local prop
+	requires berth -- "asserts berth's wording (runc 1.1.5 refuses too, because of maskedPaths)"
 	prop=$(findmnt -no PROPAGATION /)
 	update_config '.linux.namespaces |= map(select(.type != "mount"))'
 	run berth_detached create --bundle "$BUNDLE" "$CID"
@@ -80,6 +81,7 @@ teardown() {
 # hooks and before its execve
 @test "hooks: poststart hooks run after the container's process was exec'd, not before" {
 	local hook=$TEST_TMP/poststart.sh
+	not_runtime runc "1.1.5 runs poststart hooks before its init exec'd the process"
 	cat >"$hook" <<-EOF
 		#!/bin/sh
 		pid=\$(jq -r .pid)
@@ -94,4 +96,19 @@ teardown() {
 	run cat "$TEST_TMP/cmdline"
 	expect_status 0
 	expect_output "/bin/testinit pause "
+}
+
+# regression: conformance misc_props #3 ("MUST generate an error when invalid or
+# unsupported values are encountered", ociVersion "invalid") passed only because that
+# bundle lacked /runtimetest: ociVersion was never checked
+@test "config: an ociVersion that is not SemVer, or not runtime-spec 1.x, is refused naming ociVersion" {
+	requires berth -- "asserts berth's wording (runc 1.1.5 does not check ociVersion)"
+	update_config '.ociVersion = "invalid"'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "ociVersion" "'invalid' is not a SemVer"
+	update_config '.ociVersion = "2.0.0"'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "ociVersion" "'2.0.0' is not supported"
+	update_config '.ociVersion = "1.0.2-dev+build.7"'
+	create_container
 }

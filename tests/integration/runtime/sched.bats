@@ -8,6 +8,9 @@ load ../helpers
 
 setup() {
 	setup_bundle
+	# runc gained process.scheduler and process.ioPriority in 1.2; 1.1 ignores both
+	[ "$BATS_TEST_DESCRIPTION" = "scheduler: no scheduler object leaves the runtime's policy and nice" ] ||
+		not_runtime runc "1.1 ignores process.scheduler and process.ioPriority (added in runc 1.2)"
 }
 
 teardown() {
@@ -46,14 +49,17 @@ expect_sched() {
 }
 
 @test "scheduler: SCHED_FIFO with priority 12 sets the real-time priority" {
-	update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 12}'
+	# a new v1 cpu cgroup has cpu.rt_runtime_us 0, where no real-time task may run
+	update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 12}
+		| .linux.resources.cpu.realtimeRuntime = 10000'
 	run_container
 	expect_sched "$(container_pid)" 1 0 12
 }
 
 @test "scheduler: SCHED_RR with SCHED_FLAG_RESET_ON_FORK shows the flag in chrt" {
 	update_config '.process.scheduler = {"policy": "SCHED_RR", "priority": 3,
-		"flags": ["SCHED_FLAG_RESET_ON_FORK"]}'
+		"flags": ["SCHED_FLAG_RESET_ON_FORK"]}
+		| .linux.resources.cpu.realtimeRuntime = 10000'
 	run_container
 	run chrt -p "$(container_pid)"
 	expect_status 0
