@@ -187,12 +187,21 @@ struct image_writer *image_writer_open(const char *path, struct berth_err **err)
 {
 	struct image_writer *w = xnew(struct image_writer);
 
+	int r;
+
 	w->path = xstrdup(path);
-	w->tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
 	w->a = archive_write_new();
 	archive_write_set_format_pax_restricted(w->a);
-	if (archive_write_open_filename(w->a, w->tmp) != ARCHIVE_OK) {
-		berth_err_new(err, BERTH_E_INVALID, "create '%s': %s", w->tmp,
+	/* "-" is stdout (no temp file: nothing to rename); a file is written
+	 * to a temp name and renamed on success, so a failed export leaves nothing */
+	if (!strcmp(path, "-")) {
+		r = archive_write_open_fd(w->a, STDOUT_FILENO);
+	} else {
+		w->tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+		r = archive_write_open_filename(w->a, w->tmp);
+	}
+	if (r != ARCHIVE_OK) {
+		berth_err_new(err, BERTH_E_INVALID, "create '%s': %s", w->tmp ? w->tmp : "stdout",
 			      archive_error_string(w->a));
 		archive_write_free(w->a);
 		free(w->path);
@@ -283,9 +292,9 @@ int image_writer_close(struct image_writer *w, struct berth_err **err)
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		r = werr(w, err, "close");
 	archive_write_free(w->a);
-	if (r == 0 && rename(w->tmp, w->path) < 0)
+	if (w->tmp && r == 0 && rename(w->tmp, w->path) < 0)
 		r = berth_err_sys(err, errno, "rename '%s' to '%s'", w->tmp, w->path);
-	if (r < 0)
+	if (w->tmp && r < 0)
 		unlink(w->tmp);
 	free(w->path);
 	free(w->tmp);
@@ -298,7 +307,8 @@ void image_writer_abort(struct image_writer *w)
 	if (!w)
 		return;
 	archive_write_free(w->a);
-	unlink(w->tmp);
+	if (w->tmp)
+		unlink(w->tmp);
 	free(w->path);
 	free(w->tmp);
 	free(w);

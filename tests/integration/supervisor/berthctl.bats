@@ -127,6 +127,16 @@ ctr_b() {
 	[ "$(ctr -a "$SOCK" -n again images ls -q)" = "$IMAGE" ]
 }
 
+# regression: "-" created a file named '-' in the current directory instead of writing stdout
+@test "berthctl images export -: the archive goes to stdout and no file named '-' appears" {
+	bctl images import "$CTL_IMG/img/image.oci.tar"
+	(cd "$T" && bctl images export - "$IMAGE" >"$T/stdout.tar")
+	[ ! -e "$T/-" ] || { echo "a file named '-' was created"; false; }
+	tar -tf "$T/stdout.tar" | grep -qx index.json || { echo "stdout is not an OCI archive"; false; }
+	ctr -a "$SOCK" -n again images import --no-unpack "$T/stdout.tar"
+	[ "$(ctr -a "$SOCK" -n again images ls -q)" = "$IMAGE" ]
+}
+
 @test "berthctl images export: a missing image is an error and no file is left" {
 	run bctl images export "$T/out.tar" nothing:here
 	[ "$status" -eq 1 ]
