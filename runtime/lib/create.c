@@ -67,7 +67,7 @@ struct create {
 	pid_t pid;
 	int pidfd;
 	bool cgroup_created;
-	bool want_cgroup; /* false: rootless without a writable cgroup (rootless.h) */
+	bool want_cgroup;	      /* false: rootless without a writable cgroup (rootless.h) */
 	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
 };
 

@@ -280,6 +280,19 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 				.userns = (flags & CLONE_NEWUSER) != 0};
 	cleanup_close int own_pid = -1, own_time = -1;
 
+	if (parent_flags && (flags & CLONE_NEWUSER) && rt_rootless_is()) {
+		/* see rootless.h: we may enter that pid namespace only from inside */
+		ch.ns_flags &= ~CLONE_NEWUSER;
+		x->pid = rt_rootless_clone_joined(x->pidfd, parent_flags, &x->cgjoin,
+						  &x->pidfd_child, err);
+		if (x->pid == 0)
+			exec_child_main(&ch);
+		if (x->pid < 0)
+			return -1;
+		closep(&x->sync[1]);
+		closep(&x->console_sock);
+		return 0;
+	}
 	if (parent_flags) {
 		own_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		own_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);

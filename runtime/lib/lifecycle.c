@@ -383,6 +383,11 @@ int rt_container_pause(struct rt_container *c, bool pause, struct berth_err **er
 	if (!pause && s != RT_STATUS_PAUSED)
 		return not_in_state(c, "paused", s, err);
 	cg = container_cgroup(c, err);
+	if (cg && rt_rootless_no_cgroup(cg))
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"%s container '%s': it runs without a cgroup (rootless, none was writable): nothing can freeze it",
+			pause ? "pause" : "resume", c->id);
 	if (!cg || rt_cgroup_freeze(cg, pause, err) < 0)
 		return berth_err_wrap(err, "%s container '%s'", pause ? "pause" : "resume", c->id);
 	return 0;

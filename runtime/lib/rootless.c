@@ -2,17 +2,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "runtime/lib/cgjoin.h"
 #include "runtime/lib/cgroup_internal.h"
 #include "runtime/lib/rootless.h"
 
@@ -127,8 +132,8 @@ static const char *unwritable_hierarchy(const struct rt_cgroup *cg)
 	return NULL;
 }
 
-int rt_rootless_want_cgroup(const struct rt_cgroup *cg, const struct oci_resources *res,
-			    bool *want, struct berth_err **err)
+int rt_rootless_want_cgroup(const struct rt_cgroup *cg, const struct oci_resources *res, bool *want,
+			    struct berth_err **err)
 {
 	const char *dir, *field;
 
@@ -240,4 +245,69 @@ int rt_rootless_tree_kill(pid_t init, int sig, struct berth_err **err)
 			return berth_err_sys(err, errno, "kill %d", (int)pids[i]);
 	}
 	return 0;
+}
+
+/* The intermediate's report: the new process's pid, or -1 and an errno. */
+struct joined_msg {
+	int32_t pid;
+	int32_t errnum;
+	int32_t step; /* 0: setns, 1: clone */
+};
+
+pid_t rt_rootless_clone_joined(int pidfd, int ns_flags, struct rt_cgjoin *j, int *pidfd_child,
+			       struct berth_err **err)
+{
+	struct joined_msg msg = {.pid = -1};
+	int fds[2], status;
+	pid_t mid;
+	ssize_t n;
+
+	*pidfd_child = -1;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return berth_err_sys(err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return berth_err_sys(err, errno, "pipe");
+	mid = fork();
+	if (mid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return berth_err_sys(err, errno, "fork");
+	}
+	if (mid == 0) {
+		int unused = -1;
+		pid_t pid;
+
+		close(fds[0]);
+		if (setns(pidfd, CLONE_NEWUSER | ns_flags) < 0) {
+			msg.errnum = errno;
+		} else {
+			msg.step = 1;
+			pid = rt_clone3(0, j, &unused);
+			if (pid == 0) {
+				close(fds[1]);
+				return 0; /* the new process, in the container's pid namespace */
+			}
+			msg.pid = pid;
+			msg.errnum = pid < 0 ? errno : 0;
+		}
+		if (write(fds[1], &msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	do
+		n = read(fds[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(msg))
+		return berth_err_new(err, BERTH_E_INTERNAL,
+				     "the process joining the container's namespaces died");
+	if (msg.pid < 0)
+		return berth_err_sys(err, msg.errnum,
+				     msg.step ? "clone in the container's pid namespace"
+					      : "join the container's user and pid namespaces");
+	*pidfd_child = (int)syscall(SYS_pidfd_open, msg.pid, 0);
+	return msg.pid;
 }

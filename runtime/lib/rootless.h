@@ -37,8 +37,8 @@ int rt_rootless_default_root(char **out, struct berth_err **err);
  * cgroup is writable by us; false when it is not and res asks for nothing but device
  * rules (debug log); an error naming the first requested linux.resources field when it
  * asks for more. */
-int rt_rootless_want_cgroup(const struct rt_cgroup *cg, const struct oci_resources *res,
-			    bool *want, struct berth_err **err);
+int rt_rootless_want_cgroup(const struct rt_cgroup *cg, const struct oci_resources *res, bool *want,
+			    struct berth_err **err);
 
 /* Rootless and the container's cgroup does not exist: create skipped it, so commands
  * that act through it (kill --all, delete, exec) act on the processes they know. */
@@ -51,5 +51,25 @@ int rt_rootless_tree_pids(pid_t init, pid_t **pids, size_t *n, struct berth_err 
 /* Sends sig to every pid of rt_rootless_tree_pids(); a pid that exited meanwhile is
  * skipped. */
 int rt_rootless_tree_kill(pid_t init, int sig, struct berth_err **err);
+
+struct rt_cgjoin;
+
+/* For exec into a container with a user namespace of its own, when this process lacks the
+ * privilege to enter its pid namespace from outside (setns(pid) needs CAP_SYS_ADMIN over
+ * the namespace's owner, which an unprivileged runtime has only inside that user
+ * namespace, and a process can never leave a user namespace it joined). So an
+ * intermediate process joins the user namespace and ns_flags (pid, time) of the process
+ * behind pidfd, clones the new process there (rt_clone3 with j) and exits; this process
+ * became a child subreaper first, so the new process is re-parented to it and can be
+ * waited for as its own child.
+ *   parent (subreaper)        intermediate                 new process
+ *   fork ----------------->   setns(user|pid|time)
+ *                             rt_clone3 ---------------->  returns 0 to the caller
+ *   <-- pid over a pipe ----  _exit(0)
+ *   waitpid(intermediate)
+ * Returns like fork(): 0 in the new process, its pid (in our pid namespace) here,
+ * -1 with *err. *pidfd_child is a pidfd of the new process (-1 if pidfd_open is missing). */
+pid_t rt_rootless_clone_joined(int pidfd, int ns_flags, struct rt_cgjoin *j, int *pidfd_child,
+			       struct berth_err **err);
 
 #endif

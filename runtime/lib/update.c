@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "runtime/lib/cgroup.h"
 #include "runtime/lib/container_internal.h"
+#include "runtime/lib/rootless.h"
 #include "runtime/lib/update.h"
 
 int rt_size_parse(const char *s, int64_t *out)
@@ -282,8 +283,14 @@ int rt_container_update(struct rt_container *c, const struct oci_resources *res,
 				     c->id);
 	sel = rt_update_select(res, &ignored);
 	log_ignored(c, ignored);
-	if (rt_cgroup_open(c->st->cgroups_path, c->id, c->st->systemd_cgroup, &cg, err) < 0 ||
-	    rt_cgroup_update(cg, sel, err) < 0 || save_resources(c, sel, err) < 0)
+	if (rt_cgroup_open(c->st->cgroups_path, c->id, c->st->systemd_cgroup, &cg, err) < 0)
+		return berth_err_wrap(err, "update container '%s'", c->id);
+	if (rt_rootless_no_cgroup(cg))
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"update container '%s': it runs without a cgroup (rootless, none was writable): no resource can be set",
+			c->id);
+	if (rt_cgroup_update(cg, sel, err) < 0 || save_resources(c, sel, err) < 0)
 		return berth_err_wrap(err, "update container '%s'", c->id);
 	return 0;
 }

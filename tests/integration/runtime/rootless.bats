@@ -45,8 +45,9 @@ setup() {
 	chown "$RL_UID:$RL_GID" "$XDG" "$ROOT" "$TEST_TMP"
 	chmod 0755 "$TEST_TMP"
 	# what `spec --rootless` changes: a user namespace mapping the user's own ids, and
-	# no gid= on devpts (gid 5 is not mapped)
-	update_config '.linux.namespaces += [{"type": "user"}]
+	# no gid= on devpts (gid 5 is not mapped); no cgroupsPath (runc fails on one it
+	# cannot create, and ignores only the default's errors)
+	update_config 'del(.linux.cgroupsPath) | .linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}]
 		| (.mounts[] | select(.type == "devpts") | .options) -= ["gid=5"]' \
@@ -136,8 +137,8 @@ rl_detached() {
 }
 
 @test "rootless: without --root the state goes to XDG_RUNTIME_DIR/<runtime name>" {
-	run as_user "$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null 3>&-
-	expect_status 0
+	as_user "$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null >>"$CTR_OUT" 2>&1 3>&- ||
+		fail_with "create: $(cat "$CTR_OUT")"
 	[ -d "$XDG/$(runtime_name)/$CID" ] || fail_with "no state dir '$XDG/$(runtime_name)/$CID'"
 	run as_user "$BERTH" delete --force "$CID" 3>&-
 	expect_status 0
@@ -148,7 +149,7 @@ rl_detached() {
 	requires berth -- the message is specific to berth
 	[ ! -d "/run/user/$RL_UID" ] || skip "/run/user/$RL_UID exists here"
 	run env -u XDG_RUNTIME_DIR setpriv --reuid="$RL_UID" --regid="$RL_GID" --clear-groups \
-		"$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null 3>&-
+		"$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null 2>&1 3>&- >>"$CTR_OUT"
 	expect_fail_naming "XDG_RUNTIME_DIR" "/run/user/$RL_UID" "--root"
 }
 
@@ -156,7 +157,7 @@ rl_detached() {
 	requires berth -- the message is specific to berth
 	chown root: "$XDG"
 	chmod 0755 "$XDG"
-	run as_user "$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null 3>&-
+	run as_user "$BERTH" create --bundle "$BUNDLE" "$CID" </dev/null 2>&1 3>&- >>"$CTR_OUT"
 	expect_fail_naming "XDG_RUNTIME_DIR" "$XDG"
 }
 
@@ -171,7 +172,7 @@ rl_detached() {
 	set_args /bin/sh -c '/bin/testinit cat /proc/self/cgroup'
 	rl_run
 	expect_status 0
-	expect_output_not_contains "berth-test-$CID"
+	expect_output_not_contains "$CID"
 }
 
 @test "rootless: without a writable cgroup a memory limit fails and names linux.resources.memory" {
@@ -192,9 +193,6 @@ rl_detached() {
 
 @test "rootless: in a delegated cgroup the container's limits apply" {
 	local h
-	for h in pids memory; do
-		mkdir -p "/sys/fs/cgroup/$h/berth-test-$CID-deleg"
-	done
 	# every v1 hierarchy must be writable for the runtime to use cgroups at all
 	for h in /sys/fs/cgroup/*/; do
 		[ -f "$h/cgroup.procs" ] || continue
@@ -203,7 +201,18 @@ rl_detached() {
 	done
 	update_config '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 17}' \
 		--arg p "/berth-test-$CID-deleg/ctr"
-	rl_detached create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "create: $(cat "$CTR_OUT")"
+	# as under a delegating service manager, the runtime starts inside the delegated
+	# subtree: cgroup2 moves a process only with write access to the cgroup.procs of the
+	# common ancestor of its old and new cgroup
+	sh -c 'for h in /sys/fs/cgroup/*/; do
+			[ -f "$h/cgroup.procs" ] && echo $$ >"$h/berth-test-$0-deleg/cgroup.procs"
+		done
+		x=$1 u=$2 g=$3
+		shift 3
+		exec env XDG_RUNTIME_DIR="$x" setpriv --reuid="$u" --regid="$g" --clear-groups "$@"' \
+		"$CID" "$XDG" "$RL_UID" "$RL_GID" "$BERTH" --root "$ROOT" create --bundle "$BUNDLE" \
+		--pid-file "$TEST_TMP/pid" "$CID" </dev/null >>"$CTR_OUT" 2>&1 3>&- ||
+		fail_with "create: $(cat "$CTR_OUT")"
 	pid=$(cat "$TEST_TMP/pid")
 	dir=$(host_cgroup_dir pids "$pid")
 	[ "$dir" = "/sys/fs/cgroup/pids/berth-test-$CID-deleg/ctr" ] || fail_with "pid $pid is in '$dir'"
@@ -272,7 +281,9 @@ rl_detached() {
 	pid=$(cat "$TEST_TMP/pid")
 	run rl_berth delete --force "$CID"
 	expect_status 0
-	! kill -0 "$pid" 2>/dev/null || fail_with "init $pid still alive"
+	# gone, or a zombie its new parent has not reaped yet
+	state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$state" ] || [ "$state" = Z ] || fail_with "init $pid still alive (state $state)"
 	[ ! -e "$ROOT/$CID" ] || fail_with "state dir left behind"
 }
 
@@ -294,4 +305,46 @@ rl_detached() {
 	expect_failure
 	[ "$(runtime_name)" != berth ] ||
 		expect_output_contains "linux.uidMappings" "user namespace without privileges"
+}
+
+@test "rootless: exec runs a process in the container's namespaces as uid 0" {
+	rl_detached run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "run: $(cat "$CTR_OUT")"
+	pid=$(cat "$TEST_TMP/pid")
+	run rl_berth exec "$CID" /bin/sh -c '/bin/testinit id; readlink /proc/self/ns/pid; readlink /proc/self/ns/user'
+	expect_status 0
+	expect_line "uid=0 gid=0 groups="
+	expect_line "$(readlink "/proc/$pid/ns/pid")"
+	expect_line "$(readlink "/proc/$pid/ns/user")"
+}
+
+@test "rootless: exec's exit status is the process's" {
+	rl_detached run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "run: $(cat "$CTR_OUT")"
+	run rl_berth exec "$CID" /bin/testinit exit 7
+	expect_status 7
+}
+
+@test "rootless: exec --detach writes the process's host pid to --pid-file" {
+	rl_detached run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "run: $(cat "$CTR_OUT")"
+	rl_detached exec --detach --pid-file "$TEST_TMP/exec.pid" "$CID" /bin/testinit pause ||
+		fail_with "exec: $(cat "$CTR_OUT")"
+	epid=$(cat "$TEST_TMP/exec.pid")
+	grep -q "^NSpid:[[:space:]]*$epid[[:space:]]*[0-9]" "/proc/$epid/status" ||
+		fail_with "pid $epid is not a process of the container: $(grep NSpid "/proc/$epid/status")"
+	[ "$(readlink "/proc/$epid/ns/pid")" = "$(readlink "/proc/$(cat "$TEST_TMP/pid")/ns/pid")" ] ||
+		fail_with "exec'd process $epid is not in the container's pid namespace"
+}
+
+@test "rootless: pause without a cgroup fails and says there is no cgroup" {
+	rl_detached run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "run: $(cat "$CTR_OUT")"
+	run rl_berth pause "$CID"
+	expect_failure
+	[ "$(runtime_name)" != berth ] || expect_output_contains "pause container '$CID'" "without a cgroup"
+	[ "$(rl_berth state "$CID" | jq -r .status)" = running ] || fail_with "container is not running"
+}
+
+@test "rootless: update without a cgroup fails and says there is no cgroup" {
+	rl_detached run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "run: $(cat "$CTR_OUT")"
+	run rl_berth update --pids-limit 10 "$CID"
+	expect_failure
+	[ "$(runtime_name)" != berth ] || expect_output_contains "update container '$CID'" "without a cgroup"
 }
