@@ -44,11 +44,11 @@ static inline void closedirp(DIR **d)
 #define cleanup_fclose cleanup(fclosep)
 #define cleanup_dir cleanup(closedirp)
 
-#define take_ptr(p)                              \
-	({                                       \
-		__typeof__(p) take_ptr__ = (p);  \
-		(p) = NULL;                      \
-		take_ptr__;                      \
+#define take_ptr(p)                             \
+	({                                      \
+		__typeof__(p) take_ptr__ = (p); \
+		(p) = NULL;                     \
+		take_ptr__;                     \
 	})
 
 static inline int take_fd(int *fd)

@@ -14,14 +14,14 @@
 
 enum berth_err_code {
 	BERTH_E_UNKNOWN = 0,
-	BERTH_E_INVALID,      /* bad input: config, flag, request */
+	BERTH_E_INVALID, /* bad input: config, flag, request */
 	BERTH_E_NOT_FOUND,
 	BERTH_E_EXISTS,
 	BERTH_E_PERMISSION,
 	BERTH_E_PRECONDITION, /* wrong state: start of a running container */
 	BERTH_E_UNIMPLEMENTED,
 	BERTH_E_UNAVAILABLE,
-	BERTH_E_RESOURCE,     /* limits, ENOSPC, EMFILE */
+	BERTH_E_RESOURCE, /* limits, ENOSPC, EMFILE */
 	BERTH_E_INTERNAL,
 	BERTH_E_CANCELLED,
 	BERTH_E_TIMEOUT,

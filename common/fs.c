@@ -53,8 +53,8 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 		    struct berth_err **err)
 {
 	cleanup_free char *tmp = xasprintf(".%s.tmp.%d", name, (int)getpid());
-	cleanup_close int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-				      mode);
+	cleanup_close int fd =
+		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
 		return berth_err_sys(err, errno, "create '%s'", tmp);
@@ -88,7 +88,8 @@ int fs_read_file_max(int dirfd, const char *path, size_t max, char **out, size_t
 
 		if (n == cap) {
 			if (cap >= max)
-				return berth_err_new(err, BERTH_E_RESOURCE, "'%s' is larger than %zu bytes", path, max);
+				return berth_err_new(err, BERTH_E_RESOURCE,
+						     "'%s' is larger than %zu bytes", path, max);
 			cap *= 2;
 			if (cap > max)
 				cap = max;
@@ -161,7 +162,8 @@ static int rm_rf_at(int parent, const char *name, dev_t dev, struct berth_err **
 		return 0;
 	}
 	if (st.st_dev != dev)
-		return berth_err_new(err, BERTH_E_PRECONDITION, "'%s' is a mount point, not removing", name);
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "'%s' is a mount point, not removing", name);
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return berth_err_sys(err, errno, "open '%s'", name);

@@ -14,7 +14,7 @@ static int log_fd = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static enum log_level log_lvl = LOG_LEVEL_WARN;
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 void log_init(const char *prog)
 {

@@ -21,6 +21,7 @@ char **strv_split(const char *s, const char *sep);
 void strv_free(char **v);
 void strv_freep(char ***v);
 
-#define strv_foreach(s, v) for (char *const *s##_it_ = (v), *s = s##_it_ ? *s##_it_ : NULL; s; s = *++s##_it_)
+#define strv_foreach(s, v) \
+	for (char *const *s##_it_ = (v), *s = s##_it_ ? *s##_it_ : NULL; s; s = *++s##_it_)
 
 #endif

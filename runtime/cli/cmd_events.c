@@ -69,28 +69,30 @@ int cmd_events(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	uint64_t ns = 0;
 	bool help = false, stats = false;
 	const struct cli_flag flags[] = {
-		{ "interval", 0, CLI_STRING, &interval,
-		  "set the stats collection interval (default: 5s)" },
-		{ "stats", 0, CLI_BOOL, &stats, "display the container's stats then exit" },
-		{ NULL },
+		{"interval", 0, CLI_STRING, &interval,
+		 "set the stats collection interval (default: 5s)"},
+		{"stats", 0, CLI_BOOL, &stats, "display the container's stats then exit"},
+		{NULL},
 	};
 	int i = 1;
 
 	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)
 		return -1;
 	if (help) {
-		cli_flags_usage("events [options] <container-id>",
-				"Display container events such as OOM notifications, cpu, memory, and IO\n"
-				"usage statistics: one JSON record per line, stats once per interval.",
-				flags);
+		cli_flags_usage(
+			"events [options] <container-id>",
+			"Display container events such as OOM notifications, cpu, memory, and IO\n"
+			"usage statistics: one JSON record per line, stats once per interval.",
+			flags);
 		return 0;
 	}
 	if (cli_args_want("events", argc, i, 1, 1, err) < 0)
 		return -1;
 	if (rt_duration_parse(interval, &ns) < 0)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "invalid value '%s' for --interval: not a duration (e.g. 5s, 500ms)",
-				     interval);
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"invalid value '%s' for --interval: not a duration (e.g. 5s, 500ms)",
+			interval);
 	if (ns == 0)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "duration interval must be greater than 0");

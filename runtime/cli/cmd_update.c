@@ -120,8 +120,8 @@ static int memory_from_flags(const struct update_flags *f, struct oci_memory *m,
 		     &m->has_reservation, err) < 0 ||
 	    mem_flag("memory-swap", f->memory_swap, &m->swap, &m->has_swap, err) < 0 ||
 	    mem_flag("kernel-memory", f->kernel_memory, &m->kernel, &m->has_kernel, err) < 0 ||
-	    mem_flag("kernel-memory-tcp", f->kernel_memory_tcp, &m->kernel_tcp,
-		     &m->has_kernel_tcp, err) < 0)
+	    mem_flag("kernel-memory-tcp", f->kernel_memory_tcp, &m->kernel_tcp, &m->has_kernel_tcp,
+		     err) < 0)
 		return -1;
 	return 0;
 }
@@ -151,8 +151,8 @@ static int resources_from_flags(const struct update_flags *f, struct oci_resourc
 	r->memory = xnew(struct oci_memory);
 	r->cpu = xnew(struct oci_cpu);
 	if (memory_from_flags(f, r->memory, err) < 0 || cpu_from_flags(f, r->cpu, err) < 0 ||
-	    i64_flag("pids-limit", f->pids_limit, -1, INT64_MAX, &r->pids_limit,
-		     &r->has_pids_limit, err) < 0 ||
+	    i64_flag("pids-limit", f->pids_limit, -1, INT64_MAX, &r->pids_limit, &r->has_pids_limit,
+		     err) < 0 ||
 	    i64_flag("blkio-weight", f->blkio_weight, 0, 1000, &weight, &has_weight, err) < 0)
 		return -1;
 	if (has_weight) {
@@ -164,8 +164,7 @@ static int resources_from_flags(const struct update_flags *f, struct oci_resourc
 	return 0;
 }
 
-static int resources_from_file(const char *path, struct oci_resources **out,
-			       struct berth_err **err)
+static int resources_from_file(const char *path, struct oci_resources **out, struct berth_err **err)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -177,46 +176,51 @@ static int resources_from_file(const char *path, struct oci_resources **out,
 
 static void usage(const struct cli_flag *flags)
 {
-	cli_flags_usage("update [options] <container-id>",
-			"Update container resource constraints. With --resources, the file (or\n"
-			"stdin for '-') holds a LinuxResources JSON object, e.g.\n"
-			"  {\"memory\": {\"limit\": 0, \"reservation\": 0, \"swap\": 0},\n"
-			"   \"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0,\n"
-			"           \"realtimePeriod\": 0, \"cpus\": \"\", \"mems\": \"\"},\n"
-			"   \"blockIO\": {\"weight\": 0}, \"pids\": {\"limit\": 0}}\n"
-			"(0 or an omitted value: unchanged), and all other options are ignored.\n"
-			"Memory sizes take a unit: 512k, 64m, 1g; -1 means unlimited.",
-			flags);
+	cli_flags_usage(
+		"update [options] <container-id>",
+		"Update container resource constraints. With --resources, the file (or\n"
+		"stdin for '-') holds a LinuxResources JSON object, e.g.\n"
+		"  {\"memory\": {\"limit\": 0, \"reservation\": 0, \"swap\": 0},\n"
+		"   \"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0,\n"
+		"           \"realtimePeriod\": 0, \"cpus\": \"\", \"mems\": \"\"},\n"
+		"   \"blockIO\": {\"weight\": 0}, \"pids\": {\"limit\": 0}}\n"
+		"(0 or an omitted value: unchanged), and all other options are ignored.\n"
+		"Memory sizes take a unit: 512k, 64m, 1g; -1 means unlimited.",
+		flags);
 }
 
 int cmd_update(struct cli *cli, int argc, char **argv, struct berth_err **err)
 {
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	cleanup(oci_resources_freep) struct oci_resources *res = NULL;
-	struct update_flags f = { 0 };
+	struct update_flags f = {0};
 	bool help = false;
 	const struct cli_flag flags[] = {
-		{ "resources", 'r', CLI_STRING, &f.resources,
-		  "file with the resources to update, or '-' for stdin" },
-		{ "blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight (10-1000)" },
-		{ "cpu-period", 0, CLI_STRING, &f.cpu_period, "CPU CFS period (usecs)" },
-		{ "cpu-quota", 0, CLI_STRING, &f.cpu_quota, "CPU CFS hardcap limit (usecs)" },
-		{ "cpu-share", 0, CLI_STRING, &f.cpu_shares, "CPU shares (relative weight)" },
-		{ "cpu-shares", 0, CLI_STRING, &f.cpu_shares, "same as --cpu-share" },
-		{ "cpu-rt-period", 0, CLI_STRING, &f.cpu_rt_period, "CPU realtime period (usecs)" },
-		{ "cpu-rt-runtime", 0, CLI_STRING, &f.cpu_rt_runtime, "CPU realtime runtime (usecs)" },
-		{ "cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "CPU(s) to use" },
-		{ "cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "memory node(s) to use" },
-		{ "memory", 0, CLI_STRING, &f.memory, "memory limit" },
-		{ "memory-reservation", 0, CLI_STRING, &f.memory_reservation, "memory soft limit" },
-		{ "memory-swap", 0, CLI_STRING, &f.memory_swap, "memory + swap limit; -1: unlimited" },
-		{ "kernel-memory", 0, CLI_STRING, &f.kernel_memory, "ignored with a warning, like runc" },
-		{ "kernel-memory-tcp", 0, CLI_STRING, &f.kernel_memory_tcp,
-		  "ignored with a warning, like runc" },
-		{ "pids-limit", 0, CLI_STRING, &f.pids_limit, "maximum number of pids; -1: unlimited" },
-		{ "l3-cache-schema", 0, CLI_STRING, &f.l3_cache_schema, "Intel RDT (not supported)" },
-		{ "mem-bw-schema", 0, CLI_STRING, &f.mem_bw_schema, "Intel RDT (not supported)" },
-		{ NULL },
+		{"resources", 'r', CLI_STRING, &f.resources,
+		 "file with the resources to update, or '-' for stdin"},
+		{"blkio-weight", 0, CLI_STRING, &f.blkio_weight, "block IO weight (10-1000)"},
+		{"cpu-period", 0, CLI_STRING, &f.cpu_period, "CPU CFS period (usecs)"},
+		{"cpu-quota", 0, CLI_STRING, &f.cpu_quota, "CPU CFS hardcap limit (usecs)"},
+		{"cpu-share", 0, CLI_STRING, &f.cpu_shares, "CPU shares (relative weight)"},
+		{"cpu-shares", 0, CLI_STRING, &f.cpu_shares, "same as --cpu-share"},
+		{"cpu-rt-period", 0, CLI_STRING, &f.cpu_rt_period, "CPU realtime period (usecs)"},
+		{"cpu-rt-runtime", 0, CLI_STRING, &f.cpu_rt_runtime,
+		 "CPU realtime runtime (usecs)"},
+		{"cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "CPU(s) to use"},
+		{"cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "memory node(s) to use"},
+		{"memory", 0, CLI_STRING, &f.memory, "memory limit"},
+		{"memory-reservation", 0, CLI_STRING, &f.memory_reservation, "memory soft limit"},
+		{"memory-swap", 0, CLI_STRING, &f.memory_swap,
+		 "memory + swap limit; -1: unlimited"},
+		{"kernel-memory", 0, CLI_STRING, &f.kernel_memory,
+		 "ignored with a warning, like runc"},
+		{"kernel-memory-tcp", 0, CLI_STRING, &f.kernel_memory_tcp,
+		 "ignored with a warning, like runc"},
+		{"pids-limit", 0, CLI_STRING, &f.pids_limit,
+		 "maximum number of pids; -1: unlimited"},
+		{"l3-cache-schema", 0, CLI_STRING, &f.l3_cache_schema, "Intel RDT (not supported)"},
+		{"mem-bw-schema", 0, CLI_STRING, &f.mem_bw_schema, "Intel RDT (not supported)"},
+		{NULL},
 	};
 	int i = 1;
 
@@ -233,9 +237,10 @@ int cmd_update(struct cli *cli, int argc, char **argv, struct berth_err **err)
 			return berth_err_wrap(err, "update");
 	} else {
 		if (f.l3_cache_schema || f.mem_bw_schema)
-			return berth_err_new(err, BERTH_E_UNIMPLEMENTED,
-					     "update: --%s: not supported (berth has no Intel RDT support)",
-					     f.l3_cache_schema ? "l3-cache-schema" : "mem-bw-schema");
+			return berth_err_new(
+				err, BERTH_E_UNIMPLEMENTED,
+				"update: --%s: not supported (berth has no Intel RDT support)",
+				f.l3_cache_schema ? "l3-cache-schema" : "mem-bw-schema");
 		if (resources_from_flags(&f, &res, err) < 0)
 			return berth_err_wrap(err, "update");
 	}

@@ -37,7 +37,8 @@ static int copy_exe(int dst, struct berth_err **err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return berth_err_sys(err, n < 0 ? errno : EIO, "copy '/proc/self/exe' to memfd");
+			return berth_err_sys(err, n < 0 ? errno : EIO,
+					     "copy '/proc/self/exe' to memfd");
 	}
 	return 0;
 }

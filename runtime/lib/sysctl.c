@@ -91,9 +91,15 @@ int rt_sysctl_check(const struct oci_spec *spec, struct berth_err **err)
 					     key ? key : "");
 		ns = sysctl_namespace(key);
 		if (ns < 0)
-			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': not in a separate kernel namespace: setting it would change the host", key);
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"linux.sysctl '%s': not in a separate kernel namespace: setting it would change the host",
+				key);
 		if (!oci_spec_find_ns(spec, (enum oci_ns_type)ns))
-			return berth_err_new(err, BERTH_E_INVALID, "linux.sysctl '%s': needs a %s namespace in linux.namespaces", key, oci_ns_type_name((enum oci_ns_type)ns));
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"linux.sysctl '%s': needs a %s namespace in linux.namespaces", key,
+				oci_ns_type_name((enum oci_ns_type)ns));
 	}
 	return 0;
 }

@@ -19,7 +19,8 @@ static void wrap_reads_outermost_first_and_keeps_errno(void **state)
 
 	assert_int_equal(fail_open(&err), -1);
 	assert_int_equal(berth_err_wrap(&err, "load container '%s'", "abc"), -1);
-	assert_string_equal(err->msg, "load container 'abc': open 'state.json': No such file or directory");
+	assert_string_equal(err->msg,
+			    "load container 'abc': open 'state.json': No such file or directory");
 	assert_true(berth_err_is(err, ENOENT));
 	assert_int_equal(err->code, BERTH_E_NOT_FOUND);
 	berth_err_free(&err);

@@ -110,9 +110,11 @@ static void mkdir_p_and_rm_rf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(write_atomic_replaces_content_and_leaves_no_temp, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(write_atomic_replaces_content_and_leaves_no_temp,
+						setup_dir, teardown_dir),
 		cmocka_unit_test(read_missing_file_names_it),
-		cmocka_unit_test_setup_teardown(read_max_refuses_larger_files, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(read_max_refuses_larger_files, setup_dir,
+						teardown_dir),
 		cmocka_unit_test_setup_teardown(mkdir_p_and_rm_rf, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests_name("fs", tests, NULL, NULL);

@@ -19,7 +19,10 @@ static void time_is_rfc3339_utc_with_nanoseconds(void **state)
 	regex_t re;
 
 	log_time_rfc3339(t, sizeof(t));
-	assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$", REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(
+		regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$",
+			REG_EXTENDED | REG_NOSUB),
+		0);
 	assert_int_equal(regexec(&re, t, 0, NULL, 0), 0);
 	regfree(&re);
 }
@@ -52,7 +55,9 @@ static void json_record_is_one_line_with_level_msg_time(void **state)
 	close(rfd);
 	unlink(path);
 	assert_true(n > 0);
-	assert_non_null(strstr(buf, "{\"level\":\"warning\",\"msg\":\"container 'x': \\\"quoted\\\"\",\"time\":\""));
+	assert_non_null(strstr(
+		buf,
+		"{\"level\":\"warning\",\"msg\":\"container 'x': \\\"quoted\\\"\",\"time\":\""));
 	assert_null(strstr(buf, "not shown"));
 	assert_int_equal(strchr(buf, '\n') - buf, n - 1);
 }

@@ -1000,7 +1000,9 @@ static void sysctl_outside_the_container_namespaces_is_refused_before_any_write(
 	add_sysctl(s, "net.berth_no_such_key", "1");
 	add_sysctl(s, "vm.swappiness", "60");
 	assert_int_equal(rt_sysctl_check(s, &err), -1);
-	assert_string_equal(err->msg, "linux.sysctl 'vm.swappiness': not in a separate kernel namespace: setting it would change the host");
+	assert_string_equal(
+		err->msg,
+		"linux.sysctl 'vm.swappiness': not in a separate kernel namespace: setting it would change the host");
 	berth_err_free(&err);
 	/* the error comes from the check: the first (writable-looking) key was not tried */
 	assert_int_equal(rt_sysctl_apply(s, &err), -1);
@@ -1009,7 +1011,9 @@ static void sysctl_outside_the_container_namespaces_is_refused_before_any_write(
 	free(s->linux_->sysctl[1].key);
 	s->linux_->sysctl[1].key = xstrdup("kernel.hostname");
 	assert_int_equal(rt_sysctl_check(s, &err), -1);
-	assert_string_equal(err->msg, "linux.sysctl 'kernel.hostname': needs a uts namespace in linux.namespaces");
+	assert_string_equal(
+		err->msg,
+		"linux.sysctl 'kernel.hostname': needs a uts namespace in linux.namespaces");
 	berth_err_free(&err);
 	oci_spec_free(s);
 }
@@ -1298,7 +1302,8 @@ int main(void)
 		cmocka_unit_test(missing_bind_source_is_named),
 		cmocka_unit_test(sysctl_key_with_dotdot_or_slash_is_refused),
 		cmocka_unit_test(sysctl_unknown_key_error_names_key_and_file),
-		cmocka_unit_test(sysctl_outside_the_container_namespaces_is_refused_before_any_write),
+		cmocka_unit_test(
+			sysctl_outside_the_container_namespaces_is_refused_before_any_write),
 		cmocka_unit_test(userns_binds_host_devices_and_no_pivot_chroots),
 		cmocka_unit_test(cgroup_namespace_mounts_each_v1_hierarchy_at_its_root),
 		cmocka_unit_test(id_mapped_mount_not_prepared_is_refused),

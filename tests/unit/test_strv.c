@@ -36,17 +36,19 @@ static void empty_vectors_behave(void **state)
 
 	assert_int_equal(strv_len(v), 0);
 	assert_string_equal(j, "");
-	strv_foreach(s, v) n++;
+	strv_foreach (s, v)
+		n++;
 	assert_int_equal(n, 0);
 }
 
 static void foreach_visits_in_order(void **state)
 {
 	cleanup(strv_freep) char **v = strv_split("x y z", " ");
-	char seen[4] = { 0 };
+	char seen[4] = {0};
 	int i = 0;
 
-	strv_foreach(s, v) seen[i++] = s[0];
+	strv_foreach (s, v)
+		seen[i++] = s[0];
 	assert_string_equal(seen, "xyz");
 }
 
