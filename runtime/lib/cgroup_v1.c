@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "runtime/lib/cgroup_internal.h"
 
@@ -25,6 +27,30 @@ static int mem_write(const char *dir, const char *file, const char *field, int64
 
 	snprintf(f, sizeof(f), CG_FIELD "memory.%s", field);
 	return cg_writef(dir, file, f, hint, err, "%" PRId64, v);
+}
+
+/*
+ * Linux 5.16+ keeps memory.kmem.limit_in_bytes but ignores writes to it
+ * (kernel memory limits are deprecated since 5.4; the spec marks the field
+ * NOT RECOMMENDED). The write succeeds, so read it back: a limit that did not
+ * take is said, as a warning, rather than passed over in silence.
+ */
+static int kmem_write(const char *dir, int64_t v, struct berth_err **err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t got;
+
+	if (mem_write(dir, "memory.kmem.limit_in_bytes", "kernel", v,
+		      "no kernel memory accounting on this kernel", err) < 0)
+		return -1;
+	if (v > 0 && cg_read_u64(dir, "memory.kmem.limit_in_bytes", &got, NULL) == 0 &&
+	    got != ((uint64_t)v & ~(uint64_t)(page - 1)))
+		log_warn(CG_FIELD
+			 "memory.kernel: ignored by this kernel (kernel memory limits are "
+			 "gone since Linux 5.16): memory.kmem.limit_in_bytes reads %" PRIu64
+			 " after writing %" PRId64,
+			 got, v);
+	return 0;
 }
 
 static const char swap_hint[] = "no swap accounting: boot with swapaccount=1";
@@ -57,9 +83,7 @@ int cg_v1_memory(const char *dir, const struct oci_memory *m, struct berth_err *
 	    mem_write(dir, "memory.soft_limit_in_bytes", "reservation", m->reservation, NULL, err) <
 		    0)
 		return -1;
-	if (m->has_kernel && m->kernel &&
-	    mem_write(dir, "memory.kmem.limit_in_bytes", "kernel", m->kernel,
-		      "no kernel memory accounting on this kernel", err) < 0)
+	if (m->has_kernel && m->kernel && kmem_write(dir, m->kernel, err) < 0)
 		return -1;
 	if (m->has_kernel_tcp && m->kernel_tcp &&
 	    mem_write(dir, "memory.kmem.tcp.limit_in_bytes", "kernelTCP", m->kernel_tcp, NULL,

@@ -59,6 +59,8 @@ struct create {
 	int clone_flags;	  /* namespaces the clone creates */
 	int late_flags;		  /* created by the child after its joins */
 	bool new_userns, new_timens;
+	bool host_mntns; /* no mount namespace: rootfs_host.c */
+	bool host_bound; /* rt_rootfs_host_bind() done: undo releases it */
 	char *rootfs;
 	int console_sock;
 	int fifo_dirfd; /* the state dir again, for the child: not the locked file */
@@ -171,14 +173,10 @@ static int prepare_namespaces(struct create *cr, struct berth_err **err)
 	if (cr->spec->hostname && *cr->spec->hostname && !oci_spec_find_ns(cr->spec, OCI_NS_UTS))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "hostname: setting it requires a uts namespace");
-	/* The spec lets a container inherit the runtime's mount namespace, but its root
-	 * and mounts would then be set up in the host's mount table: runc makes the
-	 * host's "/" a recursive slave, bind-mounts the rootfs and every mount there and
-	 * chroots. berth never changes the host's mounts, so it refuses. */
-	if (!oci_spec_find_ns(cr->spec, OCI_NS_MOUNT))
-		return berth_err_new(
-			err, BERTH_E_UNIMPLEMENTED,
-			"linux.namespaces: no 'mount' namespace: berth does not run a container in the host's mount namespace (setting up its root and mounts would change the host's mounts); add {\"type\": \"mount\"}");
+	/* The spec lets a container inherit the runtime's mount namespace: its mounts then
+	 * go into the host's mount table, under an rprivate bind of the rootfs that
+	 * delete detaches (rootfs_host.c). */
+	cr->host_mntns = !oci_spec_find_ns(cr->spec, OCI_NS_MOUNT);
 	if ((l && (l->n_uid_mappings || l->n_gid_mappings)) && !cr->new_userns)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "linux.uidMappings: mappings require a new user namespace");
@@ -548,6 +546,10 @@ static void undo(struct create *cr)
 			kill(cr->pid, SIGKILL);
 		waitpid(cr->pid, NULL, 0);
 	}
+	if (cr->host_bound && rt_rootfs_host_release(cr->rootfs, &e) < 0) {
+		log_warn("container '%s': %s", cr->id, e->msg);
+		berth_err_free(&e);
+	}
 	if (cr->cgroup_created && rt_cgroup_destroy(cr->cg, &e) < 0) {
 		log_warn("container '%s': remove cgroup: %s", cr->id, e->msg);
 		berth_err_free(&e);
@@ -567,6 +569,7 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 		.plan = cr->has_plan ? &cr->plan : NULL,
 		.rootfs = {.bundle = cr->bundle,
 			   .no_pivot = cr->o->no_pivot,
+			   .host_mntns = cr->host_mntns,
 			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0,
 			   .idmounts = cr->idmounts},
 		.sync_fd = cr->sync[1],
@@ -594,6 +597,12 @@ static int do_create(struct create *cr, struct berth_err **err)
 	if (write_files(cr, err) < 0)
 		goto fail;
 	cr->c->st = new_state(cr);
+	if (cr->host_mntns) {
+		if (rt_rootfs_host_bind(cr->rootfs, err) < 0)
+			goto fail;
+		cr->host_bound = true;
+		cr->c->st->host_mounts = true;
+	}
 	if (cr->want_cgroup && rt_cgroup_create(cr->cg, &cr->res, err) < 0)
 		goto fail;
 	cr->cgroup_created = cr->want_cgroup;

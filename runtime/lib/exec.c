@@ -49,6 +49,7 @@ struct exec_child {
 	int pidfd;
 	int ns_flags; /* joined by the child */
 	int console_sock;
+	int rootfd; /* no mount namespace: the init's root, to chroot into; or -1 */
 	bool userns;
 };
 
@@ -160,6 +161,10 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
 		return berth_err_sys(err, errno, "join the container's namespaces");
 	closep(&x->pidfd);
+	/* no mount namespace to give us the container's root: take the init's */
+	if (x->rootfd >= 0 && (fchdir(x->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0))
+		return berth_err_sys(err, errno, "enter the container's root");
+	closep(&x->rootfd);
 	if (x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return berth_err_sys(err, errno, "user namespace: become root");
 	if (x->console_sock >= 0) {
@@ -220,8 +225,24 @@ struct exec_run {
 	struct rt_cgjoin cgjoin;
 	struct rt_proc_plan plan;
 	int pidfd, pidfd_child, console_sock, sync[2];
+	int rootfd; /* see exec_child */
 	pid_t pid;
 };
+
+/* The init's root directory (only needed without a mount namespace), opened
+ * while its pidfd says it lives: the /proc entry was then not a recycled pid. */
+static int open_init_root(struct exec_run *x, struct berth_err **err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)x->c->st->pid);
+	x->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->rootfd < 0)
+		return berth_err_sys(err, errno, "open '%s'", path);
+	if (syscall(SYS_pidfd_send_signal, x->pidfd, 0, NULL, 0) < 0)
+		return berth_err_sys(err, errno, "container init");
+	return 0;
+}
 
 static int exec_prepare(struct exec_run *x, struct berth_err **err)
 {
@@ -262,6 +283,8 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	x->pidfd = rt_pid_open(x->c->st->pid, x->c->st->pid_start, err);
 	if (x->pidfd < 0)
 		return berth_err_wrap(err, "container init");
+	if (!(config_ns_flags(x->spec) & CLONE_NEWNS) && open_init_root(x, err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
 		return berth_err_sys(err, errno, "socketpair");
 	return 0;
@@ -277,6 +300,7 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 				.pidfd = x->pidfd,
 				.ns_flags = flags & ~parent_flags,
 				.console_sock = x->console_sock,
+				.rootfd = x->rootfd,
 				.userns = (flags & CLONE_NEWUSER) != 0};
 	cleanup_close int own_pid = -1, own_time = -1;
 
@@ -337,6 +361,7 @@ static void exec_clear(struct exec_run *x)
 {
 	closep(&x->pidfd);
 	closep(&x->pidfd_child);
+	closep(&x->rootfd);
 	rt_cgjoin_clear(&x->cgjoin);
 	closep(&x->console_sock);
 	closep(&x->sync[0]);
@@ -375,6 +400,7 @@ int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, i
 			     .pidfd = -1,
 			     .pidfd_child = -1,
 			     .console_sock = -1,
+			     .rootfd = -1,
 			     .sync = {-1, -1},
 			     .cgjoin = {.v2_fd = -1}};
 	cleanup_close int sfd = -1;

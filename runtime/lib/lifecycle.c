@@ -214,6 +214,26 @@ static void warn_hooks(const struct rt_container *c, const struct oci_hook *h, s
 	}
 }
 
+/* The spec: start MUST fail when the config has no process. The init then has
+ * nothing it could ever run: release it (it exits without running anything) so
+ * the container is stopped and delete finds it so, as after a process that
+ * failed to start. */
+static int start_nothing(struct rt_container *c, struct berth_err **err)
+{
+	struct berth_err *e = NULL;
+
+	if (fifo_handshake(c, &e) < 0 ||
+	    (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)) {
+		log_warn("container '%s': release the init: %s", c->id,
+			 e ? e->msg : strerror(errno));
+		berth_err_free(&e);
+	}
+	return berth_err_new(
+		err, BERTH_E_PRECONDITION,
+		"container '%s' has no process to start (config.json has no 'process'); it is now stopped",
+		c->id);
+}
+
 int rt_container_start(struct rt_container *c, struct berth_err **err)
 {
 	enum rt_status s = rt_container_status(c);
@@ -222,10 +242,7 @@ int rt_container_start(struct rt_container *c, struct berth_err **err)
 	if (s != RT_STATUS_CREATED)
 		return not_in_state(c, "created", s, err);
 	if (!c->st->has_process)
-		return berth_err_new(
-			err, BERTH_E_PRECONDITION,
-			"container '%s' has no process to start (config.json has no 'process')",
-			c->id);
+		return start_nothing(c, err);
 	if (fifo_handshake(c, err) < 0)
 		return berth_err_wrap(err, "start container '%s'", c->id);
 	if (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)
@@ -323,6 +340,8 @@ int rt_container_destroy(struct rt_container *c, struct berth_err **err)
 	}
 	cg = container_cgroup(c, err);
 	if (!cg || kill_leftovers(cg, err) < 0 || rt_cgroup_destroy(cg, err) < 0)
+		return -1;
+	if (c->st->host_mounts && rt_rootfs_host_release(c->st->rootfs, err) < 0)
 		return -1;
 	return fs_rm_rf(c->dir, err);
 }

@@ -109,8 +109,16 @@ int rt_rootfs_setup(const struct oci_spec *spec, const struct rt_rootfs_opts *op
 		.rootfd = -1,
 	};
 
-	if (check_own_mount_ns(err) < 0 || ctx_rootfs(&c, err) < 0 || prepare_root(&c, err) < 0)
+	if (ctx_rootfs(&c, err) < 0)
 		return -1;
+	if (opts->host_mntns) {
+		/* create bound and isolated the rootfs already (rootfs_host.c) */
+		c.rootfd = open(c.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c.rootfd < 0)
+			return berth_err_sys(err, errno, "open rootfs '%s'", c.rootfs);
+	} else if (check_own_mount_ns(err) < 0 || prepare_root(&c, err) < 0) {
+		return -1;
+	}
 	c.procfd = access("/proc/self/fd", F_OK) == 0;
 	if (!c.procfd)
 		return berth_err_sys(err, errno, "/proc/self/fd is needed to mount safely");
@@ -200,7 +208,11 @@ int rt_rootfs_pivot(const struct oci_spec *spec, const struct rt_rootfs_opts *op
 		return -1;
 	if (chdir(c.rootfs) < 0)
 		return berth_err_sys(err, errno, "chdir '%s'", c.rootfs);
-	if (opts->no_pivot) {
+	if (opts->host_mntns) {
+		/* the host's mount namespace: its root is not ours to move */
+		if (chroot(".") < 0)
+			return berth_err_sys(err, errno, "chroot '%s'", c.rootfs);
+	} else if (opts->no_pivot) {
 		if (hide_host_pseudo_fs(c.rootfs, err) < 0)
 			return berth_err_wrap(err, "no pivot");
 		if (mount(c.rootfs, "/", NULL, MS_MOVE, NULL) < 0)

@@ -24,6 +24,12 @@
  * read-only (root.readonly), then applies readonlyPaths and maskedPaths (as
  * runc; missing paths are skipped).
  *
+ * host_mntns (no "mount" in linux.namespaces): the container's mounts live in
+ * the host's mount table. create calls rt_rootfs_host_bind() before the init
+ * runs; rt_rootfs_setup() then leaves the host's "/" alone, rt_rootfs_pivot()
+ * only chroots (pivot_root or MS_MOVE would change the host's root), and
+ * delete calls rt_rootfs_host_release(). See rootfs_host.c.
+ *
  * Nothing here prints. Errors name the spec entry first:
  *   "mounts[3] '/proc': mount 'proc' on '/proc': Operation not permitted"
  *   "linux.maskedPaths[0] '/proc/kcore': ..."
@@ -44,7 +50,8 @@ struct rt_rootfs_opts {
 	const char *bundle;	  /* absolute bundle dir; root.path is relative to it */
 	const char *console_path; /* pty slave path to bind at /dev/console, or NULL */
 	bool no_pivot;
-	bool userns; /* in a new user namespace: mknod not allowed, bind devices */
+	bool host_mntns; /* no mount namespace: see above */
+	bool userns;	 /* in a new user namespace: mknod not allowed, bind devices */
 	/* borrowed: idmapped trees prepared by the parent (idmount.h), or NULL;
 	 * rt_rootfs_setup() moves them into place and closes their fds */
 	struct rt_idmounts *idmounts;
@@ -56,6 +63,10 @@ int rt_rootfs_pivot(const struct oci_spec *spec, const struct rt_rootfs_opts *op
 		    struct berth_err **err);
 int rt_rootfs_finish(const struct oci_spec *spec, const struct rt_rootfs_opts *opts,
 		     struct berth_err **err);
+/* No mount namespace: binds the rootfs onto itself, rprivate (rootfs_host.c). */
+int rt_rootfs_host_bind(const char *rootfs, struct berth_err **err);
+/* Detaches that bind and every mount under it; not mounted is not an error. */
+int rt_rootfs_host_release(const char *rootfs, struct berth_err **err);
 /* Applies linux.sysctl (writes under /proc/sys) in the container's namespaces. */
 int rt_sysctl_apply(const struct oci_spec *spec, struct berth_err **err);
 /* Checks every linux.sysctl key (syntax, and that the container has the

@@ -85,6 +85,8 @@ char *rt_state_to_json(const struct rt_state *st)
 	bjson_set_bool(o, "systemdCgroup", st->systemd_cgroup);
 	bjson_set_bool(o, "hasProcess", st->has_process);
 	bjson_set_bool(o, "ownPidns", st->own_pidns);
+	if (st->host_mounts)
+		bjson_set_bool(o, "hostMounts", true);
 	if (st->n_annotations)
 		bjson_set_take(o, "annotations", annotations_json(st));
 	return bjson_to_string(o, BJSON_PLAIN);
@@ -144,6 +146,7 @@ int rt_state_from_json(const char *buf, size_t len, const char *name, struct rt_
 	bjson_get_bool(o, "systemdCgroup", &st->systemd_cgroup);
 	bjson_get_bool(o, "hasProcess", &st->has_process);
 	bjson_get_bool(o, "ownPidns", &st->own_pidns);
+	bjson_get_bool(o, "hostMounts", &st->host_mounts);
 	if (bjson_object_foreach(bjson_get(o, "annotations"), add_annotation, st) != 0)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "%s: annotations: values must be strings", name);

@@ -43,6 +43,9 @@ struct rt_state {
 	bool systemd_cgroup;
 	bool has_process; /* config had a process: start has something to run */
 	bool own_pidns;	  /* init is pid 1 of its own pid namespace */
+	/* no mount namespace: the rootfs bind (and every mount under it) lives in
+	 * the host's mount table until delete detaches it (rootfs.h) */
+	bool host_mounts;
 	struct oci_kv *annotations;
 	size_t n_annotations;
 };

@@ -123,3 +123,25 @@ cg_v2() {
 	expect_fail_naming memory
 	[ -z "$(berth list -q)" ] || fail_with "container left: $(berth list -q)"
 }
+
+# Whether this kernel ignores kernel memory limits (Linux >= 5.16 accepts the write to
+# memory.kmem.limit_in_bytes and keeps it unlimited): probed in a scratch cgroup.
+kmem_limit_ignored() {
+	local d=/sys/fs/cgroup/memory/berth-kmem-probe-$$ got
+	[ -f /sys/fs/cgroup/memory/memory.kmem.limit_in_bytes ] || return 1
+	mkdir "$d" || return 1
+	echo 67108864 >"$d/memory.kmem.limit_in_bytes" 2>/dev/null
+	got=$(cat "$d/memory.kmem.limit_in_bytes")
+	rmdir "$d"
+	[ "$got" != 67108864 ]
+}
+
+@test "cgroups: memory.kernel that the kernel ignores is not ignored in silence: create warns naming the field" {
+	requires berth cgroup_v1 -- "berth's wording (runc 1.1 drops the field)"
+	kmem_limit_ignored || skip "this kernel honours kernel memory limits"
+	update_config '.linux.resources.memory = {"limit": 134217728, "kernel": 67108864}'
+	set_args pause
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	expect_output_contains "linux.resources.memory.kernel: ignored by this kernel"
+}

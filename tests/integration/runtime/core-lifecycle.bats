@@ -139,14 +139,17 @@ state_file() {
 	create_container
 }
 
-@test "create: a config without process creates; start says there is nothing to run" {
+@test "create: a config without process creates; start fails, says there is nothing to run, and leaves it stopped" {
 	requires berth -- "runc fails the create"
 	update_config 'del(.process)'
 	create_container
 	[ "$(state_of "$CID")" = created ] || fail_with "status '$(state_of "$CID")'"
 	run berth start "$CID"
-	expect_fail_naming "$CID" "no process"
-	run berth delete --force "$CID"
+	expect_fail_naming "$CID" "no process" "now stopped"
+	wait_for_state "$CID" stopped
+	run berth start "$CID"
+	expect_fail_naming "$CID" "stopped"
+	run berth delete "$CID"
 	expect_status 0
 }
 

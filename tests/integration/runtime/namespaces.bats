@@ -95,6 +95,88 @@ ns_inside() {
 	[ "$inside" != "$(readlink /proc/self/ns/mnt)" ] || fail_with "mount namespace shared with the host"
 }
 
+# mounts of the host under $TEST_TMP (the bundle): mount points, one a line
+mounts_under_bundle() {
+	awk -v t="$TEST_TMP" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo
+}
+
+@test "mount: without a mount namespace the container's mounts live under its rootfs in the host's table until delete" {
+	requires berth -- "runc 1.1.5 fails such a config on its maskedPaths"
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args pause
+	run_container
+	[ "$(readlink "/proc/$(container_pid)/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] ||
+		fail_with "the init has a mount namespace of its own"
+	run mounts_under_bundle
+	expect_line "$ROOTFS"
+	expect_line "$ROOTFS/proc"
+	bad=$(mounts_under_bundle | grep -v "^$ROOTFS" || true)
+	[ -z "$bad" ] || fail_with "mounts outside the rootfs: $bad"
+	run berth delete --force "$CID"
+	expect_status 0
+	run mounts_under_bundle
+	[ -z "$output" ] || fail_with "delete left mounts behind: $output"
+}
+
+@test "mount: without a mount namespace the root is the rootfs, and exec enters it too" {
+	requires berth -- "runc 1.1.5 fails such a config on its maskedPaths"
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args pause
+	run_container
+	echo marker >"$ROOTFS/only-in-rootfs"
+	run berth exec "$CID" sh -c 'cat /only-in-rootfs; pwd; ls /bin/testinit'
+	expect_status 0
+	expect_line marker
+	expect_line /
+	expect_line /bin/testinit
+}
+
+@test "mount: without a mount namespace the container's mounts do not propagate to the host's peers" {
+	local share=$TEST_TMP/share peer=$TEST_TMP/peer
+	mkdir -p "$share" "$peer"
+	mount --bind "$share" "$share"
+	mount --make-shared "$share"
+	mount --bind "$share" "$peer"
+	cp -a "$BUNDLE" "$share/bundle"
+	BUNDLE=$share/bundle
+	requires berth -- "runc 1.1.5 fails such a config on its maskedPaths"
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args pause
+	run_container
+	mountpoint -q "$share/bundle/rootfs/proc" || fail_with "no /proc mounted in the container"
+	! mountpoint -q "$peer/bundle/rootfs/proc" || fail_with "the container's /proc reached a peer"
+	run berth delete --force "$CID"
+	expect_status 0
+	run awk -v t="$TEST_TMP" 'index($5, t) == 1 && $5 ~ /rootfs/ { print $5 }' /proc/self/mountinfo
+	[ -z "$output" ] || fail_with "mounts left behind: $output"
+}
+
+@test "mount: without a mount namespace a failed create leaves no mount behind" {
+	requires berth -- "runc 1.1.5 fails such a config on its maskedPaths"
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| .mounts += [{"destination": "/bad", "type": "no-such-fs", "source": "x"}]'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "/bad"
+	run mounts_under_bundle
+	[ -z "$output" ] || fail_with "mounts left behind: $output"
+	run berth state "$CID"
+	expect_failure
+}
+
+@test "mount: without a mount namespace a process that exits leaves its mounts until delete" {
+	requires berth -- "runc 1.1.5 fails such a config on its maskedPaths"
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args true
+	run_container
+	wait_for_state "$CID" stopped
+	run mounts_under_bundle
+	expect_line "$ROOTFS"
+	run berth delete "$CID"
+	expect_status 0
+	run mounts_under_bundle
+	[ -z "$output" ] || fail_with "delete left mounts behind: $output"
+}
+
 @test "uts: the container has its own uts namespace" {
 	inside=$(ns_inside uts)
 	[ "$inside" != "$(readlink /proc/self/ns/uts)" ] || fail_with "uts namespace shared with the host"
