@@ -11,11 +11,11 @@
 # and, once per runtime: the total time of -s (default 100) sequential `run`s, and the time
 # to create+start -c (default 50) pause containers concurrently (xargs -P).
 #
-# Fairness: crun refuses this host's hybrid cgroup layout unless the cgroup2 mount is hidden
-# in a private mount namespace, so EVERY runtime runs under the same wrapper,
-# `unshare -m --propagation private sh -c '...; exec RUNTIME ...'`; only crun's also does
-# `umount -l /sys/fs/cgroup/unified` (one syscall). The wrapper's own cost is measured and
-# printed ("wrapper" row) and is NOT subtracted. Needs root. No assertions: it prints a table.
+# Fairness: crun refuses this host's hybrid cgroup layout unless the cgroup2 mount is hidden.
+# So the whole script re-executes itself once in a private mount namespace where
+# /sys/fs/cgroup/unified is unmounted (the v1 controllers stay), and EVERY runtime is then
+# called directly, with no per-call wrapper, on the same cgroup v1 layout.
+# Needs root. No assertions: it prints a table.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -33,6 +33,10 @@ while getopts "n:s:c:r:h" o; do
 done
 
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+if [ -z "${BERTH_BENCH_NS:-}" ]; then
+	BERTH_BENCH_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+umount -l /sys/fs/cgroup/unified 2>/dev/null
 
 # runtime binaries: berth from the build tree (skipped when not built), the others from PATH
 declare -A BIN
@@ -69,13 +73,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# rt_cmd RUNTIME ARGS...: the runtime under the common wrapper, with its own --root
+# rt_cmd RUNTIME ARGS...: the runtime with its own --root
 rt_cmd() {
-	local rt=$1 pre=:
+	local rt=$1
 	shift
-	[ "$rt" = crun ] && pre='umount -l /sys/fs/cgroup/unified 2>/dev/null'
-	unshare -m --propagation private sh -c "$pre; exec \"\$0\" \"\$@\"" \
-		"${BIN[$rt]}" --root "$tmp/root-$rt" "$@"
+	"${BIN[$rt]}" --root "$tmp/root-$rt" "$@"
 }
 
 "$top/tests/helpers/mkrootfs.sh" "$tmp/rootfs" "$testinit" || exit 1
@@ -131,7 +133,6 @@ wait_stopped() { # rt id
 echo "bench: ${rts[*]}; $iters iterations interleaved; $seq_n sequential runs; $conc_n concurrent containers" >&2
 fails=0
 for ((i = 0; i < iters; i++)); do
-	samples[wrapper]+="$(t0=$(now); unshare -m --propagation private sh -c ': ; exec true'; echo $(($(now) - t0))) "
 	for rt in "${rts[@]}"; do
 		id=$rt-r$i
 		b=$(cfg_for true "$id")
@@ -149,8 +150,7 @@ for ((i = 0; i < iters; i++)); do
 
 		id=$rt-m$i
 		b=$(cfg_for true "$id")
-		/usr/bin/time -o "$tmp/rss" -f %M unshare -m --propagation private sh -c \
-			"$([ "$rt" = crun ] && echo 'umount -l /sys/fs/cgroup/unified 2>/dev/null' || echo :); exec \"\$0\" \"\$@\"" \
+		/usr/bin/time -o "$tmp/rss" -f %M \
 			"${BIN[$rt]}" --root "$tmp/root-$rt" create --bundle "$b" "$id" </dev/null >/dev/null 2>&1
 		samples[rss.$rt]+="$(tail -1 "$tmp/rss") "
 		rt_cmd "$rt" delete --force "$id" >/dev/null 2>&1
@@ -194,8 +194,7 @@ for rt in "${rts[@]}"; do
 	for ((i = 0; i < conc_n; i++)); do cfg_for pause "$rt-p$i" >/dev/null; done
 	t0=$(now)
 	seq 0 $((conc_n - 1)) | BINRT=${BIN[$rt]} RT=$rt xargs -P "$conc_n" -I{} sh -c '
-		pre=:; [ "$RT" = crun ] && pre="umount -l /sys/fs/cgroup/unified 2>/dev/null"
-		w() { unshare -m --propagation private sh -c "$pre; exec \"\$0\" \"\$@\"" "$BINRT" --root "$tmp/root-$RT" "$@"; }
+		w() { "$BINRT" --root "$tmp/root-$RT" "$@"; }
 		w create --bundle "$tmp/b-$RT-p{}" "$RT-p{}" </dev/null >/dev/null 2>&1 &&
 		w start "$RT-p{}" </dev/null >/dev/null 2>&1'
 	conc[$rt]=$(($(now) - t0))
@@ -262,5 +261,4 @@ a=(); for rt in "${rts[@]}"; do a+=("${conc[$rt]}"); done
 row "$conc_n concurrent create+start" s "${a[@]}"
 a=(); for rt in "${rts[@]}"; do a+=("${conc[$rt.ok]}/$conc_n"); done
 row "  of which running" n "${a[@]}"
-printf '%-34s%10s\n' "wrapper alone (ms, not subtracted)" "$(ms "$(med wrapper)")"
 [ "$fails" -eq 0 ] || echo "note: $fails timed commands failed (their times are included)"
