@@ -243,8 +243,8 @@ static struct json_object *features_linux(void)
 	oj_put_bool(cg, "rdma", true);
 	json_object_object_add(l, "cgroup", cg);
 	json_object_object_add(l, "seccomp", features_seccomp());
-	json_object_object_add(l, "apparmor", enabled(false));
-	json_object_object_add(l, "selinux", enabled(false));
+	json_object_object_add(l, "apparmor", enabled(true)); /* support, not the host (lsm.h) */
+	json_object_object_add(l, "selinux", enabled(true));
 	json_object_object_add(l, "intelRdt", enabled(false));
 	json_object_object_add(ext, "idmap", enabled(true));
 	json_object_object_add(l, "mountExtensions", ext);

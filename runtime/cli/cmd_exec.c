@@ -10,7 +10,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(strv_freep) char **gids = NULL;
 	cleanup(strv_freep) char **caps = NULL;
 	struct rt_exec_opts o = {0};
-	const char *label = NULL, *apparmor = NULL, *cgroup = NULL;
+	const char *cgroup = NULL;
 	bool help = false;
 	const struct cli_flag flags[] = {
 		{"console-socket", 0, CLI_STRING, &o.console_socket,
@@ -23,8 +23,10 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 		{"process", 'p', CLI_STRING, &o.process_file, "path to a process.json"},
 		{"detach", 'd', CLI_BOOL, &o.detach, "return once the process has started"},
 		{"pid-file", 0, CLI_STRING, &o.pid_file, "file to write the process id to"},
-		{"process-label", 0, CLI_STRING, &label, "accepted; no SELinux support"},
-		{"apparmor", 0, CLI_STRING, &apparmor, "accepted; no AppArmor support"},
+		{"process-label", 0, CLI_STRING, &o.process_label,
+		 "SELinux label of the process (warns when SELinux is off)"},
+		{"apparmor", 0, CLI_STRING, &o.apparmor,
+		 "AppArmor profile of the process (warns when AppArmor is off)"},
 		{"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs for the process"},
 		{"cap", 'c', CLI_STRV, &caps, "add a capability to the process"},
 		{"preserve-fds", 0, CLI_UINT, &o.preserve_fds, "pass N additional fds (3..3+N-1)"},

@@ -97,7 +97,9 @@ struct rt_exec_opts {
 	const char *cwd;
 	const char *user; /* "uid[:gid]" */
 	char **additional_gids;
-	char **caps; /* added to bounding, effective and permitted */
+	char **caps;		   /* added to bounding, effective and permitted */
+	const char *apparmor;	   /* process.apparmorProfile (lsm.h) */
+	const char *process_label; /* process.selinuxLabel */
 	bool tty, no_new_privs, detach, ignore_paused;
 	const char *pid_file;
 	const char *console_socket;

@@ -32,6 +32,7 @@
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/idmap.h"
 #include "runtime/lib/idmount.h"
+#include "runtime/lib/lsm.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
@@ -312,6 +313,11 @@ static int prepare(struct create *cr, struct berth_err **err)
 				     "--console-socket given but process.terminal is false");
 	if (prepare_namespaces(cr, err) < 0 || check_sysctls(s, err) < 0)
 		return -1;
+	if (s->linux_ && s->linux_->mount_label && *s->linux_->mount_label &&
+	    !rt_lsm_selinux_enabled())
+		log_warn("linux.mountLabel '%s': SELinux is not enabled on this host: the label is "
+			 "not applied",
+			 s->linux_->mount_label);
 	if (s->process) {
 		if (rt_proc_plan_prepare(&cr->plan, s->process, cr->o->preserve_fds, listen_fds(),
 					 err) < 0)

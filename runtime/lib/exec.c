@@ -118,6 +118,14 @@ static int process_from_flags(struct oci_spec *spec, const struct rt_exec_opts *
 	p->terminal = o->tty;
 	if (o->no_new_privs)
 		p->no_new_privileges = true;
+	if (o->apparmor) {
+		free(p->apparmor_profile);
+		p->apparmor_profile = xstrdup(o->apparmor);
+	}
+	if (o->process_label) {
+		free(p->selinux_label);
+		p->selinux_label = xstrdup(o->process_label);
+	}
 	if (apply_user(p, o, err) < 0)
 		return -1;
 	if (o->caps) {

@@ -26,6 +26,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "runtime/lib/idmount.h"
+#include "runtime/lib/lsm.h"
 #include "runtime/lib/paths.h"
 #include "runtime/lib/rootfs_internal.h"
 
@@ -248,9 +249,24 @@ static bool has_new_netns(const struct oci_spec *spec)
 	return ns && !ns->path;
 }
 
+/* linux.mountLabel: the SELinux context of tmpfs and devpts mounts, as runc;
+ * without SELinux, create has warned that it is not applied. Caller frees. */
+static char *mount_data(const struct rootfs_ctx *c, const struct oci_mount *m)
+{
+	const char *label = c->spec->linux_ ? c->spec->linux_->mount_label : NULL;
+
+	if (!label || !*label || !m->type ||
+	    (strcmp(m->type, "tmpfs") && strcmp(m->type, "devpts")) || !rt_lsm_selinux_enabled())
+		return xstrdup_or_null(m->data);
+	if (m->data)
+		return xasprintf("%s,context=\"%s\"", m->data, label);
+	return xasprintf("context=\"%s\"", label);
+}
+
 static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m, const char *dest,
 		    struct berth_err **err)
 {
+	cleanup_free char *data = mount_data(c, m);
 	const char *src = m->source ? m->source : m->type;
 	unsigned long flags = m->flags & RT_MNT_FLAGS_MASK;
 	cleanup_close int fd = rootfs_dest_prepare(c, dest, true, err);
@@ -269,7 +285,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m, const char 
 			return berth_err_sys(err, errno, "open '%s'", dest);
 	}
 	if (mount(src, rootfs_target(c, fd, dest, buf), m->type, flags | (m->flags & MS_REMOUNT),
-		  m->data) < 0)
+		  data) < 0)
 		return berth_err_sys(err, errno, "mount '%s' on '%s'", src, dest);
 	if (m->tmpcopyup) {
 		upper = rt_path_open(c->rootfd, dest, 0, 0, err);

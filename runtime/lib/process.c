@@ -115,7 +115,8 @@ int rt_proc_plan_prepare(struct rt_proc_plan *plan, const struct oci_process *pr
 {
 	plan->proc = proc;
 	plan->extra_fds = preserve_fds + listen_fds;
-	if (caps_prepare(&plan->caps, proc->capabilities, err) < 0)
+	if (caps_prepare(&plan->caps, proc->capabilities, err) < 0 ||
+	    rt_lsm_prepare(&plan->lsm, proc, err) < 0)
 		return -1;
 	plan->env = strv_dup(proc->env);
 	if (listen_fds) {
@@ -131,6 +132,7 @@ void rt_proc_plan_clear(struct rt_proc_plan *plan)
 {
 	strv_free(plan->env);
 	plan->env = NULL;
+	rt_lsm_plan_clear(&plan->lsm);
 }
 
 static int set_oom(const struct oci_process *p, struct berth_err **err)
@@ -361,6 +363,9 @@ int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **e
 	const struct oci_user *u = &plan->proc->user;
 	const struct rt_caps_plan *cp = &plan->caps;
 
+	/* while still root: the labels take effect at execve */
+	if (rt_lsm_apply(&plan->lsm, err) < 0)
+		return -1;
 	if (cp->set && drop_bounding(cp, err) < 0)
 		return -1;
 	if (setgroups_allowed() && setgroups(u->n_additional_gids, u->additional_gids) < 0)

@@ -8,7 +8,7 @@
  * LISTEN_FDS) with nothing but validation; the child applies in this order:
  * oom_score_adj, rlimits (early: cheap to fail), then after the rootfs:
  * personality, scheduler, ioPriority, chdir(cwd), executable lookup in the
- * container's PATH, identity (groups, gid, uid with keep-caps, capabilities),
+ * container's PATH, LSM labels (lsm.h), identity (groups, gid, uid with keep-caps, capabilities),
  * umask, no_new_privs, fd hygiene, seccomp, execve. Child functions allocate
  * only from the process's own heap (single-threaded after clone) and return
  * errors for the sync socket; they never print.
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "runtime/lib/lsm.h"
 #include "spec/config.h"
 
 struct rt_seccomp;
@@ -34,8 +35,9 @@ struct rt_proc_plan {
 	const struct oci_personality *pers; /* borrowed; may be NULL */
 	const struct rt_seccomp *seccomp;   /* borrowed; may be NULL */
 	struct rt_caps_plan caps;
-	char **env;	    /* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
-	unsigned extra_fds; /* fds 3..3+extra_fds-1 cross into the process */
+	char **env;		/* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
+	unsigned extra_fds;	/* fds 3..3+extra_fds-1 cross into the process */
+	struct rt_lsm_plan lsm; /* owned: AppArmor/SELinux labels to apply (lsm.h) */
 };
 
 /* Resolves capability names and checks effective/permitted/inheritable/

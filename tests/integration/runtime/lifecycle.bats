@@ -321,6 +321,14 @@ teardown() {
 		<<<"$output" >/dev/null || fail_with "features JSON lacks ociVersionMin/Max"
 }
 
+@test "features: AppArmor and SELinux support is reported (whether the host enables them or not)" {
+	not_runtime crun "1.8.1 has no features command"
+	run berth features
+	expect_status 0
+	jq -e '.linux.apparmor.enabled and .linux.selinux.enabled' <<<"$output" >/dev/null ||
+		fail_with "features: apparmor/selinux not reported as supported"
+}
+
 @test "--version: prints the version and the spec version" {
 	run berth --version
 	expect_status 0

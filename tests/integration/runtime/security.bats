@@ -55,3 +55,50 @@ teardown() {
 		fi
 	done
 }
+
+apparmor_enabled() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] &&
+		[ -d /sys/kernel/security/apparmor ]
+}
+
+@test "lsm: process.apparmorProfile on a host without AppArmor: the container runs and create warns naming the field" {
+	requires berth -- "runc passes over the profile in silence"
+	! apparmor_enabled || skip "AppArmor is enabled here"
+	update_config '.process.apparmorProfile = "berth-test-profile"'
+	set_args pause
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	expect_output_contains "process.apparmorProfile 'berth-test-profile'" "AppArmor is not enabled"
+	run berth start "$CID"
+	expect_status 0
+}
+
+@test "lsm: process.selinuxLabel and linux.mountLabel on a host without SELinux: create warns naming each field" {
+	requires berth -- "runc passes over the labels in silence"
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"
+		| .linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
+	set_args pause
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	expect_output_contains "process.selinuxLabel 'system_u:system_r:container_t:s0:c1,c2'" \
+		"linux.mountLabel 'system_u:object_r:container_file_t:s0:c1,c2'" "SELinux is not enabled"
+}
+
+@test "lsm: exec --apparmor and --process-label set the exec'd process's labels (warned about here)" {
+	requires berth -- "runc passes over the labels in silence"
+	! apparmor_enabled || skip "AppArmor is enabled here"
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+	set_args pause
+	run_container
+	run berth exec --apparmor berth-exec-profile --process-label exec_label_t "$CID" /bin/testinit exit 0
+	expect_status 0
+	expect_output_contains "process.apparmorProfile 'berth-exec-profile'" "process.selinuxLabel 'exec_label_t'"
+}
+
+@test "lsm: an apparmorProfile with a newline is refused, naming the field" {
+	requires berth -- "berth's check"
+	update_config '.process.apparmorProfile = "a\nchangeprofile b"'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming "process.apparmorProfile"
+}
