@@ -61,6 +61,7 @@ const char *berth_err_code_name(enum berth_err_code code)
 		[BERTH_E_INTERNAL] = "internal",
 		[BERTH_E_CANCELLED] = "cancelled",
 		[BERTH_E_TIMEOUT] = "timeout",
+		[BERTH_E_OUT_OF_RANGE] = "out of range",
 	};
 	if ((unsigned)code >= sizeof(names) / sizeof(names[0]) || !names[code])
 		return "unknown";

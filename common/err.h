@@ -25,6 +25,7 @@ enum berth_err_code {
 	BERTH_E_INTERNAL,
 	BERTH_E_CANCELLED,
 	BERTH_E_TIMEOUT,
+	BERTH_E_OUT_OF_RANGE, /* past the valid range: a write at another offset than the end */
 };
 
 struct berth_err {

@@ -1,5 +1,6 @@
 /*
- * supervisor/meta/meta.c - opening meta.db, migrations, transactions, label helpers.
+ * supervisor/meta/meta.c - opening meta.db, migrations, transactions, statement helpers,
+ * settings, label vectors. Per-table helpers are meta_table.c's.
  * See meta.h for the contract and schema.sql for the tables.
  */
 #include <stdarg.h>
@@ -76,38 +77,97 @@ int meta_run(struct meta_db *db, sqlite3_stmt *st, const char *what, struct bert
 	return 0;
 }
 
-int meta_execf(struct meta_db *db, struct berth_err **err, const char *sql, int n, ...)
+/* prepare, bind, step every row through fn (may be NULL), finalize: the one loop */
+static int query_va(struct meta_db *db, const char *what, meta_row_fn fn, void *arg,
+		    struct berth_err **err, const char *sql, int n, va_list ap)
 {
 	sqlite3_stmt *st = meta_prep(db, sql, err);
-	va_list ap;
+	int rc, rows = 0;
 
 	if (!st)
 		return -1;
-	va_start(ap, n);
 	bind_va(st, n, ap);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn)
+			fn(st, arg);
+		rows++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? rows : meta_sqlerr(db, err, what);
+}
+
+int meta_query(struct meta_db *db, const char *what, meta_row_fn fn, void *arg,
+	       struct berth_err **err, const char *sql, int n, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, n);
+	r = query_va(db, what, fn, arg, err, sql, n, ap);
 	va_end(ap);
-	return meta_run(db, st, "write", err);
+	return r < 0 ? -1 : 0;
+}
+
+int meta_execf(struct meta_db *db, struct berth_err **err, const char *sql, int n, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, n);
+	r = query_va(db, "write", NULL, NULL, err, sql, n, ap);
+	va_end(ap);
+	return r < 0 ? -1 : 0;
+}
+
+static void row_i64(sqlite3_stmt *st, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
 }
 
 int meta_count(struct meta_db *db, int64_t *out, struct berth_err **err, const char *sql, int n,
 	       ...)
 {
-	sqlite3_stmt *st = meta_prep(db, sql, err);
 	va_list ap;
-	int rc;
+	int r;
 
-	if (!st)
-		return -1;
 	va_start(ap, n);
-	bind_va(st, n, ap);
+	r = query_va(db, "count", row_i64, out, err, sql, n, ap);
 	va_end(ap);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return meta_sqlerr(db, err, "count");
+	if (r == 0) /* count(*) always has a row: only a broken statement gets here */
+		return berth_err_new(err, BERTH_E_INTERNAL, "count: no result");
+	return r < 0 ? -1 : 0;
+}
+
+void meta_row_strs(sqlite3_stmt *st, void *arg)
+{
+	char ***v = arg;
+
+	for (int i = 0; i < sqlite3_column_count(st); i++)
+		strv_push_take(v, meta_col_str(st, i));
+}
+
+struct strv_q {
+	const char *what, *sql;
+	char **v;
+};
+
+static int strv_tx(struct meta_db *db, void *arg, struct berth_err **err)
+{
+	struct strv_q *q = arg;
+
+	return meta_query(db, q->what, meta_row_strs, &q->v, err, q->sql, 0);
+}
+
+int meta_query_strv(struct meta_db *db, const char *what, const char *sql, char ***out,
+		    struct berth_err **err)
+{
+	struct strv_q q = {.what = what, .sql = sql};
+
+	if (meta_tx(db, false, strv_tx, &q, err) < 0) {
+		strv_free(q.v);
+		return -1;
 	}
-	*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	*out = q.v;
 	return 0;
 }
 
@@ -116,6 +176,12 @@ char *meta_col_str(sqlite3_stmt *st, int col)
 	const unsigned char *s = sqlite3_column_text(st, col);
 
 	return xstrdup(s ? (const char *)s : "");
+}
+
+const char *meta_i64(char *buf, int64_t v)
+{
+	sprintf(buf, "%lld", (long long)v);
+	return buf;
 }
 
 int meta_begin(struct meta_db *db, bool write, struct berth_err **err)
@@ -276,61 +342,57 @@ int meta_schema_version(struct meta_db *db)
 	return db->version;
 }
 
+static int check_tx(struct meta_db *db, void *arg, struct berth_err **err)
+{
+	return meta_query(db, "integrity check", meta_row_strs, arg, err, "PRAGMA integrity_check",
+			  0);
+}
+
 int meta_check(struct meta_db *db, struct berth_err **err)
 {
-	sqlite3_stmt *st;
-	cleanup_free char *res = NULL;
+	cleanup(strv_freep) char **res = NULL;
 
-	if (meta_begin(db, false, err) < 0)
+	if (meta_tx(db, false, check_tx, &res, err) < 0)
 		return -1;
-	st = meta_prep(db, "PRAGMA integrity_check", err);
-	if (!st) {
-		meta_rollback(db);
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		res = meta_col_str(st, 0);
-	sqlite3_finalize(st);
-	meta_rollback(db);
-	if (!res || strcmp(res, "ok") != 0)
+	if (!res || strcmp(res[0], "ok") != 0)
 		return berth_err_new(err, BERTH_E_INTERNAL, "integrity check: %s",
-				     res ? res : "no result");
+				     res ? res[0] : "no result");
 	return 0;
 }
 
 /* ---------------------------------------------------------------- settings */
 
+struct setting_q {
+	const char *key;
+	char *(*init)(void);
+	char **val; /* the one value, as a strv */
+};
+
+static int setting_tx(struct meta_db *db, void *arg, struct berth_err **err)
+{
+	struct setting_q *q = arg;
+
+	if (meta_query(db, "read setting", meta_row_strs, &q->val, err,
+		       "SELECT value FROM settings WHERE key = ?", 1, q->key) < 0)
+		return -1;
+	if (q->val)
+		return 0;
+	strv_push_take(&q->val, q->init());
+	return meta_execf(db, err, "INSERT INTO settings(key, value) VALUES (?, ?)", 2, q->key,
+			  q->val[0]);
+}
+
 int meta_setting_get_or_init(struct meta_db *db, const char *key, char *(*init)(void), char **out,
 			     struct berth_err **err)
 {
-	sqlite3_stmt *st;
-	char *val = NULL;
+	struct setting_q q = {.key = key, .init = init};
 
-	if (meta_begin(db, true, err) < 0)
-		return -1;
-	st = meta_prep(db, "SELECT value FROM settings WHERE key = ?", err);
-	if (!st) {
-		meta_rollback(db);
+	if (meta_tx(db, true, setting_tx, &q, err) < 0) {
+		strv_free(q.val);
 		return -1;
 	}
-	meta_bind_strs(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		val = meta_col_str(st, 0);
-	sqlite3_finalize(st);
-	if (!val) {
-		val = init();
-		if (meta_execf(db, err, "INSERT INTO settings(key, value) VALUES (?, ?)", 2, key,
-			       val) < 0) {
-			free(val);
-			meta_rollback(db);
-			return -1;
-		}
-	}
-	if (meta_commit(db, err) < 0) {
-		free(val);
-		return -1;
-	}
-	*out = val;
+	*out = xstrdup(q.val[0]);
+	strv_free(q.val);
 	return 0;
 }
 
@@ -427,92 +489,4 @@ char **meta_labels_apply(char *const *old, char *const *upd, char *const *paths,
 		}
 	}
 	return meta_labels_sort(res);
-}
-
-static char *owner_where(const char *const *cols)
-{
-	char *w = xstrdup("namespace = ?");
-
-	for (size_t i = 0; cols && cols[i]; i++) {
-		char *n = xasprintf("%s AND %s = ?", w, cols[i]);
-
-		free(w);
-		w = n;
-	}
-	return w;
-}
-
-static void bind_owner(sqlite3_stmt *st, const char *ns, const char *const *vals, int *idx)
-{
-	sqlite3_bind_text(st, (*idx)++, ns, -1, SQLITE_TRANSIENT);
-	for (size_t i = 0; vals && vals[i]; i++)
-		sqlite3_bind_text(st, (*idx)++, vals[i], -1, SQLITE_TRANSIENT);
-}
-
-int meta_labels_load(struct meta_db *db, const char *table, const char *ns, const char *const *cols,
-		     const char *const *vals, char ***out, struct berth_err **err)
-{
-	cleanup_free char *where = owner_where(cols);
-	cleanup_free char *sql =
-		xasprintf("SELECT key, value FROM %s WHERE %s ORDER BY key", table, where);
-	sqlite3_stmt *st = meta_prep(db, sql, err);
-	char **kv = NULL;
-	int idx = 1, rc;
-
-	if (!st)
-		return -1;
-	bind_owner(st, ns, vals, &idx);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		strv_push_take(&kv, meta_col_str(st, 0));
-		strv_push_take(&kv, meta_col_str(st, 1));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		strv_free(kv);
-		return meta_sqlerr(db, err, "read labels");
-	}
-	*out = kv;
-	return 0;
-}
-
-int meta_labels_store(struct meta_db *db, const char *table, const char *ns,
-		      const char *const *cols, const char *const *vals, char *const *kv,
-		      struct berth_err **err)
-{
-	cleanup_free char *where = owner_where(cols);
-	cleanup_free char *del = xasprintf("DELETE FROM %s WHERE %s", table, where);
-	cleanup_free char *names = xstrdup("namespace");
-	cleanup_free char *marks = xstrdup("?");
-	cleanup_free char *ins = NULL;
-	sqlite3_stmt *st;
-	int idx = 1;
-
-	st = meta_prep(db, del, err);
-	if (!st)
-		return -1;
-	bind_owner(st, ns, vals, &idx);
-	if (meta_run(db, st, "delete labels", err) < 0)
-		return -1;
-	for (size_t i = 0; cols && cols[i]; i++) {
-		char *n = xasprintf("%s, %s", names, cols[i]), *m = xasprintf("%s, ?", marks);
-
-		free(names);
-		free(marks);
-		names = n;
-		marks = m;
-	}
-	ins = xasprintf("INSERT OR REPLACE INTO %s(%s, key, value) VALUES (%s, ?, ?)", table, names,
-			marks);
-	for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
-		st = meta_prep(db, ins, err);
-		if (!st)
-			return -1;
-		idx = 1;
-		bind_owner(st, ns, vals, &idx);
-		sqlite3_bind_text(st, idx++, kv[i], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, idx++, kv[i + 1], -1, SQLITE_TRANSIENT);
-		if (meta_run(db, st, "store label", err) < 0)
-			return -1;
-	}
-	return 0;
 }

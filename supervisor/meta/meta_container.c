@@ -2,6 +2,7 @@
  * supervisor/meta/meta_container.c - container records (see meta.h): the metadata of
  * containerd.services.containers.v1; tasks are not here.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,6 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
 
-#define CONTAINER_OWNER ((const char *const[]){"name", NULL})
 #define CONTAINER_COLS                                                                        \
 	"name, image, runtime_name, runtime_options_type, runtime_options, spec_type, spec, " \
 	"snapshotter, snapshot_key, created, updated"
@@ -81,7 +81,7 @@ static void col_any(sqlite3_stmt *st, int tcol, int dcol, struct meta_any *a)
 		memcpy(a->data, d, a->len);
 }
 
-static struct meta_container *container_row(sqlite3_stmt *st)
+static void *container_row(sqlite3_stmt *st)
 {
 	struct meta_container *c = xnew(struct meta_container);
 
@@ -97,65 +97,44 @@ static struct meta_container *container_row(sqlite3_stmt *st)
 	return c;
 }
 
-static int load_exts(struct meta_db *db, const char *ns, struct meta_container *c,
-		     struct berth_err **err)
+static void ext_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st = meta_prep(db,
-				     "SELECT key, type_url, value FROM container_extensions "
-				     "WHERE namespace = ? AND name = ? ORDER BY key",
-				     err);
-	size_t n = 0;
-	int rc;
+	struct meta_container *c = arg;
+	size_t n = strv_len(c->ext_keys);
 
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 2, ns, c->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c->exts = xreallocarray(c->exts, n + 1, sizeof(*c->exts));
-		strv_push_take(&c->ext_keys, meta_col_str(st, 0));
-		col_any(st, 1, 2, &c->exts[n]);
-		n++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : meta_sqlerr(db, err, "read container extensions");
+	c->exts = xreallocarray(c->exts, n + 1, sizeof(*c->exts));
+	strv_push_take(&c->ext_keys, meta_col_str(st, 0));
+	col_any(st, 1, 2, &c->exts[n]);
 }
 
-static int load_kv(struct meta_db *db, const char *ns, struct meta_container *c,
-		   struct berth_err **err)
+/* the extensions: the labels are meta_table.c's */
+static int container_load(struct meta_db *db, const char *ns, void *obj, struct berth_err **err)
 {
-	if (meta_labels_load(db, "container_labels", ns, CONTAINER_OWNER,
-			     (const char *const[]){c->id, NULL}, &c->labels, err) < 0)
-		return -1;
-	return load_exts(db, ns, c, err);
+	struct meta_container *c = obj;
+
+	return meta_query(db, "read container extensions", ext_row, c, err,
+			  "SELECT key, type_url, value FROM container_extensions "
+			  "WHERE namespace = ? AND name = ? ORDER BY key",
+			  2, ns, c->id);
 }
 
-static int container_read(struct meta_db *db, const char *ns, const char *id,
-			  struct meta_container **out, struct berth_err **err)
+static void container_free(void *c)
 {
-	sqlite3_stmt *st = meta_prep(
-		db, "SELECT " CONTAINER_COLS " FROM containers WHERE namespace = ? AND name = ?",
-		err);
-	struct meta_container *c = NULL;
-	int rc;
-
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 2, ns, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		c = container_row(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return meta_sqlerr(db, err, "read container");
-	if (!c)
-		return berth_err_new(err, BERTH_E_NOT_FOUND, "container '%s': not found", id);
-	if (load_kv(db, ns, c, err) < 0) {
-		meta_container_free(c);
-		return -1;
-	}
-	*out = c;
-	return 0;
+	meta_container_free(c);
 }
+
+static const struct meta_table container_table = {
+	.name = "containers",
+	.key = "name",
+	.noun = "container",
+	.labels = "container_labels",
+	.key_at = offsetof(struct meta_container, id),
+	.labels_at = offsetof(struct meta_container, labels),
+	.cols = CONTAINER_COLS,
+	.row = container_row,
+	.load = container_load,
+	.free = container_free,
+};
 
 static void bind_any(sqlite3_stmt *st, int tcol, int dcol, const struct meta_any *a)
 {
@@ -187,8 +166,8 @@ static int container_write(struct meta_db *db, const char *ns, const struct meta
 	sqlite3_bind_int64(st, 12, c->updated);
 	if (meta_run(db, st, "write container", err) < 0)
 		return -1;
-	if (meta_labels_store(db, "container_labels", ns, CONTAINER_OWNER,
-			      (const char *const[]){c->id, NULL}, c->labels, err) < 0)
+	if (meta_kv_store(db, &container_table, container_table.labels, ns, c->id, c->labels, err) <
+	    0)
 		return -1;
 	if (meta_execf(db, err, "DELETE FROM container_extensions WHERE namespace = ? AND name = ?",
 		       2, ns, c->id) < 0)
@@ -210,84 +189,30 @@ static int container_write(struct meta_db *db, const char *ns, const struct meta
 }
 
 struct container_q {
-	const char *ns, *id;
+	const char *ns;
 	struct meta_container *in;
 	const struct meta_container *cin;
 	char *const *paths;
-	struct meta_container *one;
-	struct meta_container **list;
-	size_t n;
+	void *obj; /* the updated container */
 };
-
-static int get_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct container_q *q = arg;
-
-	return container_read(db, q->ns, q->id, &q->one, err);
-}
 
 int meta_container_get(struct meta_db *db, const char *ns, const char *id,
 		       struct meta_container **out, struct berth_err **err)
 {
-	struct container_q q = {.ns = ns, .id = id};
-
-	if (meta_tx(db, false, get_tx, &q, err) < 0)
-		return -1;
-	*out = q.one;
-	return 0;
-}
-
-static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct container_q *q = arg;
-	sqlite3_stmt *st = meta_prep(
-		db, "SELECT " CONTAINER_COLS " FROM containers WHERE namespace = ? ORDER BY name",
-		err);
-	int rc;
-
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 1, q->ns);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		q->list = xreallocarray(q->list, q->n + 1, sizeof(*q->list));
-		q->list[q->n++] = container_row(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return meta_sqlerr(db, err, "list containers");
-	for (size_t i = 0; i < q->n; i++)
-		if (load_kv(db, q->ns, q->list[i], err) < 0)
-			return -1;
-	return 0;
+	return meta_table_get(db, &container_table, ns, id, out, err);
 }
 
 int meta_container_list(struct meta_db *db, const char *ns, struct meta_container ***out, size_t *n,
 			struct berth_err **err)
 {
-	struct container_q q = {.ns = ns};
-
-	if (meta_tx(db, false, list_tx, &q, err) < 0) {
-		meta_container_list_free(q.list, q.n);
-		return -1;
-	}
-	*out = q.list;
-	*n = q.n;
-	return 0;
+	return meta_table_list(db, &container_table, ns, out, n, err);
 }
 
 static int create_tx(struct meta_db *db, void *arg, struct berth_err **err)
 {
 	struct container_q *q = arg;
-	int64_t n;
 
-	if (meta_count(db, &n, err,
-		       "SELECT count(*) FROM containers WHERE namespace = ? AND name = ?", 2, q->ns,
-		       q->in->id) < 0)
-		return -1;
-	if (n > 0)
-		return berth_err_new(err, BERTH_E_EXISTS, "container '%s': already exists",
-				     q->in->id);
-	if (meta_ns_ensure(db, q->ns, err) < 0)
+	if (meta_row_claim(db, &container_table, q->ns, q->in->id, err) < 0)
 		return -1;
 	return container_write(db, q->ns, q->in, err);
 }
@@ -375,9 +300,9 @@ static int update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 	struct meta_container *c;
 	char **labels;
 
-	if (container_read(db, q->ns, in->id, &q->one, err) < 0)
+	c = q->obj = meta_row_read(db, &container_table, q->ns, in->id, err);
+	if (!c)
 		return -1;
-	c = q->one;
 	if (!q->paths || !q->paths[0]) {
 		if (in->runtime_name && *in->runtime_name &&
 		    strcmp(in->runtime_name, c->runtime_name))
@@ -409,36 +334,11 @@ int meta_container_update(struct meta_db *db, const char *ns, const struct meta_
 {
 	struct container_q q = {.ns = ns, .cin = c, .paths = paths};
 
-	if (meta_tx(db, true, update_tx, &q, err) < 0) {
-		meta_container_free(q.one);
-		return -1;
-	}
-	if (out)
-		*out = q.one;
-	else
-		meta_container_free(q.one);
-	return 0;
-}
-
-static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct container_q *q = arg;
-	int64_t n;
-
-	if (meta_count(db, &n, err,
-		       "SELECT count(*) FROM containers WHERE namespace = ? AND name = ?", 2, q->ns,
-		       q->id) < 0)
-		return -1;
-	if (n == 0)
-		return berth_err_new(err, BERTH_E_NOT_FOUND, "container '%s': not found", q->id);
-	return meta_execf(db, err, "DELETE FROM containers WHERE namespace = ? AND name = ?", 2,
-			  q->ns, q->id);
+	return meta_table_write(db, &container_table, update_tx, &q, &q.obj, out, err);
 }
 
 int meta_container_delete(struct meta_db *db, const char *ns, const char *id,
 			  struct berth_err **err)
 {
-	struct container_q q = {.ns = ns, .id = id};
-
-	return meta_tx(db, true, delete_tx, &q, err);
+	return meta_table_delete(db, &container_table, ns, id, err);
 }

@@ -29,26 +29,23 @@ struct roots_q {
 	struct meta_gc_roots *out;
 };
 
+static void ref_row(sqlite3_stmt *st, void *arg)
+{
+	struct meta_gc_roots *r = arg;
+
+	r->refs = xreallocarray(r->refs, r->n + 1, sizeof(*r->refs));
+	r->refs[r->n].ns = meta_col_str(st, 0);
+	r->refs[r->n].type = meta_col_str(st, 1);
+	r->refs[r->n].id = meta_col_str(st, 2);
+	r->n++;
+}
+
 /* Appends every row (ns, type, id) of sql, whose one parameter is the lease-expiry time. */
 static int collect(struct meta_db *db, struct meta_gc_roots *r, const char *sql, const char *param,
 		   struct berth_err **err)
 {
-	sqlite3_stmt *st = meta_prep(db, sql, err);
-	int rc;
-
-	if (!st)
-		return -1;
-	if (strchr(sql, '?'))
-		meta_bind_strs(st, 1, param);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r->refs = xreallocarray(r->refs, r->n + 1, sizeof(*r->refs));
-		r->refs[r->n].ns = meta_col_str(st, 0);
-		r->refs[r->n].type = meta_col_str(st, 1);
-		r->refs[r->n].id = meta_col_str(st, 2);
-		r->n++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : meta_sqlerr(db, err, "read gc roots");
+	return meta_query(db, "read gc roots", ref_row, r, err, sql, strchr(sql, '?') ? 1 : 0,
+			  param);
 }
 
 /* leases whose containerd.io/gc.expire label (RFC 3339) is before ?1 (seconds) */
@@ -60,11 +57,8 @@ static int roots_tx(struct meta_db *db, void *arg, struct berth_err **err)
 {
 	struct roots_q *q = arg;
 	struct meta_gc_roots *r = q->out;
-	char now[32];
-	sqlite3_stmt *st;
-	int rc;
+	const char *now = META_I64(q->now / 1000000000);
 
-	snprintf(now, sizeof(now), "%lld", (long long)(q->now / 1000000000));
 	if (collect(db, r, "SELECT namespace, 'content', digest FROM images", NULL, err) < 0 ||
 	    collect(db, r,
 		    "SELECT namespace, 'content', digest FROM content_labels "
@@ -84,16 +78,8 @@ static int roots_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		    "WHERE e.namespace = r.namespace AND e.name = r.name)",
 		    now, err) < 0)
 		return -1;
-	st = meta_prep(db, EXPIRED_LEASES, err);
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		strv_push_take(&r->expired_leases, meta_col_str(st, 0));
-		strv_push_take(&r->expired_leases, meta_col_str(st, 1));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : meta_sqlerr(db, err, "read expired leases");
+	return meta_query(db, "read expired leases", meta_row_strs, &r->expired_leases, err,
+			  EXPIRED_LEASES, 1, now);
 }
 
 int meta_gc_roots(struct meta_db *db, int64_t now, struct meta_gc_roots *out,

@@ -1,6 +1,7 @@
 /*
  * supervisor/meta/meta_image.c - images: name -> target descriptor, labels (see meta.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,6 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
-
-#define IMAGE_OWNER ((const char *const[]){"name", NULL})
 
 void meta_image_free(struct meta_image *im)
 {
@@ -35,9 +34,7 @@ void meta_image_list_free(struct meta_image **v, size_t n)
 	free(v);
 }
 
-#define IMAGE_COLS "name, media_type, digest, size, created, updated"
-
-static struct meta_image *image_row(sqlite3_stmt *st)
+static void *image_row(sqlite3_stmt *st)
 {
 	struct meta_image *im = xnew(struct meta_image);
 
@@ -50,133 +47,74 @@ static struct meta_image *image_row(sqlite3_stmt *st)
 	return im;
 }
 
-static int image_load_kv(struct meta_db *db, const char *ns, struct meta_image *im,
-			 struct berth_err **err)
-{
-	const char *const vals[] = {im->name, NULL};
+static int image_load(struct meta_db *db, const char *ns, void *obj, struct berth_err **err);
 
-	if (meta_labels_load(db, "image_labels", ns, IMAGE_OWNER, vals, &im->labels, err) < 0)
-		return -1;
-	return meta_labels_load(db, "image_annotations", ns, IMAGE_OWNER, vals, &im->annotations,
-				err);
+static void image_free(void *im)
+{
+	meta_image_free(im);
+}
+
+static const struct meta_table image_table = {
+	.name = "images",
+	.key = "name",
+	.noun = "image",
+	.labels = "image_labels",
+	.key_at = offsetof(struct meta_image, name),
+	.labels_at = offsetof(struct meta_image, labels),
+	.cols = "name, media_type, digest, size, created, updated",
+	.row = image_row,
+	.load = image_load,
+	.free = image_free,
+};
+
+/* the target descriptor's annotations: the labels are meta_table.c's */
+static int image_load(struct meta_db *db, const char *ns, void *obj, struct berth_err **err)
+{
+	struct meta_image *im = obj;
+
+	return meta_kv_load(db, &image_table, "image_annotations", ns, im->name, &im->annotations,
+			    err);
 }
 
 static int image_store_kv(struct meta_db *db, const char *ns, const struct meta_image *im,
 			  struct berth_err **err)
 {
-	const char *const vals[] = {im->name, NULL};
-
-	if (meta_labels_store(db, "image_labels", ns, IMAGE_OWNER, vals, im->labels, err) < 0)
+	if (meta_kv_store(db, &image_table, image_table.labels, ns, im->name, im->labels, err) < 0)
 		return -1;
-	return meta_labels_store(db, "image_annotations", ns, IMAGE_OWNER, vals, im->annotations,
-				 err);
-}
-
-static int image_read(struct meta_db *db, const char *ns, const char *name, struct meta_image **out,
-		      struct berth_err **err)
-{
-	sqlite3_stmt *st = meta_prep(
-		db, "SELECT " IMAGE_COLS " FROM images WHERE namespace = ? AND name = ?", err);
-	struct meta_image *im = NULL;
-	int rc;
-
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 2, ns, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		im = image_row(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return meta_sqlerr(db, err, "read image");
-	if (!im)
-		return berth_err_new(err, BERTH_E_NOT_FOUND, "image '%s': not found", name);
-	if (image_load_kv(db, ns, im, err) < 0) {
-		meta_image_free(im);
-		return -1;
-	}
-	*out = im;
-	return 0;
+	return meta_kv_store(db, &image_table, "image_annotations", ns, im->name, im->annotations,
+			     err);
 }
 
 struct image_q {
-	const char *ns, *name;
+	const char *ns;
 	const struct meta_image *in;
-	struct meta_image *im;
+	void *obj; /* the updated image */
 	char *const *paths;
-	struct meta_image **list;
-	size_t n;
 };
-
-static int get_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct image_q *q = arg;
-
-	return image_read(db, q->ns, q->name, &q->im, err);
-}
 
 int meta_image_get(struct meta_db *db, const char *ns, const char *name, struct meta_image **out,
 		   struct berth_err **err)
 {
-	struct image_q q = {.ns = ns, .name = name};
-
-	if (meta_tx(db, false, get_tx, &q, err) < 0)
-		return -1;
-	*out = q.im;
-	return 0;
-}
-
-static int list_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct image_q *q = arg;
-	sqlite3_stmt *st = meta_prep(
-		db, "SELECT " IMAGE_COLS " FROM images WHERE namespace = ? ORDER BY name", err);
-	int rc;
-
-	if (!st)
-		return -1;
-	meta_bind_strs(st, 1, q->ns);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		q->list = xreallocarray(q->list, q->n + 1, sizeof(*q->list));
-		q->list[q->n++] = image_row(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return meta_sqlerr(db, err, "list images");
-	for (size_t i = 0; i < q->n; i++)
-		if (image_load_kv(db, q->ns, q->list[i], err) < 0)
-			return -1;
-	return 0;
+	return meta_table_get(db, &image_table, ns, name, out, err);
 }
 
 int meta_image_list(struct meta_db *db, const char *ns, struct meta_image ***out, size_t *n,
 		    struct berth_err **err)
 {
-	struct image_q q = {.ns = ns};
-
-	if (meta_tx(db, false, list_tx, &q, err) < 0) {
-		meta_image_list_free(q.list, q.n);
-		return -1;
-	}
-	*out = q.list;
-	*n = q.n;
-	return 0;
+	return meta_table_list(db, &image_table, ns, out, n, err);
 }
 
 static int image_write_row(struct meta_db *db, const char *ns, const struct meta_image *im,
 			   bool insert, struct berth_err **err)
 {
-	char size[32], created[32], updated[32];
+	const char *size = META_I64(im->size), *updated = META_I64(im->updated);
 
-	snprintf(size, sizeof(size), "%lld", (long long)im->size);
-	snprintf(created, sizeof(created), "%lld", (long long)im->created);
-	snprintf(updated, sizeof(updated), "%lld", (long long)im->updated);
 	if (insert)
 		return meta_execf(db, err,
 				  "INSERT INTO images(namespace, name, media_type, digest, size, "
 				  "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				  7, ns, im->name, im->media_type, im->digest, size, created,
-				  updated);
+				  7, ns, im->name, im->media_type, im->digest, size,
+				  META_I64(im->created), updated);
 	return meta_execf(db, err,
 			  "UPDATE images SET media_type = ?, digest = ?, size = ?, updated = ? "
 			  "WHERE namespace = ? AND name = ?",
@@ -186,15 +124,9 @@ static int image_write_row(struct meta_db *db, const char *ns, const struct meta
 static int create_tx(struct meta_db *db, void *arg, struct berth_err **err)
 {
 	struct image_q *q = arg;
-	int64_t n;
 
-	if (meta_count(db, &n, err, "SELECT count(*) FROM images WHERE namespace = ? AND name = ?",
-		       2, q->ns, q->in->name) < 0)
-		return -1;
-	if (n > 0)
-		return berth_err_new(err, BERTH_E_EXISTS, "image '%s': already exists",
-				     q->in->name);
-	if (meta_ns_ensure(db, q->ns, err) < 0 || image_write_row(db, q->ns, q->in, true, err) < 0)
+	if (meta_row_claim(db, &image_table, q->ns, q->in->name, err) < 0 ||
+	    image_write_row(db, q->ns, q->in, true, err) < 0)
 		return -1;
 	return image_store_kv(db, q->ns, q->in, err);
 }
@@ -233,9 +165,9 @@ static int update_tx(struct meta_db *db, void *arg, struct berth_err **err)
 		if (strcmp(p, "target") == 0)
 			target = true;
 	}
-	if (image_read(db, q->ns, in->name, &q->im, err) < 0)
+	im = q->obj = meta_row_read(db, &image_table, q->ns, in->name, err);
+	if (!im)
 		return -1;
-	im = q->im;
 	if (target) {
 		free(im->media_type);
 		free(im->digest);
@@ -266,34 +198,10 @@ int meta_image_update(struct meta_db *db, const char *ns, const struct meta_imag
 {
 	struct image_q q = {.ns = ns, .in = im, .paths = paths};
 
-	if (meta_tx(db, true, update_tx, &q, err) < 0) {
-		meta_image_free(q.im);
-		return -1;
-	}
-	if (out)
-		*out = q.im;
-	else
-		meta_image_free(q.im);
-	return 0;
-}
-
-static int delete_tx(struct meta_db *db, void *arg, struct berth_err **err)
-{
-	struct image_q *q = arg;
-	int64_t n;
-
-	if (meta_count(db, &n, err, "SELECT count(*) FROM images WHERE namespace = ? AND name = ?",
-		       2, q->ns, q->name) < 0)
-		return -1;
-	if (n == 0)
-		return berth_err_new(err, BERTH_E_NOT_FOUND, "image '%s': not found", q->name);
-	return meta_execf(db, err, "DELETE FROM images WHERE namespace = ? AND name = ?", 2, q->ns,
-			  q->name);
+	return meta_table_write(db, &image_table, update_tx, &q, &q.obj, out, err);
 }
 
 int meta_image_delete(struct meta_db *db, const char *ns, const char *name, struct berth_err **err)
 {
-	struct image_q q = {.ns = ns, .name = name};
-
-	return meta_tx(db, true, delete_tx, &q, err);
+	return meta_table_delete(db, &image_table, ns, name, err);
 }

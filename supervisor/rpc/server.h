@@ -36,7 +36,7 @@
  *
  * Errors -> gRPC status (supervisor/rpc/status.c): BERTH_E_NOT_FOUND 5, EXISTS 6,
  * INVALID 3, PRECONDITION 9, UNIMPLEMENTED 12, UNAVAILABLE 14, PERMISSION 7,
- * RESOURCE 8, CANCELLED 1, TIMEOUT 4, anything else 13 (INTERNAL). The message is
+ * RESOURCE 8, CANCELLED 1, TIMEOUT 4, OUT_OF_RANGE 11, anything else 13 (INTERNAL). The message is
  * the berth_err message. An unknown method gets UNIMPLEMENTED; a request that does
  * not decode gets INVALID_ARGUMENT without reaching the handler.
  *

@@ -32,6 +32,8 @@ int rpc_status_from_code(enum berth_err_code code)
 		return GRPC_STATUS_CANCELLED;
 	case BERTH_E_TIMEOUT:
 		return GRPC_STATUS_DEADLINE_EXCEEDED;
+	case BERTH_E_OUT_OF_RANGE:
+		return GRPC_STATUS_OUT_OF_RANGE;
 	default:
 		return GRPC_STATUS_INTERNAL;
 	}

@@ -9,7 +9,8 @@
  *                                           ingest (ns, ref) (locked: UNAVAILABLE)
  *                                    ◀─── one response per request: action, offset (+ digest,
  *                                           total, started/updated on STAT)
- *   WRITE{offset, data}                     offset > 0 must equal the current offset;
+ *   WRITE{offset, data}                     offset > 0 must equal the current offset
+ *                                           (else OUT_OF_RANGE, as containerd);
  *                                           offset 0 on a non-empty ingest restarts it
  *   COMMIT{total, expected, labels}         verify size and digest, move into blobs/, add the
  *                                           namespace's record (EXISTS if it had one already)
@@ -428,8 +429,9 @@ static int write_one(struct writer *w, const CT(WriteContentRequest) * req,
 	}
 	case CONTAINERD__SERVICES__CONTENT__V1__WRITE_ACTION__WRITE:
 	case CONTAINERD__SERVICES__CONTENT__V1__WRITE_ACTION__COMMIT:
+		/* OUT_OF_RANGE as containerd's contentserver answers: clients re-Stat and resume */
 		if (req->offset > 0 && req->offset != off)
-			return berth_err_new(err, BERTH_E_INVALID,
+			return berth_err_new(err, BERTH_E_OUT_OF_RANGE,
 					     "ref %s: write @%" PRId64
 					     " must occur at current offset %" PRId64,
 					     w->ref, req->offset, off);
