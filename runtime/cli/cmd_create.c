@@ -7,7 +7,7 @@
 int cli_create_parse(const char *verb, int argc, char **argv, struct rt_create_opts *o,
 		     bool *detach, const char **id, struct berth_err **err)
 {
-	bool help = false, no_subreaper = false, keep = false;
+	bool help = false;
 	const struct cli_flag flags[] = {
 		{"bundle", 'b', CLI_STRING, &o->bundle,
 		 "path to the root of the bundle directory (default: current directory)"},
@@ -21,8 +21,10 @@ int cli_create_parse(const char *verb, int argc, char **argv, struct rt_create_o
 		 "pass N additional fds (3..3+N-1) to the container"},
 		/* run only: for create the first NULL name ends the table here */
 		{detach ? "detach" : NULL, 'd', CLI_BOOL, detach, "detach from the container"},
-		{"no-subreaper", 0, CLI_BOOL, &no_subreaper, "accepted, no effect"},
-		{"keep", 0, CLI_BOOL, &keep, "accepted, no effect"},
+		{"no-subreaper", 0, CLI_BOOL, &o->no_subreaper,
+		 "do not reap orphans of the container's processes (foreground)"},
+		{"keep", 0, CLI_BOOL, &o->keep,
+		 "do not delete the container after it exits (foreground)"},
 		{NULL},
 	};
 	int i = 1;

@@ -37,6 +37,9 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	unsigned preserve_fds; /* fds 3..3+N-1 (after LISTEN_FDS ones) cross into the init */
+	/* run in the foreground only: */
+	bool keep;	   /* leave the stopped container for `delete` */
+	bool no_subreaper; /* else orphans of the container's processes are ours to reap */
 };
 
 struct rt_container {

@@ -5,6 +5,9 @@
  * signalfd, so none is lost between create and the wait; the init unblocks
  * them for itself (init.c). The container's lock is released while waiting,
  * so kill and delete --force from elsewhere work on a foreground container.
+ * In the foreground berth is a child subreaper (unless --no-subreaper, as
+ * runc): processes the container orphans outside a pid namespace of its own
+ * are reparented to it and reaped while it waits.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,8 +50,11 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 	for (;;) {
 		struct signalfd_siginfo si;
 		int status;
-		pid_t r = waitpid(child, &status, WNOHANG);
+		/* -1: also reap the orphans we adopted as a subreaper */
+		pid_t r = waitpid(-1, &status, WNOHANG);
 
+		if (r > 0 && r != child)
+			continue;
 		if (r == child) {
 			*exit_code =
 				WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
@@ -55,6 +62,8 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 		}
 		if (r < 0 && errno != EINTR)
 			return berth_err_sys(err, errno, "wait for process %d", (int)child);
+		if (r < 0)
+			continue;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
 			if (errno == EINTR)
 				continue;
@@ -84,6 +93,8 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		sfd = rt_signals_block(&old, err);
 		if (sfd < 0)
 			return -1;
+		if (!opts->no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			log_warn("prctl PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	}
 	ret = rt_container_create(ctx, id, opts, &c, err);
 	if (ret == 0 && !detach)
@@ -106,7 +117,7 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 			ret = rt_container_lock(c, err);
 		}
 		/* gone already if someone ran delete --force */
-		if (ret == 0 && faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
+		if (ret == 0 && !opts->keep && faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
 			ret = rt_container_delete(c, true, err);
 	}
 	if (!detach)

@@ -112,6 +112,46 @@ teardown() {
 	[ "$(state_of "$CID")" = "" ] || fail_with "container '$CID' still exists after run"
 }
 
+@test "run --keep: the stopped container stays for state and delete" {
+	set_args exit 3
+	run berth run --keep --bundle "$BUNDLE" "$CID" </dev/null
+	expect_status 3
+	[ "$(state_of "$CID")" = stopped ] || fail_with "status '$(state_of "$CID")', expected stopped"
+	run berth delete "$CID"
+	expect_status 0
+	[ "$(state_of "$CID")" = "" ] || fail_with "container '$CID' still exists after delete"
+}
+
+# a container without a pid namespace whose subshell leaves a `sleep` behind: prints the
+# command line of the sleep's parent while the container runs
+orphan_parent_during_run() {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args /bin/sh -c '(sleep 30 & echo $! >/orphan); sleep 3'
+	berth run "$@" --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	local run_pid=$! i orphan ppid
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$ROOTFS/orphan" ] && break
+		sleep 0.1
+	done
+	orphan=$(cat "$ROOTFS/orphan")
+	ppid=$(awk '/^PPid:/ { print $2 }' "/proc/$orphan/status")
+	tr '\0' ' ' <"/proc/$ppid/cmdline"
+	kill "$orphan" 2>/dev/null
+	wait "$run_pid"
+}
+
+@test "run: in the foreground berth is a subreaper: the container's orphans become its children" {
+	local parent
+	parent=$(orphan_parent_during_run)
+	[[ "$parent" == *" run "*"$CID"* ]] || fail_with "the orphan's parent is '$parent', not the run"
+}
+
+@test "run --no-subreaper: the container's orphans are not adopted by the run" {
+	local parent
+	parent=$(orphan_parent_during_run --no-subreaper)
+	[[ "$parent" != *" run "*"$CID"* ]] || fail_with "the run adopted the orphan despite --no-subreaper"
+}
+
 @test "run: the container's stdout reaches the caller" {
 	set_args echo hello from the container
 	run_fg
