@@ -10,7 +10,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	cleanup(strv_freep) char **gids = NULL;
 	cleanup(strv_freep) char **caps = NULL;
 	struct rt_exec_opts o = {0};
-	const char *cgroup = NULL;
+	cleanup(strv_freep) char **cgroups = NULL;
 	bool help = false;
 	const struct cli_flag flags[] = {
 		{"console-socket", 0, CLI_STRING, &o.console_socket,
@@ -30,7 +30,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 		{"no-new-privs", 0, CLI_BOOL, &o.no_new_privs, "set no_new_privs for the process"},
 		{"cap", 'c', CLI_STRV, &caps, "add a capability to the process"},
 		{"preserve-fds", 0, CLI_UINT, &o.preserve_fds, "pass N additional fds (3..3+N-1)"},
-		{"cgroup", 0, CLI_STRING, &cgroup, "not supported"},
+		{"cgroup", 0, CLI_STRV, &cgroups,
+		 "join an existing sub-cgroup: [<controller>:]<path> (repeatable)"},
 		{"ignore-paused", 0, CLI_BOOL, &o.ignore_paused,
 		 "allow exec in a paused container"},
 		{NULL},
@@ -44,14 +45,13 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 				"Execute a new process inside the container.", flags);
 		return 0;
 	}
-	if (cgroup)
-		return berth_err_new(err, BERTH_E_UNIMPLEMENTED, "exec --cgroup is not supported");
 	if (cli_args_want("exec", argc, i, 1, argc, err) < 0)
 		return -1;
 	o.args = argv + i + 1;
 	o.env = env;
 	o.additional_gids = gids;
 	o.caps = caps;
+	o.cgroups = cgroups;
 	if (rt_selfexec_ensure_sealed(cli->argv0, cli->envp, err) < 0)
 		return -1;
 	if (rt_container_load(&cli->ctx, argv[i], false, &c, err) < 0 ||

@@ -103,6 +103,7 @@ struct rt_exec_opts {
 	char **caps;		   /* added to bounding, effective and permitted */
 	const char *apparmor;	   /* process.apparmorProfile (lsm.h) */
 	const char *process_label; /* process.selinuxLabel */
+	char **cgroups;		   /* --cgroup values (exec_cgroup.h), or NULL */
 	bool tty, no_new_privs, detach, ignore_paused;
 	const char *pid_file;
 	const char *console_socket;

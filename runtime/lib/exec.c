@@ -33,6 +33,7 @@
 #include "runtime/lib/cgroup.h"
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
+#include "runtime/lib/exec_cgroup.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
@@ -283,6 +284,13 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 			   err) < 0 ||
 	    (!rt_rootless_no_cgroup(x->cg) && rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0))
 		return -1;
+	if (o->cgroups && o->cgroups[0]) {
+		if (rt_rootless_no_cgroup(x->cg))
+			return berth_err_new(err, BERTH_E_PRECONDITION,
+					     "--cgroup: container '%s' has no cgroup", x->c->id);
+		if (rt_exec_cgroup_apply(x->cg, o->cgroups, &x->cgjoin, err) < 0)
+			return -1;
+	}
 	if (o->console_socket) {
 		x->console_sock = rt_console_connect(o->console_socket, err);
 		if (x->console_sock < 0)

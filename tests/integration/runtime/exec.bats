@@ -82,3 +82,44 @@ process_json() {
 	expect_status 0
 	[ "$(state_of "$CID")" = running ] || fail_with "container is '$(state_of "$CID")'"
 }
+
+@test "exec --cgroup controller:path: the process joins that existing sub-cgroup of the container, the other hierarchies stay" {
+	requires cgroup_v1
+	set_args pause
+	run_container
+	local mem cpu
+	mem=$(host_cgroup_dir memory "$(container_pid)")
+	cpu=$(host_cgroup_dir pids "$(container_pid)")
+	mkdir "$mem/sub"
+	run berth exec --cgroup memory:sub "$CID" /bin/testinit cat /proc/self/cgroup
+	rmdir "$mem/sub" 2>/dev/null
+	expect_status 0
+	[[ "$output" == *"memory:${mem#/sys/fs/cgroup/memory}/sub"* ]] ||
+		fail_with "memory cgroup is not the sub-cgroup"
+	[[ "$output" == *"pids:${cpu#/sys/fs/cgroup/pids}"$'\n'* || "$output" == *"pids:${cpu#/sys/fs/cgroup/pids}" ]] ||
+		fail_with "the pids cgroup changed"
+}
+
+@test "exec --cgroup path: every hierarchy needs that sub-cgroup; a missing one is named" {
+	requires berth -- "berth's wording"
+	requires cgroup_v1
+	set_args pause
+	run_container
+	local mem
+	mem=$(host_cgroup_dir memory "$(container_pid)")
+	mkdir "$mem/only-here"
+	run berth exec --cgroup only-here "$CID" /bin/testinit exit 0
+	rmdir "$mem/only-here"
+	expect_fail_naming "--cgroup 'only-here'" "only-here"
+	[ "$(state_of "$CID")" = running ] || fail_with "the container died"
+}
+
+@test "exec --cgroup: a path that climbs out of the container's cgroup is refused" {
+	requires berth -- "berth's wording"
+	set_args pause
+	run_container
+	run berth exec --cgroup ../escape "$CID" /bin/testinit exit 0
+	expect_fail_naming "--cgroup '../escape'" ".."
+	run berth exec --cgroup memory:/abs "$CID" /bin/testinit exit 0
+	expect_fail_naming "--cgroup 'memory:/abs'" "relative"
+}
