@@ -1,4 +1,8 @@
-/* shim/service.c - see service.h. */
+/*
+ * shim/service.c - see service.h. serve() does what every Task method shares:
+ * decode the request, look up the task or process it names, and turn a failed
+ * body into a ttrpc status; the do_*() bodies hold only their own logic.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,39 +20,46 @@
 
 #define RUNC_OPTIONS_URL "containerd.runc.v1.Options"
 
-/* Decodes the request into a variable `req` freed at scope exit, or fails the call. */
-#define DECODE(type, prefix, call, payload, len)                                           \
-	cleanup(prefix##__freep) type *req = prefix##__unpack(NULL, len, payload);         \
-	if (!req) {                                                                        \
-		ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "%s: cannot decode request", \
-				ttrpc_call_method(call));                                  \
-		return;                                                                    \
-	}
+/* What serve() looks up, from the request's "id" (and "exec_id"), before the body runs. */
+enum task_lookup {
+	LOOKUP_NONE,
+	LOOKUP_TASK, /* the task named by id: its init process */
+	LOOKUP_PROC, /* the process named by id and exec_id ("" or absent: the init) */
+};
 
-#define FREEP(type, prefix)                                \
-	static void prefix##__freep(type **p)              \
-	{                                                  \
-		if (*p)                                    \
-			prefix##__free_unpacked(*p, NULL); \
-	}
+/* One Task call as a method body sees it. */
+struct task_call {
+	struct shim_daemon *d;
+	struct ttrpc_call *call; /* NULL once answered or handed on */
+	const void *req;	 /* the decoded request (NULL without one); freed after the body */
+	struct shim_proc *p;	 /* the looked-up process; NULL with LOOKUP_NONE */
+};
 
-FREEP(Containerd__Task__V2__StateRequest, containerd__task__v2__state_request)
-FREEP(Containerd__Task__V2__CreateTaskRequest, containerd__task__v2__create_task_request)
-FREEP(Containerd__Task__V2__StartRequest, containerd__task__v2__start_request)
-FREEP(Containerd__Task__V2__DeleteRequest, containerd__task__v2__delete_request)
-FREEP(Containerd__Task__V2__PidsRequest, containerd__task__v2__pids_request)
-FREEP(Containerd__Task__V2__PauseRequest, containerd__task__v2__pause_request)
-FREEP(Containerd__Task__V2__ResumeRequest, containerd__task__v2__resume_request)
-FREEP(Containerd__Task__V2__KillRequest, containerd__task__v2__kill_request)
-FREEP(Containerd__Task__V2__ExecProcessRequest, containerd__task__v2__exec_process_request)
-FREEP(Containerd__Task__V2__ResizePtyRequest, containerd__task__v2__resize_pty_request)
-FREEP(Containerd__Task__V2__CloseIORequest, containerd__task__v2__close_iorequest)
-FREEP(Containerd__Task__V2__UpdateTaskRequest, containerd__task__v2__update_task_request)
-FREEP(Containerd__Task__V2__WaitRequest, containerd__task__v2__wait_request)
-FREEP(Containerd__Task__V2__StatsRequest, containerd__task__v2__stats_request)
-FREEP(Containerd__Task__V2__ConnectRequest, containerd__task__v2__connect_request)
-FREEP(Containerd__Task__V2__ShutdownRequest, containerd__task__v2__shutdown_request)
-FREEP(Containerd__Runc__V1__Options, containerd__runc__v1__options)
+/*
+ * A method body: returns 0 when done, or -1 with *err set, which serve()
+ * answers with err's class and message. A body answers with reply() or hands
+ * t->call on (Wait); one that returns 0 without answering gets an Empty.
+ */
+typedef int (*task_fn)(struct task_call *t, struct berth_err **err);
+
+struct task_method {
+	const char *name;
+	const ProtobufCMessageDescriptor *req; /* NULL: the payload is not decoded */
+	enum task_lookup lookup;
+	task_fn fn;
+};
+
+static void options_freep(Containerd__Runc__V1__Options **p)
+{
+	if (*p)
+		containerd__runc__v1__options__free_unpacked(*p, NULL);
+}
+
+static void request_freep(ProtobufCMessage **p)
+{
+	if (*p)
+		protobuf_c_message_free_unpacked(*p, NULL);
+}
 
 static void fail(struct ttrpc_call *call, struct berth_err **err)
 {
@@ -57,11 +68,11 @@ static void fail(struct ttrpc_call *call, struct berth_err **err)
 	berth_err_free(err);
 }
 
-static void reply_empty(struct ttrpc_call *call)
+static int reply(struct task_call *t, const ProtobufCMessage *msg)
 {
-	Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
-
-	ttrpc_call_reply(call, &e.base);
+	ttrpc_call_reply(t->call, msg);
+	t->call = NULL;
+	return 0;
 }
 
 /* true if an Any's type URL names msg ("types.example.com/pkg.Msg" or "pkg.Msg") */
@@ -95,20 +106,14 @@ static Containerd__V1__Types__Status proc_status(const struct shim_proc *p)
 	return CONTAINERD__V1__TYPES__STATUS__UNKNOWN;
 }
 
-static void do_state(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_state(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__StateRequest, containerd__task__v2__state_request, call,
-	       payload, len);
 	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
+	struct shim_proc *p = t->p;
 
-	if (!p)
-		return fail(call, &err);
-	resp.id = *p->exec_id ? p->exec_id : d->task->id;
-	resp.bundle = d->task->bundle;
+	resp.id = *p->exec_id ? p->exec_id : t->d->task->id;
+	resp.bundle = t->d->task->bundle;
 	resp.pid = (uint32_t)p->pid;
 	resp.status = proc_status(p);
 	resp.stdin = p->stdin_path;
@@ -121,17 +126,15 @@ static void do_state(struct ttrpc_call *call, const uint8_t *payload, size_t len
 		shim_timestamp_set(&ts, &p->exited_at);
 		resp.exited_at = &ts;
 	}
-	ttrpc_call_reply(call, &resp.base);
+	return reply(t, &resp.base);
 }
 
-static void do_create(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_create(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__CreateTaskRequest, containerd__task__v2__create_task_request,
-	       call, payload, len);
+	const Containerd__Task__V2__CreateTaskRequest *req = t->req;
 	Containerd__Task__V2__CreateTaskResponse resp =
 		CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
-	cleanup(containerd__runc__v1__options__freep) Containerd__Runc__V1__Options *opts = NULL;
+	cleanup(options_freep) Containerd__Runc__V1__Options *opts = NULL;
 	struct shim_create c = {
 		.id = req->id,
 		.bundle = req->bundle,
@@ -143,67 +146,52 @@ static void do_create(struct ttrpc_call *call, const uint8_t *payload, size_t le
 		.n_rootfs = req->n_rootfs,
 		.checkpoint = req->checkpoint,
 	};
-	struct berth_err *err = NULL;
 
 	if (!*req->id || !*req->bundle)
-		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "create: %s is empty",
-				       *req->id ? "bundle" : "id");
+		return berth_err_new(err, BERTH_E_INVALID, "create: %s is empty",
+				     *req->id ? "bundle" : "id");
 	if (any_is(req->options, RUNC_OPTIONS_URL)) {
 		opts = containerd__runc__v1__options__unpack(NULL, req->options->value.len,
 							     req->options->value.data);
 		if (!opts)
-			return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
-					       "create: options: cannot decode %s",
-					       RUNC_OPTIONS_URL);
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "create: options: cannot decode %s", RUNC_OPTIONS_URL);
 		c.opt_binary = opts->binary_name;
 		c.opt_root = opts->root;
 		c.no_pivot = opts->no_pivot_root;
 		c.no_new_keyring = opts->no_new_keyring;
 	}
-	if (shim_task_create(d->task, &c, &err) < 0)
-		return fail(call, &err);
-	resp.pid = (uint32_t)d->task->init->pid;
-	ttrpc_call_reply(call, &resp.base);
+	if (shim_task_create(t->d->task, &c, err) < 0)
+		return -1;
+	resp.pid = (uint32_t)t->d->task->init->pid;
+	return reply(t, &resp.base);
 }
 
-static void do_start(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_start(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__StartRequest, containerd__task__v2__start_request, call,
-	       payload, len);
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
 
-	if (!p || shim_task_start(d->task, p, &err) < 0)
-		return fail(call, &err);
-	resp.pid = (uint32_t)p->pid;
-	ttrpc_call_reply(call, &resp.base);
+	if (shim_task_start(t->d->task, t->p, err) < 0)
+		return -1;
+	resp.pid = (uint32_t)t->p->pid;
+	return reply(t, &resp.base);
 }
 
-static void do_delete(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_delete(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__DeleteRequest, containerd__task__v2__delete_request, call,
-	       payload, len);
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
 	struct timespec at;
 
-	if (!p || shim_task_delete(d->task, p, &resp.pid, &resp.exit_status, &at, &err) < 0)
-		return fail(call, &err);
+	if (shim_task_delete(t->d->task, t->p, &resp.pid, &resp.exit_status, &at, err) < 0)
+		return -1;
 	shim_timestamp_set(&ts, &at);
 	resp.exited_at = &ts;
-	ttrpc_call_reply(call, &resp.base);
+	return reply(t, &resp.base);
 }
 
-static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_pids(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__PidsRequest, containerd__task__v2__pids_request, call, payload,
-	       len);
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
 	cleanup_free uint32_t *pids = NULL;
 	cleanup_free Containerd__V1__Types__ProcessInfo *infos = NULL;
@@ -211,12 +199,10 @@ static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 	cleanup_free Google__Protobuf__Any *anys = NULL;
 	cleanup_free Containerd__Runc__V1__ProcessDetails *details = NULL;
 	cleanup_free uint8_t *packed = NULL;
-	struct berth_err *err = NULL;
 	size_t n = 0, off = 0;
 
-	if (!shim_task_find(d->task, req->id, NULL, &err) ||
-	    shim_task_pids(d->task, &pids, &n, &err) < 0)
-		return fail(call, &err);
+	if (shim_task_pids(t->d->task, &pids, &n, err) < 0)
+		return -1;
 	infos = xcalloc(n + 1, sizeof(*infos));
 	ptrs = xcalloc(n + 1, sizeof(*ptrs));
 	anys = xcalloc(n + 1, sizeof(*anys));
@@ -227,7 +213,7 @@ static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 			CONTAINERD__V1__TYPES__PROCESS_INFO__INIT;
 		infos[i].pid = pids[i];
 		ptrs[i] = &infos[i];
-		for (struct shim_proc *p = d->task->execs; p; p = p->next) {
+		for (struct shim_proc *p = t->d->task->execs; p; p = p->next) {
 			if ((uint32_t)p->pid != pids[i] || p->reaped || strlen(p->exec_id) > 200)
 				continue;
 			details[i] = (Containerd__Runc__V1__ProcessDetails)
@@ -244,203 +230,202 @@ static void do_pids(struct ttrpc_call *call, const uint8_t *payload, size_t len,
 	}
 	resp.n_processes = n;
 	resp.processes = ptrs;
-	ttrpc_call_reply(call, &resp.base);
+	return reply(t, &resp.base);
 }
 
-static void do_pause(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_pause(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__PauseRequest, containerd__task__v2__pause_request, call,
-	       payload, len);
-	struct berth_err *err = NULL;
-
-	if (!shim_task_find(d->task, req->id, NULL, &err) || shim_task_pause(d->task, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	return shim_task_pause(t->d->task, err);
 }
 
-static void do_resume(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_resume(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__ResumeRequest, containerd__task__v2__resume_request, call,
-	       payload, len);
-	struct berth_err *err = NULL;
-
-	if (!shim_task_find(d->task, req->id, NULL, &err) || shim_task_resume(d->task, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	return shim_task_resume(t->d->task, err);
 }
 
-static void do_checkpoint(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_checkpoint(struct task_call *t, struct berth_err **err)
 {
-	ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "checkpoint is not supported by berth-shim");
+	return berth_err_new(err, BERTH_E_UNIMPLEMENTED,
+			     "checkpoint is not supported by berth-shim");
 }
 
-static void do_kill(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_kill(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__KillRequest, containerd__task__v2__kill_request, call, payload,
-	       len);
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
+	const Containerd__Task__V2__KillRequest *req = t->req;
 
-	if (!p || shim_task_kill(d->task, p, req->signal, req->all, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	return shim_task_kill(t->d->task, t->p, req->signal, req->all, err);
 }
 
-static void do_exec(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_exec(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__ExecProcessRequest, containerd__task__v2__exec_process_request,
-	       call, payload, len);
+	const Containerd__Task__V2__ExecProcessRequest *req = t->req;
 	cleanup_free char *spec = NULL;
-	struct berth_err *err = NULL;
 
-	if (!shim_task_find(d->task, req->id, NULL, &err))
-		return fail(call, &err);
 	if (!req->spec)
-		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "exec '%s': spec is missing",
-				       req->exec_id);
+		return berth_err_new(err, BERTH_E_INVALID, "exec '%s': spec is missing",
+				     req->exec_id);
 	spec = any_json(req->spec);
-	if (shim_task_exec(d->task, req->exec_id, req->terminal, req->stdin, req->stdout,
-			   req->stderr, spec, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	return shim_task_exec(t->d->task, req->exec_id, req->terminal, req->stdin, req->stdout,
+			      req->stderr, spec, err);
 }
 
-static void do_resize_pty(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_resize_pty(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__ResizePtyRequest, containerd__task__v2__resize_pty_request,
-	       call, payload, len);
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
+	const Containerd__Task__V2__ResizePtyRequest *req = t->req;
 
-	if (!p)
-		return fail(call, &err);
-	if (!p->io)
-		return ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "process has no stdio yet");
-	if (shim_stdio_resize(p->io, req->width, req->height, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	if (!t->p->io)
+		return berth_err_new(err, BERTH_E_PRECONDITION, "process has no stdio yet");
+	return shim_stdio_resize(t->p->io, req->width, req->height, err);
 }
 
-static void do_close_io(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_close_io(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__CloseIORequest, containerd__task__v2__close_iorequest, call,
-	       payload, len);
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
+	const Containerd__Task__V2__CloseIORequest *req = t->req;
 
-	if (!p)
-		return fail(call, &err);
-	if (req->stdin && p->io)
-		shim_stdio_close_stdin(p->io);
-	reply_empty(call);
+	if (req->stdin && t->p->io)
+		shim_stdio_close_stdin(t->p->io);
+	return 0;
 }
 
-static void do_update(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_update(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__UpdateTaskRequest, containerd__task__v2__update_task_request,
-	       call, payload, len);
+	const Containerd__Task__V2__UpdateTaskRequest *req = t->req;
 	cleanup_free char *json = NULL;
-	struct berth_err *err = NULL;
 
-	if (!shim_task_find(d->task, req->id, NULL, &err))
-		return fail(call, &err);
 	if (!req->resources)
-		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
-				       "update: resources are missing");
+		return berth_err_new(err, BERTH_E_INVALID, "update: resources are missing");
 	json = any_json(req->resources);
-	if (shim_task_update(d->task, json, &err) < 0)
-		return fail(call, &err);
-	reply_empty(call);
+	return shim_task_update(t->d->task, json, err);
 }
 
-static void do_wait(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_wait(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__WaitRequest, containerd__task__v2__wait_request, call, payload,
-	       len);
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, req->exec_id, &err);
-
-	if (!p)
-		return fail(call, &err);
-	shim_task_wait(d->task, p, call); /* may answer later */
+	shim_task_wait(t->d->task, t->p, t->call); /* may answer later */
+	t->call = NULL;
+	return 0;
 }
 
-static void do_stats(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_stats(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__StatsRequest, containerd__task__v2__stats_request, call,
-	       payload, len);
+	const Containerd__Task__V2__StatsRequest *req = t->req;
 	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
 	cleanup_free char *url = NULL;
 	cleanup_free uint8_t *stats = NULL;
-	struct berth_err *err = NULL;
-	struct shim_proc *p = shim_task_find(d->task, req->id, NULL, &err);
 
-	if (!p)
-		return fail(call, &err);
-	if (p->reaped)
-		return ttrpc_call_fail(call, TTRPC_FAILED_PRECONDITION, "task '%s' is stopped",
-				       req->id);
-	if (shim_stats_collect(p->pid, &url, &stats, &any.value.len, &err) < 0)
-		return fail(call, &err);
+	if (t->p->reaped)
+		return berth_err_new(err, BERTH_E_PRECONDITION, "task '%s' is stopped", req->id);
+	if (shim_stats_collect(t->p->pid, &url, &stats, &any.value.len, err) < 0)
+		return -1;
 	any.type_url = url;
 	any.value.data = stats;
 	resp.stats = &any;
-	ttrpc_call_reply(call, &resp.base);
+	return reply(t, &resp.base);
 }
 
-static void do_connect(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_connect(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__ConnectRequest, containerd__task__v2__connect_request, call,
-	       payload, len);
 	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
+	struct shim_task *task = t->d->task;
 
 	resp.shim_pid = (uint32_t)getpid();
-	resp.task_pid = d->task->init ? (uint32_t)d->task->init->pid : 0;
+	resp.task_pid = task->init ? (uint32_t)task->init->pid : 0;
 	resp.version = SHIM_VERSION;
-	ttrpc_call_reply(call, &resp.base);
+	return reply(t, &resp.base);
 }
 
-static void do_shutdown(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+static int do_shutdown(struct task_call *t, struct berth_err **err)
 {
-	struct shim_daemon *d = data;
-	DECODE(Containerd__Task__V2__ShutdownRequest, containerd__task__v2__shutdown_request, call,
-	       payload, len);
+	const Containerd__Task__V2__ShutdownRequest *req = t->req;
 
 	/* like runc's shim: a shim that still serves a task ignores Shutdown */
-	if (shim_task_is_empty(d->task)) {
-		d->shutdown = true;
-		d->shutdown_now = req->now;
+	if (shim_task_is_empty(t->d->task)) {
+		t->d->shutdown = true;
+		t->d->shutdown_now = req->now;
 	}
-	reply_empty(call);
+	return 0;
 }
 
-const struct ttrpc_method shim_service_methods[SHIM_N_METHODS] = {
-	{SHIM_TASK_SERVICE, "State", do_state},
-	{SHIM_TASK_SERVICE, "Create", do_create},
-	{SHIM_TASK_SERVICE, "Start", do_start},
-	{SHIM_TASK_SERVICE, "Delete", do_delete},
-	{SHIM_TASK_SERVICE, "Pids", do_pids},
-	{SHIM_TASK_SERVICE, "Pause", do_pause},
-	{SHIM_TASK_SERVICE, "Resume", do_resume},
-	{SHIM_TASK_SERVICE, "Checkpoint", do_checkpoint},
-	{SHIM_TASK_SERVICE, "Kill", do_kill},
-	{SHIM_TASK_SERVICE, "Exec", do_exec},
-	{SHIM_TASK_SERVICE, "ResizePty", do_resize_pty},
-	{SHIM_TASK_SERVICE, "CloseIO", do_close_io},
-	{SHIM_TASK_SERVICE, "Update", do_update},
-	{SHIM_TASK_SERVICE, "Wait", do_wait},
-	{SHIM_TASK_SERVICE, "Stats", do_stats},
-	{SHIM_TASK_SERVICE, "Connect", do_connect},
-	{SHIM_TASK_SERVICE, "Shutdown", do_shutdown},
-};
+#define REQ(msg) (&containerd__task__v2__##msg##__descriptor)
+
+/*
+ * The Task service, one line a method: name, request message, lookup, body.
+ * It is expanded twice, into task_methods[] for serve() and into the ttrpc
+ * table, so a method is declared in one place only.
+ */
+#define TASK_METHODS(X)                                                     \
+	X("State", REQ(state_request), LOOKUP_PROC, do_state)               \
+	X("Create", REQ(create_task_request), LOOKUP_NONE, do_create)       \
+	X("Start", REQ(start_request), LOOKUP_PROC, do_start)               \
+	X("Delete", REQ(delete_request), LOOKUP_PROC, do_delete)            \
+	X("Pids", REQ(pids_request), LOOKUP_TASK, do_pids)                  \
+	X("Pause", REQ(pause_request), LOOKUP_TASK, do_pause)               \
+	X("Resume", REQ(resume_request), LOOKUP_TASK, do_resume)            \
+	X("Checkpoint", NULL, LOOKUP_NONE, do_checkpoint)                   \
+	X("Kill", REQ(kill_request), LOOKUP_PROC, do_kill)                  \
+	X("Exec", REQ(exec_process_request), LOOKUP_TASK, do_exec)          \
+	X("ResizePty", REQ(resize_pty_request), LOOKUP_PROC, do_resize_pty) \
+	X("CloseIO", REQ(close_iorequest), LOOKUP_PROC, do_close_io)        \
+	X("Update", REQ(update_task_request), LOOKUP_TASK, do_update)       \
+	X("Wait", REQ(wait_request), LOOKUP_PROC, do_wait)                  \
+	X("Stats", REQ(stats_request), LOOKUP_TASK, do_stats)               \
+	X("Connect", REQ(connect_request), LOOKUP_NONE, do_connect)         \
+	X("Shutdown", REQ(shutdown_request), LOOKUP_NONE, do_shutdown)
+
+#define TASK_METHOD(name, req, lookup, fn) {name, req, lookup, fn},
+static const struct task_method task_methods[] = {TASK_METHODS(TASK_METHOD)};
+#undef TASK_METHOD
+
+_Static_assert(sizeof(task_methods) / sizeof(task_methods[0]) == SHIM_N_METHODS,
+	       "SHIM_N_METHODS is the number of Task methods");
+
+/* The string field `name` of a decoded request; "" when there is no such field. */
+static const char *req_string(const ProtobufCMessage *req, const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+		req ? protobuf_c_message_descriptor_get_field_by_name(req->descriptor, name) : NULL;
+	const char *v;
+
+	if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return "";
+	memcpy(&v, (const char *)req + f->offset, sizeof(v));
+	return v ? v : "";
+}
+
+static void serve(struct ttrpc_call *call, const uint8_t *payload, size_t len, void *data)
+{
+	const char *name = ttrpc_call_method(call);
+	const struct task_method *m = NULL;
+	cleanup(request_freep) ProtobufCMessage *req = NULL;
+	struct task_call t = {.d = data, .call = call};
+	Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+	struct berth_err *err = NULL;
+
+	for (size_t i = 0; i < SHIM_N_METHODS && !m; i++)
+		if (!strcmp(task_methods[i].name, name))
+			m = &task_methods[i];
+	if (!m)
+		return ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "%s: not a Task method", name);
+	if (m->req) {
+		req = protobuf_c_message_unpack(m->req, NULL, len, payload);
+		if (!req)
+			return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
+					       "%s: cannot decode request", name);
+		t.req = req;
+	}
+	if (m->lookup != LOOKUP_NONE) {
+		t.p = shim_task_find(t.d->task, req_string(req, "id"),
+				     m->lookup == LOOKUP_PROC ? req_string(req, "exec_id") : NULL,
+				     &err);
+		if (!t.p)
+			return fail(call, &err);
+	}
+	if (m->fn(&t, &err) < 0)
+		fail(call, &err);
+	else if (t.call)
+		ttrpc_call_reply(call, &empty.base);
+}
+
+#define TTRPC_METHOD(name, req, lookup, fn) {SHIM_TASK_SERVICE, name, serve},
+const struct ttrpc_method shim_service_methods[SHIM_N_METHODS] = {TASK_METHODS(TTRPC_METHOD)};
+#undef TTRPC_METHOD

@@ -83,17 +83,18 @@ static int parse_root(struct pctx *c, struct json_object *top, struct oci_spec *
 	return 0;
 }
 
-int oj_parse_mount(struct pctx *c, struct json_object *v, const char *path, struct oci_mount *m)
+static int parse_mount(struct pctx *c, struct json_object *e, const char *path, void *elem,
+		       void *arg)
 {
+	struct oci_mount *m = elem;
 	struct jp p;
 
-	if (oj_v_object(c, v, path) < 0 ||
-	    oj_str_req(c, v, path, "destination", &m->destination) < 0 ||
-	    oj_str(c, v, path, "type", &m->type) < 0 ||
-	    oj_str(c, v, path, "source", &m->source) < 0 ||
-	    oj_strv(c, v, path, "options", &m->options) < 0 ||
-	    oj_idmaps(c, v, path, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
-	    oj_idmaps(c, v, path, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+	if (oj_str_req(c, e, path, "destination", &m->destination) < 0 ||
+	    oj_str(c, e, path, "type", &m->type) < 0 ||
+	    oj_str(c, e, path, "source", &m->source) < 0 ||
+	    oj_strv(c, e, path, "options", &m->options) < 0 ||
+	    oj_idmaps(c, e, path, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0 ||
+	    oj_idmaps(c, e, path, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
 		return -1;
 	if (!oj_path_is_absolute(m->destination))
 		return oj_err(c, oj_key(&p, path, "destination"), "must be an absolute path");
@@ -101,40 +102,16 @@ int oj_parse_mount(struct pctx *c, struct json_object *v, const char *path, stru
 	return 0;
 }
 
-static int parse_mounts(struct pctx *c, struct json_object *top, struct oci_spec *s)
+static int parse_hook(struct pctx *c, struct json_object *e, const char *path, void *elem,
+		      void *arg)
 {
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, top, "", "mounts", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	s->mounts = xcalloc(n + 1, sizeof(*s->mounts));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct jp p;
-
-		s->n_mounts = i + 1;
-		oj_idx(&p, "mounts", i);
-		if (!e)
-			return oj_err(c, p.s, "must be an object");
-		if (oj_parse_mount(c, e, p.s, &s->mounts[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int parse_hook(struct pctx *c, struct json_object *v, const char *path, struct oci_hook *h)
-{
+	struct oci_hook *h = elem;
 	int64_t timeout = 0;
 	struct jp p;
 
-	if (!v || oj_v_object(c, v, path) < 0)
-		return v ? -1 : oj_err(c, path, "must be an object");
-	if (oj_str_req(c, v, path, "path", &h->path) < 0 ||
-	    oj_strv(c, v, path, "args", &h->args) < 0 || oj_strv(c, v, path, "env", &h->env) < 0 ||
-	    oj_i64(c, v, path, "timeout", INT32_MIN, INT32_MAX, &timeout, &h->has_timeout) < 0)
+	if (oj_str_req(c, e, path, "path", &h->path) < 0 ||
+	    oj_strv(c, e, path, "args", &h->args) < 0 || oj_strv(c, e, path, "env", &h->env) < 0 ||
+	    oj_i64(c, e, path, "timeout", INT32_MIN, INT32_MAX, &timeout, &h->has_timeout) < 0)
 		return -1;
 	if (!oj_path_is_absolute(h->path))
 		return oj_err(c, oj_key(&p, path, "path"), "must be an absolute path");
@@ -144,27 +121,8 @@ static int parse_hook(struct pctx *c, struct json_object *v, const char *path, s
 	return 0;
 }
 
-static int parse_hook_list(struct pctx *c, struct json_object *hooks, const char *key,
-			   struct oci_hook **out, size_t *n_out)
-{
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, hooks, "hooks", key, &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	*out = xcalloc(n + 1, sizeof(**out));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		*n_out = i + 1;
-		if (parse_hook(c, json_object_array_get_idx(arr, i),
-			       oj_key_idx(&p, "hooks", key, i), &(*out)[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
+/* hooks.<key>, an array of hooks, into h-><field>[] and h->n_<field> */
+#define HOOKS(key, field) oj_each(c, v, "hooks", #key, &h->field, &h->n_##field, parse_hook, NULL)
 
 static int parse_hooks(struct pctx *c, struct json_object *top, struct oci_spec *s)
 {
@@ -176,17 +134,15 @@ static int parse_hooks(struct pctx *c, struct json_object *top, struct oci_spec 
 	if (!v)
 		return 0;
 	h = s->hooks = xnew(struct oci_hooks);
-	if (parse_hook_list(c, v, "prestart", &h->prestart, &h->n_prestart) < 0 ||
-	    parse_hook_list(c, v, "createRuntime", &h->create_runtime, &h->n_create_runtime) < 0 ||
-	    parse_hook_list(c, v, "createContainer", &h->create_container, &h->n_create_container) <
-		    0 ||
-	    parse_hook_list(c, v, "startContainer", &h->start_container, &h->n_start_container) <
-		    0 ||
-	    parse_hook_list(c, v, "poststart", &h->poststart, &h->n_poststart) < 0 ||
-	    parse_hook_list(c, v, "poststop", &h->poststop, &h->n_poststop) < 0)
+	if (HOOKS(prestart, prestart) < 0 || HOOKS(createRuntime, create_runtime) < 0 ||
+	    HOOKS(createContainer, create_container) < 0 ||
+	    HOOKS(startContainer, start_container) < 0 || HOOKS(poststart, poststart) < 0 ||
+	    HOOKS(poststop, poststop) < 0)
 		return -1;
 	return 0;
 }
+
+#undef HOOKS
 
 /* One dot-separated identifier list of SemVer 2.0.0 (pre-release when num_check:
  * a numeric identifier has no leading zero). Returns the end, or NULL. */
@@ -242,11 +198,9 @@ static int parse_top(struct pctx *c, struct json_object *top, struct oci_spec *s
 {
 	struct json_object *v;
 
-	if (json_object_get_type(top) != json_type_object)
-		return oj_err(c, NULL, "the document must be a JSON object");
 	if (oj_str_req(c, top, "", "ociVersion", &s->oci_version) < 0 ||
 	    check_oci_version(c, s->oci_version) < 0 || parse_root(c, top, s) < 0 ||
-	    parse_mounts(c, top, s) < 0)
+	    oj_each(c, top, "", "mounts", &s->mounts, &s->n_mounts, parse_mount, NULL) < 0)
 		return -1;
 	if (oj_obj(c, top, "", "process", &v) < 0 ||
 	    (v && oj_parse_process(c, v, "process", &s->process) < 0))
@@ -261,27 +215,37 @@ static int parse_top(struct pctx *c, struct json_object *top, struct oci_spec *s
 	return 0;
 }
 
+static void oj_putp(struct json_object **o)
+{
+	json_object_put(*o);
+}
+
+/* Tokenizes a whole document, which must be a JSON object, and sets up c for its errors. */
 static int parse_doc(const char *buf, size_t len, const char *name, struct berth_err **err,
 		     struct json_object **out, struct pctx *c)
 {
+	struct json_object *top;
+
 	c->name = name ? name : "config.json";
 	c->err = err;
-	return oj_tokenize(c, buf, len, out);
+	if (oj_tokenize(c, buf, len, &top) < 0)
+		return -1;
+	if (json_object_get_type(top) != json_type_object) {
+		json_object_put(top);
+		return oj_err(c, NULL, "the document must be a JSON object");
+	}
+	*out = top;
+	return 0;
 }
 
 int oci_spec_parse(const char *buf, size_t len, const char *name, struct oci_spec **out,
 		   struct berth_err **err)
 {
 	cleanup(oci_spec_freep) struct oci_spec *s = xnew(struct oci_spec);
-	struct json_object *top;
+	cleanup(oj_putp) struct json_object *top = NULL;
 	struct pctx c;
-	int ret;
 
-	if (parse_doc(buf, len, name, err, &top, &c) < 0)
-		return -1;
-	ret = parse_top(&c, top, s);
-	json_object_put(top);
-	if (ret < 0)
+	if (parse_doc(buf, len, name, err, &top, &c) < 0 || parse_top(&c, top, s) < 0)
 		return -1;
 	*out = take_ptr(s);
 	return 0;
@@ -301,33 +265,21 @@ int oci_spec_load(const char *bundle, struct oci_spec **out, struct berth_err **
 int oci_process_parse(const char *buf, size_t len, const char *name, struct oci_process **out,
 		      struct berth_err **err)
 {
-	struct json_object *top;
+	cleanup(oj_putp) struct json_object *top = NULL;
 	struct pctx c;
-	int ret;
 
 	if (parse_doc(buf, len, name, err, &top, &c) < 0)
 		return -1;
-	if (json_object_get_type(top) != json_type_object)
-		ret = oj_err(&c, NULL, "the document must be a JSON object");
-	else
-		ret = oj_parse_process(&c, top, "", out);
-	json_object_put(top);
-	return ret;
+	return oj_parse_process(&c, top, "", out);
 }
 
 int oci_resources_parse(const char *buf, size_t len, const char *name, struct oci_resources **out,
 			struct berth_err **err)
 {
-	struct json_object *top;
+	cleanup(oj_putp) struct json_object *top = NULL;
 	struct pctx c;
-	int ret;
 
 	if (parse_doc(buf, len, name, err, &top, &c) < 0)
 		return -1;
-	if (json_object_get_type(top) != json_type_object)
-		ret = oj_err(&c, NULL, "the document must be a JSON object");
-	else
-		ret = oj_parse_resources(&c, top, "", out);
-	json_object_put(top);
-	return ret;
+	return oj_parse_resources(&c, top, "", out);
 }

@@ -7,7 +7,9 @@
  * each error reads "<name>: <path>: <reason>" and has class BERTH_E_INVALID.
  * JSON null is treated as absent, as Go's encoding/json does for runc.
  * Helpers return 0 on success (also when an optional value is absent) and -1
- * with *c->err set; outputs are written only on success.
+ * with *c->err set; outputs are written only on success, except by oj_each()
+ * and oj_each_member(), which leave a partly filled array for the caller's
+ * free function.
  */
 #ifndef BERTH_SPEC_PARSE_INTERNAL_H
 #define BERTH_SPEC_PARSE_INTERNAL_H
@@ -85,6 +87,41 @@ int oj_kv(struct pctx *c, struct json_object *o, const char *path, const char *k
 int oj_idmaps(struct pctx *c, struct json_object *o, const char *path, const char *key,
 	      struct oci_id_mapping **out, size_t *n);
 
+/*
+ * Parses one element of an array of objects: e is an object (already checked),
+ * path is "<path>.<key>[i]", elem the zeroed i-th element to fill in, arg what
+ * the caller of oj_each() passed through.
+ */
+typedef int (*oj_elem_fn)(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			  void *arg);
+
+/*
+ * o[key] as an array of objects: *out becomes a fresh zeroed array of n + 1
+ * elements (a typed pointer: sizeof(**out) is the element size), then each
+ * element is checked to be an object and handed to fn in order; the first
+ * failure stops the walk. *n counts the elements handed to fn, the current one
+ * included, so on failure *out and *n describe what the caller's free function
+ * must release, and fn may look at the elements before the current one.
+ * Absent (or null): *out and *n are left untouched.
+ */
+#define oj_each(c, o, path, key, out, n, fn, arg) \
+	oj_each_sized(c, o, path, key, sizeof(**(out)), (void **)(out), n, fn, arg)
+int oj_each_sized(struct pctx *c, struct json_object *o, const char *path, const char *key,
+		  size_t elem_size, void **out, size_t *n, oj_elem_fn fn, void *arg);
+
+/*
+ * Parses one member of a map (an object keyed by name): v is its value (NULL
+ * for JSON null, unchecked), path is "<path>.<key>.<name>", elem and arg as above.
+ */
+typedef int (*oj_member_fn)(struct pctx *c, const char *name, struct json_object *v,
+			    const char *path, void *elem, void *arg);
+
+/* o[key] as an object whose members fill *out, in the way oj_each() fills it from an array. */
+#define oj_each_member(c, o, path, key, out, n, fn, arg) \
+	oj_each_member_sized(c, o, path, key, sizeof(**(out)), (void **)(out), n, fn, arg)
+int oj_each_member_sized(struct pctx *c, struct json_object *o, const char *path, const char *key,
+			 size_t elem_size, void **out, size_t *n, oj_member_fn fn, void *arg);
+
 bool oj_path_is_absolute(const char *p);
 
 /* Area parsers: v is the object at path. */
@@ -95,7 +132,6 @@ int oj_parse_resources(struct pctx *c, struct json_object *v, const char *path,
 		       struct oci_resources **out);
 int oj_parse_seccomp(struct pctx *c, struct json_object *v, const char *path,
 		     struct oci_seccomp **out);
-int oj_parse_mount(struct pctx *c, struct json_object *v, const char *path, struct oci_mount *m);
 
 /* Frees of the pieces (accept NULL). */
 void oci_kv_free(struct oci_kv *kv, size_t n);

@@ -15,18 +15,17 @@
 #include "spec/names.h"
 #include "spec/parse_internal.h"
 
-static int parse_namespace(struct pctx *c, struct json_object *e, const char *path,
-			   struct oci_linux *l, size_t i)
+/* arg is the oci_linux whose namespaces[] holds elem, so duplicates can be found */
+static int parse_namespace(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			   void *arg)
 {
 	cleanup_free char *type = NULL;
-	struct oci_namespace *ns = &l->namespaces[i];
+	struct oci_namespace *ns = elem;
+	struct oci_linux *l = arg;
 	struct jp p;
 	int t;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 || oj_str_req(c, e, path, "type", &type) < 0 ||
-	    oj_str(c, e, path, "path", &ns->path) < 0)
+	if (oj_str_req(c, e, path, "type", &type) < 0 || oj_str(c, e, path, "path", &ns->path) < 0)
 		return -1;
 	t = oci_ns_type_from_name(type);
 	if (t < 0)
@@ -34,8 +33,8 @@ static int parse_namespace(struct pctx *c, struct json_object *e, const char *pa
 	ns->type = (enum oci_ns_type)t;
 	if (ns->path && !oj_path_is_absolute(ns->path))
 		return oj_err(c, oj_key(&p, path, "path"), "must be an absolute path");
-	for (size_t j = 0; j < i; j++) {
-		if (l->namespaces[j].type == ns->type) {
+	for (struct oci_namespace *prev = l->namespaces; prev < ns; prev++) {
+		if (prev->type == ns->type) {
 			/* the error names the list: path minus "[i]" */
 			size_t len = (size_t)(strrchr(path, '[') - path);
 
@@ -43,28 +42,6 @@ static int parse_namespace(struct pctx *c, struct json_object *e, const char *pa
 			p.s[len] = '\0';
 			return oj_err(c, p.s, "duplicate namespace '%s'", type);
 		}
-	}
-	return 0;
-}
-
-static int parse_namespaces(struct pctx *c, struct json_object *v, const char *path,
-			    struct oci_linux *l)
-{
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, v, path, "namespaces", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	l->namespaces = xcalloc(n + 1, sizeof(*l->namespaces));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		l->n_namespaces = i + 1;
-		if (parse_namespace(c, json_object_array_get_idx(arr, i),
-				    oj_key_idx(&p, path, "namespaces", i), l, i) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -83,17 +60,15 @@ static int parse_device_type(struct pctx *c, struct json_object *e, const char *
 	return 0;
 }
 
-static int parse_device(struct pctx *c, struct json_object *e, const char *path,
-			struct oci_device *d)
+static int parse_device(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			void *arg)
 {
+	struct oci_device *d = elem;
 	bool has_major = false, has_minor = false;
 	uint32_t mode = 0, uid = 0, gid = 0;
 	struct jp p;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 || parse_device_type(c, e, path, d) < 0 ||
-	    oj_str_req(c, e, path, "path", &d->path) < 0 ||
+	if (parse_device_type(c, e, path, d) < 0 || oj_str_req(c, e, path, "path", &d->path) < 0 ||
 	    oj_i64(c, e, path, "major", 0, INT64_MAX, &d->major, &has_major) < 0 ||
 	    oj_i64(c, e, path, "minor", 0, INT64_MAX, &d->minor, &has_minor) < 0 ||
 	    oj_u32(c, e, path, "fileMode", &mode, &d->has_file_mode) < 0 ||
@@ -113,58 +88,18 @@ static int parse_device(struct pctx *c, struct json_object *e, const char *path,
 	return 0;
 }
 
-static int parse_devices(struct pctx *c, struct json_object *v, const char *path,
-			 struct oci_linux *l)
+static int parse_time_offset(struct pctx *c, const char *name, struct json_object *v,
+			     const char *path, void *elem, void *arg)
 {
-	struct json_object *arr;
-	size_t n;
+	struct oci_time_offset *t = elem;
 
-	if (oj_arr(c, v, path, "devices", &arr, &n) < 0)
+	t->clock = xstrdup(name);
+	if (strcmp(name, "monotonic") && strcmp(name, "boottime"))
+		return oj_err(c, path, "unknown clock '%s'", name);
+	if (oj_v_object(c, v, path) < 0 ||
+	    oj_i64(c, v, path, "secs", INT64_MIN, INT64_MAX, &t->secs, NULL) < 0 ||
+	    oj_u32(c, v, path, "nanosecs", &t->nanosecs, NULL) < 0)
 		return -1;
-	if (!arr)
-		return 0;
-	l->devices = xcalloc(n + 1, sizeof(*l->devices));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		l->n_devices = i + 1;
-		if (parse_device(c, json_object_array_get_idx(arr, i),
-				 oj_key_idx(&p, path, "devices", i), &l->devices[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int parse_time_offsets(struct pctx *c, struct json_object *v, const char *path,
-			      struct oci_linux *l)
-{
-	struct json_object *m;
-	struct jp p;
-	size_t i = 0;
-
-	if (oj_obj(c, v, path, "timeOffsets", &m) < 0)
-		return -1;
-	if (!m)
-		return 0;
-	oj_key(&p, path, "timeOffsets");
-	l->time_offsets =
-		xcalloc((size_t)json_object_object_length(m) + 1, sizeof(*l->time_offsets));
-	json_object_object_foreach(m, k, val)
-	{
-		struct oci_time_offset *t = &l->time_offsets[i];
-		struct jp q;
-
-		l->n_time_offsets = ++i;
-		t->clock = xstrdup(k);
-		oj_key(&q, p.s, k);
-		if (strcmp(k, "monotonic") && strcmp(k, "boottime"))
-			return oj_err(c, q.s, "unknown clock '%s'", k);
-		if (!val || oj_v_object(c, val, q.s) < 0)
-			return val ? -1 : oj_err(c, q.s, "must be an object");
-		if (oj_i64(c, val, q.s, "secs", INT64_MIN, INT64_MAX, &t->secs, NULL) < 0 ||
-		    oj_u32(c, val, q.s, "nanosecs", &t->nanosecs, NULL) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -268,10 +203,13 @@ static int parse_linux_fields(struct pctx *c, struct json_object *v, const char 
 	struct json_object *o;
 	struct jp p;
 
-	if (parse_namespaces(c, v, path, l) < 0 ||
+	if (oj_each(c, v, path, "namespaces", &l->namespaces, &l->n_namespaces, parse_namespace,
+		    l) < 0 ||
 	    oj_idmaps(c, v, path, "uidMappings", &l->uid_mappings, &l->n_uid_mappings) < 0 ||
 	    oj_idmaps(c, v, path, "gidMappings", &l->gid_mappings, &l->n_gid_mappings) < 0 ||
-	    parse_time_offsets(c, v, path, l) < 0 || parse_devices(c, v, path, l) < 0 ||
+	    oj_each_member(c, v, path, "timeOffsets", &l->time_offsets, &l->n_time_offsets,
+			   parse_time_offset, NULL) < 0 ||
+	    oj_each(c, v, path, "devices", &l->devices, &l->n_devices, parse_device, NULL) < 0 ||
 	    oj_str(c, v, path, "cgroupsPath", &l->cgroups_path) < 0)
 		return -1;
 	if (oj_obj(c, v, path, "resources", &o) < 0 ||

@@ -96,16 +96,17 @@ static int parse_caps(struct pctx *c, struct json_object *o, const char *path,
 	return 0;
 }
 
-static int parse_rlimit(struct pctx *c, struct json_object *e, const char *path,
-			struct oci_rlimit *r)
+/* arg is the oci_process whose rlimits[] holds elem, so duplicates can be found */
+static int parse_rlimit(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			void *arg)
 {
+	struct oci_rlimit *r = elem;
+	struct oci_process *proc = arg;
 	bool has_hard = false, has_soft = false;
 	struct jp p;
 	int64_t num;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 || oj_str_req(c, e, path, "type", &r->type) < 0 ||
+	if (oj_str_req(c, e, path, "type", &r->type) < 0 ||
 	    oj_u64(c, e, path, "hard", UINT64_MAX, &r->hard, &has_hard) < 0 ||
 	    oj_u64(c, e, path, "soft", UINT64_MAX, &r->soft, &has_soft) < 0)
 		return -1;
@@ -117,33 +118,10 @@ static int parse_rlimit(struct pctx *c, struct json_object *e, const char *path,
 	if (!has_soft)
 		return oj_err(c, oj_key(&p, path, "soft"), "required");
 	r->resource = (int)num;
-	return 0;
-}
-
-static int parse_rlimits(struct pctx *c, struct json_object *o, const char *path,
-			 struct oci_process *proc)
-{
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, o, path, "rlimits", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	proc->rlimits = xcalloc(n + 1, sizeof(*proc->rlimits));
-	for (size_t i = 0; i < n; i++) {
-		struct oci_rlimit *r = &proc->rlimits[i];
-		struct jp p, q;
-
-		proc->n_rlimits = i + 1;
-		oj_key_idx(&p, path, "rlimits", i);
-		if (parse_rlimit(c, json_object_array_get_idx(arr, i), p.s, r) < 0)
-			return -1;
-		for (size_t j = 0; j < i; j++)
-			if (proc->rlimits[j].resource == r->resource)
-				return oj_err(c, oj_key(&q, p.s, "type"), "duplicate rlimit '%s'",
-					      r->type);
-	}
+	for (struct oci_rlimit *prev = proc->rlimits; prev < r; prev++)
+		if (prev->resource == r->resource)
+			return oj_err(c, oj_key(&p, path, "type"), "duplicate rlimit '%s'",
+				      r->type);
 	return 0;
 }
 
@@ -270,7 +248,8 @@ static int parse_process_fields(struct pctx *c, struct json_object *v, const cha
 	    oj_strv(c, v, path, "env", &proc->env) < 0 ||
 	    oj_str(c, v, path, "cwd", &proc->cwd) < 0 || check_args_cwd(c, path, proc) < 0 ||
 	    parse_caps(c, v, path, &proc->capabilities) < 0 ||
-	    parse_rlimits(c, v, path, proc) < 0 ||
+	    oj_each(c, v, path, "rlimits", &proc->rlimits, &proc->n_rlimits, parse_rlimit, proc) <
+		    0 ||
 	    oj_bool(c, v, path, "noNewPrivileges", &proc->no_new_privileges, NULL) < 0 ||
 	    oj_str(c, v, path, "apparmorProfile", &proc->apparmor_profile) < 0 ||
 	    oj_i64(c, v, path, "oomScoreAdj", -1000, 1000, &oom, &proc->has_oom_score_adj) < 0 ||

@@ -10,19 +10,17 @@
 #include "common/xalloc.h"
 #include "spec/parse_internal.h"
 
-static int parse_dev_rule(struct pctx *c, struct json_object *e, const char *path,
-			  struct oci_device_cgroup *d)
+static int parse_dev_rule(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			  void *arg)
 {
+	struct oci_device_cgroup *d = elem;
 	cleanup_free char *type = NULL;
 	bool has_allow = false;
 	struct jp p;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
 	d->type = 'a';
 	d->major = d->minor = -1;
-	if (oj_v_object(c, e, path) < 0 ||
-	    oj_bool(c, e, path, "allow", &d->allow, &has_allow) < 0 ||
+	if (oj_bool(c, e, path, "allow", &d->allow, &has_allow) < 0 ||
 	    oj_str(c, e, path, "type", &type) < 0 ||
 	    oj_i64(c, e, path, "major", -1, INT64_MAX, &d->major, &d->has_major) < 0 ||
 	    oj_i64(c, e, path, "minor", -1, INT64_MAX, &d->minor, &d->has_minor) < 0 ||
@@ -37,28 +35,6 @@ static int parse_dev_rule(struct pctx *c, struct json_object *e, const char *pat
 	if (d->access && strspn(d->access, "rwm") != strlen(d->access))
 		return oj_err(c, oj_key(&p, path, "access"),
 			      "invalid access '%s' (a subset of \"rwm\")", d->access);
-	return 0;
-}
-
-static int parse_dev_rules(struct pctx *c, struct json_object *v, const char *path,
-			   struct oci_resources *r)
-{
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, v, path, "devices", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	r->devices = xcalloc(n + 1, sizeof(*r->devices));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		r->n_devices = i + 1;
-		if (parse_dev_rule(c, json_object_array_get_idx(arr, i),
-				   oj_key_idx(&p, path, "devices", i), &r->devices[i]) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -153,10 +129,7 @@ static int parse_major_minor(struct pctx *c, struct json_object *e, const char *
 	bool has_major = false, has_minor = false;
 	struct jp p;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 ||
-	    oj_i64(c, e, path, "major", 0, INT64_MAX, major, &has_major) < 0 ||
+	if (oj_i64(c, e, path, "major", 0, INT64_MAX, major, &has_major) < 0 ||
 	    oj_i64(c, e, path, "minor", 0, INT64_MAX, minor, &has_minor) < 0)
 		return -1;
 	if (!has_major || !has_minor)
@@ -164,53 +137,30 @@ static int parse_major_minor(struct pctx *c, struct json_object *e, const char *
 	return 0;
 }
 
-static int parse_weight_devs(struct pctx *c, struct json_object *o, const char *path,
-			     struct oci_block_io *b)
+static int parse_weight_dev(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			    void *arg)
 {
-	struct json_object *arr;
-	size_t n;
+	struct oci_weight_device *w = elem;
 
-	if (oj_arr(c, o, path, "weightDevice", &arr, &n) < 0)
+	if (parse_major_minor(c, e, path, &w->major, &w->minor) < 0 ||
+	    parse_u16(c, e, path, "weight", &w->weight, &w->has_weight) < 0 ||
+	    parse_u16(c, e, path, "leafWeight", &w->leaf_weight, &w->has_leaf_weight) < 0)
 		return -1;
-	b->weight_device = xcalloc(n + 1, sizeof(*b->weight_device));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct oci_weight_device *w = &b->weight_device[i];
-		struct jp p;
-
-		b->n_weight_device = i + 1;
-		oj_key_idx(&p, path, "weightDevice", i);
-		if (parse_major_minor(c, e, p.s, &w->major, &w->minor) < 0 ||
-		    parse_u16(c, e, p.s, "weight", &w->weight, &w->has_weight) < 0 ||
-		    parse_u16(c, e, p.s, "leafWeight", &w->leaf_weight, &w->has_leaf_weight) < 0)
-			return -1;
-	}
 	return 0;
 }
 
-static int parse_throttle(struct pctx *c, struct json_object *o, const char *path, const char *key,
-			  struct oci_throttle_device **out, size_t *n_out)
+static int parse_throttle_dev(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			      void *arg)
 {
-	struct json_object *arr;
-	size_t n;
+	struct oci_throttle_device *t = elem;
+	bool has_rate = false;
+	struct jp p;
 
-	if (oj_arr(c, o, path, key, &arr, &n) < 0)
+	if (parse_major_minor(c, e, path, &t->major, &t->minor) < 0 ||
+	    oj_u64(c, e, path, "rate", UINT64_MAX, &t->rate, &has_rate) < 0)
 		return -1;
-	*out = xcalloc(n + 1, sizeof(**out));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct oci_throttle_device *t = &(*out)[i];
-		bool has_rate = false;
-		struct jp p, q;
-
-		*n_out = i + 1;
-		oj_key_idx(&p, path, key, i);
-		if (parse_major_minor(c, e, p.s, &t->major, &t->minor) < 0 ||
-		    oj_u64(c, e, p.s, "rate", UINT64_MAX, &t->rate, &has_rate) < 0)
-			return -1;
-		if (!has_rate)
-			return oj_err(c, oj_key(&q, p.s, "rate"), "required");
-	}
+	if (!has_rate)
+		return oj_err(c, oj_key(&p, path, "rate"), "required");
 	return 0;
 }
 
@@ -229,57 +179,52 @@ static int parse_block_io(struct pctx *c, struct json_object *v, const char *pat
 	oj_key(&p, path, "blockIO");
 	if (parse_u16(c, o, p.s, "weight", &b->weight, &b->has_weight) < 0 ||
 	    parse_u16(c, o, p.s, "leafWeight", &b->leaf_weight, &b->has_leaf_weight) < 0 ||
-	    parse_weight_devs(c, o, p.s, b) < 0 ||
-	    parse_throttle(c, o, p.s, "throttleReadBpsDevice", &b->throttle_read_bps,
-			   &b->n_throttle_read_bps) < 0 ||
-	    parse_throttle(c, o, p.s, "throttleWriteBpsDevice", &b->throttle_write_bps,
-			   &b->n_throttle_write_bps) < 0 ||
-	    parse_throttle(c, o, p.s, "throttleReadIOPSDevice", &b->throttle_read_iops,
-			   &b->n_throttle_read_iops) < 0 ||
-	    parse_throttle(c, o, p.s, "throttleWriteIOPSDevice", &b->throttle_write_iops,
-			   &b->n_throttle_write_iops) < 0)
+	    oj_each(c, o, p.s, "weightDevice", &b->weight_device, &b->n_weight_device,
+		    parse_weight_dev, NULL) < 0 ||
+	    oj_each(c, o, p.s, "throttleReadBpsDevice", &b->throttle_read_bps,
+		    &b->n_throttle_read_bps, parse_throttle_dev, NULL) < 0 ||
+	    oj_each(c, o, p.s, "throttleWriteBpsDevice", &b->throttle_write_bps,
+		    &b->n_throttle_write_bps, parse_throttle_dev, NULL) < 0 ||
+	    oj_each(c, o, p.s, "throttleReadIOPSDevice", &b->throttle_read_iops,
+		    &b->n_throttle_read_iops, parse_throttle_dev, NULL) < 0 ||
+	    oj_each(c, o, p.s, "throttleWriteIOPSDevice", &b->throttle_write_iops,
+		    &b->n_throttle_write_iops, parse_throttle_dev, NULL) < 0)
 		return -1;
 	return 0;
 }
 
-static int parse_hugepages(struct pctx *c, struct json_object *v, const char *path,
-			   struct oci_resources *r)
+static int parse_hugepage(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			  void *arg)
 {
-	struct json_object *arr;
-	size_t n;
+	struct oci_hugepage_limit *h = elem;
+	bool has_limit = false;
+	struct jp p;
 
-	if (oj_arr(c, v, path, "hugepageLimits", &arr, &n) < 0)
+	if (oj_str_req(c, e, path, "pageSize", &h->page_size) < 0 ||
+	    oj_u64(c, e, path, "limit", UINT64_MAX, &h->limit, &has_limit) < 0)
 		return -1;
-	if (!arr)
-		return 0;
-	r->hugepage_limits = xcalloc(n + 1, sizeof(*r->hugepage_limits));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct oci_hugepage_limit *h = &r->hugepage_limits[i];
-		bool has_limit = false;
-		struct jp p, q;
+	if (!has_limit)
+		return oj_err(c, oj_key(&p, path, "limit"), "required");
+	return 0;
+}
 
-		r->n_hugepage_limits = i + 1;
-		oj_key_idx(&p, path, "hugepageLimits", i);
-		if (!e)
-			return oj_err(c, p.s, "must be an object");
-		if (oj_v_object(c, e, p.s) < 0 ||
-		    oj_str_req(c, e, p.s, "pageSize", &h->page_size) < 0 ||
-		    oj_u64(c, e, p.s, "limit", UINT64_MAX, &h->limit, &has_limit) < 0)
-			return -1;
-		if (!has_limit)
-			return oj_err(c, oj_key(&q, p.s, "limit"), "required");
-	}
+static int parse_net_priority(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			      void *arg)
+{
+	struct oci_net_priority *pr = elem;
+
+	if (oj_str_req(c, e, path, "name", &pr->name) < 0 ||
+	    oj_u32(c, e, path, "priority", &pr->priority, NULL) < 0)
+		return -1;
 	return 0;
 }
 
 static int parse_network(struct pctx *c, struct json_object *v, const char *path,
 			 struct oci_resources *r)
 {
-	struct json_object *o, *arr;
+	struct json_object *o;
 	struct oci_network *net;
 	struct jp p;
-	size_t n;
 
 	if (oj_obj(c, v, path, "network", &o) < 0)
 		return -1;
@@ -288,63 +233,35 @@ static int parse_network(struct pctx *c, struct json_object *v, const char *path
 	net = r->network = xnew(struct oci_network);
 	oj_key(&p, path, "network");
 	if (oj_u32(c, o, p.s, "classID", &net->class_id, &net->has_class_id) < 0 ||
-	    oj_arr(c, o, p.s, "priorities", &arr, &n) < 0)
+	    oj_each(c, o, p.s, "priorities", &net->priorities, &net->n_priorities,
+		    parse_net_priority, NULL) < 0)
 		return -1;
-	net->priorities = xcalloc(n + 1, sizeof(*net->priorities));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct oci_net_priority *pr = &net->priorities[i];
-		struct jp q;
-
-		net->n_priorities = i + 1;
-		oj_key_idx(&q, p.s, "priorities", i);
-		if (!e)
-			return oj_err(c, q.s, "must be an object");
-		if (oj_v_object(c, e, q.s) < 0 || oj_str_req(c, e, q.s, "name", &pr->name) < 0 ||
-		    oj_u32(c, e, q.s, "priority", &pr->priority, NULL) < 0)
-			return -1;
-	}
 	return 0;
 }
 
-static int parse_rdma(struct pctx *c, struct json_object *v, const char *path,
-		      struct oci_resources *r)
+static int parse_rdma(struct pctx *c, const char *name, struct json_object *v, const char *path,
+		      void *elem, void *arg)
 {
-	struct json_object *o;
-	struct jp p;
-	size_t i = 0;
+	struct oci_rdma *d = elem;
 
-	if (oj_obj(c, v, path, "rdma", &o) < 0)
+	d->device = xstrdup(name);
+	if (oj_v_object(c, v, path) < 0 ||
+	    oj_u32(c, v, path, "hcaHandles", &d->hca_handles, &d->has_hca_handles) < 0 ||
+	    oj_u32(c, v, path, "hcaObjects", &d->hca_objects, &d->has_hca_objects) < 0)
 		return -1;
-	if (!o)
-		return 0;
-	oj_key(&p, path, "rdma");
-	r->rdma = xcalloc((size_t)json_object_object_length(o) + 1, sizeof(*r->rdma));
-	json_object_object_foreach(o, k, val)
-	{
-		struct oci_rdma *d = &r->rdma[i];
-		struct jp q;
-
-		r->n_rdma = ++i;
-		d->device = xstrdup(k);
-		oj_key(&q, p.s, k);
-		if (!val)
-			return oj_err(c, q.s, "must be an object");
-		if (oj_v_object(c, val, q.s) < 0 ||
-		    oj_u32(c, val, q.s, "hcaHandles", &d->hca_handles, &d->has_hca_handles) < 0 ||
-		    oj_u32(c, val, q.s, "hcaObjects", &d->hca_objects, &d->has_hca_objects) < 0)
-			return -1;
-	}
 	return 0;
 }
 
 static int parse_resources_fields(struct pctx *c, struct json_object *v, const char *path,
 				  struct oci_resources *r)
 {
-	if (parse_dev_rules(c, v, path, r) < 0 || parse_memory(c, v, path, r) < 0 ||
-	    parse_cpu(c, v, path, r) < 0 || parse_pids(c, v, path, r) < 0 ||
-	    parse_block_io(c, v, path, r) < 0 || parse_hugepages(c, v, path, r) < 0 ||
-	    parse_network(c, v, path, r) < 0 || parse_rdma(c, v, path, r) < 0 ||
+	if (oj_each(c, v, path, "devices", &r->devices, &r->n_devices, parse_dev_rule, NULL) < 0 ||
+	    parse_memory(c, v, path, r) < 0 || parse_cpu(c, v, path, r) < 0 ||
+	    parse_pids(c, v, path, r) < 0 || parse_block_io(c, v, path, r) < 0 ||
+	    oj_each(c, v, path, "hugepageLimits", &r->hugepage_limits, &r->n_hugepage_limits,
+		    parse_hugepage, NULL) < 0 ||
+	    parse_network(c, v, path, r) < 0 ||
+	    oj_each_member(c, v, path, "rdma", &r->rdma, &r->n_rdma, parse_rdma, NULL) < 0 ||
 	    oj_kv(c, v, path, "unified", &r->unified, &r->n_unified) < 0)
 		return -1;
 	return 0;

@@ -40,18 +40,16 @@ static int check_names(struct pctx *c, char **v, const char *path, const char *k
 	return 0;
 }
 
-static int parse_arg(struct pctx *c, struct json_object *e, const char *path,
-		     struct oci_seccomp_arg *a)
+static int parse_arg(struct pctx *c, struct json_object *e, const char *path, void *elem, void *arg)
 {
+	struct oci_seccomp_arg *a = elem;
 	cleanup_free char *op = NULL;
 	bool has_index = false, has_value = false;
 	uint64_t index = 0;
 	struct jp p;
 	int64_t num;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 || oj_u64(c, e, path, "index", 5, &index, &has_index) < 0 ||
+	if (oj_u64(c, e, path, "index", 5, &index, &has_index) < 0 ||
 	    oj_u64(c, e, path, "value", UINT64_MAX, &a->value, &has_value) < 0 ||
 	    oj_u64(c, e, path, "valueTwo", UINT64_MAX, &a->value_two, NULL) < 0 ||
 	    oj_str_req(c, e, path, "op", &op) < 0)
@@ -68,40 +66,17 @@ static int parse_arg(struct pctx *c, struct json_object *e, const char *path,
 	return 0;
 }
 
-static int parse_syscall_args(struct pctx *c, struct json_object *e, const char *path,
-			      struct oci_seccomp_syscall *s)
+static int parse_syscall(struct pctx *c, struct json_object *e, const char *path, void *elem,
+			 void *arg)
 {
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, e, path, "args", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	s->args = xcalloc(n + 1, sizeof(*s->args));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		s->n_args = i + 1;
-		if (parse_arg(c, json_object_array_get_idx(arr, i), oj_key_idx(&p, path, "args", i),
-			      &s->args[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int parse_syscall(struct pctx *c, struct json_object *e, const char *path,
-			 struct oci_seccomp_syscall *s)
-{
+	struct oci_seccomp_syscall *s = elem;
 	uint32_t errno_ret = 0;
 	struct jp p;
 
-	if (!e)
-		return oj_err(c, path, "must be an object");
-	if (oj_v_object(c, e, path) < 0 || oj_strv(c, e, path, "names", &s->names) < 0 ||
+	if (oj_strv(c, e, path, "names", &s->names) < 0 ||
 	    oj_str_req(c, e, path, "action", &s->action) < 0 ||
 	    oj_u32(c, e, path, "errnoRet", &errno_ret, &s->has_errno_ret) < 0 ||
-	    parse_syscall_args(c, e, path, s) < 0)
+	    oj_each(c, e, path, "args", &s->args, &s->n_args, parse_arg, NULL) < 0)
 		return -1;
 	if (!s->names || !s->names[0])
 		return oj_err(c, oj_key(&p, path, "names"), "must have at least one element");
@@ -111,28 +86,6 @@ static int parse_syscall(struct pctx *c, struct json_object *e, const char *path
 	s->errno_ret = errno_ret;
 	return resolve_action(c, path, "action", s->action, s->has_errno_ret, errno_ret, "errnoRet",
 			      &s->action_num);
-}
-
-static int parse_syscalls(struct pctx *c, struct json_object *v, const char *path,
-			  struct oci_seccomp *sc)
-{
-	struct json_object *arr;
-	size_t n;
-
-	if (oj_arr(c, v, path, "syscalls", &arr, &n) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	sc->syscalls = xcalloc(n + 1, sizeof(*sc->syscalls));
-	for (size_t i = 0; i < n; i++) {
-		struct jp p;
-
-		sc->n_syscalls = i + 1;
-		if (parse_syscall(c, json_object_array_get_idx(arr, i),
-				  oj_key_idx(&p, path, "syscalls", i), &sc->syscalls[i]) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static bool uses_notify(const struct oci_seccomp *sc)
@@ -162,7 +115,8 @@ static int parse_seccomp_fields(struct pctx *c, struct json_object *v, const cha
 	    check_names(c, sc->flags, path, "flags", oci_seccomp_flag_names, "seccomp flag") < 0 ||
 	    oj_str(c, v, path, "listenerPath", &sc->listener_path) < 0 ||
 	    oj_str(c, v, path, "listenerMetadata", &sc->listener_metadata) < 0 ||
-	    parse_syscalls(c, v, path, sc) < 0)
+	    oj_each(c, v, path, "syscalls", &sc->syscalls, &sc->n_syscalls, parse_syscall, NULL) <
+		    0)
 		return -1;
 	sc->default_errno_ret = errno_ret;
 	if (sc->listener_path && *sc->listener_path && !oj_path_is_absolute(sc->listener_path))

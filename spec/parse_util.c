@@ -422,12 +422,64 @@ void oci_kv_free(struct oci_kv *kv, size_t n)
 	free(kv);
 }
 
+static int parse_kv(struct pctx *c, const char *name, struct json_object *v, const char *path,
+		    void *elem, void *arg)
+{
+	struct oci_kv *kv = elem;
+
+	kv->key = xstrdup(name);
+	return oj_v_str(c, v, path, &kv->value);
+}
+
 int oj_kv(struct pctx *c, struct json_object *o, const char *path, const char *key,
 	  struct oci_kv **out, size_t *n)
 {
+	struct oci_kv *kv = NULL;
+	size_t cnt = 0;
+
+	if (oj_each_member(c, o, path, key, &kv, &cnt, parse_kv, NULL) < 0) {
+		oci_kv_free(kv, cnt);
+		return -1;
+	}
+	if (!kv)
+		return 0;
+	*out = kv;
+	*n = cnt;
+	return 0;
+}
+
+int oj_each_sized(struct pctx *c, struct json_object *o, const char *path, const char *key,
+		  size_t elem_size, void **out, size_t *n, oj_elem_fn fn, void *arg)
+{
+	struct json_object *arr;
+	size_t cnt;
+	char *elems;
+
+	if (oj_arr(c, o, path, key, &arr, &cnt) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	elems = xcalloc(cnt + 1, elem_size);
+	*out = elems;
+	for (size_t i = 0; i < cnt; i++) {
+		/* a JSON null element is NULL here, which oj_v_object() calls no object */
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct jp p;
+
+		*n = i + 1;
+		oj_key_idx(&p, path, key, i);
+		if (oj_v_object(c, e, p.s) < 0 || fn(c, e, p.s, elems + i * elem_size, arg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int oj_each_member_sized(struct pctx *c, struct json_object *o, const char *path, const char *key,
+			 size_t elem_size, void **out, size_t *n, oj_member_fn fn, void *arg)
+{
 	struct json_object *m;
-	struct oci_kv *kv;
-	struct jp p, q;
+	char *elems;
+	struct jp p;
 	size_t i = 0;
 
 	if (oj_obj(c, o, path, key, &m) < 0)
@@ -435,64 +487,52 @@ int oj_kv(struct pctx *c, struct json_object *o, const char *path, const char *k
 	if (!m)
 		return 0;
 	oj_key(&p, path, key);
-	kv = xcalloc((size_t)json_object_object_length(m) + 1, sizeof(*kv));
-	json_object_object_foreach(m, k, val)
+	elems = xcalloc((size_t)json_object_object_length(m) + 1, elem_size);
+	*out = elems;
+	json_object_object_foreach(m, name, v)
 	{
-		kv[i].key = xstrdup(k);
-		oj_key(&q, p.s, k);
-		if (!val || oj_v_str(c, val, q.s, &kv[i].value) < 0) {
-			if (!val)
-				oj_err(c, q.s, "must be a string");
-			oci_kv_free(kv, i + 1);
+		struct jp q;
+
+		*n = i + 1;
+		if (fn(c, name, v, oj_key(&q, p.s, name), elems + i * elem_size, arg) < 0)
 			return -1;
-		}
 		i++;
 	}
-	*out = kv;
-	*n = i;
+	return 0;
+}
+
+static int parse_idmap(struct pctx *c, struct json_object *e, const char *path, void *elem,
+		       void *arg)
+{
+	struct oci_id_mapping *m = elem;
+	bool has_c = false, has_h = false, has_s = false;
+	struct jp p;
+
+	if (oj_u32(c, e, path, "containerID", &m->container_id, &has_c) < 0 ||
+	    oj_u32(c, e, path, "hostID", &m->host_id, &has_h) < 0 ||
+	    oj_u32(c, e, path, "size", &m->size, &has_s) < 0)
+		return -1;
+	if (!has_c || !has_h || !has_s)
+		return oj_err(c,
+			      oj_key(&p, path,
+				     !has_c   ? "containerID"
+				     : !has_h ? "hostID"
+					      : "size"),
+			      "required");
 	return 0;
 }
 
 int oj_idmaps(struct pctx *c, struct json_object *o, const char *path, const char *key,
 	      struct oci_id_mapping **out, size_t *n)
 {
-	struct json_object *arr;
-	struct oci_id_mapping *m;
-	size_t cnt;
+	cleanup_free struct oci_id_mapping *m = NULL;
+	size_t cnt = 0;
 
-	if (oj_arr(c, o, path, key, &arr, &cnt) < 0)
+	if (oj_each(c, o, path, key, &m, &cnt, parse_idmap, NULL) < 0)
 		return -1;
-	if (!arr)
+	if (!m)
 		return 0;
-	m = xcalloc(cnt + 1, sizeof(*m));
-	for (size_t i = 0; i < cnt; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct jp p;
-		bool has_c = false, has_h = false, has_s = false;
-
-		oj_key_idx(&p, path, key, i);
-		if (!e || oj_v_object(c, e, p.s) < 0 ||
-		    oj_u32(c, e, p.s, "containerID", &m[i].container_id, &has_c) < 0 ||
-		    oj_u32(c, e, p.s, "hostID", &m[i].host_id, &has_h) < 0 ||
-		    oj_u32(c, e, p.s, "size", &m[i].size, &has_s) < 0) {
-			if (!e)
-				oj_err(c, p.s, "must be an object");
-			free(m);
-			return -1;
-		}
-		if (!has_c || !has_h || !has_s) {
-			struct jp q;
-
-			free(m);
-			return oj_err(c,
-				      oj_key(&q, p.s,
-					     !has_c   ? "containerID"
-					     : !has_h ? "hostID"
-						      : "size"),
-				      "required");
-		}
-	}
-	*out = m;
+	*out = take_ptr(m);
 	*n = cnt;
 	return 0;
 }
