@@ -2,4 +2,4 @@
 # layer application (supervisor/diff/). Both need root (they mount in a private
 # mount namespace child, create device nodes and chown).
 $(eval $(call unit_test,test_snapshot,$(LIBSNAPSHOT) $(LIBCOMMON),-lpthread))
-$(eval $(call unit_test,test_diff,$(LIBDIFF) $(LIBCOMMON),$(DIFF_LDLIBS)))
+$(eval $(call unit_test,test_diff,$(LIBDIFF) $(LIBDIGEST) $(LIBCOMMON),$(DIFF_LDLIBS)))

@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/xalloc.h"
 #include "github.com/containerd/cgroups/stats/v1/metrics.pb-c.h"
 #include "github.com/containerd/cgroups/v2/stats/metrics.pb-c.h"
@@ -36,8 +37,9 @@ static bool list_has(const char *list, const char *item)
 	return false;
 }
 
-/* The directory of controller ctl ("" = the v2 hierarchy) for pid; NULL if none. */
-static char *cgroup_dir(pid_t pid, const char *ctl)
+/* The cgroup of pid in the hierarchy of controller ctl ("" = the v2 hierarchy), as
+ * /proc/<pid>/cgroup names it; NULL if none. */
+static char *cgroup_path(pid_t pid, const char *ctl)
 {
 	cleanup_free char *path = xasprintf("/proc/%d/cgroup", pid);
 	cleanup_free char *text = NULL;
@@ -52,23 +54,60 @@ static char *cgroup_dir(pid_t pid, const char *ctl)
 		if (!ctls || !(cg = strchr(++ctls, ':')))
 			continue;
 		*cg++ = '\0';
-		if (!*ctl) {
-			if (!*ctls)
-				return xasprintf(CGROUP_ROOT "%s", cg);
-			continue;
-		}
-		if (list_has(ctls, ctl)) {
-			char *dir = xasprintf(CGROUP_ROOT "/%s%s", ctls, cg);
-
-			if (!fs_exists(
-				    dir)) { /* co-mounted controllers may be linked by one name */
-				free(dir);
-				dir = xasprintf(CGROUP_ROOT "/%s%s", ctl, cg);
-			}
-			return dir;
-		}
+		if (*ctl ? list_has(ctls, ctl) : !*ctls)
+			return xstrdup(cg);
 	}
 	return NULL;
+}
+
+/* cg as seen through mount e (a cgroup mount of its hierarchy); NULL if e's root
+ * does not contain it. */
+static char *dir_under(const struct mountinfo_entry *e, const char *cg)
+{
+	size_t rlen = strlen(e->root);
+
+	if (strcmp(e->root, "/") == 0)
+		return xasprintf("%s%s", e->mount_point, cg);
+	if (strncmp(cg, e->root, rlen) != 0 || (cg[rlen] && cg[rlen] != '/'))
+		return NULL;
+	return xasprintf("%s%s", e->mount_point, cg + rlen);
+}
+
+/*
+ * The directory of controller ctl ("" = the v2 hierarchy) for pid; NULL if none. The
+ * hierarchy's mount comes from the shim's mountinfo (its mount point, and its root if
+ * only part of the hierarchy is mounted); for v2 the one at CGROUP_ROOT is preferred.
+ */
+static char *cgroup_dir(pid_t pid, const char *ctl)
+{
+	cleanup_free char *cg = cgroup_path(pid, ctl);
+	cleanup(mountinfo_closep) struct mountinfo_reader *r = NULL;
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+	struct mountinfo_entry e;
+	char *dir = NULL;
+
+	if (!cg)
+		return NULL;
+	r = mountinfo_open(NULL, 0, &err);
+	while (r && mountinfo_next(r, &e, &err) > 0) {
+		char *d;
+
+		if (*ctl ? strcmp(e.fstype, "cgroup") != 0 || !list_has(e.super_opts, ctl)
+			 : strcmp(e.fstype, "cgroup2") != 0)
+			continue;
+		d = dir_under(&e, cg);
+		if (!d)
+			continue;
+		if (*ctl || strcmp(e.mount_point, CGROUP_ROOT) == 0) {
+			free(dir);
+			return d;
+		}
+		if (dir)
+			free(d);
+		else
+			dir = d;
+	}
+	return dir;
 }
 
 static uint64_t read_u64(const char *dir, const char *file)

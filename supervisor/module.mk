@@ -13,7 +13,8 @@
 #   with CFLAGS_supervisor/services (protobuf-c, -I$(PROTO_OUT)); a service is enabled by
 #   listing its `svc_<name>_service` in supervisor/berthd/main.c (snapshots and diff are
 #   listed there as weak symbols, so they appear once their objects link in).
-# Libraries (also for unit tests): $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT).
+# Libraries (also for unit tests): $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT)
+# (+ $(LIBDIGEST) from common/module.mk).
 # berthd itself links the third-party libraries statically (BERTHD_STATIC, below), for
 # its idle memory; unit tests and berthctl link them dynamically.
 
@@ -83,19 +84,18 @@ $(LIBBERTHMETA): $(META_SRCS:%.c=$(BUILD)/%.o) $(META_SCHEMA_C:.c=.o)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-# content/: the blob store (libcrypto for SHA-256).
+# content/: the blob store (SHA-256 from common/digest.c: link $(LIBDIGEST) after it).
 LIBBERTHCONTENT := $(BUILD)/libberthcontent.a
 CONTENT_SRCS := $(wildcard supervisor/content/*.c)
-CFLAGS_supervisor/content = $(call pkg_cflags,libcrypto)
-CONTENT_LDLIBS := $(call pkg_libs,libcrypto)
+CONTENT_LDLIBS := $(DIGEST_LDLIBS)
 $(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
 # image/: archive reading for berthctl (libarchive; the only <archive.h> user).
 IMAGE_SRCS := $(wildcard supervisor/image/*.c)
-CFLAGS_supervisor/image = $(call pkg_cflags,libarchive libcrypto)
-IMAGE_LDLIBS := $(call pkg_libs,libarchive libcrypto)
+CFLAGS_supervisor/image = $(call pkg_cflags,libarchive)
+IMAGE_LDLIBS := $(call pkg_libs,libarchive) $(DIGEST_LDLIBS)
 
 # services/ + berthd/
 SVC_SRCS := $(wildcard supervisor/services/*.c)
@@ -156,10 +156,10 @@ endif
 # files can still add to them.)
 .SECONDEXPANSION:
 $(BERTHD): $$(sort $$(BERTHD_OBJS) $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBBERTHMETA) \
-		$(LIBBERTHCONTENT) $(LIBSPEC) $(LIBCOMMON) $(BERTHD_LDDEPS)
+		$(LIBBERTHCONTENT) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) $(BERTHD_LDDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(BERTHD_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBBERTHMETA) \
-		$(LIBBERTHCONTENT) $(LIBSPEC) $(LIBCOMMON) $(BERTHD_LINK_LIBS)
+		$(LIBBERTHCONTENT) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) $(BERTHD_LINK_LIBS)
 
 # berthctl: gRPC client (rpc/client.c) + image archive parsing.
 CTL_SRCS := $(wildcard supervisor/ctl/*.c)
@@ -169,9 +169,10 @@ BERTHCTL := $(BUILD)/berthctl
 BINS += $(BERTHCTL)
 INSTALL_BINS += $(BERTHCTL)
 $(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
-		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBCOMMON)
+		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
+		$(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBCOMMON) \
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) \
 		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
 endif
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/mountinfo.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/lib/idmount.h"
@@ -225,28 +226,23 @@ static int userns_open(const struct oci_id_mapping *u, size_t nu, const struct o
 /* ---- the detached tree ---- */
 
 /* The filesystem type of the mount src is on, and whether that mount is
- * idmapped, from /proc/self/mountinfo (field 1 is the mount id, 6 the mount's
- * options, the type follows " - "); NULL if not found. */
+ * idmapped, from /proc/self/mountinfo; NULL if not found (this only words an
+ * error message, so a failure to read mountinfo is not one of its own). */
 static char *mount_facts(const char *src, bool *idmapped)
 {
-	cleanup_fclose FILE *f = NULL;
-	cleanup_free char *line = NULL;
+	cleanup(mountinfo_closep) struct mountinfo_reader *r = NULL;
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+	struct mountinfo_entry e;
 	struct statx stx;
-	size_t cap = 0;
 
 	if (statx(AT_FDCWD, src, 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
 		return NULL;
-	f = fopen("/proc/self/mountinfo", "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		char *sep = strstr(line, " - ");
-		char type[64], opts[512];
-
-		if (strtoull(line, NULL, 10) != stx.stx_mnt_id || !sep ||
-		    sscanf(line, "%*s %*s %*s %*s %*s %511s", opts) != 1 ||
-		    sscanf(sep + 3, "%63s", type) != 1)
+	r = mountinfo_open(NULL, 0, &err);
+	while (r && mountinfo_next(r, &e, &err) > 0) {
+		if (e.mount_id != stx.stx_mnt_id)
 			continue;
-		*idmapped = strstr(opts, "idmapped") != NULL;
-		return xstrdup(type);
+		*idmapped = strstr(e.mount_opts, "idmapped") != NULL;
+		return xstrdup(e.fstype);
 	}
 	return NULL;
 }

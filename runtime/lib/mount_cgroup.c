@@ -27,6 +27,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/lib/paths.h"
@@ -83,31 +84,25 @@ static char **super_ctrls(const char *super)
  * Finds the host mount point and root of the hierarchy with controllers ctrl
  * in /proc/self/mountinfo, ignoring mounts inside the rootfs.
  */
-static int find_hier_mount(const struct rootfs_ctx *c, const char *mountinfo, char **ctrl,
+static int find_hier_mount(const struct rootfs_ctx *c, const struct mountinfo *mi, char **ctrl,
 			   char **mnt, char **root)
 {
-	cleanup(strv_freep) char **lines = strv_split(mountinfo, "\n");
 	size_t rlen = strlen(c->rootfs);
 
-	strv_foreach (line, lines) {
-		cleanup(strv_freep) char **f = strv_split(line, " ");
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct mountinfo_entry *e = &mi->v[i];
+		const char *at = e->mount_point;
 		cleanup(strv_freep) char **ctrls = NULL;
-		size_t n = strv_len(f), dash = 0;
 
-		for (size_t i = 6; i < n; i++)
-			if (!strcmp(f[i], "-")) {
-				dash = i;
-				break;
-			}
-		if (!dash || dash + 3 >= n || strcmp(f[dash + 1], "cgroup"))
+		if (strcmp(e->fstype, "cgroup"))
 			continue;
-		if (!strncmp(f[4], c->rootfs, rlen) && (f[4][rlen] == '/' || !f[4][rlen]))
+		if (!strncmp(at, c->rootfs, rlen) && (at[rlen] == '/' || !at[rlen]))
 			continue;
-		ctrls = super_ctrls(f[dash + 3]);
+		ctrls = super_ctrls(e->super_opts);
 		if (!same_set(ctrls, ctrl))
 			continue;
-		*mnt = xstrdup(f[4]);
-		*root = xstrdup(f[3]);
+		*mnt = xstrdup(at);
+		*root = xstrdup(e->root);
 		return 0;
 	}
 	return -1;
@@ -117,13 +112,14 @@ static int find_hier_mount(const struct rootfs_ctx *c, const char *mountinfo, ch
 static int cg_hiers(const struct rootfs_ctx *c, struct cg_hier **out, size_t *nout,
 		    struct berth_err **err)
 {
-	cleanup_free char *self = NULL, *mi = NULL;
+	cleanup_free char *self = NULL;
+	cleanup(mountinfo_freep) struct mountinfo *mi = NULL;
 	cleanup(strv_freep) char **lines = NULL;
 	struct cg_hier *h = NULL;
 	size_t n = 0;
 
 	if (fs_read_file_max(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &self, NULL, err) < 0 ||
-	    fs_read_file_max(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &mi, NULL, err) < 0)
+	    !(mi = mountinfo_load(NULL, 0, err)))
 		return -1;
 	lines = strv_split(self, "\n");
 	strv_foreach (line, lines) {

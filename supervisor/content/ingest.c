@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -36,14 +37,14 @@ struct content_ingest {
 	int fd;	    /* data, locked */
 	int64_t offset, total, started;
 	char *expected;
-	EVP_MD_CTX *md;
+	struct digest *md;
 	bool committed;
 };
 
 static char *ingest_dir(struct content_store *cs, const char *ns, const char *ref)
 {
 	cleanup_free char *key = xasprintf("%s/%s", ns, ref);
-	cleanup_free char *d = content_digest_buf(key, strlen(key));
+	cleanup_free char *d = digest_buf(key, strlen(key));
 
 	return xasprintf("%s/%s", cs->ingest, d + 7);
 }
@@ -87,7 +88,7 @@ static int rehash(struct content_ingest *ing, int64_t upto, struct berth_err **e
 	char buf[1 << 16];
 	int64_t off = 0;
 
-	EVP_DigestInit_ex(ing->md, EVP_sha256(), NULL);
+	digest_reset(ing->md);
 	while (off < upto) {
 		size_t want =
 			(size_t)(upto - off) < sizeof(buf) ? (size_t)(upto - off) : sizeof(buf);
@@ -99,7 +100,7 @@ static int rehash(struct content_ingest *ing, int64_t upto, struct berth_err **e
 			return berth_err_sys(err, errno, "ingest '%s': read data", ing->ref);
 		if (n == 0)
 			break;
-		EVP_DigestUpdate(ing->md, buf, (size_t)n);
+		digest_update(ing->md, buf, (size_t)n);
 		off += n;
 	}
 	ing->offset = off;
@@ -114,8 +115,7 @@ void content_ingest_close(struct content_ingest *ing)
 		close(ing->fd); /* releases the flock */
 	if (ing->dfd >= 0)
 		close(ing->dfd);
-	if (ing->md)
-		EVP_MD_CTX_free(ing->md);
+	digest_free(ing->md);
 	free(ing->ns);
 	free(ing->ref);
 	free(ing->path);
@@ -149,9 +149,7 @@ struct content_ingest *content_ingest_open(struct content_store *cs, const char 
 	ing->ref = xstrdup(ref);
 	ing->fd = ing->dfd = -1;
 	ing->path = ingest_dir(cs, ns, ref);
-	ing->md = EVP_MD_CTX_new();
-	if (!ing->md)
-		abort();
+	ing->md = digest_new();
 	if (mkdir(ing->path, 0700) < 0 && errno != EEXIST) {
 		berth_err_sys(err, errno, "ingest '%s': create '%s'", ref, ing->path);
 		return NULL;
@@ -218,7 +216,7 @@ int64_t content_ingest_offset(const struct content_ingest *ing)
 
 char *content_ingest_digest(struct content_ingest *ing)
 {
-	return content_digest_final(ing->md);
+	return digest_sum(ing->md);
 }
 
 void content_ingest_stat(struct content_ingest *ing, struct content_status *st)
@@ -262,7 +260,7 @@ int content_ingest_write(struct content_ingest *ing, const void *buf, size_t len
 		}
 		done += (size_t)n;
 	}
-	EVP_DigestUpdate(ing->md, buf, len);
+	digest_update(ing->md, buf, len);
 	ing->offset += (int64_t)len;
 	return 0;
 }
@@ -296,7 +294,7 @@ int content_ingest_commit(struct content_ingest *ing, int64_t size, const char *
 				     "ref %s: unexpected commit size %" PRId64
 				     ", expected %" PRId64,
 				     ing->ref, ing->offset, size);
-	digest = content_digest_final(ing->md);
+	digest = digest_sum(ing->md);
 	if (expected && *expected && strcmp(expected, digest) != 0)
 		return berth_err_new(err, BERTH_E_PRECONDITION,
 				     "ref %s: unexpected commit digest %s, expected %s", ing->ref,

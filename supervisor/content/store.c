@@ -9,66 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store_internal.h"
 
 int content_digest_check(const char *digest, struct berth_err **err)
 {
-	const char *hex;
-
-	if (!digest || !*digest)
-		return berth_err_new(err, BERTH_E_INVALID, "digest: empty");
-	if (strncmp(digest, "sha256:", 7) != 0) {
-		if (!strchr(digest, ':'))
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "digest '%s': invalid format (want algorithm:hex)",
-					     digest);
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "digest '%s': unsupported algorithm (only sha256)", digest);
-	}
-	hex = digest + 7;
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "digest '%s': invalid sha256 (want 64 lower-case hex digits)",
-				     digest);
-	return 0;
-}
-
-char *content_digest_final(EVP_MD_CTX *ctx)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	char *out = xmalloc(7 + 2 * EVP_MAX_MD_SIZE + 1);
-	EVP_MD_CTX *copy = EVP_MD_CTX_new();
-
-	if (!copy)
-		abort();
-	EVP_MD_CTX_copy_ex(copy, ctx);
-	EVP_DigestFinal_ex(copy, md, &len);
-	EVP_MD_CTX_free(copy);
-	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < len; i++)
-		sprintf(out + 7 + 2 * i, "%02x", md[i]);
-	out[7 + 2 * len] = '\0';
-	return out;
+	return digest_parse(digest, NULL, err);
 }
 
 char *content_digest_buf(const void *buf, size_t len)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char *d;
-
-	if (!ctx)
-		abort();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, buf, len);
-	d = content_digest_final(ctx);
-	EVP_MD_CTX_free(ctx);
-	return d;
+	return digest_buf(buf, len);
 }
 
 struct content_store *content_store_open(const char *dir, struct berth_err **err)

@@ -4,8 +4,6 @@
 #ifndef BERTH_SUPERVISOR_CONTENT_STORE_INTERNAL_H
 #define BERTH_SUPERVISOR_CONTENT_STORE_INTERNAL_H
 
-#include <openssl/evp.h>
-
 #include "supervisor/content/store.h"
 
 struct content_store {
@@ -13,8 +11,5 @@ struct content_store {
 	char *blobs;  /* <dir>/blobs/sha256 */
 	char *ingest; /* <dir>/ingest */
 };
-
-/* "sha256:<hex>" of what ctx has hashed so far (ctx is left usable); caller frees. */
-char *content_digest_final(EVP_MD_CTX *ctx);
 
 #endif

@@ -14,9 +14,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/xalloc.h"
 #include "supervisor/diff/diff_internal.h"
 
@@ -76,7 +76,7 @@ void diff_result_fini(struct diff_result *r)
 
 struct pipe {
 	struct archive *outer;
-	EVP_MD_CTX *md;
+	struct digest *md;
 	int64_t total;
 };
 
@@ -95,7 +95,7 @@ static la_ssize_t pipe_read(struct archive *inner, void *opaque, const void **bu
 				  archive_error_string(p->outer));
 		return -1;
 	}
-	EVP_DigestUpdate(p->md, *buf, len);
+	digest_update(p->md, *buf, len);
 	p->total += (int64_t)len;
 	return (la_ssize_t)len;
 }
@@ -108,7 +108,7 @@ static int pipe_drain(struct pipe *p, struct berth_err **err)
 	int r;
 
 	while ((r = archive_read_data_block(p->outer, &buf, &len, &off)) == ARCHIVE_OK) {
-		EVP_DigestUpdate(p->md, buf, len);
+		digest_update(p->md, buf, len);
 		p->total += (int64_t)len;
 	}
 	if (r != ARCHIVE_EOF)
@@ -167,28 +167,14 @@ static int read_entries(struct extract *x, struct pipe *p, struct berth_err **er
 	return ret;
 }
 
-static char *digest_hex(EVP_MD_CTX *md)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char *out = xmalloc(7 + 2 * EVP_MAX_MD_SIZE + 1);
-
-	EVP_DigestFinal_ex(md, d, &n);
-	strcpy(out, "sha256:");
-	for (unsigned int i = 0; i < n; i++)
-		sprintf(out + 7 + 2 * i, "%02x", d[i]);
-	return out;
-}
-
 static int apply_stream(int fd, const char *target, const struct diff_apply_opts *o,
 			enum compression c, struct diff_result *out, struct berth_err **err)
 {
-	struct pipe p = {.outer = archive_read_new(), .md = EVP_MD_CTX_new()};
+	struct pipe p = {.outer = archive_read_new(), .md = digest_new()};
 	struct extract x;
 	cleanup_free char *id = NULL;
 	int ret;
 
-	EVP_DigestInit_ex(p.md, EVP_sha256(), NULL);
 	ret = extract_init(&x, target, o, err);
 	if (ret == 0)
 		ret = outer_open(p.outer, fd, c, err);
@@ -201,8 +187,8 @@ static int apply_stream(int fd, const char *target, const struct diff_apply_opts
 	extract_fini(&x);
 	archive_read_free(p.outer);
 	if (ret == 0)
-		id = digest_hex(p.md);
-	EVP_MD_CTX_free(p.md);
+		id = digest_sum(p.md);
+	digest_free(p.md);
 	if (ret < 0)
 		return -1;
 	if (o->expected_diff_id && *o->expected_diff_id && strcmp(id, o->expected_diff_id) != 0)

@@ -1,10 +1,10 @@
 # supervisor/diff/: applying and computing layers (libarchive for tar/gzip/zstd, zlib to
-# compress computed layers, libcrypto for the diff-id). libberthdiff.a depends on common/
-# only; link with $(DIFF_LDLIBS).
+# compress computed layers, common/digest.c for the diff-id). libberthdiff.a depends on
+# common/ only; link it with $(LIBDIGEST) $(LIBCOMMON) $(DIFF_LDLIBS).
 DIFF_SRCS   := $(wildcard supervisor/diff/*.c)
 LIBDIFF     := $(BUILD)/libberthdiff.a
-CFLAGS_supervisor/diff = $(call pkg_cflags,libarchive libcrypto zlib)
-DIFF_LDLIBS := $(call pkg_libs,libarchive libcrypto zlib)
+CFLAGS_supervisor/diff = $(call pkg_cflags,libarchive zlib)
+DIFF_LDLIBS := $(call pkg_libs,libarchive zlib) $(DIGEST_LDLIBS)
 
 $(LIBDIFF): $(DIFF_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)

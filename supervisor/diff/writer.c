@@ -16,10 +16,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/xalloc.h"
 #include "supervisor/diff/diff_internal.h"
 
@@ -31,7 +31,7 @@ struct link_seen {
 
 struct layer_writer {
 	struct archive *a;
-	EVP_MD_CTX *tar_md, *blob_md;
+	struct digest *tar_md, *blob_md;
 	bool gzip;
 	z_stream z;
 	diff_write_fn write;
@@ -44,7 +44,7 @@ struct layer_writer {
 
 static int sink(struct layer_writer *w, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(w->blob_md, buf, len);
+	digest_update(w->blob_md, buf, len);
 	w->blob_size += (int64_t)len;
 	return w->write(w->arg, buf, len, &w->err);
 }
@@ -71,7 +71,7 @@ static la_ssize_t tar_out(struct archive *a, void *arg, const void *buf, size_t 
 {
 	struct layer_writer *w = arg;
 
-	EVP_DigestUpdate(w->tar_md, buf, len);
+	digest_update(w->tar_md, buf, len);
 	w->size += (int64_t)len;
 	if (!w->gzip)
 		return sink(w, buf, len) < 0 ? -1 : (la_ssize_t)len;
@@ -87,10 +87,8 @@ struct layer_writer *layer_writer_new(bool gzip, diff_write_fn write, void *arg)
 	w->gzip = gzip;
 	w->write = write;
 	w->arg = arg;
-	w->tar_md = EVP_MD_CTX_new();
-	w->blob_md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(w->tar_md, EVP_sha256(), NULL);
-	EVP_DigestInit_ex(w->blob_md, EVP_sha256(), NULL);
+	w->tar_md = digest_new();
+	w->blob_md = digest_new();
 	/* windowBits 15 + 16: a gzip header and trailer, as every layer tool writes */
 	if (gzip && deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 				 Z_DEFAULT_STRATEGY) != Z_OK)
@@ -110,8 +108,8 @@ void layer_writer_free(struct layer_writer *w)
 	archive_write_free(w->a);
 	if (w->gzip)
 		deflateEnd(&w->z);
-	EVP_MD_CTX_free(w->tar_md);
-	EVP_MD_CTX_free(w->blob_md);
+	digest_free(w->tar_md);
+	digest_free(w->blob_md);
 	for (size_t i = 0; i < w->nlinks; i++)
 		free(w->links[i].rel);
 	free(w->links);
@@ -245,19 +243,6 @@ int layer_writer_whiteout(struct layer_writer *w, const char *rel, bool opaque,
 	return ret;
 }
 
-static char *hex_digest(EVP_MD_CTX *md)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char *out = xmalloc(7 + 2 * EVP_MAX_MD_SIZE + 1);
-
-	EVP_DigestFinal_ex(md, d, &n);
-	strcpy(out, "sha256:");
-	for (unsigned int i = 0; i < n; i++)
-		sprintf(out + 7 + 2 * i, "%02x", d[i]);
-	return out;
-}
-
 int layer_writer_finish(struct layer_writer *w, struct diff_compute_result *out,
 			struct berth_err **err)
 {
@@ -271,9 +256,9 @@ int layer_writer_finish(struct layer_writer *w, struct diff_compute_result *out,
 			return berth_err_wrap(err, "finish layer");
 		}
 	}
-	out->diff_id = hex_digest(w->tar_md);
+	out->diff_id = digest_sum(w->tar_md);
 	out->size = w->size;
-	out->digest = hex_digest(w->blob_md);
+	out->digest = digest_sum(w->blob_md);
 	out->blob_size = w->blob_size;
 	return 0;
 }

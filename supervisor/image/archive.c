@@ -10,45 +10,22 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/xalloc.h"
 #include "supervisor/image/archive.h"
 
 struct image_entry {
 	struct archive *a;
-	EVP_MD_CTX *md;
+	struct digest *md;
 	int64_t seen;
 	bool eof;
 };
 
-static char *md_hex(EVP_MD_CTX *md)
-{
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char *out = xmalloc(7 + 2 * EVP_MAX_MD_SIZE + 1);
-
-	EVP_DigestFinal_ex(md, h, &n);
-	memcpy(out, "sha256:", 7);
-	for (unsigned int i = 0; i < n; i++)
-		sprintf(out + 7 + 2 * i, "%02x", h[i]);
-	out[7 + 2 * n] = '\0';
-	return out;
-}
-
 char *image_digest_buf(const void *buf, size_t len)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char *d;
-
-	if (!md)
-		abort();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(md, buf, len);
-	d = md_hex(md);
-	EVP_MD_CTX_free(md);
-	return d;
+	return digest_buf(buf, len);
 }
 
 ssize_t image_entry_read(struct image_entry *e, void *buf, size_t len, struct berth_err **err)
@@ -65,7 +42,7 @@ ssize_t image_entry_read(struct image_entry *e, void *buf, size_t len, struct be
 		e->eof = true;
 		return 0;
 	}
-	EVP_DigestUpdate(e->md, buf, (size_t)n);
+	digest_update(e->md, buf, (size_t)n);
 	e->seen += n;
 	return n;
 }
@@ -129,9 +106,7 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 		return berth_err_new(err, BERTH_E_INVALID, "'%s': %s", path,
 				     archive_error_string(a));
 	e.a = a;
-	e.md = EVP_MD_CTX_new();
-	if (!e.md)
-		abort();
+	e.md = digest_new();
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		const char *name = archive_entry_pathname(ae);
 		cleanup_free char *digest = NULL;
@@ -141,7 +116,7 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 			continue;
 		while (name[0] == '.' && name[1] == '/')
 			name += 2;
-		EVP_DigestInit_ex(e.md, EVP_sha256(), NULL);
+		digest_reset(e.md);
 		e.seen = 0;
 		e.eof = false;
 		if (fn(&e, name, archive_entry_size(ae), arg, err) < 0) {
@@ -157,7 +132,7 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 		}
 		if (ret < 0)
 			break;
-		digest = md_hex(e.md);
+		digest = digest_sum(e.md);
 		if (done && done(name, digest, e.seen, arg, err) < 0) {
 			ret = -1;
 			break;
@@ -166,7 +141,7 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 	if (ret == 0 && r != ARCHIVE_EOF)
 		ret = berth_err_new(err, BERTH_E_INVALID, "'%s': not a valid tar archive: %s", path,
 				    archive_error_string(a));
-	EVP_MD_CTX_free(e.md);
+	digest_free(e.md);
 	return ret;
 }
 
