@@ -49,8 +49,8 @@ ssize_t fs_read_all(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
-int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-		    struct berth_err **err)
+static int write_renamed(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool durable, struct berth_err **err)
 {
 	cleanup_free char *tmp = xasprintf(".%s.tmp.%d", name, (int)getpid());
 	cleanup_close int fd =
@@ -58,7 +58,7 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 
 	if (fd < 0)
 		return berth_err_sys(err, errno, "create '%s'", tmp);
-	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fs_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return berth_err_sys(err, e, "write '%s'", tmp);
@@ -68,9 +68,21 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 		unlinkat(dirfd, tmp, 0);
 		return berth_err_sys(err, e, "rename '%s' to '%s'", tmp, name);
 	}
-	if (dirfd != AT_FDCWD)
+	if (durable && dirfd != AT_FDCWD)
 		fsync(dirfd);
 	return 0;
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		    struct berth_err **err)
+{
+	return write_renamed(dirfd, name, data, len, mode, true, err);
+}
+
+int fs_write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		     struct berth_err **err)
+{
+	return write_renamed(dirfd, name, data, len, mode, false, err);
 }
 
 int fs_read_file_max(int dirfd, const char *path, size_t max, char **out, size_t *len,

@@ -3,7 +3,9 @@
  *
  * Every fd is opened O_CLOEXEC. fs_write_atomic is temp file + fsync + rename
  * (+ fsync of the directory), so a crash leaves the old or the new content,
- * never a partial file.
+ * never a partial file. fs_write_replace is the same without the fsyncs: a
+ * reader never sees a partial file, but a power loss may lose the write; for
+ * state that does not outlive a reboot (the runtime's, under /run).
  */
 #ifndef BERTH_COMMON_FS_H
 #define BERTH_COMMON_FS_H
@@ -17,6 +19,8 @@
 /* Writes len bytes of data to dirfd/name atomically with the given mode. */
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		    struct berth_err **err);
+int fs_write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		     struct berth_err **err);
 /* Reads the whole file at dirfd/path (AT_FDCWD ok); *out is NUL-terminated, caller frees. */
 int fs_read_file(int dirfd, const char *path, char **out, size_t *len, struct berth_err **err);
 /* Reads at most max bytes (files in /proc report size 0). */

@@ -80,7 +80,7 @@ int rt_container_save(struct rt_container *c, struct berth_err **err)
 {
 	cleanup_free char *json = rt_state_to_json(c->st);
 
-	return fs_write_atomic(c->dirfd, RT_STATE_FILE, json, strlen(json), 0600, err);
+	return fs_write_replace(c->dirfd, RT_STATE_FILE, json, strlen(json), 0600, err);
 }
 
 int rt_container_config(const struct rt_container *c, struct oci_spec **out, struct berth_err **err)

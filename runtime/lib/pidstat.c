@@ -120,7 +120,7 @@ int rt_pid_file_write(const char *path, pid_t pid, struct berth_err **err)
 	if (dfd < 0)
 		return berth_err_sys(err, errno, "pid file '%s': open directory", path);
 	snprintf(num, sizeof(num), "%d", (int)pid);
-	if (fs_write_atomic(dfd, slash ? slash + 1 : path, num, strlen(num), 0644, err) < 0)
+	if (fs_write_replace(dfd, slash ? slash + 1 : path, num, strlen(num), 0644, err) < 0)
 		return berth_err_wrap(err, "pid file '%s'", path);
 	return 0;
 }

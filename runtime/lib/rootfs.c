@@ -15,7 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
-#include "common/strv.h"
+#include "common/mountinfo.h"
 #include "common/xalloc.h"
 #include "runtime/lib/paths.h"
 #include "runtime/lib/rootfs.h"
@@ -160,24 +160,18 @@ static int apply_root_propagation(const struct oci_spec *spec, struct berth_err 
  */
 static int hide_host_pseudo_fs(const char *rootfs, struct berth_err **err)
 {
-	cleanup_free char *mi = NULL;
-	cleanup(strv_freep) char **lines = NULL;
+	cleanup(mountinfo_freep) struct mountinfo *mi = mountinfo_load(NULL, 0, err);
 	size_t rlen = strlen(rootfs);
 
-	if (fs_read_file_max(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &mi, NULL, err) < 0)
+	if (!mi)
 		return -1;
-	lines = strv_split(mi, "\n");
-	strv_foreach (line, lines) {
-		cleanup(strv_freep) char **f = strv_split(line, " ");
-		size_t n = strv_len(f), dash = 6;
-		const char *mnt;
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct mountinfo_entry *e = &mi->v[i];
+		const char *mnt = e->mount_point;
 
-		while (dash < n && strcmp(f[dash], "-"))
-			dash++;
-		if (dash + 1 >= n || strcmp(f[3], "/") ||
-		    (strcmp(f[dash + 1], "proc") && strcmp(f[dash + 1], "sysfs")))
+		if (strcmp(e->root, "/") ||
+		    (strcmp(e->fstype, "proc") && strcmp(e->fstype, "sysfs")))
 			continue;
-		mnt = f[4];
 		if (!strncmp(mnt, rootfs, rlen) && (mnt[rlen] == '/' || !mnt[rlen]))
 			continue;
 		if (mount(NULL, mnt, NULL, MS_SLAVE | MS_REC, NULL) < 0) {

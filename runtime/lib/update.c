@@ -257,7 +257,7 @@ static int save_resources(struct rt_container *c, const struct oci_resources *re
 	/* never replace a readable config with one that exec or delete could not load */
 	if (oci_spec_parse(json, strlen(json), RT_CONFIG_FILE, &check, err) < 0)
 		return -1;
-	return fs_write_atomic(c->dirfd, RT_CONFIG_FILE, json, strlen(json), 0600, err);
+	return fs_write_replace(c->dirfd, RT_CONFIG_FILE, json, strlen(json), 0600, err);
 }
 
 static void log_ignored(const struct rt_container *c, char **ignored)

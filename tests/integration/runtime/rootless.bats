@@ -348,3 +348,16 @@ rl_detached() {
 	expect_failure
 	[ "$(runtime_name)" != berth ] || expect_output_contains "update container '$CID'" "without a cgroup"
 }
+
+@test "rootless: without the right to clone a mount, berth protects its binary with a sealed memfd copy" {
+	requires berth -- "how the binary is protected is the runtime's choice"
+	set_args pause
+	rl_detached create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$CID" || fail_with "create: $(cat "$CTR_OUT")"
+	local pid
+	pid=$(cat "$TEST_TMP/pid")
+	[[ "$(readlink "/proc/$pid/exe")" == /memfd:berth* ]] ||
+		fail_with "exe is '$(readlink "/proc/$pid/exe")', expected a memfd"
+	if (echo overwritten >"/proc/$pid/exe") 2>/dev/null; then
+		fail_with "writing through /proc/$pid/exe succeeded"
+	fi
+}

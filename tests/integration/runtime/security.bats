@@ -12,33 +12,42 @@ teardown() {
 }
 
 # CVE-2019-5736 class: until `start`, the container's pid 1 is the runtime itself, so a
-# process in the container could reach the host binary through /proc/1/exe and overwrite
-# it once the runtime exits. berth runs from a sealed memfd copy: the exe is not the host file.
-@test "binary: the runtime's container-side process does not run from the host binary" {
-	local before pid exe
-	before=$(sha256sum "$(command -v "$BERTH")" | cut -d' ' -f1)
-	set_args exit 0
+# process in the container could take an fd to the binary through /proc/1/exe and, once
+# no process runs it any more, reopen that fd for writing and overwrite the host binary.
+# This test does exactly that, against a copy of the runtime (so a failure destroys only
+# the copy): the reopen must fail, and the copy stay as it was.
+@test "binary: an fd taken from the created container's /proc/1/exe cannot be reopened for writing once the runtime is gone" {
+	local copy=$TEST_TMP/bin/$(basename "$BERTH") before pid fd
+	mkdir -p "$TEST_TMP/bin"
+	cp "$(command -v "$BERTH")" "$copy"
+	before=$(sha256sum "$copy" | cut -d' ' -f1)
+	BERTH=$copy
+	set_args pause
 	create_container
 	pid=$(container_pid)
-	exe=$(readlink "/proc/$pid/exe")
-	[[ "$exe" != "$(readlink -f "$(command -v "$BERTH")")" ]] ||
-		fail_with "pid 1 of the created container runs from the host binary '$exe'"
-	# the write an attacker would try fails, and the host binary is unchanged
-	if (echo overwritten >"/proc/$pid/exe") 2>/dev/null; then
-		fail_with "writing through /proc/$pid/exe ($exe) succeeded"
+	exec {fd}<"/proc/$pid/exe"
+	run berth start "$CID"
+	expect_status 0
+	run berth delete --force "$CID"
+	expect_status 0
+	# nothing runs the copy now: an unprotected file would open for writing here
+	if (echo overwritten >"/proc/$$/fd/$fd") 2>/dev/null; then
+		exec {fd}<&-
+		fail_with "reopening /proc/1/exe's fd for writing succeeded"
 	fi
-	[ "$(sha256sum "$(command -v "$BERTH")" | cut -d' ' -f1)" = "$before" ] ||
-		fail_with "the host binary changed"
+	exec {fd}<&-
+	[ "$(sha256sum "$copy" | cut -d' ' -f1)" = "$before" ] || fail_with "the binary changed"
 }
 
-@test "binary: berth runs from a memfd sealed against writes" {
+@test "binary: as root berth runs from a read-only mount of its directory, not a copy" {
 	requires berth -- "how the binary is protected is the runtime's choice; runc uses a memfd or a read-only bind"
 	local pid
-	set_args exit 0
+	set_args pause
 	create_container
 	pid=$(container_pid)
-	[[ "$(readlink "/proc/$pid/exe")" == /memfd:berth* ]] ||
-		fail_with "exe is '$(readlink "/proc/$pid/exe")', expected a memfd"
+	[ "$(readlink "/proc/$pid/exe")" = "/$(basename "$BERTH")" ] ||
+		fail_with "exe is '$(readlink "/proc/$pid/exe")', expected the detached mount's '/$(basename "$BERTH")'"
+	[ "$(stat -f -c %T "/proc/$pid/exe" 2>/dev/null)" != tmpfs ] || fail_with "exe is a memfd copy"
 }
 
 # CVE-2024-21626 class: a cwd of /proc/self/fd/N must never leave the process in a host
