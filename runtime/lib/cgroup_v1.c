@@ -8,6 +8,7 @@
  * file against another (memsw >= limit, cfs period/quota, rt period/runtime).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -307,22 +308,44 @@ static void devnum(char *buf, size_t len, bool has, int64_t v)
 		snprintf(buf, len, "*");
 }
 
-/* Like runc: deny everything, then each rule in order (the last match wins). */
+static int open_dev_file(const char *dir, const char *file, struct berth_err **err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return berth_err_sys(err, errno, CG_FIELD "devices: open '%s'", p);
+	return fd;
+}
+
+/* Like runc: deny everything, then each rule in order (the last match wins). The
+ * two files are opened once: every write() is one rule to the kernel. */
 int cg_v1_devices(const struct rt_cgroup *cg, const char *dir, const struct oci_device_cgroup *d,
 		  size_t n, struct berth_err **err)
 {
+	cleanup_close int allow = -1, deny = -1;
+
 	if (cg_write(dir, "devices.deny", "a", CG_FIELD "devices", NULL, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		char f[160], maj[24], min[24];
+		char f[160], maj[24], min[24], rule[96];
+		int *fd = d[i].allow ? &allow : &deny;
+		int len;
 
 		cg_device_field(cg, &d[i], i, f, sizeof(f));
 		devnum(maj, sizeof(maj), d[i].has_major, d[i].major);
 		devnum(min, sizeof(min), d[i].has_minor, d[i].minor);
-		if (cg_writef(dir, d[i].allow ? "devices.allow" : "devices.deny", f, NULL, err,
-			      "%c %s:%s %s", d[i].type ? d[i].type : 'a', maj, min,
-			      d[i].access ? d[i].access : "rwm") < 0)
-			return -1;
+		len = snprintf(rule, sizeof(rule), "%c %s:%s %s", d[i].type ? d[i].type : 'a', maj,
+			       min, d[i].access ? d[i].access : "rwm");
+		if (*fd < 0) {
+			*fd = open_dev_file(dir, d[i].allow ? "devices.allow" : "devices.deny",
+					    err);
+			if (*fd < 0)
+				return -1;
+		}
+		if (write(*fd, rule, (size_t)len) != len)
+			return berth_err_sys(err, errno, "%s: write '%s' to '%s'", f, rule,
+					     d[i].allow ? "devices.allow" : "devices.deny");
 	}
 	return 0;
 }
