@@ -238,7 +238,7 @@ static struct json_object *features_linux(void)
 	json_object_object_add(l, "capabilities", caps);
 	oj_put_bool(cg, "v1", true);
 	oj_put_bool(cg, "v2", true);
-	oj_put_bool(cg, "systemd", false);
+	oj_put_bool(cg, "systemd", true);
 	oj_put_bool(cg, "systemdUser", false);
 	oj_put_bool(cg, "rdma", true);
 	json_object_object_add(l, "cgroup", cg);

@@ -63,7 +63,7 @@ static void usage(void)
 	       "   --log value         set the log file to write berth logs to (default is '/dev/stderr')\n"
 	       "   --log-format value  set the log format ('text' (default), or 'json')\n"
 	       "   --root value        root directory for storage of container state (default: \"/run/berth\")\n"
-	       "   --systemd-cgroup    enable systemd cgroup support (not available: no systemd driver)\n"
+	       "   --systemd-cgroup    enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" (needs a running systemd)\n"
 	       "   --rootless value    accepted for compatibility ('true', 'false', or 'auto')\n"
 	       "   --help, -h          show help\n"
 	       "   --version, -v       print the version\n");

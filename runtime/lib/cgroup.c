@@ -18,9 +18,11 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup_systemd.h"
 
 static char *mountinfo_override;
 
@@ -43,24 +45,6 @@ static bool is_known_v1(const char *opt)
 		if (strcmp(opt, v1_known[i]) == 0)
 			return true;
 	return false;
-}
-
-/* mountinfo escapes ' ', '\t', '\n' and '\\' as \ooo */
-static char *unescape(const char *s)
-{
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return out;
 }
 
 static bool hier_has(const struct cg_hier *h, const char *ctrl)
@@ -87,37 +71,31 @@ static struct cg_hier *hier_add(struct rt_cgroup *cg)
 	return &cg->h[cg->n++];
 }
 
-/* One mountinfo line: "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices" */
-static void parse_mount_line(struct rt_cgroup *cg, char *line, char **v2_mnt)
+/* One mount: "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices" */
+static void add_mount(struct rt_cgroup *cg, const struct mountinfo_entry *e, char **v2_mnt)
 {
-	cleanup(strv_freep) char **f = strv_split(line, " \n");
 	cleanup(strv_freep) char **opts = NULL;
 	cleanup(strv_freep) char **ctrls = NULL;
-	size_t i, n = strv_len(f);
 	struct cg_hier *h;
 
-	for (i = 6; i < n && strcmp(f[i], "-") != 0; i++)
-		;
-	if (n < 5 || i + 3 >= n)
-		return;
-	if (strcmp(f[i + 1], "cgroup2") == 0) {
+	if (strcmp(e->fstype, "cgroup2") == 0) {
 		/* the first one wins, except that /sys/fs/cgroup itself is preferred */
-		if (!*v2_mnt || strcmp(f[4], "/sys/fs/cgroup") == 0) {
+		if (!*v2_mnt || strcmp(e->mount_point, "/sys/fs/cgroup") == 0) {
 			free(*v2_mnt);
-			*v2_mnt = unescape(f[4]);
+			*v2_mnt = xstrdup(e->mount_point);
 		}
 		return;
 	}
-	if (strcmp(f[i + 1], "cgroup") != 0)
+	if (strcmp(e->fstype, "cgroup") != 0)
 		return;
-	opts = strv_split(f[i + 3], ",");
+	opts = strv_split(e->super_opts, ",");
 	strv_foreach (o, opts)
 		if (is_known_v1(o))
 			strv_push(&ctrls, o);
 	if (!ctrls || v1_already(cg, ctrls))
 		return;
 	h = hier_add(cg);
-	h->mnt = unescape(f[4]);
+	h->mnt = xstrdup(e->mount_point);
 	h->ctrls = take_ptr(ctrls);
 }
 
@@ -134,16 +112,18 @@ static int read_v2_controllers(struct cg_hier *h, struct berth_err **err)
 static int detect(struct rt_cgroup *cg, struct berth_err **err)
 {
 	const char *mi = mountinfo_override ? mountinfo_override : "/proc/self/mountinfo";
-	cleanup_fclose FILE *f = fopen(mi, "re");
-	cleanup_free char *line = NULL;
+	cleanup(mountinfo_closep) struct mountinfo_reader *r = mountinfo_open(mi, 0, err);
 	cleanup_free char *v2_mnt = NULL;
-	size_t cap = 0;
+	struct mountinfo_entry e;
 	bool have_v1;
+	int ret;
 
-	if (!f)
-		return berth_err_sys(err, errno, "open '%s'", mi);
-	while (getline(&line, &cap, f) > 0)
-		parse_mount_line(cg, line, &v2_mnt);
+	if (!r)
+		return -1;
+	while ((ret = mountinfo_next(r, &e, err)) > 0)
+		add_mount(cg, &e, &v2_mnt);
+	if (ret < 0)
+		return -1;
 	/* a lone name=systemd hierarchy next to cgroup2 does not make a hybrid */
 	have_v1 = false;
 	for (size_t i = 0; i < cg->n; i++)
@@ -206,23 +186,29 @@ static bool is_systemd_syntax(const char *p)
 	return p[0] != '/' && c1 && strchr(c1 + 1, ':') && !strchr(strchr(c1 + 1, ':') + 1, ':');
 }
 
-static int resolve_path(const char *cgroups_path, const char *id, bool systemd, char **out,
-			struct berth_err **err)
+static int resolve_path(struct rt_cgroup *cg, const char *cgroups_path, const char *id,
+			bool systemd, char **out, struct berth_err **err)
 {
+	if (!id || !id[0] || strchr(id, '/'))
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "invalid container id '%s' for a cgroup path", id ? id : "");
 	if (systemd || (cgroups_path && is_systemd_syntax(cgroups_path))) {
 		if (access("/run/systemd/system", F_OK) < 0)
 			return berth_err_new(
 				err, BERTH_E_UNAVAILABLE,
 				"linux.cgroupsPath: '%s': the systemd cgroup driver needs systemd, which is not running (no /run/systemd/system); use a cgroupfs path like '/berth/%s'",
 				cgroups_path ? cgroups_path : "", id);
-		return berth_err_new(
-			err, BERTH_E_UNIMPLEMENTED,
-			"linux.cgroupsPath: '%s': the systemd cgroup driver is not supported by berth; use a cgroupfs path",
-			cgroups_path ? cgroups_path : "");
+		/* runc reads "a:b:c" as a cgroupfs path without --systemd-cgroup: refuse it,
+		 * the user surely meant the driver */
+		if (!systemd)
+			return berth_err_new(
+				err, BERTH_E_INVALID,
+				"linux.cgroupsPath: '%s': the systemd cgroup driver is needed for 'slice:prefix:name': pass --systemd-cgroup",
+				cgroups_path);
+		/* cgroup_systemd.h: the unit and slice, and the unit's cgroup path */
+		return rt_cgroup_systemd_resolve(cgroups_path, id, &cg->sd_slice, &cg->sd_unit, out,
+						 err);
 	}
-	if (!id || !id[0] || strchr(id, '/'))
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "invalid container id '%s' for a cgroup path", id ? id : "");
 	if (!cgroups_path || !cgroups_path[0]) {
 		*out = xasprintf("/berth/%s", id);
 		return 0;
@@ -242,7 +228,7 @@ int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struc
 {
 	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = xnew(struct rt_cgroup);
 
-	if (resolve_path(cgroups_path, id, systemd, &cg->cgpath, err) < 0)
+	if (resolve_path(cg, cgroups_path, id, systemd, &cg->cgpath, err) < 0)
 		return -1;
 	if (detect(cg, err) < 0)
 		return -1;
@@ -266,6 +252,11 @@ enum rt_cgroup_mode rt_cgroup_mode(const struct rt_cgroup *cg)
 const char *rt_cgroup_name(const struct rt_cgroup *cg)
 {
 	return cg->cgpath;
+}
+
+const char *rt_cgroup_systemd_unit(const struct rt_cgroup *cg)
+{
+	return cg->sd_unit;
 }
 
 struct cg_hier *cg_ctrl(const struct rt_cgroup *cg, const char *controller)
@@ -300,6 +291,8 @@ void rt_cgroup_free(struct rt_cgroup *cg)
 	}
 	free(cg->h);
 	free(cg->cgpath);
+	free(cg->sd_unit);
+	free(cg->sd_slice);
 	free(cg);
 }
 
@@ -500,6 +493,12 @@ int rt_cgroup_destroy(struct rt_cgroup *cg, struct berth_err **err)
 {
 	int ret = 0;
 
+	/* systemd driver: the unit first (systemd removes the directories it made), then
+	 * what is left (hierarchies systemd does not manage) like any cgroupfs path */
+	if (cg->sd_unit && rt_cgroup_systemd_stop(cg, err) < 0) {
+		ret = -1;
+		err = NULL; /* keep that error; still remove the directories */
+	}
 	for (size_t i = 0; i < cg->n; i++) {
 		struct berth_err *e = NULL;
 
@@ -551,6 +550,9 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res, stru
 	if (!res)
 		return 0;
 	if (cg_validate(cg, res, true, err) < 0)
+		return -1;
+	/* systemd driver: systemd first, as it writes its values on the change */
+	if (cg->sd_unit && rt_cgroup_systemd_set(cg, res, err) < 0)
 		return -1;
 	return cg_apply(cg, res, true, err);
 }

@@ -14,9 +14,13 @@
  * root of every hierarchy; a relative one too (runc puts it under its own
  * cgroup, which is not deterministic across runtime invocations). The path is
  * cleaned lexically ("//", ".", ".." never climb above the root).
- * "slice:prefix:name" systemd syntax is refused with a clear error: when
- * systemd does not run (no /run/systemd/system, as here) and, since berth has
- * no systemd driver, also when it does.
+ * With the systemd driver (runc's --systemd-cgroup) cgroupsPath is
+ * "slice:prefix:name" and the path that of the unit, e.g.
+ * "/system.slice/berth-<id>.scope" (see cgroup_systemd.h): create has systemd
+ * start the unit (rt_cgroup_systemd_start) before rt_cgroup_create, destroy
+ * stops it; everything else is the same cgroupfs code on that path. The
+ * driver needs a running systemd (/run/systemd/system): without it, and for
+ * the "slice:prefix:name" syntax without the flag, open fails clearly.
  *
  * Hierarchies used: every mounted v1 hierarchy binding a controller (cpu,
  * cpuacct, cpuset, memory, devices, freezer, blkio, pids, hugetlb, net_cls,
@@ -82,7 +86,9 @@ int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n, struct berth_e
 int rt_cgroup_kill_all(struct rt_cgroup *cg, int sig, struct berth_err **err);
 /* Removes the container's cgroup (and cgroups below it, deepest first) in
  * every hierarchy, retrying briefly on EBUSY while processes exit; then the
- * parent levels this process created, if empty. Missing is success. */
+ * parent levels this process created, if empty. Missing is success. With the
+ * systemd driver the unit is stopped first (a unit systemd no longer knows is
+ * success). */
 int rt_cgroup_destroy(struct rt_cgroup *cg, struct berth_err **err);
 /* Path of the container's cgroup in the hierarchy holding controller
  * ("memory", "pids", ... or "" for the v2/unified one); borrowed; NULL if none. */
@@ -90,6 +96,8 @@ const char *rt_cgroup_path(const struct rt_cgroup *cg, const char *controller);
 
 /* The normalized cgroup path ("/berth/<id>"); borrowed. */
 const char *rt_cgroup_name(const struct rt_cgroup *cg);
+/* The systemd unit ("berth-<id>.scope") with the systemd driver, else NULL; borrowed. */
+const char *rt_cgroup_systemd_unit(const struct rt_cgroup *cg);
 
 /* Says that only the first n rules of the devices given to rt_cgroup_create()
  * come from linux.resources.devices: errors about the rules after them name them

@@ -42,6 +42,9 @@ struct rt_cgroup {
 	/* device rules before this index come from linux.resources.devices, the
 	 * ones after it were added by the runtime (rt_cgroup_set_config_devices) */
 	size_t n_cfg_devices;
+	/* systemd driver (cgroup_systemd.h): the unit ("berth-<id>.scope") and its slice;
+	 * both NULL with cgroupfs */
+	char *sd_unit, *sd_slice;
 };
 
 #define CG_FIELD "linux.resources."
