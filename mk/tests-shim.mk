@@ -7,4 +7,7 @@ $(eval $(call unit_test,test_ttrpc,$(LIBTTRPC) $(LIBCOMMON),$(PROTOBUF_C_LIBS)))
 SHIM_TEST_OBJS := $(filter-out $(BUILD)/shim/main.o,$(SHIM_OBJS)) $(SHIM_PROTOS:.c=.o)
 $(eval $(call unit_test,test_ttrpc_shim,$(SHIM_TEST_OBJS) $(LIBTTRPC) $(LIBCOMMON),$(PROTOBUF_C_LIBS)))
 
+# binary:// log URI parsing (shim/logger.c)
+$(eval $(call unit_test,test_shim_logger,$(BUILD)/shim/logger.o $(LIBCOMMON),))
+
 TEST_BINS += $(filter-out $(TEST_BINS),$(UNIT_TESTS))

@@ -38,14 +38,19 @@ static void reap(struct evloop *loop, struct evloop_watch *w, uint32_t events, v
 		shim_task_on_exit(d->task, pid, status);
 }
 
-/* containerd reads the shim's log from the bundle's "log" FIFO (runc's shim dup2s it on stderr) */
+/*
+ * containerd reads the shim's log from the bundle's "log" FIFO (runc's shim dup2s it on
+ * stderr). It stays non-blocking: a reader that stalls must not stop the shim (a full
+ * FIFO drops log lines), and one that went away (containerd killed) only makes writes
+ * fail with EPIPE (SIGPIPE is ignored) until containerd reopens the FIFO on restart,
+ * which attaches to this same pipe again.
+ */
 static void open_log_fifo(void)
 {
 	int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	fcntl(fd, F_SETFL, O_WRONLY);
 	dup2(fd, STDERR_FILENO);
 	close(fd);
 }
@@ -105,8 +110,8 @@ int shim_serve_main(const struct shim_flags *f)
 	sigset_t mask;
 	int lfd, sfd;
 
-	open_log_fifo();
 	signal(SIGPIPE, SIG_IGN);
+	open_log_fifo();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

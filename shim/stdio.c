@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "shim/logger.h"
 #include "shim/stdio.h"
 
 #define COPY_BUF 16384
@@ -36,6 +37,9 @@ struct shim_stdio {
 	int child[3];
 	int pty;
 	struct copy *in, *out, *err;
+	struct shim_logger *logger;	   /* binary:// URI: out and err copy into it */
+	struct evloop_watch *logger_timer; /* bounds its exit once its input ended */
+	bool logger_given_up;
 	void (*drained_fn)(void *data);
 	void *drained_data;
 	bool drained_fired;
@@ -43,8 +47,47 @@ struct shim_stdio {
 
 static void copy_arm_src(struct copy *c);
 
+static bool copies_done(const struct shim_stdio *io)
+{
+	return (!io->out || io->out->done) && (!io->err || io->err->done);
+}
+
+/* The logger still has to consume what it got and exit (bounded). */
+static bool logger_pending(const struct shim_stdio *io)
+{
+	return io->logger && shim_logger_is_running(io->logger) && !io->logger_given_up;
+}
+
+static void stdio_check_drained(struct shim_stdio *io);
+
+static void logger_timeout(struct evloop *loop, struct evloop_watch *w, uint32_t events, void *data)
+{
+	struct shim_stdio *io = data;
+
+	io->logger_timer = NULL;
+	io->logger_given_up = true;
+	log_warn("logger '%s' still running %d s after its input ended: sending SIGTERM",
+		 shim_logger_uri(io->logger), shim_logger_timeout_ms() / 1000);
+	shim_logger_terminate(io->logger);
+	stdio_check_drained(io);
+}
+
 static void stdio_check_drained(struct shim_stdio *io)
 {
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+
+	if (io->drained_fn && copies_done(io) && logger_pending(io) && !io->logger_timer) {
+		/*
+		 * The process exited (someone waits) and the logger's pipes are closed
+		 * (copy_finish): it sees EOF and should exit once it logged everything.
+		 */
+		io->logger_timer = evloop_timer_add(io->loop, (uint64_t)shim_logger_timeout_ms(),
+						    logger_timeout, io, &err);
+		if (!io->logger_timer) {
+			log_warn("stdio: %s", err->msg);
+			io->logger_given_up = true;
+		}
+	}
 	if (io->drained_fired || !io->drained_fn || !shim_stdio_is_drained(io))
 		return;
 	io->drained_fired = true;
@@ -79,9 +122,9 @@ static void copy_free(struct copy *c)
 		return;
 	copy_close_src(c);
 	evloop_remove(c->io->loop, c->wdst);
+	shim_crilog_free(c->log); /* flushes into dst: before closing it */
 	if (c->dst >= 0)
 		close(c->dst);
-	shim_crilog_free(c->log);
 	free(c->buf);
 	free(c);
 }
@@ -213,36 +256,76 @@ static int open_sink(const char *path, const char *stream, struct shim_crilog **
 	return fd;
 }
 
-static int add_output(struct shim_stdio *io, const char *path, const char *stream, int childfd,
-		      struct copy **out, struct berth_err **err)
+/*
+ * The copy from the container's childfd (a new pipe; the pty master for a terminal) to
+ * sink (taken; with log, the CRI log file's fd that log writes to).
+ */
+static int add_copy(struct shim_stdio *io, int sink, struct shim_crilog *log, int childfd,
+		    struct copy **out, struct berth_err **err)
 {
-	struct shim_crilog *log = NULL;
-	int logfd = -1, fds[2];
-	int sink = open_sink(path, stream, &log, &logfd, err);
+	int fds[2];
 
-	if (sink < 0 && !log)
-		return -1;
 	if (io->terminal) {
 		*out = copy_new(io, -1, sink);
 	} else {
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			int e = errno;
 
+			shim_crilog_free(log);
 			if (sink >= 0)
 				close(sink);
-			shim_crilog_free(log);
-			if (logfd >= 0)
-				close(logfd);
 			return berth_err_sys(err, e, "pipe");
 		}
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		*out = copy_new(io, fds[0], sink);
 		io->child[childfd] = fds[1];
 	}
-	(*out)->log = log;
-	if (log)
-		(*out)->dst = logfd; /* closed with the copy; crilog writes to it */
+	(*out)->log = log; /* writes to dst, which is closed with the copy */
 	return 0;
+}
+
+static int add_output(struct shim_stdio *io, const char *path, const char *stream, int childfd,
+		      struct copy **out, struct berth_err **err)
+{
+	struct shim_crilog *log = NULL;
+	int logfd = -1;
+	int sink = open_sink(path, stream, &log, &logfd, err);
+
+	if (sink < 0 && !log)
+		return -1;
+	return add_copy(io, log ? logfd : sink, log, childfd, out, err);
+}
+
+/*
+ * binary:// (containerd decides by stdout alone and gives the logger both streams):
+ * one logger, the container's stdout copied into its fd 3, stderr into its fd 4.
+ */
+static int add_logger(struct shim_stdio *io, const struct shim_stdio_paths *p,
+		      struct berth_err **err)
+{
+	int out = -1, errw = -1;
+
+	if (!p->out || !shim_logger_is_uri(p->out))
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "stderr: log URI '%s' needs the same URI for stdout", p->err);
+	if (p->err && *p->err && strcmp(p->err, p->out) != 0)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"stderr '%s': stdout goes to log URI '%s', so stderr must be empty or the same URI",
+			p->err, p->out);
+	io->logger =
+		shim_logger_start(p->out, p->id ? p->id : "", p->ns ? p->ns : "", &out, &errw, err);
+	if (!io->logger)
+		return -1;
+	if (add_copy(io, out, NULL, 1, &io->out, err) < 0) {
+		close(errw);
+		return -1;
+	}
+	if (io->terminal) {
+		close(errw); /* the pty merges stderr into stdout: the logger's fd 4 sees EOF */
+		return 0;
+	}
+	return add_copy(io, errw, NULL, 2, &io->err, err);
 }
 
 struct shim_stdio *shim_stdio_new(struct evloop *loop, const struct shim_stdio_paths *p,
@@ -277,6 +360,13 @@ struct shim_stdio *shim_stdio_new(struct evloop *loop, const struct shim_stdio_p
 			io->child[0] = fds[0];
 		}
 	}
+	if (shim_logger_is_uri(p->out) || shim_logger_is_uri(p->err)) {
+		if (add_logger(io, p, err) < 0) {
+			shim_stdio_free(io);
+			return NULL;
+		}
+		return io;
+	}
 	if ((p->out && *p->out && add_output(io, p->out, "stdout", 1, &io->out, err) < 0) ||
 	    (!io->terminal && p->err && *p->err &&
 	     add_output(io, p->err, "stderr", 2, &io->err, err) < 0)) {
@@ -290,6 +380,7 @@ void shim_stdio_free(struct shim_stdio *io)
 {
 	if (!io)
 		return;
+	evloop_remove(io->loop, io->logger_timer);
 	copy_free(io->in);
 	copy_free(io->out);
 	copy_free(io->err);
@@ -298,6 +389,7 @@ void shim_stdio_free(struct shim_stdio *io)
 			close(io->child[i]);
 	if (io->pty >= 0)
 		close(io->pty);
+	shim_logger_free(io->logger); /* after its pipes are closed: it may exit by itself */
 	free(io);
 }
 
@@ -348,7 +440,22 @@ void shim_stdio_on_drained(struct shim_stdio *io, void (*fn)(void *data), void *
 
 bool shim_stdio_is_drained(const struct shim_stdio *io)
 {
-	return (!io->out || io->out->done) && (!io->err || io->err->done);
+	return copies_done(io) && !logger_pending(io);
+}
+
+bool shim_stdio_is_flushing(const struct shim_stdio *io)
+{
+	return copies_done(io) && logger_pending(io);
+}
+
+bool shim_stdio_reap(struct shim_stdio *io, pid_t pid, int status)
+{
+	if (!io->logger || !shim_logger_reaped(io->logger, pid, status))
+		return false;
+	evloop_remove(io->loop, io->logger_timer);
+	io->logger_timer = NULL;
+	stdio_check_drained(io);
+	return true;
 }
 
 /* Writes all of buf to a non-blocking fd, waiting at most ~1 s per stall; false if it gave up. */

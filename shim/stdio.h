@@ -10,12 +10,19 @@
  *   container fd 1 = pipe[w] ... pipe[r] --copy--> stdout FIFO | CRI log file
  *   (terminal: the pty master received over --console-socket replaces the pipes)
  *
- * "Drained" means every output source reached EOF (all writers closed).
+ * A `binary:///logger?k=v` stdout starts a logging process (logger.h) when the
+ * stdio is set up; the copies then write into its fds 3 and 4 instead.
+ *
+ *   container fd 1 = pipe[w] ... pipe[r] --copy--> logger fd 3 (fd 2 -> fd 4)
+ *
+ * "Drained" means every output source reached EOF (all writers closed) and a
+ * logger has then exited, or was given up on (SIGTERM) after the logger timeout.
  */
 #ifndef BERTH_SHIM_STDIO_H
 #define BERTH_SHIM_STDIO_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "common/evloop.h"
@@ -23,11 +30,15 @@
 struct shim_stdio;
 
 struct shim_stdio_paths {
-	const char *in, *out, *err; /* FIFO paths, "file:///log" URIs or "" */
+	const char *in, *out, *err; /* FIFO paths, "file:///log" or "binary://..." URIs or "" */
 	bool terminal;
+	const char *id, *ns; /* a logger's CONTAINER_ID and CONTAINER_NAMESPACE */
 };
 
-/* Opens the FIFOs / log file and creates the pipes (none for a terminal). */
+/*
+ * Opens the FIFOs / log file, or starts the logger and waits until it is ready
+ * (blocking, bounded), and creates the pipes (none for a terminal).
+ */
 struct shim_stdio *shim_stdio_new(struct evloop *loop, const struct shim_stdio_paths *p,
 				  struct berth_err **err);
 /* Frees, closing everything, stopping the copies; accepts NULL. */
@@ -42,6 +53,10 @@ int shim_stdio_start(struct shim_stdio *io, int pty_master, struct berth_err **e
 /* fn(data) runs once, when every output reached EOF (possibly from inside this call). */
 void shim_stdio_on_drained(struct shim_stdio *io, void (*fn)(void *data), void *data);
 bool shim_stdio_is_drained(const struct shim_stdio *io);
+/* Output reached EOF; only the logger's exit is awaited (bounded by the logger timeout). */
+bool shim_stdio_is_flushing(const struct shim_stdio *io);
+/* The reaper reaped pid: true if it was io's logger (which may complete the drain). */
+bool shim_stdio_reap(struct shim_stdio *io, pid_t pid, int status);
 /* Closes the container's stdin (CloseIO). */
 void shim_stdio_close_stdin(struct shim_stdio *io);
 /* TIOCSWINSZ on the pty; INVALID without a terminal. */

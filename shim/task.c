@@ -141,8 +141,13 @@ static int run_with_stdio(struct shim_task *t, struct shim_proc *p, const char *
 	const char *argv[16];
 	size_t n = 0, last;
 	struct shim_run_opts o = SHIM_RUN_OPTS_INIT;
-	struct shim_stdio_paths paths = {p->stdin_path, p->stdout_path, p->stderr_path,
-					 p->terminal};
+	/* containerd's shim names an exec's logger by the exec id */
+	struct shim_stdio_paths paths = {.in = p->stdin_path,
+					 .out = p->stdout_path,
+					 .err = p->stderr_path,
+					 .terminal = p->terminal,
+					 .id = *p->exec_id ? p->exec_id : t->id,
+					 .ns = t->ns};
 	cleanup_free char *console = NULL;
 	cleanup_close int lfd = -1;
 	int master = -1;
@@ -609,13 +614,30 @@ static void grace_expired(struct evloop *loop, struct evloop_watch *w, uint32_t 
 	struct shim_proc *p = data;
 
 	p->grace = NULL;
+	if (p->io && shim_stdio_is_flushing(p->io))
+		return; /* output done, a logger is finishing: its own bound applies */
 	log_warn("pid %d exited but its output is still open: not waiting for it", p->pid);
 	finalize_exit(p);
+}
+
+/* true if pid was the logger of one of t's processes */
+static bool reap_logger(struct shim_task *t, pid_t pid, int status)
+{
+	if (t->init && t->init->io && shim_stdio_reap(t->init->io, pid, status))
+		return true;
+	for (struct shim_proc *e = t->execs; e; e = e->next)
+		if (e->io && shim_stdio_reap(e->io, pid, status))
+			return true;
+	return false;
 }
 
 void shim_task_on_exit(struct shim_task *t, pid_t pid, int status)
 {
 	struct shim_proc *p = t->init && t->init->pid == pid ? t->init : NULL;
+
+	/* first: a logger's exit is never a container process's */
+	if (reap_logger(t, pid, status))
+		return;
 
 	for (struct shim_proc *e = t->execs; !p && e; e = e->next)
 		if (e->pid == pid && !e->reaped)

@@ -53,6 +53,65 @@ teardown_file() {
 	scenario_log_uri_writes_cri_lines
 }
 
+# write_test_logger: $SHIM_T/logger.sh, a logger with containerd's contract (fds 3/4 =
+# stdout/stderr, closes fd 5 when ready) for binary://$SHIM_T/logger.sh?out=FILE: it
+# writes "env <its environment>", then "stdout <line>" / "stderr <line>", and
+# "logger-exit" once both streams ended
+write_test_logger() {
+	cat >"$SHIM_T/logger.sh" <<-'EOF'
+		#!/bin/sh
+		out=
+		while [ $# -ge 2 ]; do
+			[ "$1" = out ] && out=$2
+			shift 2
+		done
+		echo "env $(tr '\0' ' ' </proc/$$/environ)" >>"$out"
+		exec 5>&-
+		while IFS= read -r l; do echo "stdout $l"; done <&3 >>"$out" &
+		while IFS= read -r l; do echo "stderr $l"; done <&4 >>"$out" &
+		exec 3<&- 4<&-
+		wait
+		echo logger-exit >>"$out"
+	EOF
+	chmod 755 "$SHIM_T/logger.sh"
+}
+
+@test "shim+berth: ctr run --log-uri binary:// hands stdout and stderr to the logging binary" {
+	write_test_logger
+	run ctr_run --rm --log-uri="binary://$SHIM_T/logger.sh?out=$SHIM_T/binlog.txt" t-binlog \
+		/bin/sh -c 'echo to-out-1; echo to-err >&2; echo to-out-2; exit 4' </dev/null
+	echo "ctr: $output"
+	[ "$status" -eq 4 ]
+	cat "$SHIM_T/binlog.txt"
+	grep -qx 'env CONTAINER_ID=t-binlog CONTAINER_NAMESPACE=default ' "$SHIM_T/binlog.txt"
+	[ "$(grep '^stdout ' "$SHIM_T/binlog.txt" | tr '\n' ,)" = "stdout to-out-1,stdout to-out-2," ]
+	grep -qx 'stderr to-err' "$SHIM_T/binlog.txt"
+	# the exit was published after the logger had written everything and exited
+	[ "$(tail -1 "$SHIM_T/binlog.txt")" = logger-exit ]
+	[ -z "$(task_status t-binlog)" ]
+}
+
+@test "shim+berth: ctr task exec --log-uri binary:// starts a logger named by the exec id" {
+	requires_verb exec
+	write_test_logger
+	ctr_run -d t-binexec /bin/sleep 1000 </dev/null
+	wait_status t-binexec RUNNING
+	run ctr_ task exec --exec-id e-log --log-uri "binary://$SHIM_T/logger.sh?out=$SHIM_T/execlog.txt" \
+		t-binexec /bin/sh -c 'echo exec-out; echo exec-err >&2; exit 3'
+	echo "exec: $output"
+	[ "$status" -eq 3 ]
+	cat "$SHIM_T/execlog.txt"
+	# containerd's shim gives an exec's logger the exec id as CONTAINER_ID
+	grep -qx 'env CONTAINER_ID=e-log CONTAINER_NAMESPACE=default ' "$SHIM_T/execlog.txt"
+	grep -qx 'stdout exec-out' "$SHIM_T/execlog.txt"
+	grep -qx 'stderr exec-err' "$SHIM_T/execlog.txt"
+	[ "$(tail -1 "$SHIM_T/execlog.txt")" = logger-exit ]
+	ctr_ task kill -s KILL t-binexec
+	wait_status t-binexec STOPPED
+	ctr_ task rm t-binexec
+	ctr_ containers rm t-binexec
+}
+
 @test "shim+berth: a task survives kill -9 of containerd and is killable and deletable after restart" {
 	scenario_task_survives_containerd_kill9_and_restart
 }
