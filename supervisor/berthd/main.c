@@ -44,6 +44,8 @@ extern const struct rpc_service svc_containers_service;
 extern const struct rpc_service svc_snapshots_service __attribute__((weak));
 extern const struct rpc_service svc_diff_service __attribute__((weak));
 extern const struct rpc_service svc_tasks_service __attribute__((weak));
+/* supervisor/tasks/publish.c: `berthd publish`, the shims' -publish-binary */
+extern int tasks_publish_main(const char *address, int argc, char **argv) __attribute__((weak));
 
 struct service_entry {
 	const struct rpc_service *svc;
@@ -54,6 +56,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: berthd [OPTIONS]\n"
+		"       berthd [-a PATH] publish --topic TOPIC --namespace NS < event (packed Any)\n"
 		"\n"
 		"Serves the containerd 1.6 API (content, images, leases, namespaces, events, ...)\n"
 		"\n"
@@ -85,7 +88,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:c:l:vh", opts, NULL)) != -1) {
+	/* "+": stop at the first non-option (the publish subcommand and its own flags) */
+	while ((c = getopt_long(argc, argv, "+a:c:l:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			fl->root = optarg;
@@ -113,6 +117,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			return -1;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "publish") == 0 && tasks_publish_main)
+		exit(tasks_publish_main(fl->address ? fl->address : "/run/berthd/berthd.sock",
+					argc - optind, argv + optind));
 	if (optind < argc) {
 		fprintf(stderr, "berthd: unexpected argument '%s'\n", argv[optind]);
 		return -1;

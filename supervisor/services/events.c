@@ -139,6 +139,25 @@ void svc_publish(struct svc_ctx *ctx, const char *ns, const char *topic, const c
 	bus_send(ctx->events, &env);
 }
 
+void svc_events_publish_raw(struct svc_events *ev, int64_t ts_ns, const char *ns, const char *topic,
+			    const char *type_url, const uint8_t *value, size_t len)
+{
+	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	Google__Protobuf__Timestamp ts;
+
+	if (!ev)
+		return;
+	any.type_url = (char *)type_url;
+	any.value.data = (uint8_t *)value;
+	any.value.len = len;
+	env.timestamp = svc_ts(&ts, ts_ns ? ts_ns : meta_now());
+	env.namespace_ = (char *)ns;
+	env.topic = (char *)topic;
+	env.event = &any;
+	bus_send(ev, &env);
+}
+
 /* containerd's events.Validate for topics: "/" then non-empty components. */
 static int topic_check(const char *topic, struct berth_err **err)
 {

@@ -10,9 +10,18 @@
 #ifndef BERTH_SUPERVISOR_SERVICES_EVENTS_H
 #define BERTH_SUPERVISOR_SERVICES_EVENTS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct svc_events;
 
 struct svc_events *svc_events_new(void);
+/*
+ * Publishes an event that arrives packed (a shim's ttrpc Events/Forward): Envelope{ts_ns
+ * (0: now), ns, topic, Any{type_url, value}}; everything borrowed. Never blocks. Any thread.
+ */
+void svc_events_publish_raw(struct svc_events *ev, int64_t ts_ns, const char *ns, const char *topic,
+			    const char *type_url, const uint8_t *value, size_t len);
 /* After the RPC server stopped (no subscriber left). Accepts NULL. */
 void svc_events_free(struct svc_events *ev);
 
