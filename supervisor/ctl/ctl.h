@@ -24,6 +24,7 @@ struct ctl {
 	const char *ns;
 	struct rpc_client *rpc;
 	char *lease; /* set while a command holds a lease (import) */
+	int status;  /* berthctl's exit status when the command succeeded (run, exec) */
 };
 
 typedef int (*ctl_cmd_fn)(struct ctl *c, int argc, char **argv, struct berth_err **err);
@@ -32,6 +33,13 @@ int ctl_cmd_images(struct ctl *c, int argc, char **argv, struct berth_err **err)
 int ctl_cmd_content(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_snapshots(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_system(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_ps(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **err);
 

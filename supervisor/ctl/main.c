@@ -33,11 +33,27 @@ static void usage(FILE *f)
 		"  snapshots ls [--snapshotter NAME] list snapshots\n"
 		"  system df                         disk usage by images, content, snapshots\n"
 		"  system prune                      collect unreferenced content and snapshots\n"
+		"  run [OPTIONS] IMAGE [CMD...]      run a container, print its output, exit with its\n"
+		"                                    status; options: --rm, -d, --name NAME, -e K=V,\n"
+		"                                    -w DIR, -u UID[:GID], --entrypoint CMD,\n"
+		"                                    -m/--memory BYTES[k|m|g], --pids-limit N,\n"
+		"                                    --runtime NAME (io.containerd.berth.v2),\n"
+		"                                    --hostname NAME, --read-only\n"
+		"  ps [-a] [-q]                      list containers (-a: also stopped ones)\n"
+		"  exec [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...\n"
+		"                                    run a command in a running container\n"
+		"  stop [-t SECONDS] NAME...         SIGTERM, then SIGKILL after SECONDS (10)\n"
+		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
+		"  start NAME...                     run a stopped container again\n"
+		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
 		")\n"
-		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n");
+		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n"
+		"\n"
+		"Exit status: 0, or the command's for run and exec; 1 when berthctl fails, 2 on\n"
+		"usage errors.\n");
 }
 
 static const char *env_first(const char *a, const char *b, const char *def)
@@ -64,7 +80,10 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"images", ctl_cmd_images},   {"image", ctl_cmd_images},
 		{"content", ctl_cmd_content}, {"snapshots", ctl_cmd_snapshots},
-		{"system", ctl_cmd_system},
+		{"system", ctl_cmd_system},   {"run", ctl_cmd_run},
+		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
+		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
+		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
@@ -115,5 +134,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berthctl: %s\n", err ? err->msg : "failed");
 		return err && err->code == BERTH_E_INVALID && strstr(err->msg, "usage") ? 2 : 1;
 	}
-	return 0;
+	return c.status;
 }

@@ -1,0 +1,373 @@
+/*
+ * supervisor/ctl/cmd_run.c - berthctl run: a container from an image, as docker run.
+ *
+ * Order (containerd's client does the same): validate flags and build the spec first (no
+ * side effect yet), unpack the image if its snapshots are missing, prepare the container's
+ * active snapshot (key = id), create the container record, then the task with the
+ * snapshot's mounts and stdio FIFOs; start, wait, and with --rm remove it all. Whatever
+ * fails after the first side effect undoes what this run made. All of it runs under a
+ * lease, so GC takes nothing midway.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <github.com/containerd/containerd/api/services/containers/v1/containers.pb-c.h>
+#include <github.com/containerd/containerd/api/services/images/v1/images.pb-c.h>
+#include <github.com/containerd/containerd/api/services/snapshots/v1/snapshots.pb-c.h>
+
+#include "common/cleanup.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "supervisor/ctl/container.h"
+
+#define CN(x) Containerd__Services__Containers__V1__##x
+#define CN_INIT(x) CONTAINERD__SERVICES__CONTAINERS__V1__##x##__INIT
+#define MAX_JSON (16 << 20)
+
+#define RUN_USAGE \
+	"usage: berthctl run [OPTIONS] IMAGE [COMMAND [ARG...]] (options: berthctl --help)"
+
+void ctl_run_opts_free(struct ctl_run_opts *o)
+{
+	strv_free(o->env);
+	o->env = NULL;
+}
+
+static int parse_pids(const char *s, int64_t *out, struct berth_err **err)
+{
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+
+	if (!*s || *end || v == 0 || v < -1)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"--pids-limit: invalid value '%s': want a positive number or -1", s);
+	*out = v;
+	return 0;
+}
+
+int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
+		  struct berth_err **err)
+{
+	enum { O_RM = 256, O_NAME, O_ENTRY, O_MEM, O_PIDS, O_RUNTIME, O_HOST, O_RO };
+	static const struct option opts[] = {
+		{"env", required_argument, NULL, 'e'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"user", required_argument, NULL, 'u'},
+		{"detach", no_argument, NULL, 'd'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"rm", no_argument, NULL, O_RM},
+		{"name", required_argument, NULL, O_NAME},
+		{"entrypoint", required_argument, NULL, O_ENTRY},
+		{"memory", required_argument, NULL, 'm'},
+		{"pids-limit", required_argument, NULL, O_PIDS},
+		{"runtime", required_argument, NULL, O_RUNTIME},
+		{"hostname", required_argument, NULL, O_HOST},
+		{"read-only", no_argument, NULL, O_RO},
+		{NULL, 0, NULL, 0},
+	};
+	int opt, li = -1;
+
+	optind = 0;
+	opterr = 0;
+
+	while ((opt = getopt_long(argc + 1, argv - 1, exec ? "+ie:w:u:" : "+ie:w:u:dm:", opts,
+				  &li)) != -1) {
+		if (exec && opt != '?' && !strchr("eiwu", opt)) {
+			if (li >= 0)
+				return berth_err_new(err, BERTH_E_INVALID,
+						     "usage: exec: no option '--%s'",
+						     opts[li].name);
+			return berth_err_new(err, BERTH_E_INVALID, "usage: exec: no option '-%c'",
+					     opt);
+		}
+		li = -1;
+		switch (opt) {
+		case 'e':
+			strv_push(&o->env, optarg);
+			break;
+		case 'w':
+			o->workdir = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case O_RM:
+			o->rm = true;
+			break;
+		case O_NAME:
+			o->name = optarg;
+			break;
+		case O_ENTRY:
+			o->entrypoint = optarg;
+			break;
+		case 'm':
+			if (ctl_parse_bytes(optarg, &o->memory, err) < 0)
+				return berth_err_wrap(err, "--memory");
+			o->has_memory = true;
+			break;
+		case O_PIDS:
+			if (parse_pids(optarg, &o->pids_limit, err) < 0)
+				return -1;
+			o->has_pids_limit = true;
+			break;
+		case O_RUNTIME:
+			o->runtime = optarg;
+			break;
+		case O_HOST:
+			o->hostname = optarg;
+			break;
+		case O_RO:
+			o->readonly = true;
+			break;
+		default:
+			/* optopt: a short option; else the unknown or argument-less long one */
+			if (optopt > 0 && optopt < O_RM)
+				return berth_err_new(
+					err, BERTH_E_INVALID,
+					"usage: unknown option or missing argument: '-%c'", optopt);
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "usage: unknown option or missing argument: '%s'",
+					     argv[optind - 2 >= 0 ? optind - 2 : 0]);
+		}
+	}
+	*next = optind - 1;
+	return 0;
+}
+
+/* 64 hex digits, as docker's ids */
+static char *new_id(void)
+{
+	unsigned char b[32];
+	char *id = xmalloc(65);
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* no entropy source: pid and time still make it unique on this host */
+		snprintf((char *)b, sizeof(b), "%x%lx", (unsigned)getpid(), (long)time(NULL));
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return id;
+}
+
+static int check_name(struct ctl *c, const char *name, struct berth_err **err)
+{
+	struct ctl_container *v = NULL;
+	size_t n = 0;
+	bool taken = false;
+
+	if (!*name || strchr(name, '/') || strchr(name, ' '))
+		return berth_err_new(err, BERTH_E_INVALID, "--name: invalid container name '%s'",
+				     name);
+	if (ctl_container_list(c, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].name && strcmp(v[i].name, name) == 0)
+			taken = true;
+	ctl_container_list_free(v, n);
+	if (taken)
+		return berth_err_new(err, BERTH_E_EXISTS,
+				     "container name '%s' is already in use (berthctl rm %s first)",
+				     name, name);
+	return 0;
+}
+
+struct image {
+	char *name, *config, *manifest;
+	char *json; /* the config blob */
+	size_t len;
+};
+
+static void image_clear(struct image *im)
+{
+	free(im->name);
+	free(im->config);
+	free(im->manifest);
+	free(im->json);
+}
+
+static int image_load(struct ctl *c, const char *ref, struct image *im, struct berth_err **err)
+{
+	Containerd__Services__Images__V1__GetImageRequest req =
+		CONTAINERD__SERVICES__IMAGES__V1__GET_IMAGE_REQUEST__INIT;
+	const Containerd__Services__Images__V1__GetImageResponse *resp;
+	cleanup_free char *full = ctl_normalize_ref(ref);
+	ProtobufCMessage *m = NULL;
+	const char *names[] = {ref, full};
+	int64_t size;
+	int r = -1;
+
+	for (size_t i = 0; i < 2 && r < 0; i++) {
+		req.name = (char *)names[i];
+		berth_err_free(err);
+		r = rpc_client_call(
+			c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
+			&containerd__services__images__v1__get_image_response__descriptor, &m, err);
+		if (r < 0 && (*err)->code != BERTH_E_NOT_FOUND)
+			return berth_err_wrap(err, "image '%s'", ref);
+	}
+	if (r < 0) {
+		berth_err_free(err);
+		return berth_err_new(
+			err, BERTH_E_NOT_FOUND,
+			"image '%s': not found (import it with berthctl images import)", ref);
+	}
+	resp = (const void *)m;
+	im->name = xstrdup(resp->image->name);
+	r = resp->image->target ? ctl_image_resolve(c, resp->image->target->media_type,
+						    resp->image->target->digest, &im->config, &size,
+						    &im->manifest, err)
+				: berth_err_new(err, BERTH_E_INVALID, "image has no target");
+	protobuf_c_message_free_unpacked(m, NULL);
+	if (r < 0 || ctl_blob_read(c, im->config, MAX_JSON, &im->json, &im->len, err) < 0)
+		return berth_err_wrap(err, "image '%s'", ref);
+	return 0;
+}
+
+static int snapshot_prepare(struct ctl *c, const char *key, const char *parent,
+			    struct berth_err **err)
+{
+	Containerd__Services__Snapshots__V1__PrepareSnapshotRequest req =
+		CONTAINERD__SERVICES__SNAPSHOTS__V1__PREPARE_SNAPSHOT_REQUEST__INIT;
+	ProtobufCMessage *m = NULL;
+
+	req.snapshotter = (char *)CTL_SNAPSHOTTER;
+	req.key = (char *)key;
+	req.parent = (char *)parent;
+	if (rpc_client_call(
+		    c->rpc, "/containerd.services.snapshots.v1.Snapshots/Prepare", &req.base,
+		    &containerd__services__snapshots__v1__prepare_snapshot_response__descriptor, &m,
+		    err) < 0)
+		return berth_err_wrap(err, "prepare snapshot '%s'", key);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+static int container_create(struct ctl *c, const char *id, const struct ctl_run_opts *o,
+			    const char *image, const char *spec, struct berth_err **err)
+{
+	CN(CreateContainerRequest) req = CN_INIT(CREATE_CONTAINER_REQUEST);
+	CN(Container) ct = CN_INIT(CONTAINER);
+	CN(Container__Runtime) rt = CN_INIT(CONTAINER__RUNTIME);
+	CN(Container__LabelsEntry) name = CN_INIT(CONTAINER__LABELS_ENTRY);
+	CN(Container__LabelsEntry) * labels[1] = {&name};
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	ProtobufCMessage *m = NULL;
+
+	rt.name = (char *)(o->runtime ? o->runtime : CTL_DEFAULT_RUNTIME);
+	any.type_url = (char *)CTL_SPEC_TYPE;
+	any.value.data = (uint8_t *)spec;
+	any.value.len = strlen(spec);
+	ct.id = (char *)id;
+	ct.image = (char *)image;
+	ct.runtime = &rt;
+	ct.spec = &any;
+	ct.snapshotter = (char *)CTL_SNAPSHOTTER;
+	ct.snapshot_key = (char *)id;
+	if (o->name) {
+		name.key = (char *)CTL_NAME_LABEL;
+		name.value = (char *)o->name;
+		ct.labels = labels;
+		ct.n_labels = 1;
+	}
+	req.container = &ct;
+	if (rpc_client_call(
+		    c->rpc, "/containerd.services.containers.v1.Containers/Create", &req.base,
+		    &containerd__services__containers__v1__create_container_response__descriptor,
+		    &m, err) < 0)
+		return berth_err_wrap(err, "create container '%s'", id);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+/* Creates, starts and (foreground) waits for the task; *status: the exit status. */
+static int task_run(struct ctl *c, const char *id, bool detach, bool interactive, uint32_t *status,
+		    struct berth_err **err)
+{
+	struct ctl_stdio *io = NULL;
+	int r;
+
+	if (detach) {
+		if (ctl_task_create(c, id, "", "", "", err) < 0)
+			return -1;
+		return ctl_task_start(c, id, NULL, err);
+	}
+	io = ctl_stdio_open(interactive, err);
+	if (!io)
+		return -1;
+	r = ctl_task_create(c, id, ctl_stdio_path(io, 0), ctl_stdio_path(io, 1),
+			    ctl_stdio_path(io, 2), err);
+	if (r == 0)
+		r = ctl_stdio_start(io, c, id, NULL, err);
+	if (r == 0)
+		r = ctl_task_start(c, id, NULL, err);
+	if (r == 0)
+		r = ctl_stdio_begin_stdin(io, err);
+	if (r == 0)
+		r = ctl_task_wait(c, id, NULL, status, err);
+	ctl_stdio_close(io);
+	return r;
+}
+
+/* Everything after the image was loaded; undoes its own side effects when it fails. */
+static int run_container(struct ctl *c, const struct ctl_run_opts *o, const struct image *im,
+			 const char *spec, const char *id, uint32_t *status, struct berth_err **err)
+{
+	cleanup_free char *chain = NULL;
+	cleanup_err struct berth_err *undo = NULL;
+
+	if (ctl_image_unpack(c, im->config, im->json, im->len, im->manifest, &chain, err) < 0 ||
+	    snapshot_prepare(c, id, chain, err) < 0)
+		return -1;
+	if (container_create(c, id, o, im->name, spec, err) < 0) {
+		ctl_container_remove(c, id, true, &undo); /* the snapshot */
+		return -1;
+	}
+	if (task_run(c, id, o->detach, o->interactive, status, err) < 0) {
+		ctl_container_remove(c, id, true, &undo);
+		return -1;
+	}
+	if (o->rm && !o->detach && ctl_container_remove(c, id, true, err) < 0)
+		return -1;
+	return 0;
+}
+
+int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
+{
+	cleanup(ctl_run_opts_free) struct ctl_run_opts o = {0};
+	cleanup(image_clear) struct image im = {0};
+	cleanup_free char *id = new_id(), *spec = NULL;
+	uint32_t status = 0;
+	int next = 0;
+
+	if (ctl_run_parse(argc, argv, false, &o, &next, err) < 0)
+		return -1;
+	if (next >= argc)
+		return berth_err_new(err, BERTH_E_INVALID, RUN_USAGE);
+	o.args = argv + next + 1;
+	if (o.rm && o.detach)
+		return berth_err_new(err, BERTH_E_INVALID, "--rm and -d: not supported together");
+	if (o.interactive && o.detach)
+		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
+	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0 ||
+	    ctl_spec_build(&o, im.json, im.len, c->ns, id, &spec, err) < 0 ||
+	    ctl_lease_begin(c, err) < 0)
+		return -1;
+	if (run_container(c, &o, &im, spec, id, &status, err) < 0)
+		return -1;
+	if (o.detach)
+		printf("%s\n", id);
+	c->status = (int)status;
+	return 0;
+}

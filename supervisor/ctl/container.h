@@ -1,0 +1,130 @@
+/*
+ * supervisor/ctl/container.h - what berthctl's container commands share (run, ps, exec,
+ * stop, kill, start, rm): run options, the OCI spec built from an image config, image
+ * unpacking into snapshots, container lookup by name or id, task calls and the FIFOs that
+ * carry a process's stdio.
+ *
+ * A berthctl container is a containerd container record (id: 64 random hex digits,
+ * label "berthctl/name" = its name, unique per namespace), an active snapshot whose key
+ * is the id, and at most one task. Everything goes through the containerd API, so the
+ * same commands drive a real containerd.
+ */
+#ifndef BERTH_SUPERVISOR_CTL_CONTAINER_H
+#define BERTH_SUPERVISOR_CTL_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "supervisor/ctl/ctl.h"
+
+#define CTL_NAME_LABEL "berthctl/name"
+#define CTL_SNAPSHOTTER "overlayfs"
+#define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
+#define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+#define CTL_PROCESS_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Process"
+
+/* What `run` and `exec` were asked for; strings are borrowed from argv. */
+struct ctl_run_opts {
+	char **env; /* -e K=V (owned strv) */
+	const char *workdir, *user, *entrypoint, *hostname, *name, *runtime;
+	char **args; /* the command after IMAGE; borrowed, may be empty */
+	bool has_memory, has_pids_limit;
+	int64_t memory, pids_limit;
+	bool readonly, rm, detach, interactive;
+};
+
+/* ---- spec.c ---- */
+/*
+ * The container's config.json: berth's default spec (spec/generate.h) made a containerd
+ * container (containerd's default capabilities, /run tmpfs, cgroupsPath /<ns>/<id>, no
+ * terminal), then the image config (Env, Entrypoint, Cmd, WorkingDir, User) and the
+ * flags. Errors name the bad flag or image config field. Caller frees *out.
+ */
+int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t len,
+		   const char *ns, const char *id, char **out, struct berth_err **err);
+/* The process of an exec: the container's spec process with the exec's args/env/cwd/user. */
+int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
+			  char **out, struct berth_err **err);
+/* "123", "64m", "1g", "512k" -> bytes; INVALID naming the value otherwise. */
+int ctl_parse_bytes(const char *s, int64_t *out, struct berth_err **err);
+
+/* ---- unpack.c ---- */
+/*
+ * Makes sure the image's layers are unpacked as committed snapshots (Snapshots.Prepare,
+ * Diff.Apply, Snapshots.Commit per missing layer, named by chain ID, as containerd's
+ * unpacker does) and labels the config blob so GC keeps them. *chain: the top chain ID.
+ */
+int ctl_image_unpack(struct ctl *c, const char *config_digest, const char *config_json, size_t len,
+		     const char *manifest_digest, char **chain, struct berth_err **err);
+
+/* ---- container.c ---- */
+struct ctl_container {
+	char *id, *name, *image, *runtime;
+	char *spec; /* the spec Any's value (JSON), NUL-terminated */
+	size_t spec_len;
+	int64_t created; /* seconds since the epoch */
+};
+void ctl_container_free(struct ctl_container *ct);
+void ctl_container_freep(struct ctl_container **ct);
+/* Every container of the namespace; *out is an array of n. */
+int ctl_container_list(struct ctl *c, struct ctl_container **out, size_t *n,
+		       struct berth_err **err);
+void ctl_container_list_free(struct ctl_container *v, size_t n);
+/* By name, full id or unique id prefix; NOT_FOUND "no such container: 'x'". */
+int ctl_container_find(struct ctl *c, const char *ref, struct ctl_container **out,
+		       struct berth_err **err);
+
+/* Task state: status (CONTAINERD__V1__TYPES__STATUS__*, UNKNOWN when there is no task). */
+struct ctl_task_state {
+	int status;
+	uint32_t pid, exit_status;
+};
+int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struct berth_err **err);
+/* Running, paused or pausing: a process exists. */
+bool ctl_task_is_up(const struct ctl_task_state *st);
+int ctl_task_resume(struct ctl *c, const char *id, struct berth_err **err);
+int ctl_task_kill(struct ctl *c, const char *id, const char *exec_id, int sig, bool all,
+		  struct berth_err **err);
+/* Blocks until the process exits; *status is its exit status. */
+int ctl_task_wait(struct ctl *c, const char *id, const char *exec_id, uint32_t *status,
+		  struct berth_err **err);
+/* Tasks.Delete; NOT_FOUND (no task) is success. *status (optional): its exit status. */
+int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct berth_err **err);
+/* Creates (not starts) the container's task on the snapshot's mounts with stdio paths. */
+int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
+		    const char *errp, struct berth_err **err);
+int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
+/* Deletes the task (a running one only when force: killed first), the container and its
+ * snapshot. */
+int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err);
+
+/* ---- stdio.c ---- */
+/*
+ * A process's stdio through FIFOs in a private temp dir (as containerd's cio): berthctl
+ * copies the stdout/stderr FIFOs to its own and, when interactive, its stdin into the
+ * stdin FIFO (CloseIO at its end); else stdin is none (the shim gives /dev/null).
+ * Signals SIGINT/SIGTERM/SIGHUP/SIGQUIT received meanwhile are forwarded to the process
+ * (Tasks.Kill over a second connection, from a thread of its own).
+ */
+struct ctl_stdio;
+struct ctl_stdio *ctl_stdio_open(bool interactive, struct berth_err **err);
+const char *ctl_stdio_path(const struct ctl_stdio *s, int fd); /* 0, 1, 2; "" if none */
+/* Starts copying and forwarding signals to (id, exec_id). */
+int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const char *exec_id,
+		    struct berth_err **err);
+/*
+ * Once the process started (the shim opened the stdin FIFO: what is written to a FIFO
+ * nobody else holds is lost when berthctl closes it): copies stdin, if interactive.
+ */
+int ctl_stdio_begin_stdin(struct ctl_stdio *s, struct berth_err **err);
+/* After the process exited: drains the output, stops the threads, removes the FIFOs. */
+void ctl_stdio_close(struct ctl_stdio *s);
+
+/* ---- cmd_run.c / cmd_ps.c / cmd_task.c ---- */
+/* Parses -e/-w/-u (and for run the rest) into o; *next: index of the first operand. */
+int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
+		  struct berth_err **err);
+void ctl_run_opts_free(struct ctl_run_opts *o);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * supervisor/ctl/spec.c - the OCI spec of a berthctl container, as containerd's clients
+ * build it (oci/spec_opts.go WithDefaultSpec + WithImageConfig, then the flags): berth's
+ * default spec, the image config's Env/Entrypoint/Cmd/WorkingDir/User, then -e, -w, -u,
+ * --entrypoint, --memory, --pids-limit, --hostname, --read-only. See container.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bjson.h"
+#include "common/cleanup.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "spec/config.h"
+#include "spec/generate.h"
+#include "supervisor/ctl/container.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* containerd 1.6's default capability set (oci/spec.go defaultCaps) */
+static const char *const default_caps[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
+};
+
+int ctl_parse_bytes(const char *s, int64_t *out, struct berth_err **err)
+{
+	char *end = NULL;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || errno)
+		goto bad;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'b':
+		end++;
+		break;
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	default:
+		goto bad;
+	}
+	if (shift && tolower((unsigned char)*end) == 'b')
+		end++;
+	if (*end || v == 0 || v > (unsigned long long)(INT64_MAX >> shift))
+		goto bad;
+	*out = (int64_t)(v << shift);
+	return 0;
+bad:
+	return berth_err_new(
+		err, BERTH_E_INVALID,
+		"invalid size '%s': want a positive number of bytes, optionally with a k, m or g suffix",
+		s);
+}
+
+/* Sets "K=V" in env, replacing an entry with the same key; a bare "K" is left as is. */
+static void env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (strncmp((*env)[i], kv, klen) == 0 &&
+		    ((*env)[i][klen] == '=' || (*env)[i][klen] == '\0')) {
+			free((*env)[i]);
+			(*env)[i] = xstrdup(kv);
+			return;
+		}
+	}
+	strv_push(env, kv);
+}
+
+static int parse_id(const char *s, const char *what, const char *user, unsigned *out,
+		    struct berth_err **err)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (strcmp(s, "root") == 0) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v > UINT32_MAX - 1)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"user '%s': %s '%s' is not a number (names other than root are not supported)",
+			user, what, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* "UID[:GID]" (numbers, or root) into the process user; GID defaults to UID's 0 like ctr. */
+static int set_user(struct oci_process *p, const char *user, struct berth_err **err)
+{
+	cleanup_free char *u = xstrdup(user);
+	char *colon = strchr(u, ':');
+	unsigned uid, gid = 0;
+
+	if (colon)
+		*colon++ = '\0';
+	if (parse_id(u, "uid", user, &uid, err) < 0 ||
+	    (colon && parse_id(colon, "gid", user, &gid, err) < 0))
+		return -1;
+	p->user.uid = uid;
+	p->user.gid = gid;
+	return 0;
+}
+
+static char **json_strv(const struct bjson *arr)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; arr && bjson_is_array(arr) && i < bjson_array_len(arr); i++) {
+		const char *s = bjson_str(bjson_array_get(arr, i));
+
+		if (s)
+			strv_push(&v, s);
+	}
+	return v;
+}
+
+/* Process args: entrypoint + (args given ? args : image Cmd), as docker does. */
+static int set_args(struct oci_process *p, const struct ctl_run_opts *o, const struct bjson *cfg,
+		    struct berth_err **err)
+{
+	char **args = NULL, **cmd;
+
+	if (o->entrypoint) {
+		if (*o->entrypoint)
+			strv_push(&args, o->entrypoint);
+	} else {
+		args = json_strv(bjson_get(cfg, "Entrypoint"));
+	}
+	if (o->args && o->args[0])
+		cmd = strv_dup(o->args);
+	else if (o->entrypoint)
+		cmd = NULL; /* a new entrypoint drops the image's Cmd (docker) */
+	else
+		cmd = json_strv(bjson_get(cfg, "Cmd"));
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		strv_push(&args, cmd[i]);
+	strv_free(cmd);
+	if (!args)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"no command: the image has no Entrypoint or Cmd and none was given");
+	strv_free(p->args);
+	p->args = args;
+	return 0;
+}
+
+static void set_caps(struct oci_process *p)
+{
+	struct oci_capabilities *c = p->capabilities;
+
+	if (!c)
+		c = p->capabilities = xnew(struct oci_capabilities);
+	strv_free(c->bounding);
+	strv_free(c->effective);
+	strv_free(c->permitted);
+	strv_free(c->inheritable);
+	strv_free(c->ambient);
+	c->bounding = strv_dup((char *const *)default_caps);
+	c->effective = strv_dup((char *const *)default_caps);
+	c->permitted = strv_dup((char *const *)default_caps);
+	c->inheritable = NULL;
+	c->ambient = NULL;
+}
+
+/* containerd mounts a tmpfs on /run (oci/mounts.go) */
+static void add_run_mount(struct oci_spec *s)
+{
+	static const char *const opts[] = {"nosuid", "strictatime", "mode=755", "size=65536k",
+					   NULL};
+	struct oci_mount *m;
+
+	s->mounts = xreallocarray(s->mounts, s->n_mounts + 1, sizeof(*s->mounts));
+	m = &s->mounts[s->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	m->destination = xstrdup("/run");
+	m->type = xstrdup("tmpfs");
+	m->source = xstrdup("tmpfs");
+	m->options = strv_dup((char *const *)opts);
+}
+
+static void set_resources(struct oci_spec *s, const struct ctl_run_opts *o)
+{
+	struct oci_resources *r;
+
+	if (!s->linux_->resources)
+		s->linux_->resources = xnew(struct oci_resources);
+	r = s->linux_->resources;
+	if (o->has_memory) {
+		if (!r->memory)
+			r->memory = xnew(struct oci_memory);
+		r->memory->has_limit = true;
+		r->memory->limit = o->memory;
+	}
+	if (o->has_pids_limit) {
+		r->has_pids_limit = true;
+		r->pids_limit = o->pids_limit;
+	}
+}
+
+/* The image config's process fields, then the flags' (later wins). */
+static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
+			 const struct bjson *cfg, bool exec, struct berth_err **err)
+{
+	const char *wd = bjson_get_str(cfg, "WorkingDir"), *user = bjson_get_str(cfg, "User");
+	char **env = exec ? NULL : json_strv(bjson_get(cfg, "Env"));
+
+	if (!exec) {
+		strv_free(p->env);
+		p->env = NULL;
+		strv_push(&p->env, DEFAULT_PATH);
+	}
+	for (size_t i = 0; env && env[i]; i++)
+		env_set(&p->env, env[i]);
+	strv_free(env);
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		env_set(&p->env, o->env[i]);
+	if (!exec && set_args(p, o, cfg, err) < 0)
+		return -1;
+	if (exec) {
+		strv_free(p->args);
+		p->args = strv_dup(o->args);
+	}
+	if (o->workdir)
+		wd = o->workdir;
+	if (wd && *wd) {
+		if (wd[0] != '/')
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "working directory '%s': not an absolute path", wd);
+		free(p->cwd);
+		p->cwd = xstrdup(wd);
+	} else if (!exec) {
+		free(p->cwd);
+		p->cwd = xstrdup("/");
+	}
+	if (o->user)
+		user = o->user;
+	if (user && *user && set_user(p, user, err) < 0)
+		return -1;
+	p->terminal = false;
+	free(p->console_size);
+	p->console_size = NULL;
+	return 0;
+}
+
+int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t len,
+		   const char *ns, const char *id, char **out, struct berth_err **err)
+{
+	cleanup_free char *def = oci_spec_default_json(false);
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+	cleanup(bjson_freep) struct bjson *img = NULL;
+	const struct bjson *cfg;
+
+	if (bjson_parse(config_json, len, "image config", &img, err) < 0)
+		return -1;
+	cfg = bjson_get(img, "config");
+	if (oci_spec_parse(def, strlen(def), "default spec", &s, err) < 0)
+		return -1;
+	if (!s->process || !s->linux_ || !s->root)
+		return berth_err_new(err, BERTH_E_INTERNAL,
+				     "default spec: no process, root or linux");
+	if (apply_process(s->process, o, cfg, false, err) < 0)
+		return -1;
+	set_caps(s->process);
+	add_run_mount(s);
+	set_resources(s, o);
+	free(s->root->path);
+	s->root->path = xstrdup("rootfs");
+	s->root->readonly = o->readonly;
+	free(s->hostname);
+	s->hostname = o->hostname ? xstrdup(o->hostname) : NULL;
+	free(s->linux_->cgroups_path);
+	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
+	*out = oci_spec_to_json(s);
+	return 0;
+}
+
+int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
+			  char **out, struct berth_err **err)
+{
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+
+	if (oci_spec_parse(spec_json, len, "container spec", &s, err) < 0)
+		return -1;
+	if (!s->process)
+		return berth_err_new(err, BERTH_E_INVALID, "container spec: no process");
+	if (apply_process(s->process, o, NULL, true, err) < 0)
+		return -1;
+	*out = oci_process_to_json(s->process);
+	return 0;
+}

@@ -1,0 +1,220 @@
+/*
+ * tests/unit/test_ctl_spec.c - supervisor/ctl/spec.c: the OCI spec berthctl run builds from
+ * an image config and flags (as containerd's WithImageConfig + docker's flags), the exec
+ * process built from a container's spec, and --memory sizes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/strv.h"
+#include "spec/config.h"
+#include "supervisor/ctl/container.h"
+
+#define IMG_CFG                                                                            \
+	"{\"config\":{\"Env\":[\"PATH=/img/bin\",\"LANG=C\"],\"Entrypoint\":[\"/entry\"]," \
+	"\"Cmd\":[\"arg1\",\"arg2\"],\"WorkingDir\":\"/srv\",\"User\":\"5:6\"},"           \
+	"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+
+static struct oci_spec *build(const struct ctl_run_opts *o, const char *cfg)
+{
+	struct berth_err *err = NULL;
+	struct oci_spec *s = NULL;
+	char *json = NULL;
+
+	if (ctl_spec_build(o, cfg, strlen(cfg), "ns1", "abc", &json, &err) < 0)
+		fail_msg("ctl_spec_build: %s", err->msg);
+	if (oci_spec_parse(json, strlen(json), "built", &s, &err) < 0)
+		fail_msg("the built spec does not parse: %s", err->msg);
+	free(json);
+	return s;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+static void sizes_take_k_m_g_suffixes_and_reject_garbage(void **state)
+{
+	struct berth_err *err = NULL;
+	int64_t v = 0;
+
+	assert_int_equal(ctl_parse_bytes("123", &v, &err), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(ctl_parse_bytes("64m", &v, &err), 0);
+	assert_int_equal(v, 64 << 20);
+	assert_int_equal(ctl_parse_bytes("1G", &v, &err), 0);
+	assert_int_equal(v, 1 << 30);
+	assert_int_equal(ctl_parse_bytes("512kb", &v, &err), 0);
+	assert_int_equal(v, 512 << 10);
+	for (const char *bad[] = {"", "m", "12q", "-5", "0", "1.5m", "99999999999999999999", NULL},
+			**b = bad;
+	     *b; b++) {
+		assert_int_equal(ctl_parse_bytes(*b, &v, &err), -1);
+		assert_non_null(strstr(err->msg, "invalid size"));
+		berth_err_free(&err);
+	}
+}
+
+static void image_config_gives_env_args_cwd_and_user(void **state)
+{
+	struct ctl_run_opts o = {0};
+	struct oci_spec *s = build(&o, IMG_CFG);
+
+	assert_string_equal(env_get(s->process->env, "PATH"), "/img/bin");
+	assert_string_equal(env_get(s->process->env, "LANG"), "C");
+	assert_int_equal(strv_len(s->process->args), 3);
+	assert_string_equal(s->process->args[0], "/entry");
+	assert_string_equal(s->process->args[2], "arg2");
+	assert_string_equal(s->process->cwd, "/srv");
+	assert_int_equal(s->process->user.uid, 5);
+	assert_int_equal(s->process->user.gid, 6);
+	assert_false(s->process->terminal);
+	assert_string_equal(s->root->path, "rootfs");
+	assert_false(s->root->readonly);
+	assert_string_equal(s->linux_->cgroups_path, "/ns1/abc");
+	oci_spec_free(s);
+}
+
+static void flags_override_the_image_config(void **state)
+{
+	char *env[] = {"LANG=fr", "NEW=1", NULL};
+	char *args[] = {"x", "y", NULL};
+	struct ctl_run_opts o = {.env = env,
+				 .args = args,
+				 .workdir = "/w",
+				 .user = "0",
+				 .hostname = "h1",
+				 .readonly = true,
+				 .has_memory = true,
+				 .memory = 1 << 20,
+				 .has_pids_limit = true,
+				 .pids_limit = 9};
+	struct oci_spec *s = build(&o, IMG_CFG);
+
+	assert_string_equal(env_get(s->process->env, "LANG"), "fr");
+	assert_string_equal(env_get(s->process->env, "NEW"), "1");
+	assert_string_equal(env_get(s->process->env, "PATH"), "/img/bin");
+	/* args replace Cmd, the entrypoint stays (docker) */
+	assert_int_equal(strv_len(s->process->args), 3);
+	assert_string_equal(s->process->args[0], "/entry");
+	assert_string_equal(s->process->args[1], "x");
+	assert_string_equal(s->process->cwd, "/w");
+	assert_int_equal(s->process->user.uid, 0);
+	assert_int_equal(s->process->user.gid, 0);
+	assert_string_equal(s->hostname, "h1");
+	assert_true(s->root->readonly);
+	assert_int_equal(s->linux_->resources->memory->limit, 1 << 20);
+	assert_int_equal(s->linux_->resources->pids_limit, 9);
+	oci_spec_free(s);
+}
+
+static void a_new_entrypoint_drops_the_image_cmd(void **state)
+{
+	struct ctl_run_opts o = {.entrypoint = "/bin/echo"};
+	struct oci_spec *s = build(&o, IMG_CFG);
+
+	assert_int_equal(strv_len(s->process->args), 1);
+	assert_string_equal(s->process->args[0], "/bin/echo");
+	oci_spec_free(s);
+}
+
+static void an_empty_image_config_gets_containerd_defaults(void **state)
+{
+	char *args[] = {"sh", NULL};
+	struct ctl_run_opts o = {.args = args};
+	struct oci_spec *s = build(&o, "{}");
+	bool run_tmpfs = false;
+
+	assert_string_equal(env_get(s->process->env, "PATH"),
+			    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	assert_null(env_get(s->process->env, "TERM"));
+	assert_string_equal(s->process->cwd, "/");
+	assert_int_equal(s->process->user.uid, 0);
+	assert_true(strv_contains(s->process->capabilities->bounding, "CAP_CHOWN"));
+	assert_true(strv_contains(s->process->capabilities->effective, "CAP_NET_RAW"));
+	assert_false(strv_contains(s->process->capabilities->bounding, "CAP_SYS_ADMIN"));
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, "/run") == 0)
+			run_tmpfs = strcmp(s->mounts[i].type, "tmpfs") == 0;
+	assert_true(run_tmpfs);
+	oci_spec_free(s);
+}
+
+static void bad_input_is_named(void **state)
+{
+	struct berth_err *err = NULL;
+	struct ctl_run_opts o = {0};
+	char *json = NULL;
+
+	/* no command anywhere */
+	assert_int_equal(ctl_spec_build(&o, "{}", 2, "n", "i", &json, &err), -1);
+	assert_non_null(strstr(err->msg, "no command"));
+	berth_err_free(&err);
+	o.args = (char *[]){"true", NULL};
+	o.user = "nobody";
+	assert_int_equal(ctl_spec_build(&o, "{}", 2, "n", "i", &json, &err), -1);
+	assert_non_null(strstr(err->msg, "user 'nobody'"));
+	berth_err_free(&err);
+	o.user = NULL;
+	o.workdir = "rel/dir";
+	assert_int_equal(ctl_spec_build(&o, "{}", 2, "n", "i", &json, &err), -1);
+	assert_non_null(strstr(err->msg, "working directory 'rel/dir'"));
+	berth_err_free(&err);
+	assert_int_equal(ctl_spec_build(&o, "{not json", 9, "n", "i", &json, &err), -1);
+	assert_non_null(strstr(err->msg, "image config"));
+	berth_err_free(&err);
+	assert_null(json);
+}
+
+static void exec_process_keeps_the_container_env_and_adds_flags(void **state)
+{
+	struct ctl_run_opts run = {.env = (char *[]){"A=1", NULL}};
+	char *ex_env[] = {"B=2", NULL};
+	char *ex_args[] = {"ls", "-l", NULL};
+	struct ctl_run_opts ex = {.env = ex_env, .args = ex_args, .user = "7:8"};
+	struct berth_err *err = NULL;
+	struct oci_process *p = NULL;
+	char *spec = NULL, *proc = NULL;
+
+	if (ctl_spec_build(&run, IMG_CFG, strlen(IMG_CFG), "n", "i", &spec, &err) < 0 ||
+	    ctl_spec_exec_process(spec, strlen(spec), &ex, &proc, &err) < 0 ||
+	    oci_process_parse(proc, strlen(proc), "process", &p, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_string_equal(env_get(p->env, "A"), "1");
+	assert_string_equal(env_get(p->env, "B"), "2");
+	assert_int_equal(strv_len(p->args), 2);
+	assert_string_equal(p->args[0], "ls");
+	assert_string_equal(p->cwd, "/srv");
+	assert_int_equal(p->user.uid, 7);
+	assert_int_equal(p->user.gid, 8);
+	oci_process_free(p);
+	free(spec);
+	free(proc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sizes_take_k_m_g_suffixes_and_reject_garbage),
+		cmocka_unit_test(image_config_gives_env_args_cwd_and_user),
+		cmocka_unit_test(flags_override_the_image_config),
+		cmocka_unit_test(a_new_entrypoint_drops_the_image_cmd),
+		cmocka_unit_test(an_empty_image_config_gets_containerd_defaults),
+		cmocka_unit_test(bad_input_is_named),
+		cmocka_unit_test(exec_process_keeps_the_container_env_and_adds_flags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
