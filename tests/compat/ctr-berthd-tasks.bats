@@ -34,7 +34,7 @@ setup() {
 	SOCK=$T/berthd.sock
 	NS=berth-tasks-$(echo "$T" | md5sum | cut -c1-10)
 	mkdir -p "$T/fifo"
-	start_berthd
+	start_berthd -l debug
 	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
 }
 
@@ -55,29 +55,6 @@ teardown() {
 	compat_umount_under "$T"
 	rm -rf "/run/containerd/runc/$NS"
 	rm -rf --one-file-system "$T"
-}
-
-start_berthd() {
-	[ -f "$T/berthd.json" ] || echo '{}' >"$T/berthd.json"
-	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" -l debug \
-		</dev/null >>"$T/berthd.log" 2>&1 3>&- &
-	BERTHD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && ctr -a "$SOCK" version >/dev/null 2>&1 && return 0
-		kill -0 "$BERTHD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "berthd did not start:"
-	cat "$T/berthd.log"
-	return 1
-}
-
-stop_berthd() {
-	if [ -n "${BERTHD_PID:-}" ]; then
-		kill -TERM "$BERTHD_PID" 2>/dev/null
-		wait "$BERTHD_PID" 2>/dev/null
-		BERTHD_PID=
-	fi
 }
 
 ctr_b() {
@@ -341,7 +318,7 @@ needs_grpcio() {
 	pid=$(ctr_b task ls | awk '$1 == "rs1" { print $2 }')
 	stop_berthd
 	kill -0 "$pid" # the shim kept the container running
-	start_berthd
+	start_berthd -l debug
 	grep -q "task 'rs1' (namespace '$NS'): shim reconnected" "$T/berthd.log"
 	run ctr_b task ls
 	echo "$output" | grep -Eq "^rs1 +$pid +RUNNING$" || { echo "$output"; false; }
@@ -359,7 +336,7 @@ needs_grpcio() {
 	stop_berthd
 	compat_kill_procs_under "$T"
 	compat_cgroup_remove "$NS"
-	start_berthd
+	start_berthd -l debug
 	grep -q "task 'gone1' (namespace '$NS'): shim gone" "$T/berthd.log"
 	[ ! -e "$b" ]
 	[ -z "$(ctr_b task ls -q)" ]
@@ -403,7 +380,7 @@ needs_grpcio() {
 	BERTHD_PID=
 	wait "$runpid" || true
 	# the task outlives berthd; the next berthd finds it
-	start_berthd
+	start_berthd -l debug
 	[ "$(task_status wt1)" = RUNNING ]
 }
 

@@ -4,6 +4,8 @@
 # and errors for bad input. Each test starts its own berthd on private temp dirs and stops
 # it in teardown. The test images come from tests/helpers/mkimage.sh (built once per file).
 
+load compat-helpers
+
 BERTH_TOP=${BERTH_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 BUILD=${BUILD:-build}
 case $BUILD in /*) BUILD_DIR=$BUILD ;; *) BUILD_DIR=$BERTH_TOP/$BUILD ;; esac
@@ -34,31 +36,6 @@ setup() {
 teardown() {
 	stop_berthd
 	[ -n "${T:-}" ] && rm -rf "$T"
-}
-
-# start_berthd [ARGS...]: berthd on $T (with an empty config file, so that the host's
-# /etc/berth/berthd.json is not read), waits until it answers.
-start_berthd() {
-	[ -f "$T/berthd.json" ] || echo '{}' >"$T/berthd.json"
-	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" "$@" \
-		</dev/null >>"$T/berthd.log" 2>&1 3>&- &
-	BERTHD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && ctr -a "$SOCK" version >/dev/null 2>&1 && return 0
-		kill -0 "$BERTHD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "berthd did not start:"
-	cat "$T/berthd.log"
-	return 1
-}
-
-stop_berthd() {
-	if [ -n "${BERTHD_PID:-}" ]; then
-		kill -TERM "$BERTHD_PID" 2>/dev/null
-		wait "$BERTHD_PID" 2>/dev/null
-		BERTHD_PID=
-	fi
 }
 
 ctr_b() {
