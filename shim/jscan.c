@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/xalloc.h"
 #include "shim/shim.h"
 
@@ -17,17 +18,6 @@ static const char *ws(const char *p, const char *end)
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* p at '"'; returns past the closing quote or NULL. Appends the unescaped text to out if set. */
@@ -76,7 +66,7 @@ static const char *scan_string(const char *p, const char *end, char *out, size_t
 				return NULL;
 			cp = 0;
 			for (int i = 1; i <= 4; i++) {
-				int h = hexval(p[i]);
+				int h = hex_digit(p[i]);
 
 				if (h < 0)
 					return NULL;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/strv.h"
@@ -45,17 +46,6 @@ int shim_logger_timeout_ms(void)
 	return (int)((s > 0 && s < 3600 ? s : 10) * 1000);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len), '+' as a space if plus (a query); NULL on a bad or NUL escape. */
 static char *unescape(const char *s, size_t len, bool plus)
 {
@@ -75,8 +65,8 @@ static char *unescape(const char *s, size_t len, bool plus)
 		}
 		if (i + 2 >= len)
 			return NULL;
-		hi = hexval(s[i + 1]);
-		lo = hexval(s[i + 2]);
+		hi = hex_digit(s[i + 1]);
+		lo = hex_digit(s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return NULL;
 		out[n++] = (char)(hi << 4 | lo);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/strv.h"
@@ -93,17 +94,6 @@ static void put_str(struct buf *b, const char *s)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes a field; NULL for "-" and for a malformed escape (*bad set). */
 static char *get_str(const char *f, bool *bad)
 {
@@ -122,7 +112,7 @@ static char *get_str(const char *f, bool *bad)
 			*bad = true;
 			break;
 		}
-		int hi = hexval(f[i + 1]), lo = hexval(f[i + 2]);
+		int hi = hex_digit(f[i + 1]), lo = hex_digit(f[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			*bad = true;
 			break;
