@@ -12,10 +12,8 @@
 #   compat_cgroup_remove REL        kills what is left in cgroup REL (every hierarchy),
 #                                   thaws it, and removes it depth-first
 #   compat_umount_under DIR         unmounts everything mounted under DIR, deepest first
-#   start_berthd [ARGS...]          berthd ($BERTHD) on $T: root, state, socket $SOCK and an
-#                                   empty config file (the host's /etc/berth/berthd.json is
-#                                   not read); waits until ctr gets an answer; BERTHD_PID
-#   stop_berthd                     SIGTERM to it, and waits
+#   start_berthd [ARGS...]          a private berthd on $T (tests/integration/berthd.bash)
+#   stop_berthd
 #
 #   compat_containerd_start DIR     a private containerd: config, root, state, grpc and ttrpc
 #                                   sockets in DIR, CRI disabled; started with setsid, its
@@ -263,25 +261,6 @@ compat_podman_stop() {
 	PODMAN_DIR=
 }
 
-start_berthd() {
-	[ -f "$T/berthd.json" ] || echo '{}' >"$T/berthd.json"
-	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" "$@" \
-		</dev/null >>"$T/berthd.log" 2>&1 3>&- &
-	BERTHD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && ctr -a "$SOCK" version >/dev/null 2>&1 && return 0
-		kill -0 "$BERTHD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "berthd did not start:"
-	cat "$T/berthd.log"
-	return 1
-}
-
-stop_berthd() {
-	if [ -n "${BERTHD_PID:-}" ]; then
-		kill -TERM "$BERTHD_PID" 2>/dev/null
-		wait "$BERTHD_PID" 2>/dev/null
-		BERTHD_PID=
-	fi
-}
+# start_berthd / stop_berthd (see the header)
+# shellcheck source=../integration/berthd.bash
+source "$BERTH_TOP/tests/integration/berthd.bash"

@@ -4,6 +4,7 @@
 # Each test runs its own berthd on private temp dirs.
 
 load ../helpers
+load ../berthd
 
 IMAGE=localhost/berth-test:latest
 
@@ -26,19 +27,12 @@ setup() {
 	command -v script >/dev/null || skip "needs script (Debian package util-linux)"
 	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-ctlprog-XXXXXX")
 	SOCK=$T/berthd.sock
-	echo '{}' >"$T/berthd.json"
-	"$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
-		</dev/null >"$T/log" 2>&1 3>&- &
-	PID=$!
-	for _ in $(seq 100); do
-		bctl images ls >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	BERTHD=$BUILD_DIR/berthd start_berthd || return 1
 	unset BERTH_ADDRESS BERTH_NAMESPACE CONTAINERD_ADDRESS CONTAINERD_NAMESPACE
 }
 
 teardown() {
-	[ -n "${PID:-}" ] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+	stop_berthd
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
@@ -52,7 +46,7 @@ on_tty() {
 }
 
 @test "berthctl images import on a terminal: a progress line with its percent, then the summary" {
-	on_tty images import "$PROG_IMG/img/image.oci.tar" || { cat "$T/tty" "$T/log"; false; }
+	on_tty images import "$PROG_IMG/img/image.oci.tar" || { cat "$T/tty" "$T/berthd.log"; false; }
 	cat -A "$T/tty"
 	# drawn in place: every redraw starts with '\r'
 	grep -q $'\rimporting image.oci.tar: [0-9.]*[kMG]*B / [0-9.]*[kMG]*B ([0-9]*%)' "$T/tty"
@@ -72,7 +66,7 @@ on_tty() {
 
 @test "berthctl images export on a terminal: progress to 100%, and the archive is complete" {
 	bctl images import "$PROG_IMG/img/image.oci.tar" >/dev/null
-	on_tty images export "$T/out.tar" "$IMAGE" || { cat "$T/tty" "$T/log"; false; }
+	on_tty images export "$T/out.tar" "$IMAGE" || { cat "$T/tty" "$T/berthd.log"; false; }
 	cat -A "$T/tty"
 	grep -q $'\rexporting out.tar: .* (100%) *\r$' "$T/tty"
 	tar -tf "$T/out.tar" | grep -qx index.json

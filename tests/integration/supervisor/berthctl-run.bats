@@ -20,14 +20,7 @@ setup_file() {
 	SOCK=$T/berthd.sock
 	NS=ctlrun-$(echo "$T" | md5sum | cut -c1-10)
 	"$BERTH_TOP/tests/helpers/mkimage.sh" "$T/img" --layers 2 --name "$IMAGE" >/dev/null
-	echo '{}' >"$T/berthd.json"
-	"$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
-		</dev/null >"$T/berthd.log" 2>&1 3>&- &
-	BERTHD_PID=$!
-	for _ in $(seq 100); do
-		ctr -a "$SOCK" version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	BERTHD=$BUILD_DIR/berthd start_berthd || return 1
 	"$BUILD_DIR/berthctl" -a "$SOCK" -n "$NS" images import "$T/img/image.oci.tar" >/dev/null 3>&-
 }
 

@@ -4,6 +4,7 @@
 # Each test runs its own berthd on private temp dirs; ctr cross-checks the results.
 
 load ../helpers
+load ../berthd
 
 IMAGE=localhost/berth-test:latest
 
@@ -24,19 +25,12 @@ setup() {
 	command -v ctr >/dev/null || skip "needs ctr (Debian package containerd)"
 	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-ctl-XXXXXX")
 	SOCK=$T/berthd.sock
-	echo '{}' >"$T/berthd.json"
-	"$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
-		</dev/null >"$T/log" 2>&1 3>&- &
-	PID=$!
-	for _ in $(seq 100); do
-		ctr -a "$SOCK" version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	BERTHD=$BUILD_DIR/berthd start_berthd || return 1
 	unset BERTH_ADDRESS BERTH_NAMESPACE CONTAINERD_ADDRESS CONTAINERD_NAMESPACE
 }
 
 teardown() {
-	[ -n "${PID:-}" ] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+	stop_berthd
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
@@ -50,7 +44,7 @@ ctr_b() {
 
 @test "berthctl images import: an OCI archive becomes an image ctr sees complete" {
 	run bctl images import "$CTL_IMG/img/image.oci.tar"
-	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/berthd.log"; false; }
 	[[ "$output" == "imported $IMAGE (sha256:"* ]]
 	run ctr_b images check
 	[[ "$output" == *"complete (4/4)"* ]]
@@ -60,7 +54,7 @@ ctr_b() {
 
 @test "berthctl images import: a docker-save archive becomes a docker schema 2 image" {
 	run bctl images import "$CTL_IMG/img/image.docker.tar"
-	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/berthd.log"; false; }
 	run ctr_b images ls
 	[[ "$output" == *"$IMAGE"*"application/vnd.docker.distribution.manifest.v2+json"* ]]
 	run ctr_b images check

@@ -4,6 +4,7 @@
 # the right status code, a message naming the field, and leaves nothing half-written.
 
 load ../helpers
+load ../berthd
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
@@ -71,18 +72,11 @@ setup() {
 	command -v ctr >/dev/null || skip "needs ctr (Debian package containerd)"
 	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-bad-XXXXXX")
 	SOCK=$T/berthd.sock
-	echo '{}' >"$T/berthd.json"
-	"$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
-		</dev/null >"$T/log" 2>&1 3>&- &
-	PID=$!
-	for _ in $(seq 100); do
-		ctr -a "$SOCK" version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	BERTHD=$BUILD_DIR/berthd start_berthd || return 1
 }
 
 teardown() {
-	[ -n "${PID:-}" ] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+	stop_berthd
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 

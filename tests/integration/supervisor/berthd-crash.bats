@@ -5,6 +5,7 @@
 # PRAGMA integrity_check. Then the same import succeeds.
 
 load ../helpers
+load ../berthd
 
 SMALL=localhost/crash-small:1
 BIG=localhost/crash-big:1
@@ -37,17 +38,10 @@ teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
+# start: the shared start_berthd (tests/integration/berthd.bash); PID is the daemon's.
 start() {
-	"$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
-		</dev/null >>"$T/log" 2>&1 3>&- &
-	PID=$!
-	for _ in $(seq 100); do
-		ctr -a "$SOCK" version >/dev/null 2>&1 && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/log"
-	return 1
+	BERTHD=$BUILD_DIR/berthd start_berthd || return 1
+	PID=$BERTHD_PID
 }
 
 ctr_b() {
@@ -101,7 +95,7 @@ blobs_are_whole() {
 
 	# the interrupted import can simply be run again
 	run ctr_b images import --no-unpack "$CRASH_IMG/big/image.oci.tar"
-	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/berthd.log"; false; }
 	run ctr_b images check
 	[ "$(echo "$output" | grep -c complete)" -eq 2 ]
 	blobs_are_whole

@@ -3,6 +3,7 @@
 # Each test runs its own berthd on private temp dirs and stops it in teardown.
 
 load ../helpers
+load ../berthd
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
@@ -21,19 +22,12 @@ teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
-# start [ARGS...]: berthd with $T paths (ARGS override), waits until it answers.
+# start [ARGS...]: start_berthd (tests/integration/berthd.bash) with $T paths (ARGS
+# override); teardown stops every daemon a test started.
 start() {
-	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" "$@" \
-		</dev/null >>"$T/log" 2>&1 3>&- &
-	PID=$!
+	start_berthd "$@" || return 1
+	PID=$BERTHD_PID
 	PIDS="${PIDS:-} $PID"
-	for _ in $(seq 100); do
-		ctr -a "$SOCK" version >/dev/null 2>&1 && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/log"
-	return 1
 }
 
 @test "berthd --version and --help" {
@@ -76,7 +70,7 @@ start() {
 	cat >"$T/berthd.json" <<-JSON
 	{"root": "$T/croot", "state": "$T/cstate", "address": "$T/other.sock", "log_level": "debug"}
 	JSON
-	"$BERTHD" -c "$T/berthd.json" -a "$SOCK" </dev/null >>"$T/log" 2>&1 3>&- &
+	"$BERTHD" -c "$T/berthd.json" -a "$SOCK" </dev/null >>"$T/berthd.log" 2>&1 3>&- &
 	PID=$!
 	PIDS=$PID
 	for _ in $(seq 100); do
@@ -90,7 +84,7 @@ start() {
 	ctr -a "$SOCK" namespaces ls
 	# failed calls are logged at debug level only
 	! ctr -a "$SOCK" namespaces rm no-such-ns
-	grep -q "debug: rpc: .*no-such-ns" "$T/log"
+	grep -q "debug: rpc: .*no-such-ns" "$T/berthd.log"
 }
 
 @test "berthd: a relative --root is refused" {
@@ -123,7 +117,7 @@ start() {
 	wait "$PID"
 	[ "$?" -eq 0 ]
 	PIDS=
-	grep -q "shutting down" "$T/log"
+	grep -q "shutting down" "$T/berthd.log"
 	start
 	run ctr -a "$SOCK" namespaces ls
 	echo "$output" | grep -E '^survivor +owner=me'
