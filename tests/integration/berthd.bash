@@ -7,7 +7,9 @@
 #                            ARGS appended; log appended to $T/berthd.log; sets BERTHD_PID.
 #                            Waits until berthd answers a gRPC call (berthctl images ls),
 #                            else prints the log and fails.
-#   stop_berthd              SIGTERM to it and waits.
+#   stop_berthd              SIGTERM to it and waits. Under tests/asan/run.sh
+#                            ($BERTH_SANITIZER_LOGS set) it also copies $T/berthd.log there
+#                            if it holds a sanitizer report (UBSan writes to stderr only).
 
 start_berthd() {
 	local ctl=${BERTHCTL:-$(dirname "$BERTHD")/berthctl}
@@ -31,4 +33,9 @@ stop_berthd() {
 		wait "$BERTHD_PID" 2>/dev/null
 		BERTHD_PID=
 	fi
+	if [ -n "${BERTH_SANITIZER_LOGS:-}" ] &&
+		grep -qE 'runtime error:|ERROR: (Address|Leak|Undefined)Sanitizer' "$T/berthd.log" 2>/dev/null; then
+		cp "$T/berthd.log" "$BERTH_SANITIZER_LOGS/berthd-log.$(basename "$T").$RANDOM"
+	fi
+	return 0
 }
