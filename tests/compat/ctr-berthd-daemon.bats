@@ -142,3 +142,76 @@ wait_event() {
 		"$T/events")
 	[ -z "$bad" ] || { echo "events with another namespace than $NS:"; echo "$bad"; false; }
 }
+
+# pb_string FIELD STRING: hex of a protobuf string field (< 128 bytes)
+pb_string() {
+	local hex
+	hex=$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')
+	printf '%02x%02x%s' $(($1 << 3 | 2)) $((${#hex} / 2)) "$hex"
+}
+
+# raw_stream PATH HEX: one server-stream call with a hand-encoded request in $NS; prints
+# the number of field-1 entries (List: infos) in all the responses and the status ("N OK"
+# or "N CODE: details"); every response field must be length-delimited
+raw_stream() {
+	/usr/bin/python3 - "$ADDR" "$NS" "$1" "$2" <<-'PY'
+		import sys, grpc
+		sock, ns, path, payload = sys.argv[1:5]
+		ch = grpc.insecure_channel("unix:" + sock)
+		f = ch.unary_stream(path)
+		def fields1(b):  # top-level field-1 entries of a message (the repeated info)
+		    i = k = 0
+		    while i < len(b):
+		        key = 0; sh = 0
+		        while True:
+		            c = b[i]; i += 1; key |= (c & 0x7f) << sh; sh += 7
+		            if c < 0x80: break
+		        ln = 0; sh = 0
+		        while True:
+		            c = b[i]; i += 1; ln |= (c & 0x7f) << sh; sh += 7
+		            if c < 0x80: break
+		        i += ln
+		        k += key == 0x0a
+		    return k
+		n = 0
+		try:
+		    for m in f(bytes.fromhex(payload), metadata=[("containerd-namespace", ns)], timeout=30):
+		        n += fields1(m)
+		    print(n, "OK")
+		except grpc.RpcError as e:
+		    print(n, "%s: %s" % (e.code().name, e.details()))
+	PY
+}
+
+@test "Snapshots.List with two and three filters answers (was a segfault): any filter matches" {
+	/usr/bin/python3 -c 'import grpc' 2>/dev/null || skip "needs python3-grpcio"
+	ctr_b snapshots prepare a1 >/dev/null
+	ctr_b snapshots prepare b1 >/dev/null
+	sn=$(pb_string 1 overlayfs)
+	run raw_stream /containerd.services.snapshots.v1.Snapshots/List \
+		"$sn$(pb_string 2 'name==a1')$(pb_string 2 'name==b1')"
+	[ "$output" = "2 OK" ] || { echo "$output"; tail -5 "$T/berthd.log" 2>/dev/null; false; }
+	run raw_stream /containerd.services.snapshots.v1.Snapshots/List \
+		"$sn$(pb_string 2 'name==zz')$(pb_string 2 'name==zz')$(pb_string 2 'name==a1')"
+	[ "$output" = "1 OK" ] || { echo "$output"; false; }
+	run raw_stream /containerd.services.snapshots.v1.Snapshots/List "$sn$(pb_string 2 'name==zz')"
+	[ "$output" = "0 OK" ] || { echo "$output"; false; }
+	ctr_b version >/dev/null
+}
+
+@test "rpcfuzz: malformed requests to every method of every service; the daemon answers after each" {
+	# about 3,200 calls (48 rounds of 66 methods), fixed seed: a few seconds.
+	# containerd 1.6.20 itself dies (Go panic, nil pointer) on an Events.Forward without
+	# envelope and on a Diff.Apply without diff, which berthd refuses with InvalidArgument:
+	# those two are not called on containerd (found by this test; nothing else kills it).
+	local skip=
+	[ "$PEER" = containerd ] &&
+		skip=/containerd.services.events.v1.Events/Forward,/containerd.services.diff.v1.Diff/Apply
+	run env RPCFUZZ_SKIP="$skip" timeout 600 "$COMPAT_BUILD_DIR/tests/helpers/rpcfuzz" \
+		"$ADDR" 48 1
+	echo "$output"
+	[ "$status" -eq 0 ] || { tail -20 "$T/berthd.log" 2>/dev/null; false; }
+	[[ "$output" == *"daemon answered after each"* ]]
+	ctr_b version >/dev/null
+}
+
