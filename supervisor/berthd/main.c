@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"  --root DIR         persistent state (default /var/lib/berth)\n"
 		"  --state DIR        runtime state (default /run/berthd)\n"
 		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		"  --shim-socket-dir DIR\n"
+		"                     shims' sockets, short (default /run/berthd/s)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
 		"  -v, --version      print the version\n"
@@ -71,7 +73,7 @@ static void usage(FILE *f)
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level;
+	const char *root, *state, *address, *config, *log_level, *shim_socket_dir;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -82,6 +84,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"address", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"shim-socket-dir", required_argument, NULL, 'S'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -105,6 +108,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case 'l':
 			fl->log_level = optarg;
+			break;
+		case 'S':
+			fl->shim_socket_dir = optarg;
 			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
@@ -147,7 +153,9 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (abs_path("root", fl->root, &cfg->root, err) < 0 ||
 	    abs_path("state", fl->state, &cfg->state, err) < 0 ||
-	    abs_path("address", fl->address, &cfg->address, err) < 0)
+	    abs_path("address", fl->address, &cfg->address, err) < 0 ||
+	    abs_path("shim-socket-dir", fl->shim_socket_dir, &cfg->shim_socket_dir, err) < 0 ||
+	    berthd_config_check(cfg, err) < 0)
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
@@ -212,6 +220,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	d->ctx.root = cfg->root;
 	d->ctx.state = cfg->state;
 	d->ctx.address = cfg->address;
+	d->ctx.shim_socket_dir = cfg->shim_socket_dir;
 	d->ctx.db = meta_open(dbpath, err);
 	if (!d->ctx.db)
 		return -1;

@@ -713,6 +713,7 @@ static int tasks_init(void *vctx, void **data, struct berth_err **err)
 	struct tasks_manager_opts o = {
 		.state = ctx->state,
 		.address = ctx->address,
+		.socket_dir = ctx->shim_socket_dir,
 		.on_event = on_event,
 		.event_arg = ctx,
 	};

@@ -215,3 +215,81 @@ raw_stream() {
 	ctr_b version >/dev/null
 }
 
+# deep_dir LEN: creates and prints a directory under $T whose path is LEN bytes long
+deep_dir() {
+	local d=$T/deep
+	while [ $((${#d} + 11)) -le "$1" ]; do d=$d/0123456789; done
+	while [ "${#d}" -lt "$1" ]; do d=${d}x; done
+	mkdir -p "$d"
+	echo "$d"
+}
+
+# run_d ID CMD...: a detached task on the peer's shim, FIFOs in $T/fifo
+run_d() {
+	local id=$1
+	shift
+	ctr_b run -d --fifo-dir "$T/fifo" --runtime "$RT" "$IMAGE" "$id" "$@"
+}
+
+@test "berthd's socket in a deep directory: shim sockets stay short (fixed dir), ctr run and berthctl run work" {
+	# the socket path is 97 bytes and its .ttrpc 103 (unix sockets hold 107); a shim socket
+	# next to it would be <dir>/s/<64 hex> = 157 bytes
+	D=$(deep_dir 90)
+	if [ "$PEER" = containerd ]; then
+		compat_containerd_stop || true
+		compat_containerd_start "$D"
+		ADDR=$D/c.sock
+		NS=$CTRD_NS
+	else
+		stop_berthd
+		SOCK=$D/b.sock
+		ADDR=$SOCK
+		start_berthd -l debug --state "$D/state"
+	fi
+	[ "${#ADDR}" -ge 95 ]
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	run_d deep1 sleep 300
+	for _ in $(seq 100); do
+		[ "$(ctr_b task ls | awk '$1 == "deep1" { print $3 }')" = RUNNING ] && break
+		sleep 0.1
+	done
+	run ctr_b task ls
+	[[ "$output" == *deep1*RUNNING* ]] || { echo "$output"; tail -20 "$T/berthd.log" 2>/dev/null; false; }
+	run ctr_b task exec --exec-id e1 deep1 echo exec-in-deep
+	[ "$status" -eq 0 ] && [[ "$output" == *exec-in-deep* ]] || { echo "$output"; false; }
+	if [ "$PEER" = berthd ]; then
+		# the shim's address is <shim socket dir>/<sha256 hex>: in $T/s, not under $D
+		addr=$(cat "$D"/state/io.containerd.runtime.v2.task/"$NS"/deep1/address)
+		[[ "$addr" =~ ^unix://$T/s/[0-9a-f]{64}$ ]] || { echo "address: $addr"; false; }
+		[ -S "${addr#unix://}" ]
+		run timeout 60 "$COMPAT_BUILD_DIR/berthctl" -a "$SOCK" -n "$NS" run --rm "$IMAGE" \
+			echo hello-from-deep 3>&-
+		[ "$status" -eq 0 ] && [[ "$output" == *hello-from-deep* ]] ||
+			{ echo "$output"; tail -20 "$T/berthd.log"; false; }
+	fi
+	ctr_b task kill -s KILL deep1
+	for _ in $(seq 100); do
+		[ "$(ctr_b task ls | awk '$1 == "deep1" { print $3 }')" = STOPPED ] && break
+		sleep 0.1
+	done
+	ctr_b task rm deep1
+	ctr_b containers rm deep1
+	if [ "$PEER" = berthd ]; then
+		[ ! -e "${addr#unix://}" ] || { echo "shim socket left: $addr"; false; }
+	fi
+}
+
+@test "berthd: a shim socket dir too long for a unix socket path is refused, naming it" {
+	berthd_only "its own configuration"
+	stop_berthd
+	long=$(deep_dir 60)
+	run "$BERTHD" --root "$T/root" --state "$T/state" -a "$T/x.sock" -c "$T/berthd.json" \
+		--shim-socket-dir "$long"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"shim_socket_dir '$long': longer than 42 bytes"* ]] || { echo "$output"; false; }
+	echo "{\"shim_socket_dir\": \"$long\"}" >"$T/long.json"
+	run "$BERTHD" --root "$T/root" --state "$T/state" -a "$T/x.sock" -c "$T/long.json"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"shim_socket_dir '$long'"* ]] || { echo "$output"; false; }
+	[ ! -e "$T/x.sock" ]
+}

@@ -2,7 +2,8 @@
 # tests and the compat tests (source it; it defines functions only).
 #
 #   start_berthd [ARGS...]   berthd ($BERTHD) on $T: --root $T/root, --state $T/state, the
-#                            socket $SOCK and an empty config file $T/berthd.json unless
+#                            socket $SOCK, shim sockets in $T/s (never /run/berthd/s: keep
+#                            $T short) and an empty config file $T/berthd.json unless
 #                            one is there (the host's /etc/berth/berthd.json is never read),
 #                            ARGS appended; log appended to $T/berthd.log; sets BERTHD_PID.
 #                            Waits until berthd answers a gRPC call (berthctl images ls),
@@ -14,7 +15,8 @@
 start_berthd() {
 	local ctl=${BERTHCTL:-$(dirname "$BERTHD")/berthctl}
 	[ -f "$T/berthd.json" ] || echo '{}' >"$T/berthd.json"
-	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" "$@" \
+	"$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json" \
+		--shim-socket-dir "$T/s" "$@" \
 		</dev/null >>"$T/berthd.log" 2>&1 3>&- &
 	BERTHD_PID=$!
 	for _ in $(seq 100); do
