@@ -10,8 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -418,6 +422,45 @@ static char *read_small(const char *dir, const char *name)
 	return s;
 }
 
+/* Waits (bounded) for a shim told to shut down to exit, else kills it (pid from Connect). */
+static void shim_kill(uint32_t pid)
+{
+	if (pid <= 1)
+		return;
+	for (int i = 0; i < SHUTDOWN_TIMEOUT_MS / 50; i++) {
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			return;
+		usleep(50 * 1000);
+	}
+	log_warn("shim %u did not exit after Shutdown: killing it", pid);
+	kill((pid_t)pid, SIGKILL);
+}
+
+/*
+ * Whether the shim at t->address holds task t: false only when it says NOT_FOUND (a shim
+ * started for a create that berthd did not finish: it died between `start` and Create).
+ */
+static bool shim_has_task(struct tasks_task *t)
+{
+	Containerd__Task__V2__StateRequest req = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+	cleanup_err struct berth_err *err = NULL;
+	ProtobufCMessage *resp = NULL;
+
+	req.id = t->id;
+	if (tasks_call(t, "State", &req.base, &containerd__task__v2__state_response__descriptor,
+		       &resp, CONNECT_TIMEOUT_MS, &err) == 0) {
+		protobuf_c_message_free_unpacked(resp, NULL);
+		return true;
+	}
+	return err->code != BERTH_E_NOT_FOUND;
+}
+
+/*
+ * A bundle under <state>: reattach its shim (it answers Connect and holds the task), or
+ * clean up what a dead shim, or a create berthd did not finish, left: the shim told to
+ * shut down (it is killed by `delete` if it does not), `<shim> delete` (runtime state,
+ * mounts, the shim's socket), the bundle.
+ */
 static void restore_one(struct tasks_manager *m, const char *ns, const char *id)
 {
 	cleanup(tasks_task_putp) struct tasks_task *t = task_new(m, ns, id);
@@ -441,6 +484,18 @@ static void restore_one(struct tasks_manager *m, const char *ns, const char *id)
 		uint32_t shim_pid = ((Containerd__Task__V2__ConnectResponse *)resp)->shim_pid;
 
 		protobuf_c_message_free_unpacked(resp, NULL);
+		if (!shim_has_task(t)) {
+			log_warn("task '%s' (namespace '%s'): the shim at '%s' has no task (berthd "
+				 "stopped during its create): shutting it down",
+				 id, ns, t->address);
+			shim_shutdown(t);
+			tasks_task_close_sync(t);
+			shim_kill(shim_pid);
+			shim_delete(t);
+			tasks_bundle_remove(t->bundle);
+			tasks_table_remove(m, t);
+			return;
+		}
 		table_set_ready(m, t);
 		tasks_task_watch_shim(t, shim_pid);
 		log_info("task '%s' (namespace '%s'): shim reconnected at '%s'", id, ns,
@@ -466,14 +521,36 @@ static void restore_ns(struct tasks_manager *m, const char *ns)
 			restore_one(m, ns, de->d_name);
 }
 
+/* A socket in the shim socket dir nobody listens on any more (a shim killed with -9). */
+static void sweep_dead_socket(const char *dir, const char *name)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	cleanup_close int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || (size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir, name) >=
+			      sizeof(sun.sun_path))
+		return;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 && errno == ECONNREFUSED) {
+		log_info("removing the dead shim socket '%s'", sun.sun_path);
+		unlink(sun.sun_path);
+	}
+}
+
 static void restore(struct tasks_manager *m)
 {
 	cleanup_dir DIR *d = opendir(m->root);
+	cleanup_dir DIR *sd = NULL;
 	struct dirent *de;
 
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.' && de->d_type == DT_DIR)
 			restore_ns(m, de->d_name);
+	/* live sockets there may be another daemon's (the directory can be shared): only the
+	 * dead ones go */
+	sd = m->socket_dir ? opendir(m->socket_dir) : NULL;
+	while (sd && (de = readdir(sd)))
+		if (de->d_type == DT_SOCK)
+			sweep_dead_socket(m->socket_dir, de->d_name);
 }
 
 /* ---- the manager ---- */

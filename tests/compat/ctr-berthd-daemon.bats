@@ -293,3 +293,204 @@ run_d() {
 	[[ "$output" == *"shim_socket_dir '$long'"* ]] || { echo "$output"; false; }
 	[ ! -e "$T/x.sock" ]
 }
+
+# ---- kill -9 of the daemon in the middle of `ctr run -d` ----
+
+# slow_shim MODE: prints the path of a shim wrapper whose `start`, in MODE
+#   before  signals $T/reached and waits for $T/release, then fails: the bundle exists,
+#           no shim was started
+#   after   runs the real `start` (the shim runs, its address is written), signals
+#           $T/reached and waits for $T/release before printing the address: the daemon
+#           dies before it can call Create
+# Other actions (delete) run the real shim.
+slow_shim() {
+	local real=$COMPAT_BUILD_DIR/containerd-shim-berth-v2 w=$T/shim-$1
+	[ "$PEER" = containerd ] && real=$(command -v containerd-shim-runc-v2)
+	cat >"$w" <<-SH
+		#!/bin/bash
+		last=\${!#}
+		[ "\$last" = start ] || exec "$real" "\$@"
+		if [ "$1" = before ]; then
+		    touch "$T/reached"
+		    for _ in \$(seq 600); do [ -e "$T/release" ] && break; sleep 0.1; done
+		    echo "start refused by the test" >&2
+		    exit 1
+		fi
+		out=\$("$real" "\$@")
+		rc=\$?
+		touch "$T/reached"
+		for _ in \$(seq 600); do [ -e "$T/release" ] && break; sleep 0.1; done
+		printf '%s' "\$out"
+		exit \$rc
+	SH
+	chmod 0755 "$w"
+	echo "$w"
+}
+
+# wait_file FILE: until FILE exists (30 s at most)
+wait_file() {
+	for _ in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done
+	echo "$1 never appeared"
+	return 1
+}
+
+# crash_daemon: kill -9 of berthd (or containerd), then the same daemon started again
+crash_daemon() {
+	if [ "$PEER" = containerd ]; then
+		local pid
+		pid=$(cat "$CTRD_DIR/containerd.pid")
+		kill -9 "$pid"
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		touch "$T/release"
+		compat_containerd_start "$CTRD_DIR"
+	else
+		kill -9 "$BERTHD_PID"
+		wait "$BERTHD_PID" 2>/dev/null || true
+		BERTHD_PID=
+		touch "$T/release"
+		start_berthd -l debug
+	fi
+}
+
+# task_bundles: the bundles of $NS under the daemon's state dir
+task_bundles() {
+	local st=$T/state
+	[ "$PEER" = containerd ] && st=$CTRD_DIR/state
+	ls "$st/io.containerd.runtime.v2.task/$NS" 2>/dev/null
+}
+
+# shims_of ID: pids of shims serving ID for this daemon (command line names -id ID and
+# the daemon's address)
+shims_of() {
+	local f pid
+	for f in /proc/[0-9]*/cmdline; do
+		tr '\0' '\n' 2>/dev/null <"$f" | grep -qxF -- "$ADDR" || continue
+		tr '\0' '\n' 2>/dev/null <"$f" | grep -A1 -xF -- -id | grep -qxF -- "$1" || continue
+		pid=${f#/proc/}
+		echo "${pid%/cmdline}"
+	done
+}
+
+# nothing_left ID: no bundle, no shim process, no shim socket for ID (waits 10 s at most
+# for a shim told to shut down to exit)
+nothing_left() {
+	local left
+	for _ in $(seq 100); do
+		left=$(shims_of "$1")
+		[ -z "$left" ] && [ -z "$(task_bundles)" ] && break
+		sleep 0.1
+	done
+	[ -z "$left" ] || { echo "shim of $1 left: $left"; ps -o pid,args -p "$left"; return 1; }
+	[ -z "$(task_bundles)" ] || { echo "bundles left: $(task_bundles)"; return 1; }
+	if [ "$PEER" = berthd ] && [ -d "$T/s" ]; then
+		[ -z "$(ls "$T/s")" ] || { echo "shim sockets left: $(ls "$T/s")"; return 1; }
+	fi
+	return 0
+}
+
+# run_then_rm ID: the container runs a task again and everything goes with ctr rm
+run_then_rm() {
+	ctr_b task start -d "$1" >/dev/null
+	ctr_b task kill -s KILL "$1"
+	for _ in $(seq 100); do
+		[ "$(ctr_b task ls | awk -v id="$1" '$1 == id { print $3 }')" = STOPPED ] && break
+		sleep 0.1
+	done
+	ctr_b task rm "$1"
+	ctr_b containers rm "$1"
+	nothing_left "$1"
+}
+
+@test "kill -9 of the daemon after the container record: the container stays, runs, and goes" {
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	ctr_b containers create --runtime "$RT" "$IMAGE" k1 sleep 300
+	crash_daemon
+	[ "$(ctr_b containers ls -q)" = k1 ]
+	[ -z "$(ctr_b task ls -q)" ]
+	run_then_rm k1
+}
+
+@test "kill -9 of the daemon once the bundle is written, before the shim: restart cleans the bundle" {
+	# measured: containerd 1.6.20 keeps this bundle after its restart and after ctr rm
+	berthd_only "containerd 1.6.20 leaves the bundle"
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	ctr_t 120 run -d --fifo-dir "$T/fifo" --runtime "$(slow_shim before)" "$IMAGE" k2 \
+		sleep 300 >"$T/run.out" 2>&1 &
+	runpid=$!
+	wait_file "$T/reached"
+	[ -n "$(task_bundles)" ]
+	crash_daemon
+	wait "$runpid" || true
+	[ "$(ctr_b containers ls -q)" = k2 ]
+	[ -z "$(ctr_b task ls -q)" ]
+	nothing_left k2
+	ctr_b containers rm k2
+	nothing_left k2
+}
+
+@test "kill -9 of the daemon once the shim started, before Create: restart stops that shim" {
+	# measured: containerd 1.6.20 leaves this runc shim running after its restart
+	berthd_only "containerd 1.6.20 leaves the shim running"
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	ctr_t 120 run -d --fifo-dir "$T/fifo" --runtime "$(slow_shim after)" "$IMAGE" k3 \
+		sleep 300 >"$T/run.out" 2>&1 &
+	runpid=$!
+	wait_file "$T/reached"
+	[ -n "$(shims_of k3)" ] || { echo "no shim started"; false; }
+	crash_daemon
+	wait "$runpid" || true
+	[ "$(ctr_b containers ls -q)" = k3 ]
+	# the shim never got its task: it is not listed, and it does not outlive the restart
+	[ -z "$(ctr_b task ls -q)" ]
+	nothing_left k3
+	ctr_b containers rm k3
+	nothing_left k3
+}
+
+@test "kill -9 of the daemon after ctr run -d: the task is reattached, listed and removable" {
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	ctr_b run -d --fifo-dir "$T/fifo" --runtime "$RT" "$IMAGE" k4 sleep 300
+	crash_daemon
+	for _ in $(seq 100); do
+		[ "$(ctr_b task ls | awk '$1 == "k4" { print $3 }')" = RUNNING ] && break
+		sleep 0.1
+	done
+	run ctr_b task ls
+	[[ "$output" == *k4*RUNNING* ]] || { echo "$output"; false; }
+	ctr_b task kill -s KILL k4
+	for _ in $(seq 100); do
+		[ "$(ctr_b task ls | awk '$1 == "k4" { print $3 }')" = STOPPED ] && break
+		sleep 0.1
+	done
+	ctr_b task rm k4
+	ctr_b containers rm k4
+	nothing_left k4
+}
+
+@test "kill -9 of a shim while berthd is down: restart cleans its bundle, socket and dead sockets" {
+	berthd_only "berthd's own shim socket directory"
+	ctr_b images import "$IMG_TMP/img/image.oci.tar" >/dev/null
+	ctr_b run -d --fifo-dir "$T/fifo" --runtime "$RT" "$IMAGE" k5 sleep 300
+	stop_berthd
+	shim=$(cat "$T/state/io.containerd.runtime.v2.task/$NS/k5/shim.pid")
+	kill -9 "$shim"
+	compat_cgroup_remove "$NS/k5"
+	# a socket nobody listens on (no bundle names it) and one that is alive
+	/usr/bin/python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' \
+		"$T/s/0000dead"
+	[ -S "$T/s/0000dead" ]
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(120)' \
+		"$T/s/1111live" 3>&- &
+	live=$!
+	for _ in $(seq 50); do [ -S "$T/s/1111live" ] && break; sleep 0.1; done
+	start_berthd -l debug
+	[ ! -e "$T/s/0000dead" ] || { echo "dead socket kept"; false; }
+	[ -S "$T/s/1111live" ] || { echo "a live socket was removed"; false; }
+	kill "$live"
+	wait "$live" || true
+	rm -f "$T/s/1111live"
+	[ -z "$(ctr_b task ls -q)" ]
+	nothing_left k5
+	ctr_b containers rm k5
+}
