@@ -245,8 +245,10 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	if (rt_cgroup_open(l ? l->cgroups_path : NULL, cr->id, cr->ctx->systemd_cgroup, &cr->cg,
 			   err) < 0)
 		return -1;
-	if (l && l->resources)
+	if (l && l->resources) {
+		rt_cgroup_drop_unset(cr->spec->linux_->resources);
 		cr->res = *l->resources;
+	}
 	/* like runc: the config's rules, then the default devices, then linux.devices */
 	cr->res.devices = xcalloc(n_spec + n_def + n_dev + 1, sizeof(*cr->res.devices));
 	for (size_t i = 0; i < n_spec; i++)
