@@ -39,7 +39,11 @@ const char *rt_env_get(char *const *env, const char *key)
 	return NULL;
 }
 
-static int caps_mask(char **names, const char *field, uint64_t *out, struct berth_err **err)
+/* runtime-spec 1.1 (config.md, "Linux Process"): a capability that cannot be
+ * mapped to a kernel interface, or cannot be granted otherwise, MUST be logged
+ * as a warning, and runtimes SHOULD NOT fail. An unknown name is skipped with a
+ * warning (runc 1.1 does the same); one newer than this kernel silently, as runc. */
+static uint64_t caps_mask(char **names, const char *field)
 {
 	uint64_t m = 0;
 	size_t i = 0;
@@ -48,32 +52,30 @@ static int caps_mask(char **names, const char *field, uint64_t *out, struct bert
 		int c = oci_cap_from_name(name);
 
 		if (c < 0)
-			return berth_err_new(
-				err, BERTH_E_INVALID,
-				"process.capabilities.%s[%zu]: unknown capability '%s'", field, i,
-				name);
-		/* a capability newer than this kernel is skipped, as runc does */
-		if (c <= (int)cap_max_bits() - 1)
+			log_warn("process.capabilities.%s[%zu]: unknown capability '%s': ignored",
+				 field, i, name);
+		else if (c <= (int)cap_max_bits() - 1)
 			m |= 1ULL << c;
 		i++;
 	}
-	*out = m;
-	return 0;
+	return m;
 }
 
-static int caps_check_bounding(uint64_t m, const char *field, struct berth_err **err)
+/* capset can only keep what the runtime holds: a capability missing from the
+ * runtime's bounding set cannot be granted, so (runtime-spec 1.1, as above) it
+ * is dropped with a warning naming it instead of failing in capset. */
+static void caps_drop_ungrantable(uint64_t *m, const char *field)
 {
 	for (int c = 0; c < 64; c++) {
-		if (!(m & (1ULL << c)))
+		if (!(*m & (1ULL << c)))
 			continue;
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			continue;
-		return berth_err_sys(
-			err, EPERM,
-			"process.capabilities.%s: '%s' is not in the runtime's bounding set", field,
-			oci_cap_name(c) ?: "?");
+		log_warn(
+			"process.capabilities.%s: '%s' is not in the runtime's bounding set: not granted",
+			field, oci_cap_name(c) ?: "?");
+		*m &= ~(1ULL << c);
 	}
-	return 0;
 }
 
 static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *c,
@@ -82,12 +84,14 @@ static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *
 	if (!c)
 		return 0;
 	cp->set = true;
-	if (caps_mask(c->bounding, "bounding", &cp->bounding, err) < 0 ||
-	    caps_mask(c->effective, "effective", &cp->effective, err) < 0 ||
-	    caps_mask(c->inheritable, "inheritable", &cp->inheritable, err) < 0 ||
-	    caps_mask(c->permitted, "permitted", &cp->permitted, err) < 0 ||
-	    caps_mask(c->ambient, "ambient", &cp->ambient, err) < 0)
-		return -1;
+	cp->bounding = caps_mask(c->bounding, "bounding");
+	cp->effective = caps_mask(c->effective, "effective");
+	cp->inheritable = caps_mask(c->inheritable, "inheritable");
+	cp->permitted = caps_mask(c->permitted, "permitted");
+	cp->ambient = caps_mask(c->ambient, "ambient");
+	caps_drop_ungrantable(&cp->permitted, "permitted");
+	caps_drop_ungrantable(&cp->effective, "effective");
+	caps_drop_ungrantable(&cp->inheritable, "inheritable");
 	/* the kernel refuses an ambient capability that is not also permitted and
 	 * inheritable; runc warns and goes on, so do we (decided here: the child
 	 * can not print) */
@@ -101,12 +105,6 @@ static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *
 			cp->ambient &= ~bit;
 		}
 	}
-	/* capset can only keep what the runtime has: say which one is missing */
-	if (caps_check_bounding(cp->permitted, "permitted", err) < 0 ||
-	    caps_check_bounding(cp->effective, "effective", err) < 0 ||
-	    caps_check_bounding(cp->inheritable, "inheritable", err) < 0 ||
-	    caps_check_bounding(cp->ambient, "ambient", err) < 0)
-		return -1;
 	return 0;
 }
 
