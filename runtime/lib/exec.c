@@ -188,8 +188,10 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 			return -1;
 	}
 	if (rt_proc_apply_early(x->plan, err) < 0 || rt_proc_apply_sched(x->plan, err) < 0 ||
-	    rt_proc_chdir(x->plan, err) < 0 || rt_proc_find_exec(x->plan, exe, err) < 0 ||
-	    rt_proc_prepare_exec(x->plan, err) < 0)
+	    rt_proc_chdir(x->plan, err) < 0)
+		return -1;
+	rt_proc_default_home(x->plan);
+	if (rt_proc_find_exec(x->plan, exe, err) < 0 || rt_proc_prepare_exec(x->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(x->plan) && rt_proc_load_seccomp(x->plan, err) < 0)
 		return -1;

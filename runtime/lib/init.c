@@ -136,8 +136,10 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 		return -1;
 	if (!a->plan)
 		return 0;
-	if (rt_proc_apply_sched(a->plan, err) < 0 || rt_proc_chdir(a->plan, err) < 0 ||
-	    rt_proc_find_exec(a->plan, exe, err) < 0 || rt_proc_prepare_exec(a->plan, err) < 0)
+	if (rt_proc_apply_sched(a->plan, err) < 0 || rt_proc_chdir(a->plan, err) < 0)
+		return -1;
+	rt_proc_default_home(a->plan);
+	if (rt_proc_find_exec(a->plan, exe, err) < 0 || rt_proc_prepare_exec(a->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, err) < 0)
 		return -1;
@@ -163,6 +165,9 @@ static _Noreturn void init_wait_and_exec(struct rt_init_args *a, const char *exe
 	close(a->state_dirfd);
 	if (!a->plan)
 		_exit(0);
+	/* a startContainer hook without env gets the container process's, as in
+	 * runc and crun (this process execs that process next) */
+	environ = a->plan->env;
 	if (run_child_hooks(a, true, &err) < 0)
 		_exit(126);
 	if (!rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, &err) < 0)

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "runtime/lib/passwd.h"
 #include "runtime/lib/process.h"
 #include "runtime/lib/seccomp.h"
 #include "spec/caps.h"
@@ -261,6 +262,17 @@ static bool is_executable(const char *path, int *e)
 		return false;
 	}
 	return true;
+}
+
+void rt_proc_default_home(struct rt_proc_plan *plan)
+{
+	cleanup_free char *home = NULL;
+
+	if (rt_env_get(plan->env, "HOME"))
+		return;
+	home = rt_passwd_home("/etc/passwd", plan->proc->user.uid);
+	/* runc's default for a user /etc/passwd does not list (crun sets none) */
+	strv_push_take(&plan->env, xasprintf("HOME=%s", home && *home ? home : "/"));
 }
 
 int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth_err **err)

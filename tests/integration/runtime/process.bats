@@ -75,6 +75,38 @@ caps_hex() {
 	expect_output_not_contains "BATS_"
 }
 
+# regression: issue #15. runc and crun set HOME from the container's /etc/passwd when
+# process.env has none; programs (shells, git, pip) rely on it.
+@test "env: without HOME in process.env, HOME is the user's home from the container's /etc/passwd" {
+	echo 'app:x:1000:1000:app:/home/app:/bin/sh' >>"$ROOTFS/etc/passwd"
+	set_args env
+	run_fg
+	expect_status 0
+	expect_line "HOME=/root"
+	update_config '.process.user = {"uid": 1000, "gid": 1000}'
+	run_fg
+	expect_status 0
+	expect_line "HOME=/home/app"
+}
+
+@test "env: HOME in process.env is kept" {
+	update_config '.process.env += ["HOME=/custom"]'
+	set_args env
+	run_fg
+	expect_status 0
+	expect_line "HOME=/custom"
+	expect_output_not_contains "HOME=/root"
+}
+
+@test "env: a user /etc/passwd does not list gets HOME=/" {
+	not_runtime crun "sets no HOME for a uid /etc/passwd does not list"
+	update_config '.process.user = {"uid": 2000, "gid": 2000}'
+	set_args env
+	run_fg
+	expect_status 0
+	expect_line "HOME=/"
+}
+
 @test "env: args[0] without a slash is found in the PATH of process.env" {
 	update_config '.process.env = ["PATH=/usr/bin:/bin"] | .process.args = ["testinit", "echo", "via-path"]'
 	run_fg
