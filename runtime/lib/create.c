@@ -37,6 +37,7 @@
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -355,6 +356,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (rt_seccomp_compile(s->linux_->seccomp, &cr->seccomp, err) < 0)
 			return -1;
 		cr->plan.seccomp = cr->seccomp;
+		/* the child sends the notify fd over this, after loading the filter */
+		if (cr->has_plan && rt_seccomp_has_listener(cr->seccomp)) {
+			cr->plan.notify_sock =
+				rt_seccomp_notify_connect(s->linux_->seccomp->listener_path, err);
+			if (cr->plan.notify_sock < 0)
+				return -1;
+		}
 	}
 	if (prepare_cgroup(cr, err) < 0)
 		return -1;

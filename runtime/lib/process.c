@@ -24,6 +24,7 @@
 #include "common/xalloc.h"
 #include "runtime/lib/passwd.h"
 #include "runtime/lib/process.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/seccomp.h"
 #include "spec/caps.h"
 
@@ -114,6 +115,7 @@ int rt_proc_plan_prepare(struct rt_proc_plan *plan, const struct oci_process *pr
 {
 	plan->proc = proc;
 	plan->extra_fds = preserve_fds + listen_fds;
+	plan->notify_sock = -1;
 	if (caps_prepare(&plan->caps, proc->capabilities, err) < 0 ||
 	    rt_lsm_prepare(&plan->lsm, proc, err) < 0)
 		return -1;
@@ -131,6 +133,11 @@ void rt_proc_plan_clear(struct rt_proc_plan *plan)
 {
 	strv_free(plan->env);
 	plan->env = NULL;
+	if (plan->notify_sock >= 0)
+		close(plan->notify_sock);
+	plan->notify_sock = -1;
+	free(plan->notify_msg);
+	plan->notify_msg = NULL;
 	rt_lsm_plan_clear(&plan->lsm);
 }
 
@@ -433,9 +440,18 @@ int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err
 	r = rt_seccomp_load(plan->seccomp, &listener);
 	if (r < 0)
 		return berth_err_sys(err, -r, "linux.seccomp: load filter");
-	if (listener >= 0)
-		close(listener);
-	return 0;
+	if (listener < 0)
+		return 0;
+	/* without the agent, a notified syscall would wait forever: fail instead */
+	if (plan->notify_sock < 0 || !plan->notify_msg)
+		r = berth_err_new(err, BERTH_E_INTERNAL,
+				  "linux.seccomp.listenerPath: no connection to the agent");
+	else
+		r = rt_seccomp_notify_send(plan->notify_sock, listener, plan->notify_msg, err);
+	close(listener);
+	if (plan->notify_sock >= 0)
+		close(plan->notify_sock);
+	return r;
 }
 
 /* Without close_range(CLOSE_RANGE_CLOEXEC) (before 5.11, or denied): walk /proc/self/fd. */

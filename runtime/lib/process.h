@@ -38,6 +38,10 @@ struct rt_proc_plan {
 	char **env;		/* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
 	unsigned extra_fds;	/* fds 3..3+extra_fds-1 cross into the process */
 	struct rt_lsm_plan lsm; /* owned: AppArmor/SELinux labels to apply (lsm.h) */
+	/* seccomp notify (seccomp_notify.h): the socket connected to listenerPath
+	 * (owned, -1 if none) and the message for it (owned, set by the child) */
+	int notify_sock;
+	char *notify_msg;
 };
 
 /* Resolves capability names (an unknown one, or one missing from this
@@ -61,6 +65,8 @@ int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **e
 /* Seccomp now (before dropping privileges) when no_new_privs is off, like runc:
  * without NNP only CAP_SYS_ADMIN may install a filter. */
 bool rt_proc_seccomp_early(const struct rt_proc_plan *plan);
+/* Loads the filter; a notify listener it returns goes to plan->notify_sock
+ * with plan->notify_msg (both set: seccomp_notify.h), then is closed. */
 int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err);
 /* Default signal dispositions, empty mask, CLOEXEC on every fd >= 3+extra_fds,
  * inheritable 3..3+extra_fds-1. Before any seccomp load: a profile may deny
