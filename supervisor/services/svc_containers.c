@@ -1,5 +1,5 @@
 /*
- * supervisor/services/containers.c - containerd.services.containers.v1.Containers.
+ * supervisor/services/svc_containers.c - containerd.services.containers.v1.Containers.
  *
  * Container metadata only (id, labels, image, runtime, spec, snapshot, extensions), kept
  * in meta.db; running it is the Tasks service's job. Create checks what containerd checks

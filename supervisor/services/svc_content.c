@@ -1,5 +1,5 @@
 /*
- * supervisor/services/content.c - containerd.services.content.v1.Content.
+ * supervisor/services/svc_content.c - containerd.services.content.v1.Content.
  *
  * Records (which namespace sees which digest, labels) are meta/'s; bytes are
  * content/store.h's. Write follows containerd's content service protocol:

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/diff.c - containerd.services.diff.v1.Diff: Apply.
+ * supervisor/services/svc_diff.c - containerd.services.diff.v1.Diff: Apply.
  *
  * Apply reads the layer blob from the content store (the namespace must hold a record of
  * it) and applies it with supervisor/diff/ onto the snapshot the mounts describe. berthd

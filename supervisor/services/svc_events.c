@@ -1,5 +1,5 @@
 /*
- * supervisor/services/events.c - containerd.services.events.v1.Events and svc_publish().
+ * supervisor/services/svc_events.c - containerd.services.events.v1.Events and svc_publish().
  * See events.h for the subscriber life cycle.
  */
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/gc.c - mark and sweep of content, ingests, leases, snapshots.
+ * supervisor/services/svc_gc.c - mark and sweep of content, ingests, leases, snapshots.
  * See gc.h for the rules.
  */
 #include <errno.h>

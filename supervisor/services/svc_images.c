@@ -1,5 +1,5 @@
 /*
- * supervisor/services/images.c - containerd.services.images.v1.Images.
+ * supervisor/services/svc_images.c - containerd.services.images.v1.Images.
  *
  * Get, List (filters on name, target.digest, target.mediatype, labels), Create, Update
  * (field mask: target, labels[.k], annotations[.k]), Delete (sync: collect garbage before

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/introspection.c - containerd.services.introspection.v1.Introspection.
+ * supervisor/services/svc_introspection.c - containerd.services.introspection.v1.Introspection.
  *
  * Plugins lists the rows registered with svc_plugin_register() (filters on type and id);
  * Server returns the daemon's UUID, created once and kept in meta.db's settings.

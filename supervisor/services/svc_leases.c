@@ -1,5 +1,5 @@
 /*
- * supervisor/services/leases.c - containerd.services.leases.v1.Leases.
+ * supervisor/services/svc_leases.c - containerd.services.leases.v1.Leases.
  *
  * Create (labels, e.g. containerd.io/gc.expire), Delete (sync: collect now), List
  * (filters on id and labels), AddResource, DeleteResource, ListResources. Resource types

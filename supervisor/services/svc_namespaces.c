@@ -1,5 +1,5 @@
 /*
- * supervisor/services/namespaces.c - containerd.services.namespaces.v1.Namespaces.
+ * supervisor/services/svc_namespaces.c - containerd.services.namespaces.v1.Namespaces.
  *
  * Get, List, Create, Update (labels, with field mask), Delete (FailedPrecondition
  * while the namespace still holds anything). Publishes /namespaces/{create,update,delete}.

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/snapshots.c - containerd.services.snapshots.v1.Snapshots over the
+ * supervisor/services/svc_snapshots.c - containerd.services.snapshots.v1.Snapshots over the
  * snapshotter library (supervisor/snapshot/): snapshotters "overlayfs" and "native",
  * rooted at <root>/snapshots/<name>.
  *

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/tasks.c - containerd.services.tasks.v1.Tasks: running containers.
+ * supervisor/services/svc_tasks.c - containerd.services.tasks.v1.Tasks: running containers.
  *
  * Each method looks the container up (meta.db; NOT_FOUND naming it), then the task
  * (supervisor/tasks/tasks.h; NOT_FOUND "task 'ID' not found") and forwards the call to
