@@ -264,7 +264,8 @@ static void co_list_stream(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_stream_finish(call, NULL);
 }
 
-static void co_publish_update(struct svc_ctx *ctx, const char *ns, const struct meta_container *c)
+static void co_publish_update(struct berthd_components *ctx, const char *ns,
+			      const struct meta_container *c)
 {
 	Containerd__Events__ContainerUpdate ev = CONTAINERD__EVENTS__CONTAINER_UPDATE__INIT;
 
@@ -285,7 +286,7 @@ static void co_create(struct rpc_call *call, const ProtobufCMessage *msg)
 	Containerd__Events__ContainerCreate ev = CONTAINERD__EVENTS__CONTAINER_CREATE__INIT;
 	Containerd__Events__ContainerCreate__Runtime rt =
 		CONTAINERD__EVENTS__CONTAINER_CREATE__RUNTIME__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_container_freep) struct meta_container *c = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
@@ -318,7 +319,7 @@ static void co_update(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CO(UpdateContainerRequest) *req = (const void *)msg;
 	CO(UpdateContainerResponse) resp = CO_INIT(UPDATE_CONTAINER_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_container_freep) struct meta_container *in = NULL;
 	cleanup(meta_container_freep) struct meta_container *out = NULL;
 	cleanup_err struct berth_err *err = NULL;
@@ -349,7 +350,7 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	const CO(DeleteContainerRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__ContainerDelete ev = CONTAINERD__EVENTS__CONTAINER_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 

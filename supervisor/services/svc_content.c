@@ -186,7 +186,7 @@ static void ct_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	const CT(DeleteContentRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__ContentDelete ev = CONTAINERD__EVENTS__CONTENT_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 
@@ -358,7 +358,7 @@ static void ct_abort(struct rpc_call *call, const ProtobufCMessage *msg)
 
 struct writer {
 	struct rpc_call *call;
-	struct svc_ctx *ctx;
+	struct berthd_components *ctx;
 	const char *ns, *lease;
 	struct content_ingest *ing;
 	char *ref;

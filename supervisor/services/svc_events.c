@@ -118,8 +118,8 @@ static void bus_send(struct svc_events *bus, const Envelope *env)
 	}
 }
 
-void svc_publish(struct svc_ctx *ctx, const char *ns, const char *topic, const char *type_url,
-		 const ProtobufCMessage *event)
+void svc_publish(struct berthd_components *ctx, const char *ns, const char *topic,
+		 const char *type_url, const ProtobufCMessage *event)
 {
 	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;

@@ -102,7 +102,7 @@ static void image_from_pb_clear(struct meta_image *m)
 	strv_free(m->annotations);
 }
 
-static void image_publish(struct svc_ctx *ctx, const char *ns, const char *topic,
+static void image_publish(struct berthd_components *ctx, const char *ns, const char *topic,
 			  const struct meta_image *m)
 {
 	if (m) {
@@ -202,7 +202,7 @@ static void im_create(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(CreateImageRequest) *req = (const void *)msg;
 	IM(CreateImageResponse) resp = IM_INIT(CREATE_IMAGE_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_image m;
@@ -227,7 +227,7 @@ static void im_update(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(UpdateImageRequest) *req = (const void *)msg;
 	IM(UpdateImageResponse) resp = IM_INIT(UPDATE_IMAGE_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_image_freep) struct meta_image *out = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	cleanup_free char **paths = svc_mask_paths(req->update_mask);
@@ -257,7 +257,7 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Services__Images__V1__ImageDelete ev =
 		CONTAINERD__SERVICES__IMAGES__V1__IMAGE_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 
