@@ -244,8 +244,10 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	if (rt_cgroup_open(l ? l->cgroups_path : NULL, cr->id, cr->ctx->systemd_cgroup, &cr->cg,
 			   err) < 0)
 		return -1;
-	if (l && l->resources)
+	if (l && l->resources) {
+		rt_cgroup_drop_unset(cr->spec->linux_->resources);
 		cr->res = *l->resources;
+	}
 	/*
 	 * Like runc and crun: the config's rules, then the default devices. A
 	 * linux.devices entry only makes a node; it never adds a rule, so only
