@@ -155,8 +155,7 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 	/* publish before the reply: ns lives in the call, freed once it is ended */
 	ev.key = (char *)key;
 	ev.parent = (char *)(parent ? parent : "");
-	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare",
-		    &ev.base);
+	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare", &ev.base);
 	mounts = mounts_pb(&m, &n_mounts);
 	if (create == snap_view) {
 		vresp.mounts = mounts;
