@@ -35,7 +35,7 @@
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/gc.h"
 #include "supervisor/services/svc_util.h"
 
@@ -134,14 +134,14 @@ static const char *content_field(const void *obj, char *const *path, size_t n)
 	if (n == 1 && strcmp(path[0], "digest") == 0)
 		return c->digest;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(c->labels, path + 1, n - 1);
+		return core_filter_kv(c->labels, path + 1, n - 1);
 	return NULL;
 }
 
 static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CT(ListContentRequest) *req = (const void *)msg;
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_content **v = NULL;
@@ -151,7 +151,7 @@ static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    meta_content_list(svc_ctx_of(call)->db, ns, &v, &n, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -162,7 +162,7 @@ static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 		int r;
 
 		for (; i < n && k < LIST_BATCH; i++) {
-			if (!svc_filter_match(f, content_field, v[i]))
+			if (!core_filter_match(f, content_field, v[i]))
 				continue;
 			ptrs[k] = info_fill(&p[k], v[i]);
 			k++;
@@ -309,7 +309,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CT(ListStatusesRequest) *req = (const void *)msg;
 	CT(ListStatusesResponse) resp = CT_INIT(LIST_STATUSES_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct content_status *v = NULL;
@@ -318,7 +318,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    content_ingest_list(svc_ctx_of(call)->content, ns, &v, &n, NULL, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -326,7 +326,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 	p = xcalloc(n + 1, sizeof(*p));
 	resp.statuses = xcalloc(n + 1, sizeof(CT(Status) *));
 	for (size_t i = 0; i < n; i++) {
-		if (!svc_filter_match(f, status_field, &v[i]))
+		if (!core_filter_match(f, status_field, &v[i]))
 			continue;
 		resp.statuses[k] = status_fill(&p[k], &v[i]);
 		k++;

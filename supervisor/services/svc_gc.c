@@ -150,7 +150,7 @@ static int snap_walk_fill(struct snapshotter *s, const char *ns, struct snap_wal
 	struct snap_info *v = NULL;
 	size_t n = 0;
 
-	if (snap_list(s, ns, NULL, &v, &n, err) < 0)
+	if (snap_list(s, ns, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		snap_visit(v[i].name, v[i].parent, v[i].labels, w);
@@ -422,7 +422,7 @@ int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool 
 		struct snap_info *v = NULL;
 		size_t n = 0;
 
-		r = snap_list(gc->snaps[i].s, ns, NULL, &v, &n, err);
+		r = snap_list(gc->snaps[i].s, ns, &v, &n, err);
 		snap_infos_free(v, n);
 		if (r == 0 && n > 0) {
 			*out = true;

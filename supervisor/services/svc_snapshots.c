@@ -22,6 +22,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/services/gc.h"
+#include "supervisor/core/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -326,7 +327,7 @@ static void snaps_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	const char *ns = svc_namespace(call, &err);
 	struct snapshotter *s = ns ? pick(rpc_call_data(call), req->snapshotter, &err) : NULL;
 
-	if (!s || snap_list(s, ns, req->filters, &v, &n, &err) < 0) {
+	if (!s || core_snapshots_list(s, ns, req->filters, req->n_filters, &v, &n, &err) < 0) {
 		rpc_stream_finish(call, err);
 		return;
 	}

@@ -31,7 +31,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/tasks/tasks.h"
 
@@ -560,7 +560,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const TS(MetricsRequest) *req = (const void *)msg;
 	TS(MetricsResponse) resp = TS_INIT(METRICS_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct tasks_task **v = NULL;
@@ -569,7 +569,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -580,7 +580,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 		Containerd__Types__Metric init = CONTAINERD__TYPES__METRIC__INIT;
 		int64_t now = meta_now();
 
-		if (!svc_filter_match(f, metric_field, v[i]))
+		if (!core_filter_match(f, metric_field, v[i]))
 			continue;
 		ms[i].stats = task_stats(v[i]);
 		if (!ms[i].stats || !ms[i].stats->stats)
