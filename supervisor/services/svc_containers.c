@@ -19,7 +19,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/core/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define CO(x) Containerd__Services__Containers__V1__##x
@@ -363,7 +363,7 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 	ev.id = req->id;
 	svc_publish(ctx, ns, "/containers/delete", "containerd.events.ContainerDelete", &ev.base);
-	svc_gc_schedule(ctx); /* its snapshot may be garbage now */
+	core_gc_schedule(ctx); /* its snapshot may be garbage now */
 }
 
 #define CO_SVC "/containerd.services.containers.v1.Containers/"

@@ -20,7 +20,7 @@
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/core/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define IM(x) Containerd__Services__Images__V1__##x
@@ -271,12 +271,12 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	svc_publish(ctx, ns, "/images/delete", "containerd.services.images.v1.ImageDelete",
 		    &ev.base);
 	if (req->sync) {
-		if (svc_gc_run(ctx, &err) < 0) {
+		if (core_gc_run(ctx, &err) < 0) {
 			rpc_call_fail(call, err);
 			return;
 		}
 	} else {
-		svc_gc_schedule(ctx);
+		core_gc_schedule(ctx);
 	}
 	rpc_call_reply(call, &resp.base);
 }

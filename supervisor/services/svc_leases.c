@@ -19,7 +19,7 @@
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/core/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define LS(x) Containerd__Services__Leases__V1__##x
@@ -124,12 +124,12 @@ static void ls_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	if (!ns)
 		return;
 	if (meta_lease_delete(ctx->db, ns, req->id, &err) < 0 ||
-	    (req->sync && svc_gc_run(ctx, &err) < 0)) {
+	    (req->sync && core_gc_run(ctx, &err) < 0)) {
 		rpc_call_fail(call, err);
 		return;
 	}
 	if (!req->sync)
-		svc_gc_schedule(ctx);
+		core_gc_schedule(ctx);
 	rpc_call_reply(call, &resp.base);
 }
 

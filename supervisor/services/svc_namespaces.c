@@ -15,7 +15,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/core/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define NS_ENTRY_DESC (&containerd__services__namespaces__v1__namespace__labels_entry__descriptor)
@@ -211,7 +211,7 @@ static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	bool snaps = false;
 
 	/* snapshots live in the snapshotters' own stores, not in meta.db: ask them */
-	if (svc_gc_ns_has_snapshots(ctx, req->name, &snaps, &sn, &err) < 0) {
+	if (core_gc_ns_has_snapshots(ctx, req->name, &snaps, &sn, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}

@@ -21,7 +21,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/core/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
@@ -102,9 +102,9 @@ static int lease_add(struct rpc_call *call, const char *ns, struct snapshotter *
 		     struct berth_err **err)
 {
 	struct berthd_components *c = rpc_call_data(call);
-	cleanup_free char *type = xasprintf("snapshots/%s", snap_driver(s));
+	cleanup_free char *type = core_lease_snapshot_type(snap_driver(s));
 
-	return svc_lease_add_resource(c, ns, lease_of(call), type, key, err);
+	return core_lease_add_resource(c, ns, lease_of(call), type, key, err);
 }
 
 typedef int (*create_fn)(struct snapshotter *, const char *, const char *, const char *,
@@ -136,9 +136,9 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 		return;
 	}
 	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
-	svc_gc_hold(c);
+	core_gc_hold(c);
 	if (create(s, ns, key, parent, labels, &m, &err) < 0) {
-		svc_gc_release(c);
+		core_gc_release(c);
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -147,12 +147,12 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 
 		if (snap_remove(s, ns, key, &rerr) < 0)
 			berth_err_free(&rerr);
-		svc_gc_release(c);
+		core_gc_release(c);
 		snap_mounts_free(&m);
 		rpc_call_fail(call, err);
 		return;
 	}
-	svc_gc_release(c);
+	core_gc_release(c);
 	mounts = mounts_pb(&m, &n_mounts);
 	if (create == snap_view) {
 		vresp.mounts = mounts;
