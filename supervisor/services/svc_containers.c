@@ -305,13 +305,14 @@ static void co_create(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	resp.container = to_pb(&p, c);
-	rpc_call_reply(call, &resp.base);
 	ev.id = c->id;
 	ev.image = c->image;
 	rt.name = c->runtime_name;
 	rt.options = p.pb.runtime->options;
 	ev.runtime = &rt;
+	/* publish before the reply: ns lives in the call, freed once it is ended */
 	svc_publish(ctx, ns, "/containers/create", "containerd.events.ContainerCreate", &ev.base);
+	rpc_call_reply(call, &resp.base);
 	container_pb_clear(&p);
 }
 
@@ -339,10 +340,10 @@ static void co_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
+	co_publish_update(ctx, ns, out); /* before the reply: ns is the call's */
 	resp.container = to_pb(&p, out);
 	rpc_call_reply(call, &resp.base);
 	container_pb_clear(&p);
-	co_publish_update(ctx, ns, out);
 }
 
 static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -360,10 +361,10 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.id = req->id;
 	svc_publish(ctx, ns, "/containers/delete", "containerd.events.ContainerDelete", &ev.base);
-	core_gc_schedule(ctx); /* its snapshot may be garbage now */
+	core_gc_schedule(ctx);		  /* its snapshot may be garbage now */
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 #define CO_SVC "/containerd.services.containers.v1.Containers/"

@@ -198,11 +198,11 @@ static void ct_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.digest = req->digest;
 	svc_publish(ctx, ns, "/content/delete", "containerd.events.ContentDelete", &ev.base);
 	/* the blob goes when no namespace records it: the collector decides, under its lock */
 	core_gc_schedule(ctx);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void ct_read(struct rpc_call *call, const ProtobufCMessage *msg)

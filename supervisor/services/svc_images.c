@@ -216,10 +216,11 @@ static void im_create(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
+	/* publish before the reply: ns lives in the call, freed once it is ended */
+	image_publish(ctx, ns, "/images/create", &m);
 	resp.image = image_fill(&p, &m);
 	rpc_call_reply(call, &resp.base);
 	image_pb_clear(&p);
-	image_publish(ctx, ns, "/images/create", &m);
 	image_from_pb_clear(&m);
 }
 
@@ -245,10 +246,10 @@ static void im_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	image_from_pb_clear(&m);
+	image_publish(ctx, ns, "/images/update", out); /* before the reply: ns is the call's */
 	resp.image = image_fill(&p, out);
 	rpc_call_reply(call, &resp.base);
 	image_pb_clear(&p);
-	image_publish(ctx, ns, "/images/update", out);
 }
 
 static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)

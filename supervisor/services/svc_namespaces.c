@@ -1,8 +1,9 @@
 /*
  * supervisor/services/svc_namespaces.c - containerd.services.namespaces.v1.Namespaces.
  *
- * Get, List, Create, Update (labels, with field mask), Delete (FailedPrecondition
- * while the namespace still holds anything). Publishes /namespaces/{create,update,delete}.
+ * Get (as containerd: a name with no namespace record answers with no labels), List,
+ * Create, Update (labels, with field mask), Delete (FailedPrecondition while the
+ * namespace still holds anything). Publishes /namespaces/{create,update,delete}.
  */
 #include <string.h>
 
@@ -59,9 +60,14 @@ static void ns_get(struct rpc_call *call, const ProtobufCMessage *msg)
 	cleanup(strv_freep) char **labels = NULL;
 	NsPb ns;
 
+	/* containerd answers for any name, with no labels when the namespace holds nothing
+	 * yet (it exists implicitly): the Docker Engine relies on it to start */
 	if (meta_ns_get(svc_ctx_of(call)->db, req->name, &labels, &err) < 0) {
-		rpc_call_fail(call, err);
-		return;
+		if (err->code != BERTH_E_NOT_FOUND) {
+			rpc_call_fail(call, err);
+			return;
+		}
+		berth_err_free(&err);
 	}
 	ns_fill(&ns, req->name, labels);
 	resp.namespace_ = &ns;

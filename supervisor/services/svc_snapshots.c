@@ -153,6 +153,10 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 		return;
 	}
 	core_gc_release(c);
+	/* publish before the reply: ns lives in the call, freed once it is ended */
+	ev.key = (char *)key;
+	ev.parent = (char *)(parent ? parent : "");
+	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare", &ev.base);
 	mounts = mounts_pb(&m, &n_mounts);
 	if (create == snap_view) {
 		vresp.mounts = mounts;
@@ -165,9 +169,6 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 	}
 	mounts_pb_free(mounts, n_mounts);
 	snap_mounts_free(&m);
-	ev.key = (char *)key;
-	ev.parent = (char *)(parent ? parent : "");
-	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare", &ev.base);
 }
 
 static void snaps_prepare(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -230,10 +231,10 @@ static void snaps_commit(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.key = req->key;
 	ev.name = req->name;
 	svc_publish(c, ns, "/snapshot/commit", "containerd.events.SnapshotCommit", &ev.base);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void snaps_remove(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -253,9 +254,9 @@ static void snaps_remove(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.key = req->key;
 	svc_publish(c, ns, "/snapshot/remove", "containerd.events.SnapshotRemove", &ev.base);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void snaps_stat(struct rpc_call *call, const ProtobufCMessage *msg)

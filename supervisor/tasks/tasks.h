@@ -135,5 +135,4 @@ struct tasks_exit {
 int tasks_delete(struct tasks_manager *m, struct tasks_task *t, struct tasks_exit *x,
 		 struct berth_err **err);
 
-
 #endif
