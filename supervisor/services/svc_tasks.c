@@ -8,13 +8,15 @@
  * purpose: Checkpoint is UNIMPLEMENTED; Delete of a running or paused task is refused here
  * with FAILED_PRECONDITION whatever the shim would say.
  *
- * Wait is the one call that may last: the handler hands it to the manager thread
- * (tasks_call_async) and returns, and the shim's late answer ends the gRPC call from
- * there. A client that goes away ends it through rpc_call_on_cancel; whichever side takes
- * `call` out of the waiter first ends it (struct waiter below).
+ * Every other method waits for its shim (bounded by TASKS_CALL_TIMEOUT_MS), so the
+ * service runs on workers of its own (rpc_service.workers, TASKS_SVC_WORKERS): frozen or
+ * slow shims can hold those, never the shared workers that answer Version, Images,
+ * Containers and the rest. Wait is the one call that may last: the handler hands it to
+ * the manager thread (tasks_call_async) and returns, and the shim's late answer ends the
+ * gRPC call from there. A client that goes away ends it through rpc_call_on_cancel;
+ * whichever side takes `call` out of the waiter first ends it (struct waiter below).
  *
- * The service owns the task manager: init creates it (bundles under <state>, the events
- * socket <address>.ttrpc, whose envelopes go to the events fan-out), fini frees it.
+ * The task manager is berthd's main's (struct berthd_components): this service borrows it.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -689,6 +691,9 @@ static void t_wait(struct rpc_call *call, const ProtobufCMessage *msg)
 
 /* ---- service ---- */
 
+/* the Tasks service's own workers, started as calls need them */
+#define TASKS_SVC_WORKERS 8
+
 #define TK_SVC "/containerd.services.tasks.v1.Tasks/"
 #define EMPTY_MSG &google__protobuf__empty__descriptor
 
@@ -722,4 +727,5 @@ const struct rpc_service svc_tasks_service = {
 	.methods = tk_methods,
 	.n_methods = sizeof(tk_methods) / sizeof(tk_methods[0]),
 	.init = svc_init_ctx,
+	.workers = TASKS_SVC_WORKERS,
 };
