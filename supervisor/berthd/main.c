@@ -33,7 +33,7 @@
 #include "supervisor/meta/meta.h"
 #include "supervisor/rpc/server.h"
 #include "supervisor/services/events.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/plugins.h"
 #include "supervisor/services/services.h"
 #include "supervisor/services/svc.h"
@@ -199,7 +199,7 @@ static int open_snapshotters(struct berthd_components *c, struct berth_err **err
 			continue;
 		}
 		loaded++;
-		svc_gc_add_snapshotter(c->gc, drivers[i], c->snaps[i].s);
+		core_gc_add_snapshotter(c->gc, drivers[i], c->snaps[i].s);
 	}
 	if (!loaded)
 		return berth_err_new(err, BERTH_E_UNAVAILABLE, "no snapshotter could be loaded");
@@ -279,7 +279,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		return -1;
 	c->events = svc_events_new();
 	c->plugins = svc_plugins_new();
-	c->gc = svc_gc_new(c, cfg->gc_interval);
+	c->gc = core_gc_new(c, cfg->gc_interval);
 	if (open_snapshotters(c, err) < 0 || open_tasks(c, err) < 0)
 		return -1;
 	register_plugins(c, svcs, n);
@@ -296,7 +296,7 @@ static void daemon_close(struct daemon *d)
 	rpc_server_stop(d->srv);
 	tasks_manager_free(c->tasks); /* shims keep running; no more events */
 	c->tasks = NULL;
-	svc_gc_free(c->gc); /* before the stores and snapshotters it reads */
+	core_gc_free(c->gc); /* before the stores and snapshotters it reads */
 	c->gc = NULL;
 	rpc_server_free(d->srv); /* services' fini */
 	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++)

@@ -20,7 +20,7 @@ struct content_store;
 struct snapshotter;
 struct tasks_manager;
 struct svc_events;
-struct svc_gc;
+struct core_gc;
 struct svc_plugins;
 
 #define CORE_SNAPSHOTTERS 2 /* overlayfs, native */
@@ -37,7 +37,7 @@ struct berthd_components {
 	struct meta_db *db;  /* supervisor/meta/meta.h */
 	struct content_store *content;			  /* supervisor/content/store.h */
 	struct svc_events *events;			  /* events fan-out, see svc_publish() */
-	struct svc_gc *gc;				  /* garbage collector, see svc_gc_*() */
+	struct core_gc *gc;				  /* garbage collector, see core_gc_*() */
 	struct svc_plugins *plugins;			  /* introspection rows */
 	struct core_snapshotter snaps[CORE_SNAPSHOTTERS]; /* supervisor/snapshot/snapshot.h */
 	struct tasks_manager *tasks;			  /* supervisor/tasks/tasks.h */

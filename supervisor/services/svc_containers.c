@@ -18,8 +18,8 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define CO(x) Containerd__Services__Containers__V1__##x
@@ -189,7 +189,7 @@ static const char *container_field(const void *obj, char *const *path, size_t n)
 	if (n == 2 && strcmp(path[0], "runtime") == 0 && strcmp(path[1], "name") == 0)
 		return c->runtime_name;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(c->labels, path + 1, n - 1);
+		return core_filter_kv(c->labels, path + 1, n - 1);
 	return NULL;
 }
 
@@ -197,15 +197,15 @@ static const char *container_field(const void *obj, char *const *path, size_t n)
 static int co_select(struct rpc_call *call, const CO(ListContainersRequest) * req,
 		     struct meta_container ***v, size_t *n, struct berth_err **err)
 {
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	const char *ns = svc_namespace(call, err);
 	size_t k = 0;
 
-	if (!ns || svc_filter_parse(req->filters, req->n_filters, &f, err) < 0 ||
+	if (!ns || core_filter_parse(req->filters, req->n_filters, &f, err) < 0 ||
 	    meta_container_list(svc_ctx_of(call)->db, ns, v, n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < *n; i++) {
-		if (svc_filter_match(f, container_field, (*v)[i]))
+		if (core_filter_match(f, container_field, (*v)[i]))
 			(*v)[k++] = (*v)[i];
 		else
 			meta_container_free((*v)[i]);
@@ -363,7 +363,7 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	}
 	ev.id = req->id;
 	svc_publish(ctx, ns, "/containers/delete", "containerd.events.ContainerDelete", &ev.base);
-	svc_gc_schedule(ctx);		  /* its snapshot may be garbage now */
+	core_gc_schedule(ctx);		  /* its snapshot may be garbage now */
 	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 

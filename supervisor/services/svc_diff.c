@@ -29,9 +29,10 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
+#include "supervisor/core/commit.h"
 #include "supervisor/diff/diff.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -249,33 +250,28 @@ static int ingest_write(void *arg, const void *buf, size_t len, struct berth_err
 	return content_ingest_write(arg, buf, len, err);
 }
 
-/* Commits the ingest and records the blob in ns (both steps under the GC hold). */
+/* Commits the layer's ingest (core/commit.h); a layer ns already has is no error. */
 static int record_layer(struct berthd_components *ctx, struct rpc_call *call, const char *ns,
 			struct content_ingest *ing, const struct diff_compute_result *r,
 			char *const *req_labels, struct berth_err **err)
 {
 	cleanup(strv_freep) char **labels = strv_dup(req_labels);
-	int ret;
+	struct core_commit_opts o = {
+		.ns = ns,
+		.lease = rpc_call_metadata(call, "containerd-lease"),
+		.size = r->blob_size,
+		.expected = r->digest,
+	};
 
 	strv_push(&labels, "containerd.io/uncompressed");
 	strv_push(&labels, r->diff_id);
-	svc_gc_hold(ctx);
-	ret = content_ingest_commit(ing, r->blob_size, r->digest, NULL, err);
-	if (ret < 0 && (*err)->code == BERTH_E_EXISTS) {
-		berth_err_free(err);
-		ret = 0;
+	o.labels = labels;
+	if (core_content_commit(ctx, ing, &o, NULL, err) < 0) {
+		if ((*err)->code != BERTH_E_EXISTS)
+			return -1;
+		berth_err_free(err); /* as containerd's walking differ */
 	}
-	if (ret == 0)
-		ret = meta_content_add(ctx->db, ns, r->digest, r->blob_size, labels, err);
-	if (ret < 0 && (*err)->code == BERTH_E_EXISTS) {
-		berth_err_free(err);
-		ret = 0;
-	}
-	if (ret == 0)
-		ret = svc_lease_add_resource(ctx, ns, rpc_call_metadata(call, "containerd-lease"),
-					     "content", r->digest, err);
-	svc_gc_release(ctx);
-	return ret;
+	return 0;
 }
 
 static int do_diff(struct rpc_call *call, const char *ns,
