@@ -265,6 +265,9 @@ static bool is_executable(const char *path, int *e)
 	return true;
 }
 
+/* linux/binfmts.h: no single argument or environment string may be longer */
+#define RT_MAX_ARG_STRLEN (32 * 4096)
+
 int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth_err **err)
 {
 	const char *arg0 = plan->proc->args ? plan->proc->args[0] : NULL;
@@ -470,8 +473,49 @@ int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err
 	return 0;
 }
 
+/* The bytes execve copies for a list of strings; i/big: the first one longer
+ * than the kernel takes (MAX_ARG_STRLEN), if any. */
+static size_t strv_bytes(char *const *v, size_t *big)
+{
+	size_t total = 0;
+
+	*big = SIZE_MAX;
+	for (size_t i = 0; v && v[i]; i++) {
+		size_t n = strlen(v[i]) + 1;
+
+		if (n > RT_MAX_ARG_STRLEN && *big == SIZE_MAX)
+			*big = i;
+		total += n;
+	}
+	return total;
+}
+
+/* execve's E2BIG names no field: say which one is too large (issue #15). */
+static int exec_e2big(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
+{
+	size_t abig, ebig;
+	size_t a = strv_bytes(plan->proc->args, &abig), e = strv_bytes(plan->env, &ebig);
+
+	if (abig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.args[%zu]: longer than the kernel's %d bytes per string",
+			path, abig, RT_MAX_ARG_STRLEN);
+	if (ebig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.env[%zu]: longer than the kernel's %d bytes per string",
+			path, ebig, RT_MAX_ARG_STRLEN);
+	return berth_err_sys(
+		err, E2BIG,
+		"exec '%s': %s too large: process.env %zu bytes, process.args %zu bytes, beyond the kernel's limit (a quarter of RLIMIT_STACK, at most 6 MiB)",
+		path, e >= a ? "process.env" : "process.args", e, a);
+}
+
 int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
 {
 	execve(path, plan->proc->args, plan->env);
+	if (errno == E2BIG)
+		return exec_e2big(plan, path, err);
 	return berth_err_sys(err, errno, "exec '%s'", path);
 }

@@ -119,6 +119,56 @@ caps_hex() {
 	expect_output via-path
 }
 
+# regression: issue #15: an environment beyond execve's limit made `run` exit 127 with
+# nothing on stderr. One string over MAX_ARG_STRLEN (128 KiB) and a total over the
+# limit are both E2BIG; the error names the field.
+@test "env: an environment larger than the kernel takes fails with E2BIG naming process.env" {
+	update_config '.process.env += ["BIG=" + ("x" * 200000)]'
+	set_args /bin/sh -c 'echo RAN'
+	run_fg
+	expect_failure
+	[ "$status" != 127 ] || [ -n "$output" ] || fail_with "exit 127 and nothing said"
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env["
+	fi
+	# many strings, each short: the total is too large
+	update_config '.process.env = [range(0; 9000) | "V\(.)=" + ("y" * 1000)]'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env too large"
+	fi
+}
+
+@test "args: arguments larger than the kernel takes fail with E2BIG naming process.args" {
+	update_config '.process.args = ["/bin/sh", "-c", "echo RAN", ("x" * 200000)]'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.args[3]"
+	fi
+}
+
+@test "env: with create and start, start fails with the E2BIG and the container is stopped" {
+	requires berth -- "runc 1.1.5 and crun 1.8.1 start succeed; the exec failure shows on the container's stderr only"
+	update_config '.process.env += ["BIG=" + ("x" * 200000)]'
+	set_args /bin/sh -c 'echo RAN'
+	create_container
+	run berth start "$CID"
+	expect_failure
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env["
+	fi
+	wait_for_state "$CID" stopped
+}
+
 @test "cwd: the process starts in process.cwd" {
 	update_config '.process.cwd = "/tmp"'
 	set_args cwd
