@@ -18,6 +18,7 @@ void berthd_config_defaults(struct berthd_config *c)
 	c->root = xstrdup("/var/lib/berth");
 	c->state = xstrdup("/run/berthd");
 	c->address = xstrdup("/run/berthd/berthd.sock");
+	c->shim_socket_dir = xstrdup("/run/berthd/s");
 	c->log_level = LOG_LEVEL_INFO;
 	c->gc_interval = 300;
 	c->workers = 4;
@@ -28,7 +29,18 @@ void berthd_config_clear(struct berthd_config *c)
 	free(c->root);
 	free(c->state);
 	free(c->address);
+	free(c->shim_socket_dir);
 	memset(c, 0, sizeof(*c));
+}
+
+int berthd_config_check(const struct berthd_config *c, struct berth_err **err)
+{
+	if (strlen(c->shim_socket_dir) > BERTHD_SHIM_SOCKET_DIR_MAX)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "shim_socket_dir '%s': longer than %d bytes (a shim socket is "
+				     "<dir>/<64 hex digits> and a unix socket path holds 107)",
+				     c->shim_socket_dir, BERTHD_SHIM_SOCKET_DIR_MAX);
+	return 0;
 }
 
 int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err **err)
@@ -94,6 +106,8 @@ static int member(const char *key, const struct bjson *val, void *arg)
 		return set_path(l, key, val, &l->c->state) ? 1 : 0;
 	if (strcmp(key, "address") == 0)
 		return set_path(l, key, val, &l->c->address) ? 1 : 0;
+	if (strcmp(key, "shim_socket_dir") == 0)
+		return set_path(l, key, val, &l->c->shim_socket_dir) ? 1 : 0;
 	if (strcmp(key, "gc_interval") == 0)
 		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
 	if (strcmp(key, "workers") == 0)

@@ -2,7 +2,8 @@
  * supervisor/berthd/config.h - berthd's settings: defaults, then the JSON config
  * file (/etc/berth/berthd.json, every key optional), then command-line flags.
  *
- * File keys: "root", "state", "address" (strings), "log_level" ("error", "warn",
+ * File keys: "root", "state", "address", "shim_socket_dir" (absolute paths; the last at
+ * most BERTHD_SHIM_SOCKET_DIR_MAX bytes), "log_level" ("error", "warn",
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
  * (handler threads). Unknown keys are an error naming the key, so typos are seen.
  */
@@ -15,11 +16,15 @@
 #include "common/log.h"
 
 #define BERTHD_DEFAULT_CONFIG "/etc/berth/berthd.json"
+/* A shim socket is <dir>/<64 hex digits>, and sun_path holds 107 bytes: as containerd's
+ * /run/containerd/s, the directory is short and fixed, never derived from the address. */
+#define BERTHD_SHIM_SOCKET_DIR_MAX (107 - 65)
 
 struct berthd_config {
-	char *root;    /* /var/lib/berth */
-	char *state;   /* /run/berthd */
-	char *address; /* /run/berthd/berthd.sock */
+	char *root;	       /* /var/lib/berth */
+	char *state;	       /* /run/berthd */
+	char *address;	       /* /run/berthd/berthd.sock */
+	char *shim_socket_dir; /* /run/berthd/s: shims' sockets, <dir>/<sha256 hex> */
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;
@@ -32,5 +37,7 @@ int berthd_config_load(struct berthd_config *c, const char *path, bool required,
 /* "error", "warn"/"warning", "info", "debug". */
 int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err **err);
 void berthd_config_clear(struct berthd_config *c);
+/* The checks no single key can do (lengths). INVALID naming the key. */
+int berthd_config_check(const struct berthd_config *c, struct berth_err **err);
 
 #endif

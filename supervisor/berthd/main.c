@@ -57,6 +57,8 @@ static void usage(FILE *f)
 		"  --root DIR         persistent state (default /var/lib/berth)\n"
 		"  --state DIR        runtime state (default /run/berthd)\n"
 		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		"  --shim-socket-dir DIR\n"
+		"                     shims' sockets, short (default /run/berthd/s)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
 		"  -v, --version      print the version\n"
@@ -64,7 +66,7 @@ static void usage(FILE *f)
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level;
+	const char *root, *state, *address, *config, *log_level, *shim_socket_dir;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -75,6 +77,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"address", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"shim-socket-dir", required_argument, NULL, 'S'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -98,6 +101,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case 'l':
 			fl->log_level = optarg;
+			break;
+		case 'S':
+			fl->shim_socket_dir = optarg;
 			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
@@ -140,7 +146,9 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (abs_path("root", fl->root, &cfg->root, err) < 0 ||
 	    abs_path("state", fl->state, &cfg->state, err) < 0 ||
-	    abs_path("address", fl->address, &cfg->address, err) < 0)
+	    abs_path("address", fl->address, &cfg->address, err) < 0 ||
+	    abs_path("shim-socket-dir", fl->shim_socket_dir, &cfg->shim_socket_dir, err) < 0 ||
+	    berthd_config_check(cfg, err) < 0)
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
@@ -224,6 +232,7 @@ static int open_tasks(struct berthd_components *c, struct berth_err **err)
 	struct tasks_manager_opts o = {
 		.state = c->state,
 		.address = c->address,
+		.socket_dir = c->shim_socket_dir,
 		.on_event = on_task_event,
 		.event_arg = c,
 	};
@@ -271,6 +280,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->root = cfg->root;
 	c->state = cfg->state;
 	c->address = cfg->address;
+	c->shim_socket_dir = cfg->shim_socket_dir;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;

@@ -31,10 +31,11 @@ struct core_snapshotter {
 };
 
 struct berthd_components {
-	const char *root;    /* --root: persistent state (content/, snapshots/, meta.db) */
-	const char *state;   /* --state: runtime state (sockets, bundles) */
-	const char *address; /* the gRPC socket path */
-	struct meta_db *db;  /* supervisor/meta/meta.h */
+	const char *root;	     /* --root: persistent state (content/, snapshots/, meta.db) */
+	const char *state;	     /* --state: runtime state (sockets, bundles) */
+	const char *address;	     /* the gRPC socket path */
+	const char *shim_socket_dir; /* shims' sockets: <dir>/<sha256 hex> (short, fixed) */
+	struct meta_db *db;	     /* supervisor/meta/meta.h */
 	struct content_store *content;			  /* supervisor/content/store.h */
 	struct svc_events *events;			  /* events fan-out, see svc_publish() */
 	struct core_gc *gc;				  /* garbage collector, see core_gc_*() */
