@@ -61,8 +61,6 @@ int resolve_clean(const char *name, char **out, struct berth_err **err);
 int resolve_dir(struct extract *x, const char *rel, bool create, struct berth_err **err);
 /* openat2(rootfd, rel, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS); -1 with errno. */
 int resolve_in_root(int rootfd, const char *rel, int flags);
-/* rm -rf of dfd/name without following symlinks; ENOENT is success. -1 with errno. */
-int remove_at(int dfd, const char *name);
 
 /*
  * writer.c: a tar stream (pax) into a diff_write_fn, hashed before and after the optional

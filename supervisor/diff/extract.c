@@ -31,6 +31,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/fs_walk.h"
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -315,8 +316,8 @@ static int clear_place(int pfd, const char *base, struct archive_entry *e, struc
 	if (S_ISDIR(st.st_mode) && archive_entry_filetype(e) == AE_IFDIR &&
 	    !archive_entry_hardlink(e))
 		return 0;
-	if (remove_at(pfd, base) < 0)
-		return berth_err_sys(err, errno, "replace existing");
+	if (fs_rm_rf_at(pfd, base, err) < 0)
+		return berth_err_wrap(err, "replace existing");
 	return 0;
 }
 
@@ -340,8 +341,8 @@ static int whiteout(struct extract *x, const char *dir, const char *name, struct
 		}
 		return -1;
 	}
-	if (remove_at(pfd, name) < 0)
-		return berth_err_sys(err, errno, "remove '%s'", path);
+	if (fs_rm_rf_at(pfd, name, err) < 0)
+		return berth_err_wrap(err, "whiteout '%s'", path);
 	if (!overlay)
 		return 0;
 	if (mknodat(pfd, name, S_IFCHR | 0, makedev(0, 0)) < 0)
@@ -373,8 +374,8 @@ static int remove_lower_children(struct extract *x, int pfd, const char *dir,
 		path = *dir ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(de->d_name);
 		if (strset_has(&x->created, path))
 			continue;
-		if (remove_at(dirfd(d), de->d_name) < 0)
-			return berth_err_sys(err, errno, "remove '%s'", path);
+		if (fs_rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return berth_err_wrap(err, "opaque '%s'", *dir ? dir : "/");
 	}
 	if (errno)
 		return berth_err_sys(err, errno, "read '%s'", dir);

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# berthd's storage against hostile layers and hostile conditions (issue #15): a tree
+# 2,000 directories deep, an opaque whiteout at a layer's root, a gzip bomb, a full
+# disk, partial snapshot dirs and ingests left by a crash. Each test runs its own berthd on
+# private temp dirs; mounts happen in private mount namespaces or under $T.
+# CTR_ADDRESS=<socket of a real containerd> runs the protocol-level tests against it.
+
+load ../helpers
+load ../berthd
+
+DEEP=localhost/storage-deep:1
+OPAQUE=localhost/storage-opaque:1
+BOMB=localhost/storage-bomb:1
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v ctr >/dev/null || skip "needs ctr (Debian package containerd)"
+	export STORAGE_IMG
+	STORAGE_IMG=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-storimg-XXXXXX")
+	"$BERTH_TOP/tests/helpers/mkstorage.sh" "$STORAGE_IMG" >/dev/null
+}
+
+teardown_file() {
+	[ -n "${STORAGE_IMG:-}" ] && rm -rf "$STORAGE_IMG"
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v ctr >/dev/null || skip "needs ctr (Debian package containerd)"
+	NS=storage-$$-$BATS_TEST_NUMBER
+	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-stor-XXXXXX")
+	SOCK=$T/berthd.sock
+	[ -n "${CTR_ADDRESS:-}" ] && SOCK=$CTR_ADDRESS
+	return 0
+}
+
+teardown() {
+	stop_berthd
+	if [ -n "${CTR_ADDRESS:-}" ]; then
+		for i in $DEEP $OPAQUE $BOMB; do ctr_b images rm "$i" >/dev/null 2>&1; done
+		for s in native overlayfs; do
+			for k in $(ctr_b snapshots --snapshotter $s ls 2>/dev/null | awk 'NR>1 && $NF=="Active" {print $1}'); do
+				ctr_b snapshots --snapshotter $s rm "$k" >/dev/null 2>&1
+			done
+		done
+	fi
+	if [ -n "${T:-}" ]; then
+		mountpoint -q "$T/root" 2>/dev/null && umount -l "$T/root"
+		rm -rf "$T"
+	fi
+}
+
+start() {
+	[ -n "${CTR_ADDRESS:-}" ] && return 0
+	BERTHD=$BUILD_DIR/berthd start_berthd "$@"
+}
+
+ctr_b() {
+	ctr -a "$SOCK" -n "$NS" "$@" 3>&-
+}
+
+berthd_alive() {
+	[ -n "${CTR_ADDRESS:-}" ] && return 0
+	kill -0 "$BERTHD_PID" 2>/dev/null || { echo "berthd died:"; tail -20 "$T/berthd.log"; return 1; }
+}
+
+# chain id of the image's top layer: ChainID(L1|L2) = sha256(C1 + " " + D2)
+top_chain() {
+	local img=$1 c="" d
+	for d in $(tar -xOf "$STORAGE_IMG/$img.oci.tar" index.json >/dev/null; python3 -c '
+import json,sys,tarfile
+t=tarfile.open(sys.argv[1]); idx=json.load(t.extractfile("index.json"))
+m=json.load(t.extractfile("blobs/sha256/"+idx["manifests"][0]["digest"][7:]))
+c=json.load(t.extractfile("blobs/sha256/"+m["config"]["digest"][7:]))
+print("\n".join(c["rootfs"]["diff_ids"]))' "$STORAGE_IMG/$img.oci.tar"); do
+		if [ -z "$c" ]; then c=$d; else c=sha256:$(printf '%s %s' "$c" "$d" | sha256sum | cut -d' ' -f1); fi
+	done
+	echo "$c"
+}
+
+import() { # import SNAPSHOTTER IMAGE-FILE
+	run ctr_b images import --snapshotter "$1" "$STORAGE_IMG/$2.oci.tar"
+	echo "$output"
+	[ "$status" -eq 0 ] || { tail -20 "$T/berthd.log" 2>/dev/null; return 1; }
+}
+
+# --- item: no recursion on input depth -----------------------------------------------
+
+deep_roundtrip() {
+	local sn=$1 top
+	start
+	import "$sn" deep
+	top=$(top_chain deep)
+	run ctr_b snapshots --snapshotter "$sn" prepare deep-k "$top"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	berthd_alive
+	run unshare -m --propagation private bash -euc '
+		mkdir -p "$1/mnt"
+		eval "$(ctr -a "$2" -n "$3" snapshots --snapshotter "$4" mounts "$1/mnt" deep-k)"
+		# relative chdir: bash cd would resolve the whole path at every step
+		python3 -c "
+import os, sys
+os.chdir(sys.argv[1])
+for _ in range(2000):
+    os.chdir(\"d\")
+sys.stdout.write(open(\"leaf\").read())
+open(\"new\", \"w\").write(\"more\")" "$1/mnt"' _ "$T" "$SOCK" "$NS" "$sn"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = leaf ]
+	# commit measures usage (a walk), a second prepare copies (native), rm removes the tree
+	run ctr_b snapshots --snapshotter "$sn" commit deep-c deep-k
+	[ "$status" -eq 0 ]
+	run ctr_b snapshots --snapshotter "$sn" usage deep-c
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run ctr_b snapshots --snapshotter "$sn" prepare deep-k2 deep-c
+	[ "$status" -eq 0 ]
+	for k in deep-k2 deep-c; do
+		run ctr_b snapshots --snapshotter "$sn" rm "$k"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	done
+	run ctr_b images rm "$DEEP"
+	[ "$status" -eq 0 ]
+	berthd_alive
+	# berthd still serves, and removed the trees (nothing 2,000 deep is left behind)
+	run ctr_b snapshots --snapshotter "$sn" ls
+	[ "$status" -eq 0 ]
+	[[ "$output" != *deep-k* ]]
+}
+
+@test "storage: a layer 2,000 directories deep imports, prepares, commits and removes on native (issue #15)" {
+	deep_roundtrip native
+}
+
+@test "storage: a layer 2,000 directories deep imports, prepares, commits and removes on overlayfs (issue #15)" {
+	deep_roundtrip overlayfs
+}
