@@ -35,6 +35,7 @@ struct extract {
 	const struct diff_apply_opts *o;
 	struct strset created; /* entries of this layer (whiteouts never hide them) */
 	struct dir_time *dirs; /* directory times, set once every entry is in */
+	bool root_opaque;      /* overlay target: an opaque whiteout at the layer's root */
 	size_t ndirs;
 };
 

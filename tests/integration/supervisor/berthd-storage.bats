@@ -138,3 +138,32 @@ open(\"new\", \"w\").write(\"more\")" "$1/mnt"' _ "$T" "$SOCK" "$NS" "$sn"
 @test "storage: a layer 2,000 directories deep imports, prepares, commits and removes on overlayfs (issue #15)" {
 	deep_roundtrip overlayfs
 }
+
+# --- item: an opaque whiteout at a layer's root ---------------------------------------
+
+# tree SNAPSHOTTER: prepares the opaque image's top snapshot and prints its tree
+opaque_tree() {
+	local sn=$1 top
+	top=$(top_chain opaque)
+	ctr_b snapshots --snapshotter "$sn" prepare "opq-$sn" "$top" >/dev/null || return 1
+	unshare -m --propagation private bash -euc '
+		mkdir -p "$1/mnt-$4"
+		eval "$(ctr -a "$2" -n "$3" snapshots --snapshotter "$4" mounts "$1/mnt-$4" "opq-$4")"
+		cd "$1/mnt-$4" && find . | LC_ALL=C sort' _ "$T" "$SOCK" "$NS" "$sn" 3>&-
+}
+
+@test "storage: an opaque whiteout at a layer's root hides every lower file on native and overlayfs alike (issue #15)" {
+	start
+	import native opaque
+	import overlayfs opaque
+	run opaque_tree native
+	echo "native: $output"
+	[ "$status" -eq 0 ]
+	native=$output
+	run opaque_tree overlayfs
+	echo "overlayfs: $output"
+	[ "$status" -eq 0 ]
+	# containerd 1.6 gives this tree too (CTR_ADDRESS): the lower a/, b and c/old are gone
+	[ "$output" = "$(printf '%s\n' . ./c ./c/inner ./new ./new/n)" ]
+	[ "$native" = "$output" ]
+}
