@@ -8,7 +8,8 @@
  *           then save metadata (a crash before the save leaves an unreferenced dir);
  *   remove: save metadata without the snapshot, then rename the dir to rm-<id> and
  *           delete it (a crash leaves an unreferenced dir).
- * snap_cleanup() deletes unreferenced dirs; ids are never reused while a dir exists.
+ * snap_cleanup() deletes unreferenced dirs, and snap_open() does the same (restart after a
+ * crash); ids are never reused while a dir exists.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -191,10 +192,13 @@ static int rec_mounts(struct snapshotter *s, const struct snap_rec *r, struct sn
 	return ret;
 }
 
+static int cleanup_locked(struct snapshotter *s, struct berth_err **err);
+
 struct snapshotter *snap_open(const char *driver, const char *root, struct berth_err **err)
 {
 	const struct snap_ops *ops = NULL;
 	cleanup_free char *snapdir = NULL;
+	struct berth_err *cerr = NULL;
 	struct snapshotter *s;
 
 	if (strcmp(driver, "overlayfs") == 0)
@@ -237,6 +241,12 @@ struct snapshotter *snap_open(const char *driver, const char *root, struct berth
 	if (snap_store_load(s->rootfd, &s->st, err) < 0) {
 		berth_err_wrap(err, "snapshotter root '%s'", root);
 		goto fail;
+	}
+	/* opening is recovery: a crash leaves new-<id> (half-made), rm-<id> (half-removed) or
+	 * <id> dirs no metadata references; nobody else can use them (the root is locked) */
+	if (cleanup_locked(s, &cerr) < 0) {
+		log_warn("snapshotter '%s': %s", root, cerr->msg);
+		berth_err_free(&cerr);
 	}
 	return s;
 fail:

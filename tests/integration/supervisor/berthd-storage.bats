@@ -167,3 +167,52 @@ opaque_tree() {
 	[ "$output" = "$(printf '%s\n' . ./c ./c/inner ./new ./new/n)" ]
 	[ "$native" = "$output" ]
 }
+
+# --- item: what a crash leaves half-made goes at restart ------------------------------
+
+@test "storage: a restart removes partial snapshot dirs and partial ingests a crash left (issue #15)" {
+	[ -n "${CTR_ADDRESS:-}" ] && skip "berthd's own directories"
+	start
+	import overlayfs opaque
+	stop_berthd
+	local snaps=$T/root/snapshots ing=$T/root/content/ingest
+	ls "$snaps/overlayfs/snapshots" >"$T/before"
+	# half-made: a snapshot being created, one being removed, one no metadata knows
+	for d in overlayfs/snapshots/new-900 overlayfs/snapshots/rm-901 overlayfs/snapshots/902 \
+		native/snapshots/new-903; do
+		mkdir -p "$snaps/$d/fs/x" && echo partial >"$snaps/$d/fs/x/f"
+	done
+	# an ingest dir without its ref file (crash between mkdir and the first write), and a
+	# blob put that never reached its rename
+	mkdir -p "$ing/0000partial" && echo partial >"$ing/0000partial/data"
+	echo partial >"$T/root/content/blobs/sha256/.put-0000-1"
+	start
+	for p in overlayfs/snapshots/new-900 overlayfs/snapshots/rm-901 overlayfs/snapshots/902 \
+		native/snapshots/new-903; do
+		[ ! -e "$snaps/$p" ] || { echo "left: $p"; false; }
+	done
+	[ ! -e "$ing/0000partial" ]
+	[ ! -e "$T/root/content/blobs/sha256/.put-0000-1" ]
+	# what metadata references stays, and the image still prepares
+	ls "$snaps/overlayfs/snapshots" | diff "$T/before" -
+	run ctr_b snapshots --snapshotter overlayfs prepare k2 "$(top_chain opaque)"
+	[ "$status" -eq 0 ]
+}
+
+@test "storage: a restart keeps a complete ingest, resumable as in containerd (issue #15)" {
+	[ -n "${CTR_ADDRESS:-}" ] && skip "berthd's own directories"
+	start
+	stop_berthd
+	# the layout of supervisor/content/ingest.c: ingest/<sha256 of "ns/ref">/{data,ref,startedat}
+	local id
+	id=$(printf '%s/%s' "$NS" keep-ref | sha256sum | cut -d' ' -f1)
+	mkdir -p "$T/root/content/ingest/$id"
+	printf 'half an ingest' >"$T/root/content/ingest/$id/data"
+	printf '%s\n%s' "$NS" keep-ref >"$T/root/content/ingest/$id/ref"
+	echo 1 >"$T/root/content/ingest/$id/startedat"
+	start
+	run ctr_b content active
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *keep-ref* ]]
+}
