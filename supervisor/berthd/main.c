@@ -66,12 +66,14 @@ static void usage(FILE *f)
 		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
+		"  --unpack-limit N   bytes a layer may uncompress to (K, M, G, T; 0: none;\n"
+		"                     default 32G)\n"
 		"  -v, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level;
+	const char *root, *state, *address, *config, *log_level, *unpack_limit;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -82,6 +84,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"address", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"unpack-limit", required_argument, NULL, 'U'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -105,6 +108,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case 'l':
 			fl->log_level = optarg;
+			break;
+		case 'U':
+			fl->unpack_limit = optarg;
 			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
@@ -151,6 +157,9 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
+	if (fl->unpack_limit &&
+	    berthd_parse_size("--unpack-limit", fl->unpack_limit, &cfg->unpack_limit, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -212,6 +221,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	d->ctx.root = cfg->root;
 	d->ctx.state = cfg->state;
 	d->ctx.address = cfg->address;
+	d->ctx.unpack_limit = cfg->unpack_limit;
 	d->ctx.db = meta_open(dbpath, err);
 	if (!d->ctx.db)
 		return -1;

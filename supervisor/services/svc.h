@@ -42,6 +42,7 @@ struct svc_ctx {
 	struct svc_events *events;     /* events fan-out, see svc_publish() */
 	struct svc_gc *gc;	       /* garbage collector, see svc_gc_*() */
 	struct svc_plugins *plugins;   /* introspection rows */
+	int64_t unpack_limit;	       /* Diff.Apply: uncompressed bytes per layer, 0 = none */
 };
 
 /* Adds an introspection plugin row. exports: NULL or k,v,k,v,...,NULL (copied). Thread-safe. */

@@ -216,3 +216,46 @@ opaque_tree() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *keep-ref* ]]
 }
+
+# --- item: a gzip bomb, and cleanup on a full disk ------------------------------------
+
+bomb_refused() {
+	local sn=$1 layer
+	layer=$(cat "$STORAGE_IMG/bomb.oci.tar.layers")
+	run ctr_b images import --snapshotter "$sn" "$STORAGE_IMG/bomb.oci.tar"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	# the error names the layer and the limit
+	[[ "$output" == *"$layer"* ]]
+	[[ "$output" == *"unpack limit of 16777216 bytes"* ]]
+	berthd_alive
+	# nothing half-written: no snapshot is left, and no snapshot dir holds the zeros
+	run ctr_b snapshots --snapshotter "$sn" ls
+	echo "$output"
+	[ "${#lines[@]}" -le 1 ]
+	[ "$(du -sm "$T/root/snapshots/$sn" | cut -f1)" -lt 4 ]
+}
+
+@test "storage: a gzip bomb layer is refused at the unpack limit (--unpack-limit), naming layer and limit, nothing left (issue #15)" {
+	[ -n "${CTR_ADDRESS:-}" ] && skip "berthd's unpack limit"
+	start --unpack-limit 16M
+	bomb_refused overlayfs
+	bomb_refused native
+}
+
+@test "storage: the unpack limit comes from the config key unpack_limit; a bad value is refused by name (issue #15)" {
+	[ -n "${CTR_ADDRESS:-}" ] && skip "berthd's config"
+	echo '{"unpack_limit": 16777216}' >"$T/berthd.json"
+	start
+	bomb_refused overlayfs
+	stop_berthd
+	echo '{"unpack_limit": "lots"}' >"$T/berthd.json"
+	run "$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *unpack_limit* ]]
+	run "$BUILD_DIR/berthd" --root "$T/root" --state "$T/state" -a "$SOCK" --unpack-limit 12Q
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--unpack-limit '12Q'"* ]]
+}
