@@ -259,3 +259,52 @@ bomb_refused() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--unpack-limit '12Q'"* ]]
 }
+
+# fill_disk DIR: writes zeros under DIR until the filesystem is full
+fill_disk() {
+	dd if=/dev/zero of="$1/fill" bs=1M 2>/dev/null || true
+	# the last partial block too
+	dd if=/dev/zero of="$1/fill2" bs=4k 2>/dev/null || true
+	[ "$(df --output=avail -k "$T/root" | tail -1)" -lt 64 ]
+}
+
+@test "storage: on a full disk, snapshot remove and berthctl system prune still work and free the space, also after a restart (issue #15)" {
+	[ -n "${CTR_ADDRESS:-}" ] && skip "berthd's root on a small filesystem"
+	mkdir -p "$T/root"
+	mount -t tmpfs -o size=48m tmpfs "$T/root"
+	start
+	import overlayfs opaque
+	run ctr_b snapshots --snapshotter overlayfs prepare fill-k "$(top_chain opaque)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	upper=$(ctr_b snapshots --snapshotter overlayfs mounts /x fill-k | grep -o 'upperdir=[^,]*' | cut -d= -f2)
+	[ -d "$upper" ]
+	fill_disk "$upper"
+	df -k "$T/root"
+	# a restart on the full disk: berthd starts and serves
+	stop_berthd
+	start
+	run ctr_b snapshots --snapshotter overlayfs rm fill-k
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(df --output=avail -m "$T/root" | tail -1)" -gt 30 ]
+	# again full (content this time), then prune
+	fill_disk "$T/root/content/ingest"
+	run ctr_b images rm "$OPAQUE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rm -f "$T/root/content/ingest/fill" "$T/root/content/ingest/fill2"
+	fill_disk "$T/root/snapshots"
+	run "$BUILD_DIR/berthctl" -a "$SOCK" -n "$NS" system prune
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# prune removed the image's snapshots and blobs
+	run ctr_b snapshots --snapshotter overlayfs ls
+	echo "$output"
+	[ "${#lines[@]}" -le 1 ]
+	run ctr_b content ls
+	echo "$output"
+	[ "${#lines[@]}" -le 1 ]
+	[ -z "$(ls "$T/root/content/blobs/sha256")" ]
+	berthd_alive
+}
