@@ -22,6 +22,7 @@ void berthd_config_defaults(struct berthd_config *c)
 	c->log_level = LOG_LEVEL_INFO;
 	c->gc_interval = 300;
 	c->workers = 4;
+	c->unpack_limit = BERTHD_DEFAULT_UNPACK_LIMIT;
 }
 
 void berthd_config_clear(struct berthd_config *c)
@@ -57,6 +58,35 @@ int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err 
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "log level '%s': want error, warn, info or debug", s);
 	return 0;
+}
+
+int berthd_parse_size(const char *what, const char *s, int64_t *out, struct berth_err **err)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	long long n;
+	const char *u;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || end == s || n < 0)
+		goto bad;
+	if (*end) {
+		u = end[1] == '\0' ? strchr(units, end[0] & ~0x20) : NULL;
+		if (!u || !*u)
+			goto bad;
+		for (const char *p = units; p <= u; p++) {
+			if (n > INT64_MAX / 1024)
+				goto bad;
+			n *= 1024;
+		}
+	}
+	*out = n;
+	return 0;
+bad:
+	return berth_err_new(err, BERTH_E_INVALID,
+			     "%s '%s': want a number of bytes, optionally with K, M, G or T", what,
+			     s);
 }
 
 struct load {
@@ -110,6 +140,17 @@ static int member(const char *key, const struct bjson *val, void *arg)
 		return set_path(l, key, val, &l->c->shim_socket_dir) ? 1 : 0;
 	if (strcmp(key, "gc_interval") == 0)
 		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
+	if (strcmp(key, "unpack_limit") == 0) {
+		int64_t n;
+
+		if (!bjson_get_int(m->obj, key, &n) || n < 0) {
+			berth_err_new(l->err, BERTH_E_INVALID,
+				      "%s: unpack_limit: want a number of bytes >= 0", l->path);
+			return 1;
+		}
+		l->c->unpack_limit = n;
+		return 0;
+	}
 	if (strcmp(key, "workers") == 0)
 		return set_uint(l, key, m->obj, 256, &l->c->workers) ? 1 : 0;
 	if (strcmp(key, "log_level") == 0) {

@@ -5,12 +5,15 @@
  * File keys: "root", "state", "address", "shim_socket_dir" (absolute paths; the last at
  * most BERTHD_SHIM_SOCKET_DIR_MAX bytes), "log_level" ("error", "warn",
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
- * (handler threads). Unknown keys are an error naming the key, so typos are seen.
+ * (handler threads), "unpack_limit" (bytes a layer may uncompress to, 0 = no limit;
+ * default 32 GiB: a gzip bomb must not fill the disk). Unknown keys are an error naming
+ * the key, so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
 #define BERTH_SUPERVISOR_BERTHD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -28,7 +31,13 @@ struct berthd_config {
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;
+	int64_t unpack_limit; /* bytes, 0 = none */
 };
+
+#define BERTHD_DEFAULT_UNPACK_LIMIT (INT64_C(32) << 30)
+
+/* "<n>[KMGT]" (binary units) for --unpack-limit; INVALID naming what if it is not. */
+int berthd_parse_size(const char *what, const char *s, int64_t *out, struct berth_err **err);
 
 void berthd_config_defaults(struct berthd_config *c);
 /* Loads path over c. A missing file is fine when !required (the default path). */

@@ -61,12 +61,14 @@ static void usage(FILE *f)
 		"                     shims' sockets, short (default /run/berthd/s)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
+		"  --unpack-limit N   bytes a layer may uncompress to (K, M, G, T; 0: none;\n"
+		"                     default 32G)\n"
 		"  -v, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level, *shim_socket_dir;
+	const char *root, *state, *address, *config, *log_level, *shim_socket_dir, *unpack_limit;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -78,6 +80,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"shim-socket-dir", required_argument, NULL, 'S'},
+		{"unpack-limit", required_argument, NULL, 'U'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -104,6 +107,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case 'S':
 			fl->shim_socket_dir = optarg;
+			break;
+		case 'U':
+			fl->unpack_limit = optarg;
 			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
@@ -152,6 +158,9 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
+	if (fl->unpack_limit &&
+	    berthd_parse_size("--unpack-limit", fl->unpack_limit, &cfg->unpack_limit, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -281,6 +290,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->state = cfg->state;
 	c->address = cfg->address;
 	c->shim_socket_dir = cfg->shim_socket_dir;
+	c->unpack_limit = cfg->unpack_limit;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;

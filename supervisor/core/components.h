@@ -14,6 +14,7 @@
 #define BERTH_SUPERVISOR_CORE_COMPONENTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct meta_db;
 struct content_store;
@@ -34,6 +35,7 @@ struct berthd_components {
 	const char *root;	     /* --root: persistent state (content/, snapshots/, meta.db) */
 	const char *state;	     /* --state: runtime state (sockets, bundles) */
 	const char *address;	     /* the gRPC socket path */
+	int64_t unpack_limit;	     /* Diff.Apply: uncompressed bytes per layer, 0 = none */
 	const char *shim_socket_dir; /* shims' sockets: <dir>/<sha256 hex> (short, fixed) */
 	struct meta_db *db;	     /* supervisor/meta/meta.h */
 	struct content_store *content;			  /* supervisor/content/store.h */
