@@ -294,11 +294,27 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 
 	if (!arg0 || !*arg0)
 		return berth_err_new(err, BERTH_E_INVALID, "process.args must not be empty");
+	/* The messages of a missing or unrunnable command say what runc's do ("executable
+	 * file not found", "permission denied"): the docker and podman CLIs read them to
+	 * exit 127 or 126 instead of 125. */
 	if (strchr(arg0, '/')) {
-		if (!is_executable(arg0, &e))
+		if (is_executable(arg0, &e)) {
+			*path = xstrdup(arg0);
+			return 0;
+		}
+		if (e == ENOENT || e == ENOTDIR)
+			berth_err_new(err, BERTH_E_NOT_FOUND,
+				      "process.args[0] '%s': executable file not found", arg0);
+		else if (e == EACCES)
+			berth_err_new(
+				err, BERTH_E_PERMISSION,
+				"process.args[0] '%s': not an executable file: permission denied",
+				arg0);
+		else
 			return berth_err_sys(err, e, "process.args[0] '%s'", arg0);
-		*path = xstrdup(arg0);
-		return 0;
+		if (err && *err)
+			(*err)->errnum = e;
+		return -1;
 	}
 	pathvar = rt_env_get(plan->env, "PATH") ?: DEFAULT_PATH;
 	dirs = strv_split(pathvar, ":");
@@ -313,9 +329,15 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 		if (pe == EACCES)
 			e = EACCES;
 	}
-	if (e == EACCES)
-		return berth_err_sys(
-			err, e, "process.args[0] '%s': found in $PATH but not executable", arg0);
+	if (e == EACCES) {
+		berth_err_new(
+			err, BERTH_E_PERMISSION,
+			"process.args[0] '%s': found in $PATH but not executable: permission denied",
+			arg0);
+		if (err && *err)
+			(*err)->errnum = EACCES;
+		return -1;
+	}
 	return berth_err_new(err, BERTH_E_NOT_FOUND,
 			     "process.args[0] '%s': executable file not found in $PATH", arg0);
 }
