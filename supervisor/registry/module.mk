@@ -13,7 +13,9 @@ BERTHD_OBJS += $(REGISTRY_SRCS:%.c=$(BUILD)/%.o)
 # libcurl stays a shared library in berthd (its static form drags in nghttp2, ssh, ldap,
 # gssapi...), and with it libcrypto: two copies of OpenSSL in one process (a static one
 # for digests, libcurl's shared one) would share neither state nor symbols safely.
-BERTHD_LDLIBS += $(call pkg_libs,libcurl)
+# libcurl brings libnettle.so (through librtmp/gnutls); once it is in the link, ld wants the
+# nettle references of the static libarchive's digest code (else gc'd) resolved by name.
+BERTHD_LDLIBS += $(call pkg_libs,libcurl) -lnettle
 
 
 $(eval $(call unit_test,test_registry,$(LIBBERTHREGISTRY) $(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(REGISTRY_LDLIBS)))
