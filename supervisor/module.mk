@@ -168,12 +168,13 @@ ifneq ($(CTL_SRCS),)
 BERTHCTL := $(BUILD)/berthctl
 BINS += $(BERTHCTL)
 INSTALL_BINS += $(BERTHCTL)
+# CTL_LIBS / CTL_LDLIBS: libraries other folders add for berthctl (registry/: credentials).
 $(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
 		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
-		$(LIBCOMMON)
+		$(LIBCOMMON) $$(CTL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) \
-		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CTL_LIBS) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
+		$(LIBCOMMON) $(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c) $(CTL_LDLIBS)
 endif
 
 .PHONY: supervisor

@@ -4,7 +4,10 @@
  *
  * File keys: "root", "state", "address" (strings), "log_level" ("error", "warn",
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
- * (handler threads). Unknown keys are an error naming the key, so typos are seen.
+ * (handler threads), "registry_certs_dir" (containerd-style certs.d root, default
+ * /etc/berth/certs.d), "registry_auth_file" (docker-style config.json berthd uses for
+ * registries when a pull or push request carries no credentials; default none).
+ * Unknown keys are an error naming the key, so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
 #define BERTH_SUPERVISOR_BERTHD_CONFIG_H
@@ -23,6 +26,8 @@ struct berthd_config {
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;
+	char *registry_certs_dir; /* /etc/berth/certs.d */
+	char *registry_auth_file; /* NULL */
 };
 
 void berthd_config_defaults(struct berthd_config *c);

@@ -40,6 +40,7 @@ extern const struct rpc_service svc_content_service;
 extern const struct rpc_service svc_images_service;
 extern const struct rpc_service svc_leases_service;
 extern const struct rpc_service svc_containers_service;
+extern const struct rpc_service svc_transfer_service;
 /* other helpers' services: present once their objects are linked in */
 extern const struct rpc_service svc_snapshots_service __attribute__((weak));
 extern const struct rpc_service svc_diff_service __attribute__((weak));
@@ -201,6 +202,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		{&svc_diff_service, "diff"},
 		{&svc_containers_service, "containers"},
 		{&svc_tasks_service, "tasks"},
+		{&svc_transfer_service, "transfer"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 
@@ -212,6 +214,8 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	d->ctx.root = cfg->root;
 	d->ctx.state = cfg->state;
 	d->ctx.address = cfg->address;
+	d->ctx.registry_certs_dir = cfg->registry_certs_dir;
+	d->ctx.registry_auth_file = cfg->registry_auth_file;
 	d->ctx.db = meta_open(dbpath, err);
 	if (!d->ctx.db)
 		return -1;

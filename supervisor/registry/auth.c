@@ -239,3 +239,16 @@ int reg_authorize(struct reg_client *c, const char *host, const char *scope, con
 	reg_cred_clear(&cred);
 	return ret;
 }
+
+int reg_login_check(struct reg_client *c, const char *host, struct berth_err **err)
+{
+	cleanup_free char *base = reg_base_url(c, host);
+	cleanup_free char *url = xasprintf("%s/v2/", base);
+	cleanup(reg_resp_clear) struct reg_resp resp = {.max = 1 << 20};
+
+	if (reg_request(c, host, "", "GET", url, NULL, NULL, 0, &resp, err) < 0)
+		return berth_err_wrap(err, "login to '%s'", host);
+	if (resp.status != 200)
+		return reg_http_error(&resp, err, "login to '%s'", host);
+	return 0;
+}

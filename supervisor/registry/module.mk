@@ -19,3 +19,7 @@ BERTHD_LDLIBS += $(call pkg_libs,libcurl) -lnettle
 
 
 $(eval $(call unit_test,test_registry,$(LIBBERTHREGISTRY) $(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(REGISTRY_LDLIBS)))
+
+# berthctl: login/logout write config.json, pull reads it (creds.c), login checks with /v2/.
+CTL_LIBS += $(LIBBERTHREGISTRY) $(LIBBERTHCONTENT)
+CTL_LDLIBS += $(REGISTRY_LDLIBS)

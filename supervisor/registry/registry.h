@@ -107,6 +107,11 @@ struct reg_client;
 struct reg_client *reg_client_new(const struct reg_opts *opts, struct berth_err **err);
 void reg_client_free(struct reg_client *c);
 void reg_client_freep(struct reg_client **c);
+/*
+ * GET /v2/ on host with the client's credentials (what `docker login` checks): 0 if the
+ * registry accepts them, PERMISSION if it refuses, UNAVAILABLE if it cannot be reached.
+ */
+int reg_login_check(struct reg_client *c, const char *host, struct berth_err **err);
 /* HTTP requests sent so far (tests: a second pull sends only the manifest requests). */
 unsigned reg_client_requests(const struct reg_client *c);
 

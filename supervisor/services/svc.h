@@ -42,6 +42,9 @@ struct svc_ctx {
 	struct svc_events *events;     /* events fan-out, see svc_publish() */
 	struct svc_gc *gc;	       /* garbage collector, see svc_gc_*() */
 	struct svc_plugins *plugins;   /* introspection rows */
+	/* registry client settings (transfer service), from berthd.json; NULL = none */
+	const char *registry_certs_dir; /* <dir>/<host[:port]>/{ca.crt,client.cert,client.key} */
+	const char *registry_auth_file; /* docker-style config.json used when a request has none */
 };
 
 /* Adds an introspection plugin row. exports: NULL or k,v,k,v,...,NULL (copied). Thread-safe. */
