@@ -173,6 +173,43 @@ int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	return r;
 }
 
+int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err)
+{
+	static const struct option opts[] = {{"plain-http", no_argument, NULL, 'H'},
+					     {"timeout", required_argument, NULL, 't'},
+					     {NULL, 0, NULL, 0}};
+	static const char usage[] =
+		"usage: berthctl push [--plain-http] [--timeout SECONDS] IMAGE [REF]";
+	TR(PushRequest) req = BERTH__SERVICES__TRANSFER__V1__PUSH_REQUEST__INIT;
+	struct reg_cred cred;
+	int opt, r;
+
+	optind = 0;
+	while ((opt = getopt_long(argc + 1, argv - 1, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'H':
+			req.plain_http = true;
+			break;
+		case 't':
+			req.timeout_seconds = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return berth_err_new(err, BERTH_E_INVALID, "%s", usage);
+		}
+	}
+	if (optind != argc && optind != argc - 1)
+		return berth_err_new(err, BERTH_E_INVALID, "%s", usage);
+	req.image = argv[optind - 1];
+	req.ref = optind == argc - 1 ? argv[optind] : (char *)"";
+	if (find_creds(*req.ref ? req.ref : req.image, &cred, err) < 0)
+		return -1;
+	req.username = cred.username ? cred.username : (char *)"";
+	req.password = cred.password ? cred.password : (char *)"";
+	r = run_stream(c, "/berth.services.transfer.v1.Transfer/Push", &req.base, "pushed", err);
+	reg_cred_clear(&cred);
+	return r;
+}
+
 static char *read_password(FILE *in, bool echo_off)
 {
 	struct termios old, t;

@@ -136,6 +136,12 @@ struct reg_hooks {
 	 */
 	int (*blob)(void *arg, const char *digest, int64_t size, const char *media_type,
 		    char *const *labels, struct berth_err **err);
+	/*
+	 * Push, optional: the repository on host the blob came from (containerd's
+	 * distribution.source label), to mount it from there instead of uploading; NULL if
+	 * none. Caller of the hook frees the result.
+	 */
+	char *(*mount_source)(void *arg, const char *digest, const char *host);
 	/* Optional: polled while waiting; true aborts with BERTH_E_CANCELLED. */
 	bool (*cancelled)(void *arg);
 	void *arg;
@@ -158,14 +164,16 @@ int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
 	     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err);
 
 /*
- * Pushes the image whose root is target (an index or a manifest in cs) to ref: blobs the
- * registry lacks are uploaded (mounted from `mount_from`'s repository when it is on the
- * same registry and non-NULL), then manifests, then the root under ref's tag (or digest).
- * Index entries whose manifest is not in cs are skipped.
+ * Pushes the image whose root is target (an index or a manifest in cs) to ref: each blob
+ * is HEADed; missing ones are mounted from the repository hooks->mount_source names on
+ * the same registry, else uploaded (POST, then one PUT up to REG_CHUNK bytes, PATCH
+ * chunks of REG_CHUNK beyond); then each manifest by digest, then the root under ref's
+ * tag (or digest). Index entries whose manifest is not in cs are skipped (an image pulled
+ * for one platform pushes as an index naming only what is here).
  */
 int reg_push(struct reg_client *c, struct content_store *cs, const struct reg_desc *target,
-	     const struct reg_ref *ref, const char *mount_from, const struct reg_hooks *hooks,
-	     struct berth_err **err);
+	     const struct reg_ref *ref, const struct reg_hooks *hooks, struct berth_err **err);
+#define REG_CHUNK (8 << 20)
 
 /* Media types. */
 #define REG_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

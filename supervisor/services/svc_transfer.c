@@ -201,6 +201,86 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 	return ret;
 }
 
+/* containerd.io/distribution.source.<host> of the blob's record: where to mount it from */
+static char *on_mount_source(void *arg, const char *digest, const char *host)
+{
+	struct transfer_op *op = arg;
+	cleanup(meta_content_freep) struct meta_content *mc = NULL;
+	cleanup_err struct berth_err *e = NULL;
+	cleanup_free char *key = xasprintf("containerd.io/distribution.source.%s", host);
+
+	if (meta_content_get(op->ctx->db, op->ns, digest, &mc, &e) < 0)
+		return NULL;
+	for (size_t i = 0; mc->labels && mc->labels[i] && mc->labels[i + 1]; i += 2)
+		if (!strcmp(mc->labels[i], key)) {
+			/* a comma-separated list in containerd; the first will do */
+			return xstrndup(mc->labels[i + 1], strcspn(mc->labels[i + 1], ","));
+		}
+	return NULL;
+}
+
+static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progress) * fin,
+		   struct berth_err **err)
+{
+	cleanup(reg_ref_freep) struct reg_ref *ref = NULL;
+	cleanup(reg_client_freep) struct reg_client *c = NULL;
+	cleanup(strv_freep) char **insecure = NULL;
+	cleanup(meta_image_freep) struct meta_image *im = NULL;
+	struct reg_opts o;
+	struct reg_hooks hooks = {.progress = on_progress,
+				  .mount_source = on_mount_source,
+				  .cancelled = on_cancelled,
+				  .arg = op};
+	struct reg_desc target;
+
+	if (!req->image || !*req->image)
+		return berth_err_new(err, BERTH_E_INVALID, "image: must not be empty");
+	if (meta_image_get(op->ctx->db, op->ns, req->image, &im, err) < 0)
+		return berth_err_wrap(err, "image '%s'", req->image);
+	if (reg_ref_parse(req->ref && *req->ref ? req->ref : req->image, &ref, err) < 0)
+		return berth_err_wrap(err, "ref");
+	client_opts(op->ctx, ref, req->username, req->password, req->plain_http,
+		    req->timeout_seconds, &insecure, &o);
+	c = reg_client_new(&o, err);
+	if (!c)
+		return -1;
+	target.media_type = im->media_type;
+	target.digest = im->digest;
+	target.size = im->size;
+	if (reg_push(c, op->ctx->content, &target, ref, &hooks, err) < 0) {
+		fin->requests = reg_client_requests(c);
+		return -1;
+	}
+	fin->requests = reg_client_requests(c);
+	fin->image = reg_ref_string(ref);
+	fin->target_digest = xstrdup(im->digest);
+	fin->target_media_type = xstrdup(im->media_type);
+	fin->target_size = im->size;
+	return 0;
+}
+
+static void tr_push(struct rpc_call *call, const ProtobufCMessage *msg)
+{
+	const TR(PushRequest) *req = (const void *)msg;
+	TR(Progress) fin = BERTH__SERVICES__TRANSFER__V1__PROGRESS__INIT;
+	struct transfer_op op = {.call = call, .ctx = svc_ctx_of(call)};
+	cleanup_err struct berth_err *err = NULL;
+
+	op.ns = svc_call_ns(call);
+	if (!op.ns)
+		return;
+	if (do_push(&op, req, &fin, &err) < 0) {
+		log_info("push '%s' in '%s': %s", req->image, op.ns, err->msg);
+		rpc_stream_finish(call, err);
+	} else {
+		rpc_stream_push_wait(call, &fin.base);
+		rpc_stream_finish(call, NULL);
+	}
+	free(fin.image);
+	free(fin.target_digest);
+	free(fin.target_media_type);
+}
+
 static void tr_pull(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const TR(PullRequest) *req = (const void *)msg;
@@ -228,6 +308,9 @@ static const struct rpc_method transfer_methods[] = {
 	{"/berth.services.transfer.v1.Transfer/Pull",
 	 &berth__services__transfer__v1__pull_request__descriptor,
 	 &berth__services__transfer__v1__progress__descriptor, RPC_SERVER_STREAM, tr_pull},
+	{"/berth.services.transfer.v1.Transfer/Push",
+	 &berth__services__transfer__v1__push_request__descriptor,
+	 &berth__services__transfer__v1__progress__descriptor, RPC_SERVER_STREAM, tr_push},
 };
 
 const struct rpc_service svc_transfer_service = {
