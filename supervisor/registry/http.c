@@ -256,12 +256,8 @@ int reg_request(struct reg_client *c, const char *host, const char *scope, const
 {
 	if (perform(c, host, scope, method, url, extra, body, body_len, resp, err) < 0)
 		return -1;
-	if (resp->status != 401)
-		return 0;
-	if (!resp->www_auth)
-		return berth_err_new(err, BERTH_E_PERMISSION,
-				     "%s '%s': HTTP 401 without a WWW-Authenticate challenge",
-				     method, url);
+	if (resp->status != 401 || !resp->www_auth)
+		return 0; /* a 401 without a challenge (a token server's refusal): the caller's */
 	cleanup_free char *challenge = take_ptr(resp->www_auth);
 	if (reg_authorize(c, host, scope, challenge, err) < 0)
 		return -1;

@@ -259,6 +259,16 @@ static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progr
 	return 0;
 }
 
+/* Frees what do_pull/do_push set (protobuf-c's INIT leaves the shared empty string). */
+static void fin_clear(TR(Progress) * fin)
+{
+	char **fields[] = {&fin->image, &fin->target_digest, &fin->target_media_type};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (*fields[i] != protobuf_c_empty_string)
+			free(*fields[i]);
+}
+
 static void tr_push(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const TR(PushRequest) *req = (const void *)msg;
@@ -276,9 +286,7 @@ static void tr_push(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_stream_push_wait(call, &fin.base);
 		rpc_stream_finish(call, NULL);
 	}
-	free(fin.image);
-	free(fin.target_digest);
-	free(fin.target_media_type);
+	fin_clear(&fin);
 }
 
 static void tr_pull(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -298,9 +306,7 @@ static void tr_pull(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_stream_push_wait(call, &fin.base);
 		rpc_stream_finish(call, NULL);
 	}
-	free(fin.image);
-	free(fin.target_digest);
-	free(fin.target_media_type);
+	fin_clear(&fin);
 	free(op.lease);
 }
 
