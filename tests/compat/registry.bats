@@ -301,3 +301,31 @@ bad_pull() {
 	run bctl images ls
 	[ "$status" -eq 0 ]
 }
+
+@test "registry: a pull killed half-way (berthd kill -9) resumes its partial blobs with Range" {
+	fake_start stall "$IMG_TMP/img/oci"
+	local stall=$FAKE
+	bctl pull --timeout 60 "$stall/res/img:1" >"$T/pull.out" 2>&1 &
+	local pull=$!
+	# wait until the big layer (busybox, ~1 MB) has its first half in an ingest
+	wait_for_half() {
+		ctr -a "$SOCK" content active 2>/dev/null | awk 'NR > 1 && $2 ~ /kB|KiB|MB|MiB/' | grep -q .
+	}
+	wait_for wait_for_half || fail_with "no partial ingest: $(ctr -a "$SOCK" content active 2>&1)"
+	kill -9 "$BERTHD_PID"
+	wait "$BERTHD_PID" 2>/dev/null || true
+	BERTHD_PID=
+	wait "$pull" || true
+	start_berthd
+	run ctr -a "$SOCK" content active
+	[[ "$output" == *layer-sha256:* ]] || fail_with "the partial ingest is gone after the restart: $output"
+	fake_start ok "$IMG_TMP/img/oci"
+	run bctl pull --name res:1 "$FAKE/res/img:1"
+	[ "$status" -eq 0 ] || fail_with "resumed pull: $output"
+	grep -q '^GET /v2/res/img/blobs/sha256:[0-9a-f]* range=bytes=[1-9][0-9]*-$' "$FAKE_LOG" ||
+		fail_with "no Range request: $(cat "$FAKE_LOG")"
+	run ctr -a "$SOCK" images check
+	[[ "$output" == *"res:1"*complete* ]] || fail_with "$output"
+	run ctr -a "$SOCK" content active
+	[[ "$output" != *layer-sha256:* ]] || fail_with "ingests left: $output"
+}

@@ -10,7 +10,9 @@ over plain HTTP on 127.0.0.1, misbehaving as --mode says:
   bigmanifest  the manifest is 5 MiB of JSON
   schema1      the manifest is a Docker schema 1 manifest
   redirect     blob GETs get a 307 to http://localhost:<port>/direct/<digest> (another host name)
-Every request line is appended to --log. The port is written to --port-file when ready.
+  stall        blob answers send half the bytes, then nothing (the connection stays open)
+Range requests ("bytes=N-") get a 206 with the rest. Every request line is appended to
+--log, followed by " range=<Range header>" when there is one. The port is written to --port-file when ready.
 """
 import argparse
 import hashlib
@@ -54,7 +56,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def note(self):
         with lock, open(args.log, "a") as f:
-            f.write("%s %s\n" % (self.command, self.path))
+            rng = self.headers.get("Range")
+            f.write("%s %s%s\n" % (self.command, self.path, " range=" + rng if rng else ""))
 
     def send(self, code, body=b"", ctype="application/json", extra=None, length=None):
         self.send_response(code)
@@ -73,6 +76,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}')
         if args.mode == "badblob" and digest != top["digest"]:
             data = bytes([data[0] ^ 1]) + data[1:]
+        if args.mode == "stall":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            time.sleep(3600)
+            return
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and rng.endswith("-"):
+            start = int(rng[6:-1])
+            return self.send(206, data[start:], "application/octet-stream",
+                             {"Content-Range": "bytes %d-%d/%d" % (start, len(data) - 1, len(data))})
         if args.mode == "truncate":
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
