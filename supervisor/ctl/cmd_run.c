@@ -51,6 +51,21 @@ static int parse_pids(const char *s, int64_t *out, struct berth_err **err)
 	return 0;
 }
 
+/* -e K=V as is; -e K takes K's value from berthctl's environment, or is dropped when K is
+ * unset (docker) */
+static void env_add(char ***env, const char *kv)
+{
+	const char *v;
+
+	if (strchr(kv, '=')) {
+		strv_push(env, kv);
+		return;
+	}
+	v = getenv(kv);
+	if (v)
+		strv_push_take(env, xasprintf("%s=%s", kv, v));
+}
+
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err)
 {
@@ -89,7 +104,7 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 		li = -1;
 		switch (opt) {
 		case 'e':
-			strv_push(&o->env, optarg);
+			env_add(&o->env, optarg);
 			break;
 		case 'w':
 			o->workdir = optarg;
@@ -202,27 +217,24 @@ static int image_load(struct ctl *c, const char *ref, struct image *im, struct b
 	Containerd__Services__Images__V1__GetImageRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__GET_IMAGE_REQUEST__INIT;
 	const Containerd__Services__Images__V1__GetImageResponse *resp;
-	cleanup_free char *full = ctl_normalize_ref(ref);
+	cleanup_free char *name = NULL;
 	ProtobufCMessage *m = NULL;
-	const char *names[] = {ref, full};
 	int64_t size;
-	int r = -1;
+	int r;
 
-	for (size_t i = 0; i < 2 && r < 0; i++) {
-		req.name = (char *)names[i];
-		berth_err_free(err);
-		r = rpc_client_call(
-			c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
-			&containerd__services__images__v1__get_image_response__descriptor, &m, err);
-		if (r < 0 && (*err)->code != BERTH_E_NOT_FOUND)
-			return berth_err_wrap(err, "image '%s'", ref);
-	}
-	if (r < 0) {
+	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0) {
+		if ((*err)->code != BERTH_E_NOT_FOUND)
+			return -1;
 		berth_err_free(err);
 		return berth_err_new(
 			err, BERTH_E_NOT_FOUND,
 			"image '%s': not found (import it with berthctl images import)", ref);
 	}
+	req.name = name;
+	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
+			    &containerd__services__images__v1__get_image_response__descriptor, &m,
+			    err) < 0)
+		return berth_err_wrap(err, "image '%s'", ref);
 	resp = (const void *)m;
 	im->name = xstrdup(resp->image->name);
 	r = resp->image->target ? ctl_image_resolve(c, resp->image->target->media_type,
@@ -320,16 +332,49 @@ static int task_run(struct ctl *c, const char *id, bool detach, bool interactive
 	return r;
 }
 
-/* Everything after the image was loaded; undoes its own side effects when it fails. */
-static int run_container(struct ctl *c, const struct ctl_run_opts *o, const struct image *im,
-			 const char *spec, const char *id, uint32_t *status, struct berth_err **err)
+/*
+ * The final spec: the user resolved in the container's /etc/passwd and /etc/group and the
+ * working directory created (rootfs.c), when the flags or the image ask for either.
+ */
+static int final_spec(struct ctl *c, struct ctl_run_opts *o, const struct image *im, const char *id,
+		      char **spec, struct berth_err **err)
 {
-	cleanup_free char *chain = NULL;
+	cleanup_free char *user = NULL, *wd = NULL;
+	struct ctl_rootfs_files f = {0};
+	struct ctl_user u = {0};
+	int r;
+
+	if (ctl_spec_wants(o, im->json, im->len, &user, &wd, err) < 0)
+		return -1;
+	if (!user && !wd)
+		return ctl_spec_build(o, im->json, im->len, c->ns, id, spec, err);
+	if (ctl_rootfs_prepare(c, id, wd, user != NULL, &f, err) < 0)
+		return -1;
+	r = ctl_user_resolve(user, f.passwd, f.plen, f.group, f.glen, &u, err);
+	ctl_rootfs_files_clear(&f);
+	if (r < 0)
+		return -1;
+	o->resolved = &u;
+	r = ctl_spec_build(o, im->json, im->len, c->ns, id, spec, err);
+	o->resolved = NULL;
+	ctl_user_clear(&u);
+	return r;
+}
+
+/* Everything after the image was loaded; undoes its own side effects when it fails. */
+static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct image *im,
+			 const char *id, uint32_t *status, struct berth_err **err)
+{
+	cleanup_free char *chain = NULL, *spec = NULL;
 	cleanup_err struct berth_err *undo = NULL;
 
 	if (ctl_image_unpack(c, im->config, im->json, im->len, im->manifest, &chain, err) < 0 ||
 	    snapshot_prepare(c, id, chain, err) < 0)
 		return -1;
+	if (final_spec(c, o, im, id, &spec, err) < 0) {
+		ctl_container_remove(c, id, true, &undo); /* the snapshot */
+		return -1;
+	}
 	if (container_create(c, id, o, im->name, spec, err) < 0) {
 		ctl_container_remove(c, id, true, &undo); /* the snapshot */
 		return -1;
@@ -348,6 +393,7 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	cleanup(ctl_run_opts_free) struct ctl_run_opts o = {0};
 	cleanup(image_clear) struct image im = {0};
 	cleanup_free char *id = new_id(), *spec = NULL;
+	struct ctl_user placeholder = {0};
 	uint32_t status = 0;
 	int next = 0;
 
@@ -360,11 +406,15 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID, "--rm and -d: not supported together");
 	if (o.interactive && o.detach)
 		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
-	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0 ||
-	    ctl_spec_build(&o, im.json, im.len, c->ns, id, &spec, err) < 0 ||
+	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0)
+		return -1;
+	/* every flag checked before the first side effect; names in --user resolve later */
+	o.resolved = &placeholder;
+	if (ctl_spec_build(&o, im.json, im.len, c->ns, id, &spec, err) < 0 ||
 	    ctl_lease_begin(c, err) < 0)
 		return -1;
-	if (run_container(c, &o, &im, spec, id, &status, err) < 0)
+	o.resolved = NULL;
+	if (run_container(c, &o, &im, id, &status, err) < 0)
 		return -1;
 	if (o.detach)
 		printf("%s\n", id);

@@ -94,14 +94,29 @@ static int exec_run(struct ctl *c, const char *id, const char *process, bool int
 	return r;
 }
 
+/* exec -u NAME: resolved in the running container's files (/proc/PID/root) */
+static int resolve_exec_user(uint32_t pid, const char *user, struct ctl_user *u,
+			     struct berth_err **err)
+{
+	struct ctl_rootfs_files f = {0};
+	int r;
+
+	if (ctl_rootfs_read_proc((pid_t)pid, &f, err) < 0)
+		return -1;
+	r = ctl_user_resolve(user, f.passwd, f.plen, f.group, f.glen, u, err);
+	ctl_rootfs_files_clear(&f);
+	return r;
+}
+
 int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 {
 	cleanup(ctl_run_opts_free) struct ctl_run_opts o = {0};
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_free char *process = NULL;
 	struct ctl_task_state st;
+	struct ctl_user u = {0};
 	uint32_t status = 0;
-	int next = 0;
+	int next = 0, r;
 
 	if (ctl_run_parse(argc, argv, true, &o, &next, err) < 0)
 		return -1;
@@ -118,8 +133,12 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 				     argv[next]);
 	if (!ct->spec)
 		return berth_err_new(err, BERTH_E_INVALID, "container '%s': no spec", argv[next]);
-	if (ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err) < 0 ||
-	    exec_run(c, ct->id, process, o.interactive, &status, err) < 0)
+	if (o.user && resolve_exec_user(st.pid, o.user, &u, err) < 0)
+		return berth_err_wrap(err, "container '%s'", argv[next]);
+	o.resolved = o.user ? &u : NULL;
+	r = ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err);
+	ctl_user_clear(&u);
+	if (r < 0 || exec_run(c, ct->id, process, o.interactive, &status, err) < 0)
 		return berth_err_wrap(err, "container '%s'", argv[next]);
 	c->status = (int)status;
 	return 0;
@@ -204,11 +223,27 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl stop [-t SECONDS] NAME...");
 	for (; i < argc; i++) {
-		if (stop_one(c, argv[i], timeout, err) < 0)
-			return berth_err_wrap(err, "stop '%s'", argv[i]);
+		if (stop_one(c, argv[i], timeout, err) < 0) {
+			berth_err_wrap(err, "stop '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
+}
+
+static int kill_one(struct ctl *c, const char *ref, int sig, struct berth_err **err)
+{
+	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
+	struct ctl_task_state st;
+
+	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
+		return -1;
+	if (!ctl_task_is_up(&st))
+		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is not running",
+				     ref);
+	return ctl_task_kill(c, ct->id, NULL, sig, false, err);
 }
 
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
@@ -224,17 +259,10 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl kill [-s SIGNAL] NAME...");
 	for (; i < argc; i++) {
-		cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
-		struct ctl_task_state st;
-
-		if (ctl_container_find(c, argv[i], &ct, err) < 0 ||
-		    ctl_task_get(c, ct->id, &st, err) < 0)
-			return -1;
-		if (!ctl_task_is_up(&st))
-			return berth_err_new(err, BERTH_E_PRECONDITION,
-					     "container '%s' is not running", argv[i]);
-		if (ctl_task_kill(c, ct->id, NULL, sig, false, err) < 0)
-			return -1;
+		if (kill_one(c, argv[i], sig, err) < 0) {
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
@@ -269,8 +297,11 @@ int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (argc < 1)
 		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl start NAME...");
 	for (int i = 0; i < argc; i++) {
-		if (start_one(c, argv[i], err) < 0)
-			return berth_err_wrap(err, "start '%s'", argv[i]);
+		if (start_one(c, argv[i], err) < 0) {
+			berth_err_wrap(err, "start '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
@@ -290,10 +321,12 @@ int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	for (; i < argc; i++) {
 		cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 
-		if (ctl_container_find(c, argv[i], &ct, err) < 0)
-			return -1;
-		if (ctl_container_remove(c, ct->id, force, err) < 0)
-			return berth_err_wrap(err, "rm '%s'", argv[i]);
+		if (ctl_container_find(c, argv[i], &ct, err) < 0 ||
+		    ctl_container_remove(c, ct->id, force, err) < 0) {
+			berth_err_wrap(err, "rm '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;

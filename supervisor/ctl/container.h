@@ -24,6 +24,8 @@
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 #define CTL_PROCESS_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Process"
 
+struct ctl_user;
+
 /* What `run` and `exec` were asked for; strings are borrowed from argv. */
 struct ctl_run_opts {
 	char **env; /* -e K=V (owned strv) */
@@ -32,6 +34,7 @@ struct ctl_run_opts {
 	bool has_memory, has_pids_limit;
 	int64_t memory, pids_limit;
 	bool readonly, rm, detach, interactive;
+	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
 };
 
 /* ---- spec.c ---- */
@@ -43,11 +46,50 @@ struct ctl_run_opts {
  */
 int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t len,
 		   const char *ns, const char *id, char **out, struct berth_err **err);
+/*
+ * What the rootfs must answer before the spec is final: the user string (flag, else the
+ * image's User; NULL if none) and the working directory to create (NULL if none or "/").
+ */
+int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t len, char **user,
+		   char **workdir, struct berth_err **err);
 /* The process of an exec: the container's spec process with the exec's args/env/cwd/user. */
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
 			  char **out, struct berth_err **err);
 /* "123", "64m", "1g", "512k" -> bytes; INVALID naming the value otherwise. */
 int ctl_parse_bytes(const char *s, int64_t *out, struct berth_err **err);
+
+/* ---- user.c ---- */
+/* A resolved USER[:GROUP]: ids, supplementary groups, the passwd home ("/" if none). */
+struct ctl_user {
+	unsigned uid, gid;
+	unsigned *gids;
+	size_t n_gids;
+	char *home;
+};
+void ctl_user_clear(struct ctl_user *u);
+/*
+ * Resolves spec (USER[:GROUP], NULL or "" = root) against a passwd and a group file's
+ * contents (either may be NULL: absent), by docker's rules (see user.c). NOT_FOUND names
+ * a user or group name that the files lack; INVALID a malformed spec.
+ */
+int ctl_user_resolve(const char *spec, const char *passwd, size_t plen, const char *group,
+		     size_t glen, struct ctl_user *out, struct berth_err **err);
+
+/* ---- rootfs.c ---- */
+struct ctl_rootfs_files {
+	char *passwd, *group; /* NULL when the image has none */
+	size_t plen, glen;
+};
+void ctl_rootfs_files_clear(struct ctl_rootfs_files *f);
+/*
+ * Mounts the snapshot key (in a child's private mount namespace: needs root on the
+ * daemon's host), creates workdir (unless NULL or "/") 0755 root-owned if missing and,
+ * when files, reads /etc/passwd and /etc/group into *out. Paths resolve inside the rootfs.
+ */
+int ctl_rootfs_prepare(struct ctl *c, const char *key, const char *workdir, bool files,
+		       struct ctl_rootfs_files *out, struct berth_err **err);
+/* The same files from a running process's root (/proc/PID/root), for exec. */
+int ctl_rootfs_read_proc(pid_t pid, struct ctl_rootfs_files *out, struct berth_err **err);
 
 /* ---- unpack.c ---- */
 /*

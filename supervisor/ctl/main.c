@@ -59,8 +59,22 @@ static void usage(FILE *f)
 		")\n"
 		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n"
 		"\n"
-		"Exit status: 0, or the command's for run and exec; 1 when berthctl fails, 2 on\n"
-		"usage errors.\n");
+		"Exit status: 0, or the command's for run and exec; 1 when berthctl fails (a\n"
+		"command given several names handles each and fails if any failed), 2 on usage\n"
+		"errors, 127 for an unknown command.\n");
+}
+
+void ctl_err_print(struct ctl *c, struct berth_err **err)
+{
+	fprintf(stderr, "berthctl: %s\n", *err ? (*err)->msg : "failed");
+	berth_err_free(err);
+	c->status = 1;
+}
+
+/* Usage errors (messages starting "usage") exit 2, as docker's and most CLIs' do. */
+static bool is_usage(const struct berth_err *err)
+{
+	return err && err->code == BERTH_E_INVALID && strncmp(err->msg, "usage", 5) == 0;
 }
 
 static const char *env_first(const char *a, const char *b, const char *def)
@@ -126,9 +140,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], cmds[i].name) == 0)
 			fn = cmds[i].fn;
 	if (!fn) {
-		fprintf(stderr, "berthctl: unknown command '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
+		fprintf(stderr, "berthctl: unknown command '%s' (see berthctl --help)\n",
+			argv[optind]);
+		return 127; /* as a shell's command not found, and docker's CLI */
 	}
 	c.rpc = rpc_client_new(c.address, c.ns, &err);
 	if (!c.rpc) {
@@ -141,7 +155,7 @@ int main(int argc, char **argv)
 	rpc_client_free(c.rpc);
 	if (r < 0) {
 		fprintf(stderr, "berthctl: %s\n", err ? err->msg : "failed");
-		return err && err->code == BERTH_E_INVALID && strstr(err->msg, "usage") ? 2 : 1;
+		return is_usage(err) ? 2 : 1;
 	}
 	return c.status;
 }

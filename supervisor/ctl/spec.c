@@ -100,41 +100,40 @@ static void env_set(char ***env, const char *kv)
 	strv_push(env, kv);
 }
 
-static int parse_id(const char *s, const char *what, const char *user, unsigned *out,
+/*
+ * The process user: o->resolved when run/exec resolved it in the rootfs (uid, gid,
+ * supplementary groups, HOME unless set), else user resolved without passwd/group files
+ * (numbers only: a name is an error naming it).
+ */
+static int set_user(struct oci_process *p, const struct ctl_run_opts *o, const char *user,
 		    struct berth_err **err)
 {
-	char *end = NULL;
-	unsigned long v;
+	struct ctl_user tmp = {0};
+	const struct ctl_user *u = o->resolved;
+	bool has_home = false;
 
-	if (strcmp(s, "root") == 0) {
-		*out = 0;
-		return 0;
+	if (!u) {
+		if (!user || !*user)
+			return 0;
+		if (ctl_user_resolve(user, NULL, 0, NULL, 0, &tmp, err) < 0)
+			return -1;
+		u = &tmp;
 	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || v > UINT32_MAX - 1)
-		return berth_err_new(
-			err, BERTH_E_INVALID,
-			"user '%s': %s '%s' is not a number (names other than root are not supported)",
-			user, what, s);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* "UID[:GID]" (numbers, or root) into the process user; GID defaults to UID's 0 like ctr. */
-static int set_user(struct oci_process *p, const char *user, struct berth_err **err)
-{
-	cleanup_free char *u = xstrdup(user);
-	char *colon = strchr(u, ':');
-	unsigned uid, gid = 0;
-
-	if (colon)
-		*colon++ = '\0';
-	if (parse_id(u, "uid", user, &uid, err) < 0 ||
-	    (colon && parse_id(colon, "gid", user, &gid, err) < 0))
-		return -1;
-	p->user.uid = uid;
-	p->user.gid = gid;
+	p->user.uid = u->uid;
+	p->user.gid = u->gid;
+	free(p->user.additional_gids);
+	p->user.additional_gids = NULL;
+	p->user.n_additional_gids = u->n_gids;
+	if (u->n_gids) {
+		p->user.additional_gids = xcalloc(u->n_gids, sizeof(gid_t));
+		for (size_t i = 0; i < u->n_gids; i++)
+			p->user.additional_gids[i] = u->gids[i];
+	}
+	for (size_t i = 0; p->env && p->env[i]; i++)
+		has_home |= strncmp(p->env[i], "HOME=", 5) == 0;
+	if (o->resolved && !has_home && u->home)
+		strv_push_take(&p->env, xasprintf("HOME=%s", u->home));
+	ctl_user_clear(&tmp);
 	return 0;
 }
 
@@ -271,7 +270,7 @@ static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
 	}
 	if (o->user)
 		user = o->user;
-	if (user && *user && set_user(p, user, err) < 0)
+	if (set_user(p, o, user, err) < 0)
 		return -1;
 	p->terminal = false;
 	free(p->console_size);
@@ -308,6 +307,23 @@ int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t
 	free(s->linux_->cgroups_path);
 	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
 	*out = oci_spec_to_json(s);
+	return 0;
+}
+
+int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t len, char **user,
+		   char **workdir, struct berth_err **err)
+{
+	cleanup(bjson_freep) struct bjson *img = NULL;
+	const struct bjson *cfg;
+	const char *u, *w;
+
+	if (bjson_parse(config_json, len, "image config", &img, err) < 0)
+		return -1;
+	cfg = bjson_get(img, "config");
+	u = o->user ? o->user : bjson_get_str(cfg, "User");
+	w = o->workdir ? o->workdir : bjson_get_str(cfg, "WorkingDir");
+	*user = u && *u ? xstrdup(u) : NULL;
+	*workdir = w && *w && strcmp(w, "/") != 0 ? xstrdup(w) : NULL;
 	return 0;
 }
 

@@ -31,7 +31,7 @@
 
 struct transfer_op {
 	struct rpc_call *call;
-	struct svc_ctx *ctx;
+	struct berthd_components *ctx;
 	const char *ns;
 	char *lease;
 };
@@ -138,7 +138,7 @@ static int image_record(struct transfer_op *op, const char *name, const struct r
 	return 0;
 }
 
-static void client_opts(struct svc_ctx *ctx, const struct reg_ref *ref, const char *user,
+static void client_opts(struct berthd_components *ctx, const struct reg_ref *ref, const char *user,
 			const char *password, bool plain_http, uint32_t timeout, char ***insecure,
 			struct reg_opts *o)
 {
