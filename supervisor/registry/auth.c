@@ -18,8 +18,11 @@
 struct reg_client *reg_client_new(const struct reg_opts *opts, struct berth_err **err)
 {
 	static const char *const default_insecure[] = {"localhost", "127.0.0.1", "::1", NULL};
-	struct reg_client *c = xzalloc(sizeof(*c));
+	struct reg_client *c;
 
+	if (reg_curl_load(err) < 0)
+		return NULL;
+	c = xzalloc(sizeof(*c));
 	c->config_path = opts->config_path ? xstrdup(opts->config_path) : NULL;
 	c->certs_dir = opts->certs_dir ? xstrdup(opts->certs_dir) : NULL;
 	c->insecure = strv_dup(opts->insecure ? opts->insecure : (char *const *)default_insecure);

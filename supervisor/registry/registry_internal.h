@@ -5,7 +5,7 @@
 #ifndef BERTH_SUPERVISOR_REGISTRY_INTERNAL_H
 #define BERTH_SUPERVISOR_REGISTRY_INTERNAL_H
 
-#include <curl/curl.h>
+#include "supervisor/registry/curl_dl.h"
 
 #include "supervisor/registry/registry.h"
 
