@@ -117,7 +117,7 @@ skopeo_push() {
 	[ "$(reg_blob_gets)" -eq "$before" ] || fail_with "blob GETs went from $before to $(reg_blob_gets)"
 }
 
-@test "registry: --platform picks its manifest out of an index, default linux/amd64" {
+@test "registry: --platform picks its manifest out of an index, default linux/amd64; --all-platforms" {
 	reg_start plain
 	skopeo_push "$IMG_TMP/multi:multi" "$REG/multi/img:1"
 	local a b
@@ -133,6 +133,10 @@ skopeo_push() {
 	[ "$status" -eq 0 ] || fail_with "pull default: $output"
 	run ctr -a "$SOCK" -n amd content ls -q
 	[[ "$output" == *"$a"* && "$output" != *"$b"* ]] || fail_with "default platform: $output"
+	run bctl -n all pull --all-platforms "$REG/multi/img:1"
+	[ "$status" -eq 0 ] || fail_with "pull --all-platforms: $output"
+	run ctr -a "$SOCK" -n all content ls -q
+	[[ "$output" == *"$a"* && "$output" == *"$b"* ]] || fail_with "--all-platforms: $output"
 	run bctl -n s390 pull --platform linux/s390x "$REG/multi/img:1"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no manifest for platform linux/s390x"* ]] || fail_with "$output"
@@ -269,11 +273,17 @@ bad_pull() {
 	bad_pull schema1 "schema 1 is not supported"
 }
 
-@test "registry: blob GETs redirected to another host are followed" {
+@test "registry: blob GETs redirected to another host are followed, without the credentials" {
 	fake_start redirect "$IMG_TMP/img/oci"
+	run bctl login -u any -p thing "$FAKE"
+	[ "$status" -eq 0 ] || fail_with "login: $output"
 	run bctl pull "$FAKE/redir/img:1"
 	[ "$status" -eq 0 ] || fail_with "pull: $output"
-	grep -q '^GET /direct/sha256:' "$FAKE_LOG" || fail_with "no redirected GET: $(cat "$FAKE_LOG")"
+	grep -q '^GET /v2/redir/img/blobs/sha256:[0-9a-f]* auth$' "$FAKE_LOG" ||
+		fail_with "no authorized blob GET: $(cat "$FAKE_LOG")"
+	grep -q '^GET /direct/sha256:[0-9a-f]*$' "$FAKE_LOG" || fail_with "no redirected GET: $(cat "$FAKE_LOG")"
+	run grep '^GET /direct/.* auth$' "$FAKE_LOG"
+	[ "$status" -ne 0 ] || fail_with "credentials sent to the redirect target: $output"
 }
 
 @test "registry: ctr images pull --plain-http from the same registry into berthd still works" {

@@ -9,10 +9,12 @@ over plain HTTP on 127.0.0.1, misbehaving as --mode says:
   hang         manifest requests get headers never (the connection stays open)
   bigmanifest  the manifest is 5 MiB of JSON
   schema1      the manifest is a Docker schema 1 manifest
-  redirect     blob GETs get a 307 to http://localhost:<port>/direct/<digest> (another host name)
+  redirect     blob GETs get a 307 to http://localhost:<port>/direct/<digest> (another host name);
+               /v2/ requests need Basic credentials (any), the redirect target does not
   stall        blob answers send half the bytes, then nothing (the connection stays open)
 Range requests ("bytes=N-") get a 206 with the rest. Every request line is appended to
---log, followed by " range=<Range header>" when there is one. The port is written to --port-file when ready.
+--log, followed by " range=<Range header>" when there is one and " auth" when the request
+carried an Authorization header. The port is written to --port-file when ready.
 """
 import argparse
 import hashlib
@@ -57,7 +59,8 @@ class Handler(BaseHTTPRequestHandler):
     def note(self):
         with lock, open(args.log, "a") as f:
             rng = self.headers.get("Range")
-            f.write("%s %s%s\n" % (self.command, self.path, " range=" + rng if rng else ""))
+            f.write("%s %s%s%s\n" % (self.command, self.path, " range=" + rng if rng else "",
+                                     " auth" if self.headers.get("Authorization") else ""))
 
     def send(self, code, body=b"", ctype="application/json", extra=None, length=None):
         self.send_response(code)
@@ -102,6 +105,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.note()
         p = self.path.split("?")[0]
+        if args.mode == "redirect" and p.startswith("/v2/") and not self.headers.get("Authorization"):
+            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                             extra={"WWW-Authenticate": 'Basic realm="fake"'})
         if p == "/v2/":
             return self.send(200, b"{}")
         if p.startswith("/direct/"):
