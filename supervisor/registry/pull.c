@@ -103,40 +103,6 @@ static void job_reset(struct job *j)
 	reg_resp_clear(&j->resp);
 }
 
-static int job_start(struct pull *p, struct job *j, CURLM *multi, struct berth_err **err)
-{
-	cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
-	cleanup_free char *range = NULL;
-	char *extra[2] = {NULL, NULL};
-
-	if (!j->ing) {
-		j->ing = content_ingest_open(p->cs, p->ns, ref, j->d->size, j->d->digest, err);
-		if (!j->ing)
-			return berth_err_wrap(err, "blob '%s'", j->d->digest);
-	}
-	j->offset = content_ingest_offset(j->ing);
-	if (j->offset > j->d->size && content_ingest_truncate(j->ing, 0, err) < 0)
-		return -1;
-	if (j->offset > j->d->size)
-		j->offset = 0;
-	j->resp.ing = j->ing;
-	j->resp.expect_size = j->d->size;
-	j->resp.max = 64 * 1024;
-	if (j->offset > 0 && j->offset < j->d->size) {
-		range = xasprintf("Range: bytes=%lld-", (long long)j->offset);
-		extra[0] = range;
-		j->resp.truncate_first = true;
-	}
-	j->h = reg_easy_new(p->c, p->ref->domain, j->url, p->scope, extra, &j->hdrs, &j->resp);
-	/* object-store backed registries redirect blob GETs to another host */
-	curl_easy_setopt(j->h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(j->h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
-	curl_multi_add_handle(multi, j->h);
-	progress(p, j->d, j->offset, REG_BLOB_DOWNLOADING);
-	return 0;
-}
-
 static int job_commit(struct pull *p, struct job *j, struct berth_err **err)
 {
 	cleanup_err struct berth_err *e = NULL;
@@ -163,6 +129,53 @@ static int job_commit(struct pull *p, struct job *j, struct berth_err **err)
 	content_ingest_close(j->ing);
 	j->ing = NULL;
 	progress(p, j->d, j->d->size, REG_BLOB_DONE);
+	return 0;
+}
+
+/* Starts (or restarts) j: 0, or 1 when it was complete already and is now committed. */
+static int job_start(struct pull *p, struct job *j, CURLM *multi, struct berth_err **err)
+{
+	cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
+	cleanup_free char *range = NULL;
+	char *extra[2] = {NULL, NULL};
+
+	if (!j->ing) {
+		j->ing = content_ingest_open(p->cs, p->ns, ref, j->d->size, j->d->digest, err);
+		if (!j->ing)
+			return berth_err_wrap(err, "blob '%s'", j->d->digest);
+	}
+	j->offset = content_ingest_offset(j->ing);
+	if (j->offset == j->d->size && j->d->size > 0) {
+		/* all there from an earlier attempt (interrupted before the commit) */
+		cleanup_err struct berth_err *e = NULL;
+		if (job_commit(p, j, &e) == 0)
+			return 1;
+		if (!j->ing) /* the bytes were wrong and are gone: fetch them again */
+			j->ing = content_ingest_open(p->cs, p->ns, ref, j->d->size, j->d->digest,
+						     err);
+		if (!j->ing)
+			return -1;
+		j->offset = content_ingest_offset(j->ing);
+	}
+	if (j->offset > j->d->size && content_ingest_truncate(j->ing, 0, err) < 0)
+		return -1;
+	if (j->offset > j->d->size)
+		j->offset = 0;
+	j->resp.ing = j->ing;
+	j->resp.expect_size = j->d->size;
+	j->resp.max = 64 * 1024;
+	if (j->offset > 0 && j->offset < j->d->size) {
+		range = xasprintf("Range: bytes=%lld-", (long long)j->offset);
+		extra[0] = range;
+		j->resp.truncate_first = true;
+	}
+	j->h = reg_easy_new(p->c, p->ref->domain, j->url, p->scope, extra, &j->hdrs, &j->resp);
+	/* object-store backed registries redirect blob GETs to another host */
+	curl_easy_setopt(j->h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(j->h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
+	curl_multi_add_handle(multi, j->h);
+	progress(p, j->d, j->offset, REG_BLOB_DOWNLOADING);
 	return 0;
 }
 
@@ -216,9 +229,14 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 
 	while (finished < n) {
 		while (active < p->c->parallel && next < n) {
-			if (job_start(p, &jobs[next++], multi, err) < 0)
+			int r = job_start(p, &jobs[next], multi, err);
+			if (r < 0)
 				return -1;
-			active++;
+			jobs[next++].done = r == 1;
+			if (r == 1)
+				finished++;
+			else
+				active++;
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			return berth_err_new(err, BERTH_E_INTERNAL, "curl multi failed");
@@ -235,9 +253,11 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 			if (r < 0)
 				return -1;
 			if (r == 1) {
-				if (job_start(p, j, multi, err) < 0)
+				r = job_start(p, j, multi, err);
+				if (r < 0)
 					return -1;
-				continue;
+				if (r == 0)
+					continue;
 			}
 			j->done = true;
 			active--;
