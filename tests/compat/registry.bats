@@ -371,3 +371,25 @@ bad_pull() {
 	run ctr -a "$SOCK" content ls -q
 	[[ "$output" == *"$digest"* ]] || fail_with "$digest not committed: $output"
 }
+
+@test "registry: on a terminal the per-blob lines are redrawn in place; plain output has one line per state" {
+	command -v script >/dev/null || skip "needs script (util-linux)"
+	reg_start plain
+	skopeo_push "$IMG_TMP/img/oci:latest" "$REG/tty/img:1"
+	run script -qec "'$BERTHCTL' -a '$SOCK' -n tty pull '$REG/tty/img:1'" /dev/null
+	[ "$status" -eq 0 ] || fail_with "pull on a pty: $output"
+	# cursor up + erase line: a blob's line rewritten where it is
+	[[ "$output" == *$'\e['[0-9]*$'A\r\e[2K'* ]] || fail_with "no in-place redraw: $(printf %q "$output")"
+	# the same pull again on an empty store, not on a terminal
+	stop_berthd
+	rm -rf "$T/root"
+	start_berthd
+	run bctl -n plain pull "$REG/tty/img:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\e'* ]] || fail_with "escape sequences in plain output"
+	# each blob: waiting, downloading, done, each once
+	local n
+	n=$(grep -c ': done ' <<<"$output")
+	[ "$n" -eq 5 ] || fail_with "expected 5 'done' lines (config, 3 layers, manifest), got $n"
+	[ "$(sort <<<"$output" | uniq -d | wc -l)" -eq 0 ] || fail_with "repeated lines: $output"
+}
