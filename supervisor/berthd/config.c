@@ -23,6 +23,7 @@ void berthd_config_defaults(struct berthd_config *c)
 	c->gc_interval = 300;
 	c->workers = 4;
 	c->unpack_limit = BERTHD_DEFAULT_UNPACK_LIMIT;
+	c->registry_certs_dir = xstrdup("/etc/berth/certs.d");
 }
 
 void berthd_config_clear(struct berthd_config *c)
@@ -31,6 +32,8 @@ void berthd_config_clear(struct berthd_config *c)
 	free(c->state);
 	free(c->address);
 	free(c->shim_socket_dir);
+	free(c->registry_certs_dir);
+	free(c->registry_auth_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -138,6 +141,10 @@ static int member(const char *key, const struct bjson *val, void *arg)
 		return set_path(l, key, val, &l->c->address) ? 1 : 0;
 	if (strcmp(key, "shim_socket_dir") == 0)
 		return set_path(l, key, val, &l->c->shim_socket_dir) ? 1 : 0;
+	if (strcmp(key, "registry_certs_dir") == 0)
+		return set_path(l, key, val, &l->c->registry_certs_dir) ? 1 : 0;
+	if (strcmp(key, "registry_auth_file") == 0)
+		return set_path(l, key, val, &l->c->registry_auth_file) ? 1 : 0;
 	if (strcmp(key, "gc_interval") == 0)
 		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
 	if (strcmp(key, "unpack_limit") == 0) {

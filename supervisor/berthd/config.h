@@ -6,8 +6,11 @@
  * most BERTHD_SHIM_SOCKET_DIR_MAX bytes), "log_level" ("error", "warn",
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
  * (handler threads), "unpack_limit" (bytes a layer may uncompress to, 0 = no limit;
- * default 32 GiB: a gzip bomb must not fill the disk). Unknown keys are an error naming
- * the key, so typos are seen.
+ * default 32 GiB: a gzip bomb must not fill the disk), "registry_certs_dir"
+ * (containerd-style certs.d root, default /etc/berth/certs.d), "registry_auth_file"
+ * (docker-style config.json berthd uses for registries when a pull or push request
+ * carries no credentials; default none). Unknown keys are an error naming the key,
+ * so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
 #define BERTH_SUPERVISOR_BERTHD_CONFIG_H
@@ -31,7 +34,9 @@ struct berthd_config {
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;
-	int64_t unpack_limit; /* bytes, 0 = none */
+	int64_t unpack_limit;	  /* bytes, 0 = none */
+	char *registry_certs_dir; /* /etc/berth/certs.d */
+	char *registry_auth_file; /* NULL */
 };
 
 #define BERTHD_DEFAULT_UNPACK_LIMIT (INT64_C(32) << 30)

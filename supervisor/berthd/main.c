@@ -278,6 +278,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		{&svc_diff_service, "diff"},
 		{&svc_containers_service, "containers"},
 		{&svc_tasks_service, "tasks"},
+		{&svc_transfer_service, "transfer"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 
@@ -291,6 +292,8 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->address = cfg->address;
 	c->shim_socket_dir = cfg->shim_socket_dir;
 	c->unpack_limit = cfg->unpack_limit;
+	c->registry_certs_dir = cfg->registry_certs_dir;
+	c->registry_auth_file = cfg->registry_auth_file;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;

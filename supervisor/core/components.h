@@ -44,6 +44,9 @@ struct berthd_components {
 	struct svc_plugins *plugins;			  /* introspection rows */
 	struct core_snapshotter snaps[CORE_SNAPSHOTTERS]; /* supervisor/snapshot/snapshot.h */
 	struct tasks_manager *tasks;			  /* supervisor/tasks/tasks.h */
+	/* registry client settings (transfer service), from berthd.json; NULL = none */
+	const char *registry_certs_dir; /* <dir>/<host[:port]>/{ca.crt,client.cert,client.key} */
+	const char *registry_auth_file; /* docker-style config.json used when a request has none */
 };
 
 /* The loaded snapshotter called name (NULL or "": "overlayfs"), or NULL. Borrowed. */

@@ -46,6 +46,13 @@ static void usage(FILE *f)
 		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
+		"  pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF\n"
+		"                                    berthd pulls REF from its registry\n"
+		"  push [--plain-http] [--timeout S] IMAGE [REF]\n"
+		"                                    berthd pushes IMAGE (to REF, default its name)\n"
+		"  login -u USER [-p PW | --password-stdin] REGISTRY\n"
+		"                                    check and store credentials ($DOCKER_CONFIG/config.json)\n"
+		"  logout REGISTRY                   forget them\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -98,6 +105,8 @@ int main(int argc, char **argv)
 		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
 		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
 		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
+		{"pull", ctl_cmd_pull},	      {"login", ctl_cmd_login},
+		{"logout", ctl_cmd_logout},   {"push", ctl_cmd_push},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;

@@ -186,7 +186,10 @@ static int stream_status(struct rpc_client_stream *s, struct berth_err **err)
 		if (s->status == GRPC_STATUS_UNAVAILABLE && !*msg)
 			return berth_err_new(err, BERTH_E_UNAVAILABLE, "cannot reach '%s'",
 					     s->c->address);
-		if (s->status == GRPC_STATUS_UNAVAILABLE && strstr(msg, "connect"))
+		/* gRPC's own words when the socket is not there; a server's UNAVAILABLE
+		 * (a registry berthd could not reach) keeps its message */
+		if (s->status == GRPC_STATUS_UNAVAILABLE &&
+		    strstr(msg, "failed to connect to all addresses"))
 			return berth_err_new(err, BERTH_E_UNAVAILABLE, "cannot reach '%s': %s",
 					     s->c->address, msg);
 		return berth_err_new(err, rpc_code_from_status(s->status), "%s", msg);
