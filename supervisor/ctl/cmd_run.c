@@ -4,7 +4,8 @@
  * Order (containerd's client does the same): validate flags and build the spec first (no
  * side effect yet), unpack the image if its snapshots are missing, prepare the container's
  * active snapshot (key = id), create the container record, then the task with the
- * snapshot's mounts and stdio FIFOs; start, wait, and with --rm remove it all. Whatever
+ * snapshot's mounts and stdio FIFOs (with -d: the log, logger.c); start, wait, and with
+ * --rm remove it all (with -d --rm a helper left behind does, cmd_reap.c). Whatever
  * fails after the first side effect undoes what this run made. All of it runs under a
  * lease, so GC takes nothing midway.
  */
@@ -311,7 +312,11 @@ static int task_run(struct ctl *c, const char *id, bool detach, bool interactive
 	int r;
 
 	if (detach) {
-		if (ctl_task_create(c, id, "", "", "", err) < 0)
+		cleanup_free char *uri = NULL;
+
+		/* output goes to the log through berthctl as the shim's logger (logger.c) */
+		if (ctl_log_uri(c->ns, id, &uri, err) < 0 ||
+		    ctl_task_create(c, id, "", uri, uri, err) < 0)
 			return -1;
 		return ctl_task_start(c, id, NULL, err);
 	}
@@ -385,6 +390,10 @@ static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct ima
 	}
 	if (o->rm && !o->detach && ctl_container_remove(c, id, true, err) < 0)
 		return -1;
+	if (o->rm && o->detach && ctl_reaper_spawn(c, id, err) < 0) {
+		ctl_container_remove(c, id, true, &undo);
+		return -1;
+	}
 	return 0;
 }
 
@@ -402,8 +411,6 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (next >= argc)
 		return berth_err_new(err, BERTH_E_INVALID, RUN_USAGE);
 	o.args = argv + next + 1;
-	if (o.rm && o.detach)
-		return berth_err_new(err, BERTH_E_INVALID, "--rm and -d: not supported together");
 	if (o.interactive && o.detach)
 		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
 	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0)

@@ -274,6 +274,7 @@ static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_err struct berth_err *undo = NULL;
+	cleanup_free char *uri = NULL;
 	struct ctl_task_state st;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
@@ -283,7 +284,8 @@ static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
 	if (st.status == ST(CREATED))
 		return ctl_task_start(c, ct->id, NULL, err);
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", "", "", err) < 0)
+	    ctl_log_uri(c->ns, ct->id, &uri, err) < 0 ||
+	    ctl_task_create(c, ct->id, "", uri, uri, err) < 0)
 		return -1;
 	if (ctl_task_start(c, ct->id, NULL, err) < 0) {
 		ctl_task_delete(c, ct->id, NULL, &undo);

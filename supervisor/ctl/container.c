@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/containers/v1/containers.pb-c.h>
 #include <github.com/containerd/containerd/api/services/snapshots/v1/snapshots.pb-c.h>
@@ -303,6 +304,7 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	Containerd__Services__Snapshots__V1__RemoveSnapshotRequest rs =
 		CONTAINERD__SERVICES__SNAPSHOTS__V1__REMOVE_SNAPSHOT_REQUEST__INIT;
 	struct ctl_task_state st;
+	cleanup_free char *log = NULL;
 
 	if (ctl_task_get(c, id, &st, err) < 0)
 		return -1;
@@ -321,6 +323,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	}
 	rs.snapshotter = (char *)CTL_SNAPSHOTTER;
 	rs.key = (char *)id;
+	log = ctl_log_path(c->ns, id);
+	unlink(log); /* a container run in the foreground has none */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)

@@ -19,6 +19,7 @@
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_NAME_LABEL "berthctl/name"
+#define CTL_DEFAULT_ROOT "/var/lib/berthctl" /* client state: container logs ($BERTHCTL_ROOT) */
 #define CTL_SNAPSHOTTER "overlayfs"
 #define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -162,6 +163,18 @@ int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const ch
 int ctl_stdio_begin_stdin(struct ctl_stdio *s, struct berth_err **err);
 /* After the process exited: drains the output, stops the threads, removes the FIFOs. */
 void ctl_stdio_close(struct ctl_stdio *s);
+
+/* ---- logger.c ---- */
+/* $BERTHCTL_ROOT/logs/<ns>/<id>.log (default root CTL_DEFAULT_ROOT). Caller frees. */
+char *ctl_log_path(const char *ns, const char *id);
+/* The binary:// URI making berthctl the container's logger (creates the log directory). */
+int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
+/* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
+int ctl_logger_main(const char *path);
+
+/* ---- cmd_reap.c ---- */
+/* Leaves a `berthctl __reap ID` process behind that removes the container once it exits. */
+int ctl_reaper_spawn(struct ctl *c, const char *id, struct berth_err **err);
 
 /* ---- cmd_run.c / cmd_ps.c / cmd_task.c ---- */
 /* Parses -e/-w/-u (and for run the rest) into o; *next: index of the first operand. */

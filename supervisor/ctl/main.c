@@ -13,7 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "supervisor/ctl/ctl.h"
+#include "supervisor/ctl/container.h"
 
 #define DEFAULT_ADDRESS "/run/berthd/berthd.sock"
 
@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"  system df                         disk usage by images, content, snapshots\n"
 		"  system prune                      collect unreferenced content and snapshots\n"
 		"  run [OPTIONS] IMAGE [CMD...]      run a container, print its output, exit with its\n"
-		"                                    status; options: --rm, -d, --name NAME, -e K=V,\n"
+		"                                    status; options: --rm, -d, --name NAME, -e K[=V],\n"
 		"                                    -w DIR, -u UID[:GID], --entrypoint CMD,\n"
 		"                                    -m/--memory BYTES[k|m|g], --pids-limit N,\n"
 		"                                    --runtime NAME (io.containerd.berth.v2),\n"
@@ -46,6 +46,7 @@ static void usage(FILE *f)
 		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
+		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
 		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
 		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
+		{"logs", ctl_cmd_logs},	      {"__reap", ctl_cmd_reap},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
@@ -105,6 +107,9 @@ int main(int argc, char **argv)
 	int opt, r;
 
 	log_init("berthctl");
+	/* started by the shim as a container's logger (logger.c): no options, no connection */
+	if (argc == 3 && strcmp(argv[1], "__logger") == 0)
+		return ctl_logger_main(argv[2]);
 	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
 	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
 	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {
