@@ -11,8 +11,8 @@
 #   BERTHD_LDLIBS  += extra libraries for berthd
 #   Every supervisor/services/*.c is compiled and linked into berthd already (wildcard),
 #   with CFLAGS_supervisor/services (protobuf-c, -I$(PROTO_OUT)); a service is enabled by
-#   listing its `svc_<name>_service` in supervisor/berthd/main.c (snapshots and diff are
-#   listed there as weak symbols, so they appear once their objects link in).
+#   declaring its `svc_<name>_service` in supervisor/services/services.h and listing it in
+#   supervisor/berthd/main.c.
 # Libraries (also for unit tests): $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT)
 # (+ $(LIBDIGEST) from common/module.mk).
 # berthd itself links the third-party libraries statically (BERTHD_STATIC, below), for
@@ -96,6 +96,10 @@ $(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
 IMAGE_SRCS := $(wildcard supervisor/image/*.c)
 CFLAGS_supervisor/image = $(call pkg_cflags,libarchive)
 IMAGE_LDLIBS := $(call pkg_libs,libarchive) $(DIGEST_LDLIBS)
+
+# core/: the components struct and the namespaced, lease-aware operations (no protobuf)
+CORE_SRCS := $(wildcard supervisor/core/*.c)
+BERTHD_OBJS += $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 # services/ + berthd/
 SVC_SRCS := $(wildcard supervisor/services/*.c)

@@ -85,7 +85,7 @@ struct rpc_method {
  * supervisor/services/<name>.c and list it in supervisor/berthd/main.c.
  *
  * init (optional) runs once in rpc_server_add_service(), before the server starts,
- * with the daemon context given there (in berthd: `struct svc_ctx *`, see
+ * with the daemon context given there (in berthd: `struct berthd_components *`, see
  * supervisor/services/svc.h); what it stores in *data is rpc_call_data() for every
  * call of this service. fini (optional) runs in rpc_server_free() after every call
  * has ended.

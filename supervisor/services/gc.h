@@ -21,22 +21,23 @@
 #include "supervisor/services/svc.h"
 
 /* interval_s: periodic collections (0 = only on request). Starts its thread. */
-struct svc_gc *svc_gc_new(struct svc_ctx *ctx, unsigned interval_s);
+struct svc_gc *svc_gc_new(struct berthd_components *ctx, unsigned interval_s);
 /* Stops the thread (waits for a running collection). Accepts NULL. */
 void svc_gc_free(struct svc_gc *gc);
-void svc_gc_hold(struct svc_ctx *ctx);
-void svc_gc_release(struct svc_ctx *ctx);
+void svc_gc_hold(struct berthd_components *ctx);
+void svc_gc_release(struct berthd_components *ctx);
 
 /* Whether any registered snapshotter has a snapshot in ns (namespace delete refuses then);
  * *which (optional) gets the snapshotter's name. */
-int svc_gc_ns_has_snapshots(struct svc_ctx *ctx, const char *ns, bool *out, const char **which,
-			    struct berth_err **err);
+int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool *out,
+			    const char **which, struct berth_err **err);
 
 struct svc_gc_stats {
 	unsigned leases, content, blobs, ingests, snapshots; /* removed */
 	int64_t bytes;					     /* blob bytes freed */
 };
 /* svc_gc_run with statistics (berthctl system prune prints them). */
-int svc_gc_run_stats(struct svc_ctx *ctx, struct svc_gc_stats *st, struct berth_err **err);
+int svc_gc_run_stats(struct berthd_components *ctx, struct svc_gc_stats *st,
+		     struct berth_err **err);
 
 #endif

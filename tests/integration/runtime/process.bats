@@ -48,6 +48,43 @@ caps_hex() {
 	expect_output "uid=1000 gid=1000 groups="
 }
 
+# regression: issue #15: uid 4294967295 is (uid_t)-1, which setresuid() takes as "no
+# change": the process ran as root. runc refuses ids outside 0-2147483647.
+@test "user: a uid or gid above 2147483647 is refused and named, nothing runs" {
+	not_runtime crun "1.8.1 has the bug: uid 4294967295 runs the process as uid 0"
+	local f
+	for f in uid gid; do
+		update_config '.process.user = {"uid": 1000, "gid": 1000} | .process.user[$f] = 4294967295' \
+			--arg f "$f"
+		set_args /bin/sh -c 'echo RAN; id'
+		run_fg
+		expect_failure
+		expect_output_not_contains "RAN"
+		if [ "$(runtime_name)" = berth ]; then
+			expect_output_contains "process.user.$f" "2147483647"
+		fi
+	done
+	update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 4294967295]}'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.user.additionalGids[1]"
+	fi
+}
+
+@test "user: exec --user with a uid above 2147483647 is refused" {
+	not_runtime crun "1.8.1 has the bug: --user 4294967295 runs the process as uid 0"
+	set_args /bin/testinit pause
+	run_container
+	run berth exec --user 4294967295:0 "$CID" /bin/sh -c 'echo RAN; id'
+	expect_failure
+	expect_output_not_contains "RAN"
+	run berth exec --user 0:0 --additional-gids 4294967295 "$CID" /bin/sh -c 'echo RAN; id'
+	expect_failure
+	expect_output_not_contains "RAN"
+}
+
 @test "umask: process.user.umask applies" {
 	update_config '.process.user.umask = 63'
 	set_args umask

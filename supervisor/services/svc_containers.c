@@ -1,5 +1,5 @@
 /*
- * supervisor/services/containers.c - containerd.services.containers.v1.Containers.
+ * supervisor/services/svc_containers.c - containerd.services.containers.v1.Containers.
  *
  * Container metadata only (id, labels, image, runtime, spec, snapshot, extensions), kept
  * in meta.db; running it is the Tasks service's job. Create checks what containerd checks
@@ -264,7 +264,8 @@ static void co_list_stream(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_stream_finish(call, NULL);
 }
 
-static void co_publish_update(struct svc_ctx *ctx, const char *ns, const struct meta_container *c)
+static void co_publish_update(struct berthd_components *ctx, const char *ns,
+			      const struct meta_container *c)
 {
 	Containerd__Events__ContainerUpdate ev = CONTAINERD__EVENTS__CONTAINER_UPDATE__INIT;
 
@@ -285,7 +286,7 @@ static void co_create(struct rpc_call *call, const ProtobufCMessage *msg)
 	Containerd__Events__ContainerCreate ev = CONTAINERD__EVENTS__CONTAINER_CREATE__INIT;
 	Containerd__Events__ContainerCreate__Runtime rt =
 		CONTAINERD__EVENTS__CONTAINER_CREATE__RUNTIME__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_container_freep) struct meta_container *c = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
@@ -304,13 +305,14 @@ static void co_create(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	resp.container = to_pb(&p, c);
-	rpc_call_reply(call, &resp.base);
 	ev.id = c->id;
 	ev.image = c->image;
 	rt.name = c->runtime_name;
 	rt.options = p.pb.runtime->options;
 	ev.runtime = &rt;
+	/* publish before the reply: ns lives in the call, freed once it is ended */
 	svc_publish(ctx, ns, "/containers/create", "containerd.events.ContainerCreate", &ev.base);
+	rpc_call_reply(call, &resp.base);
 	container_pb_clear(&p);
 }
 
@@ -318,7 +320,7 @@ static void co_update(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CO(UpdateContainerRequest) *req = (const void *)msg;
 	CO(UpdateContainerResponse) resp = CO_INIT(UPDATE_CONTAINER_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_container_freep) struct meta_container *in = NULL;
 	cleanup(meta_container_freep) struct meta_container *out = NULL;
 	cleanup_err struct berth_err *err = NULL;
@@ -338,10 +340,10 @@ static void co_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
+	co_publish_update(ctx, ns, out); /* before the reply: ns is the call's */
 	resp.container = to_pb(&p, out);
 	rpc_call_reply(call, &resp.base);
 	container_pb_clear(&p);
-	co_publish_update(ctx, ns, out);
 }
 
 static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -349,7 +351,7 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	const CO(DeleteContainerRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__ContainerDelete ev = CONTAINERD__EVENTS__CONTAINER_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 
@@ -359,10 +361,10 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.id = req->id;
 	svc_publish(ctx, ns, "/containers/delete", "containerd.events.ContainerDelete", &ev.base);
-	svc_gc_schedule(ctx); /* its snapshot may be garbage now */
+	svc_gc_schedule(ctx);		  /* its snapshot may be garbage now */
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 #define CO_SVC "/containerd.services.containers.v1.Containers/"

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/tasks.c - containerd.services.tasks.v1.Tasks: running containers.
+ * supervisor/services/svc_tasks.c - containerd.services.tasks.v1.Tasks: running containers.
  *
  * Each method looks the container up (meta.db; NOT_FOUND naming it), then the task
  * (supervisor/tasks/tasks.h; NOT_FOUND "task 'ID' not found") and forwards the call to
@@ -31,7 +31,6 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/events.h"
 #include "supervisor/services/filter.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/tasks/tasks.h"
@@ -47,12 +46,7 @@
 #define SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
 #define STATE_TIMEOUT_MS 2000
 
-struct tasks_svc {
-	struct svc_ctx *ctx;
-	struct tasks_manager *m;
-};
-
-static struct tasks_svc *svc_of(struct rpc_call *call)
+static struct berthd_components *svc_of(struct rpc_call *call)
 {
 	return rpc_call_data(call);
 }
@@ -62,7 +56,7 @@ static struct tasks_svc *svc_of(struct rpc_call *call)
 /* The task of container id in the call's namespace, or NULL after failing the call. */
 static struct tasks_task *task_of(struct rpc_call *call, const char *id)
 {
-	struct tasks_svc *s = svc_of(call);
+	struct berthd_components *s = svc_of(call);
 	cleanup(meta_container_freep) struct meta_container *c = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
@@ -70,11 +64,11 @@ static struct tasks_task *task_of(struct rpc_call *call, const char *id)
 
 	if (!ns)
 		return NULL;
-	if (meta_container_get(s->ctx->db, ns, id, &c, &err) < 0) {
+	if (meta_container_get(s->db, ns, id, &c, &err) < 0) {
 		rpc_call_fail(call, err);
 		return NULL;
 	}
-	t = tasks_get(s->m, ns, id, &err);
+	t = tasks_get(s->tasks, ns, id, &err);
 	if (!t)
 		rpc_call_fail(call, err);
 	return t;
@@ -116,14 +110,14 @@ static int spec_check(const struct meta_container *c, struct berth_err **err)
 static int do_create(struct rpc_call *call, const TS(CreateTaskRequest) * req, const char *ns,
 		     uint32_t *pid, struct berth_err **err)
 {
-	struct tasks_svc *s = svc_of(call);
+	struct berthd_components *s = svc_of(call);
 	cleanup(meta_container_freep) struct meta_container *c = NULL;
 	SH(CreateTaskRequest) sreq = SH_INIT(CREATE_TASK_REQUEST);
 	Google__Protobuf__Any ropts = GOOGLE__PROTOBUF__ANY__INIT;
 	struct tasks_create_opts o = {.ns = ns, .id = req->container_id};
 	cleanup_free uint8_t *opts = NULL;
 
-	if (meta_container_get(s->ctx->db, ns, req->container_id, &c, err) < 0)
+	if (meta_container_get(s->db, ns, req->container_id, &c, err) < 0)
 		return -1;
 	if (req->checkpoint)
 		return berth_err_new(err, BERTH_E_UNIMPLEMENTED,
@@ -152,7 +146,7 @@ static int do_create(struct rpc_call *call, const TS(CreateTaskRequest) * req, c
 	o.spec = c->spec.data;
 	o.spec_len = c->spec.len;
 	o.req = &sreq.base;
-	return tasks_create(s->m, &o, pid, err);
+	return tasks_create(s->tasks, &o, pid, err);
 }
 
 static void t_create(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -407,7 +401,7 @@ static void t_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	n = tasks_list(svc_of(call)->m, ns, &v);
+	n = tasks_list(svc_of(call)->tasks, ns, &v);
 	ps = xcalloc(n + 1, sizeof(*ps));
 	resp.tasks = xcalloc(n + 1, sizeof(*resp.tasks));
 	for (size_t i = 0; i < n; i++) {
@@ -491,7 +485,7 @@ static void t_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!t)
 		return;
-	if (stopped_check(t, &err) < 0 || tasks_delete(svc_of(call)->m, t, &x, &err) < 0) {
+	if (stopped_check(t, &err) < 0 || tasks_delete(svc_of(call)->tasks, t, &x, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -579,7 +573,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	n = tasks_list(svc_of(call)->m, ns, &v);
+	n = tasks_list(svc_of(call)->tasks, ns, &v);
 	ms = xcalloc(n + 1, sizeof(*ms));
 	resp.metrics = xcalloc(n + 1, sizeof(*resp.metrics));
 	for (size_t i = 0; i < n; i++) {
@@ -695,54 +689,6 @@ static void t_wait(struct rpc_call *call, const ProtobufCMessage *msg)
 
 /* ---- service ---- */
 
-static void on_event(void *arg, int64_t ts_ns, const char *ns, const char *topic,
-		     const char *type_url, const uint8_t *value, size_t len)
-{
-	struct svc_ctx *ctx = arg;
-
-	svc_events_publish_raw(ctx->events, ts_ns, ns, topic, type_url, value, len);
-}
-
-static int tasks_init(void *vctx, void **data, struct berth_err **err)
-{
-	struct svc_ctx *ctx = vctx;
-	struct tasks_svc *s = xnew(struct tasks_svc);
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	cleanup_free char *dir = NULL;
-	struct tasks_manager_opts o = {
-		.state = ctx->state,
-		.address = ctx->address,
-		.on_event = on_event,
-		.event_arg = ctx,
-	};
-
-	if (n > 0) {
-		self[n] = '\0';
-		o.publish_binary = self;
-		dir = xstrdup(self);
-		*strrchr(dir, '/') = '\0';
-		o.shim_dir = dir;
-	}
-	s->ctx = ctx;
-	s->m = tasks_manager_new(&o, err);
-	if (!s->m) {
-		free(s);
-		return berth_err_wrap(err, "tasks");
-	}
-	svc_plugin_register(ctx, "io.containerd.runtime.v2", "task", NULL);
-	*data = s;
-	return 0;
-}
-
-static void tasks_fini(void *data)
-{
-	struct tasks_svc *s = data;
-
-	tasks_manager_free(s->m);
-	free(s);
-}
-
 #define TK_SVC "/containerd.services.tasks.v1.Tasks/"
 #define EMPTY_MSG &google__protobuf__empty__descriptor
 
@@ -775,6 +721,5 @@ const struct rpc_service svc_tasks_service = {
 	.name = "containerd.services.tasks.v1.Tasks",
 	.methods = tk_methods,
 	.n_methods = sizeof(tk_methods) / sizeof(tk_methods[0]),
-	.init = tasks_init,
-	.fini = tasks_fini,
+	.init = svc_init_ctx,
 };

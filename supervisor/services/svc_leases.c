@@ -1,5 +1,5 @@
 /*
- * supervisor/services/leases.c - containerd.services.leases.v1.Leases.
+ * supervisor/services/svc_leases.c - containerd.services.leases.v1.Leases.
  *
  * Create (labels, e.g. containerd.io/gc.expire), Delete (sync: collect now), List
  * (filters on id and labels), AddResource, DeleteResource, ListResources. Resource types
@@ -117,7 +117,7 @@ static void ls_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const LS(DeleteRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 

@@ -1,9 +1,9 @@
 /*
- * supervisor/tasks/publish.c - `berthd [--address SOCK] publish --topic T --namespace NS`:
+ * supervisor/berthd/publish.c - `berthd [--address SOCK] publish --topic T --namespace NS`:
  * the -publish-binary side of the shim v2 contract, as `containerd publish` does it. The
  * event (a packed google.protobuf.Any) comes on stdin and goes to the running berthd as
  * containerd.services.events.v1.Events/Publish. containerd 1.6 shims publish over ttrpc
- * instead (forward.c); this is for shims that still run the binary.
+ * instead (supervisor/tasks/forward.c); this is for shims that still run the binary.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +17,7 @@
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "supervisor/rpc/client.h"
-#include "supervisor/tasks/tasks.h"
+#include "supervisor/berthd/publish.h"
 
 #define PUBLISH_MAX (1u << 20)
 
@@ -72,7 +72,7 @@ static int publish(const char *address, const char *ns, const char *topic, struc
 	return ret;
 }
 
-int tasks_publish_main(const char *address, int argc, char **argv)
+int berthd_publish_main(const char *address, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"topic", required_argument, NULL, 't'},

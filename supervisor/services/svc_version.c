@@ -1,5 +1,5 @@
 /*
- * supervisor/services/version.c - containerd.services.version.v1.Version.
+ * supervisor/services/svc_version.c - containerd.services.version.v1.Version.
  *
  * Reports berthd's own version; the revision names the containerd API level served.
  */

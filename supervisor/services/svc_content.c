@@ -1,5 +1,5 @@
 /*
- * supervisor/services/content.c - containerd.services.content.v1.Content.
+ * supervisor/services/svc_content.c - containerd.services.content.v1.Content.
  *
  * Records (which namespace sees which digest, labels) are meta/'s; bytes are
  * content/store.h's. Write follows containerd's content service protocol:
@@ -186,7 +186,7 @@ static void ct_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	const CT(DeleteContentRequest) *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__ContentDelete ev = CONTAINERD__EVENTS__CONTENT_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 
@@ -197,11 +197,11 @@ static void ct_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.digest = req->digest;
 	svc_publish(ctx, ns, "/content/delete", "containerd.events.ContentDelete", &ev.base);
 	/* the blob goes when no namespace records it: the collector decides, under its lock */
 	svc_gc_schedule(ctx);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void ct_read(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -358,7 +358,7 @@ static void ct_abort(struct rpc_call *call, const ProtobufCMessage *msg)
 
 struct writer {
 	struct rpc_call *call;
-	struct svc_ctx *ctx;
+	struct berthd_components *ctx;
 	const char *ns, *lease;
 	struct content_ingest *ing;
 	char *ref;

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/filter.c - parse and evaluate containerd list filters (filter.h).
+ * supervisor/services/svc_filter.c - parse and evaluate containerd list filters (filter.h).
  */
 #include <ctype.h>
 #include <regex.h>

@@ -1,8 +1,9 @@
 /*
- * supervisor/services/namespaces.c - containerd.services.namespaces.v1.Namespaces.
+ * supervisor/services/svc_namespaces.c - containerd.services.namespaces.v1.Namespaces.
  *
- * Get, List, Create, Update (labels, with field mask), Delete (FailedPrecondition
- * while the namespace still holds anything). Publishes /namespaces/{create,update,delete}.
+ * Get (as containerd: a name with no namespace record answers with no labels), List,
+ * Create, Update (labels, with field mask), Delete (FailedPrecondition while the
+ * namespace still holds anything). Publishes /namespaces/{create,update,delete}.
  */
 #include <string.h>
 
@@ -30,7 +31,7 @@ static void ns_fill(NsPb *pb, const char *name, char *const *labels)
 }
 
 /* labels NULL: a delete event; else create/update (they have the same fields). */
-static void ns_publish(struct svc_ctx *ctx, const char *topic, const char *type_url,
+static void ns_publish(struct berthd_components *ctx, const char *topic, const char *type_url,
 		       const char *name, char *const *labels)
 {
 	if (labels) {
@@ -59,9 +60,14 @@ static void ns_get(struct rpc_call *call, const ProtobufCMessage *msg)
 	cleanup(strv_freep) char **labels = NULL;
 	NsPb ns;
 
+	/* containerd answers for any name, with no labels when the namespace holds nothing
+	 * yet (it exists implicitly): the Docker Engine relies on it to start */
 	if (meta_ns_get(svc_ctx_of(call)->db, req->name, &labels, &err) < 0) {
-		rpc_call_fail(call, err);
-		return;
+		if (err->code != BERTH_E_NOT_FOUND) {
+			rpc_call_fail(call, err);
+			return;
+		}
+		berth_err_free(&err);
 	}
 	ns_fill(&ns, req->name, labels);
 	resp.namespace_ = &ns;
@@ -90,7 +96,7 @@ static void ns_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	const Containerd__Services__Namespaces__V1__ListNamespacesRequest *req = (const void *)msg;
 	Containerd__Services__Namespaces__V1__ListNamespacesResponse resp =
 		CONTAINERD__SERVICES__NAMESPACES__V1__LIST_NAMESPACES_RESPONSE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	cleanup(strv_freep) char **names = NULL;
 	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
@@ -137,7 +143,7 @@ static void ns_create(struct rpc_call *call, const ProtobufCMessage *msg)
 	const Containerd__Services__Namespaces__V1__CreateNamespaceRequest *req = (const void *)msg;
 	Containerd__Services__Namespaces__V1__CreateNamespaceResponse resp =
 		CONTAINERD__SERVICES__NAMESPACES__V1__CREATE_NAMESPACE_RESPONSE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	cleanup(strv_freep) char **labels = NULL;
 	NsPb ns;
@@ -167,7 +173,7 @@ static void ns_update(struct rpc_call *call, const ProtobufCMessage *msg)
 	const Containerd__Services__Namespaces__V1__UpdateNamespaceRequest *req = (const void *)msg;
 	Containerd__Services__Namespaces__V1__UpdateNamespaceResponse resp =
 		CONTAINERD__SERVICES__NAMESPACES__V1__UPDATE_NAMESPACE_RESPONSE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	cleanup(strv_freep) char **labels = NULL;
 	cleanup(strv_freep) char **res = NULL;
@@ -205,7 +211,7 @@ static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Namespaces__V1__DeleteNamespaceRequest *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *sn = NULL;
 	bool snaps = false;

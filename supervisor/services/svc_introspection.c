@@ -1,5 +1,5 @@
 /*
- * supervisor/services/introspection.c - containerd.services.introspection.v1.Introspection.
+ * supervisor/services/svc_introspection.c - containerd.services.introspection.v1.Introspection.
  *
  * Plugins lists the rows registered with svc_plugin_register() (filters on type and id);
  * Server returns the daemon's UUID, created once and kept in meta.db's settings.
@@ -57,7 +57,7 @@ static void intro_plugins(struct rpc_call *call, const ProtobufCMessage *msg)
 #else
 	plat.architecture = (char *)"unknown";
 #endif
-	svc_plugins_lock();
+	svc_plugins_lock(all);
 	rows = xcalloc(all->n + 1, sizeof(*rows));
 	resp.plugins = xcalloc(all->n + 1, sizeof(PluginPb *));
 	for (size_t i = 0; i < all->n; i++) {
@@ -82,7 +82,7 @@ static void intro_plugins(struct rpc_call *call, const ProtobufCMessage *msg)
 	}
 	resp.n_plugins = n;
 	rpc_call_reply(call, &resp.base);
-	svc_plugins_unlock();
+	svc_plugins_unlock(all);
 	for (size_t i = 0; i < n; i++)
 		svc_kv_pb_free(rows[i].exports, rows[i].n_exports);
 	free(rows);

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/gc.c - mark and sweep of content, ingests, leases, snapshots.
+ * supervisor/services/svc_gc.c - mark and sweep of content, ingests, leases, snapshots.
  * See gc.h for the rules.
  */
 #include <errno.h>
@@ -15,25 +15,26 @@
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/services/gc.h"
+#include "supervisor/snapshot/snapshot.h"
 
 #define GC_REF_CONTENT "containerd.io/gc.ref.content"
 #define GC_REF_SNAPSHOT "containerd.io/gc.ref.snapshot."
 #define INGEST_IDLE_NS (3600LL * 1000000000LL)
 
-struct snapshotter {
-	const struct svc_gc_snapshotter *ops;
-	void *arg;
+struct gc_snapshotter {
+	const char *name;      /* the <snapshotter> of gc.ref.snapshot.<name> labels */
+	struct snapshotter *s; /* borrowed */
 };
 
 struct svc_gc {
-	struct svc_ctx *ctx;
+	struct berthd_components *ctx;
 	pthread_rwlock_t hold; /* writers of not-yet-referenced objects: read; GC: write */
 	pthread_mutex_t lock;  /* thread state and snapshotters */
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool running, stop, requested;
 	unsigned interval_s;
-	struct snapshotter *snaps;
+	struct gc_snapshotter *snaps;
 	size_t n_snaps;
 };
 
@@ -129,11 +130,9 @@ struct snap_walk {
 	size_t n;
 };
 
-static int snap_visit(const char *key, const char *parent, char *const *labels, void *arg,
-		      struct berth_err **err)
+static void snap_visit(const char *key, const char *parent, char *const *labels,
+		       struct snap_walk *w)
 {
-	struct snap_walk *w = arg;
-
 	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
 	w->v[w->n].key = xstrdup(key);
 	w->v[w->n].parent = xstrdup(parent ? parent : "");
@@ -142,6 +141,20 @@ static int snap_visit(const char *key, const char *parent, char *const *labels, 
 		if (strcmp(labels[i], "containerd.io/gc.root") == 0)
 			w->v[w->n].root = true;
 	w->n++;
+}
+
+/* Every snapshot (committed and active) of namespace ns into w. */
+static int snap_walk_fill(struct snapshotter *s, const char *ns, struct snap_walk *w,
+			  struct berth_err **err)
+{
+	struct snap_info *v = NULL;
+	size_t n = 0;
+
+	if (snap_list(s, ns, NULL, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		snap_visit(v[i].name, v[i].parent, v[i].labels, w);
+	snap_infos_free(v, n);
 	return 0;
 }
 
@@ -154,23 +167,22 @@ static void snap_walk_clear(struct snap_walk *w)
 	free(w->v);
 }
 
-static int sweep_snapshots(struct svc_gc *gc, struct snapshotter *sn, struct ns_marks *m,
+static int sweep_snapshots(struct svc_gc *gc, struct gc_snapshotter *sn, struct ns_marks *m,
 			   struct svc_gc_stats *st)
 {
 	struct snap_walk w = {0};
 	cleanup_err struct berth_err *err = NULL;
 	struct set keep = {0};
-	size_t plen = strlen(sn->ops->name);
+	size_t plen = strlen(sn->name);
 	bool changed = true;
 
-	if (sn->ops->walk(sn->arg, m->ns, snap_visit, &w, &err) < 0) {
-		log_warn("gc: snapshotter '%s': namespace '%s': %s", sn->ops->name, m->ns,
-			 err->msg);
+	if (snap_walk_fill(sn->s, m->ns, &w, &err) < 0) {
+		log_warn("gc: snapshotter '%s': namespace '%s': %s", sn->name, m->ns, err->msg);
 		snap_walk_clear(&w);
 		return -1;
 	}
 	for (size_t i = 0; i < m->snaps.n; i++)
-		if (strncmp(m->snaps.v[i], sn->ops->name, plen) == 0 && m->snaps.v[i][plen] == '/')
+		if (strncmp(m->snaps.v[i], sn->name, plen) == 0 && m->snaps.v[i][plen] == '/')
 			set_put(&keep, m->snaps.v[i] + plen + 1);
 	for (size_t i = 0; i < w.n; i++)
 		if (w.v[i].root)
@@ -191,9 +203,9 @@ static int sweep_snapshots(struct svc_gc *gc, struct snapshotter *sn, struct ns_
 				is_parent = w.v[j].key[0] && strcmp(w.v[j].parent, w.v[i].key) == 0;
 			if (is_parent)
 				continue;
-			if (sn->ops->remove(sn->arg, m->ns, w.v[i].key, &err) < 0) {
-				log_warn("gc: remove snapshot '%s' (%s): %s", w.v[i].key,
-					 sn->ops->name, err->msg);
+			if (snap_remove(sn->s, m->ns, w.v[i].key, &err) < 0) {
+				log_warn("gc: remove snapshot '%s' (%s): %s", w.v[i].key, sn->name,
+					 err->msg);
 				berth_err_free(&err);
 			} else {
 				st->snapshots++;
@@ -212,7 +224,7 @@ static int sweep_snapshots(struct svc_gc *gc, struct snapshotter *sn, struct ns_
 static int collect_ns(struct svc_gc *gc, const char *ns, const struct meta_gc_roots *roots,
 		      struct set *leased_ingests, struct svc_gc_stats *st, struct berth_err **err)
 {
-	struct svc_ctx *ctx = gc->ctx;
+	struct berthd_components *ctx = gc->ctx;
 	struct ns_marks m = {.ns = ns};
 	struct meta_content **v = NULL;
 	size_t n = 0;
@@ -309,7 +321,7 @@ static void sweep_ingests(struct svc_gc *gc, const struct set *leased, struct sv
 
 static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_err **err)
 {
-	struct svc_ctx *ctx = gc->ctx;
+	struct berthd_components *ctx = gc->ctx;
 	struct meta_gc_roots roots;
 	struct set leased_ingests = {0};
 	cleanup(strv_freep) char **nss = NULL;
@@ -350,7 +362,7 @@ static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_e
 	return content_blob_walk(ctx->content, blob_visit, &bs, err);
 }
 
-int svc_gc_run_stats(struct svc_ctx *ctx, struct svc_gc_stats *st, struct berth_err **err)
+int svc_gc_run_stats(struct berthd_components *ctx, struct svc_gc_stats *st, struct berth_err **err)
 {
 	struct svc_gc *gc = ctx->gc;
 	int r;
@@ -369,14 +381,14 @@ int svc_gc_run_stats(struct svc_ctx *ctx, struct svc_gc_stats *st, struct berth_
 	return r < 0 ? berth_err_wrap(err, "garbage collection") : 0;
 }
 
-int svc_gc_run(struct svc_ctx *ctx, struct berth_err **err)
+int svc_gc_run(struct berthd_components *ctx, struct berth_err **err)
 {
 	struct svc_gc_stats st;
 
 	return svc_gc_run_stats(ctx, &st, err);
 }
 
-void svc_gc_schedule(struct svc_ctx *ctx)
+void svc_gc_schedule(struct berthd_components *ctx)
 {
 	struct svc_gc *gc = ctx->gc;
 
@@ -388,27 +400,16 @@ void svc_gc_schedule(struct svc_ctx *ctx)
 	pthread_mutex_unlock(&gc->lock);
 }
 
-void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops, void *arg)
+void svc_gc_add_snapshotter(struct svc_gc *gc, const char *name, struct snapshotter *s)
 {
-	struct svc_gc *gc = ctx->gc;
-
-	if (!gc)
-		return;
 	pthread_mutex_lock(&gc->lock);
 	gc->snaps = xreallocarray(gc->snaps, gc->n_snaps + 1, sizeof(*gc->snaps));
-	gc->snaps[gc->n_snaps++] = (struct snapshotter){ops, arg};
+	gc->snaps[gc->n_snaps++] = (struct gc_snapshotter){name, s};
 	pthread_mutex_unlock(&gc->lock);
 }
 
-static int count_visit(const char *key, const char *parent, char *const *labels, void *arg,
-		       struct berth_err **err)
-{
-	(*(size_t *)arg)++;
-	return 0;
-}
-
-int svc_gc_ns_has_snapshots(struct svc_ctx *ctx, const char *ns, bool *out, const char **which,
-			    struct berth_err **err)
+int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool *out,
+			    const char **which, struct berth_err **err)
 {
 	struct svc_gc *gc = ctx->gc;
 	int r = 0;
@@ -418,26 +419,28 @@ int svc_gc_ns_has_snapshots(struct svc_ctx *ctx, const char *ns, bool *out, cons
 		return 0;
 	pthread_mutex_lock(&gc->lock);
 	for (size_t i = 0; i < gc->n_snaps && !*out && r == 0; i++) {
+		struct snap_info *v = NULL;
 		size_t n = 0;
 
-		r = gc->snaps[i].ops->walk(gc->snaps[i].arg, ns, count_visit, &n, err);
+		r = snap_list(gc->snaps[i].s, ns, NULL, &v, &n, err);
+		snap_infos_free(v, n);
 		if (r == 0 && n > 0) {
 			*out = true;
 			if (which)
-				*which = gc->snaps[i].ops->name;
+				*which = gc->snaps[i].name;
 		}
 	}
 	pthread_mutex_unlock(&gc->lock);
 	return r;
 }
 
-void svc_gc_hold(struct svc_ctx *ctx)
+void svc_gc_hold(struct berthd_components *ctx)
 {
 	if (ctx->gc)
 		pthread_rwlock_rdlock(&ctx->gc->hold);
 }
 
-void svc_gc_release(struct svc_ctx *ctx)
+void svc_gc_release(struct berthd_components *ctx)
 {
 	if (ctx->gc)
 		pthread_rwlock_unlock(&ctx->gc->hold);
@@ -479,7 +482,7 @@ static void *gc_main(void *arg)
 	return NULL;
 }
 
-struct svc_gc *svc_gc_new(struct svc_ctx *ctx, unsigned interval_s)
+struct svc_gc *svc_gc_new(struct berthd_components *ctx, unsigned interval_s)
 {
 	struct svc_gc *gc = xnew(struct svc_gc);
 

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/diff.c - containerd.services.diff.v1.Diff: Apply.
+ * supervisor/services/svc_diff.c - containerd.services.diff.v1.Diff: Apply.
  *
  * Apply reads the layer blob from the content store (the namespace must hold a record of
  * it) and applies it with supervisor/diff/ onto the snapshot the mounts describe. berthd
@@ -32,7 +32,6 @@
 #include "supervisor/diff/diff.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/services/gc.h"
-#include "supervisor/services/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -50,17 +49,15 @@ static void apply_target_fini(struct apply_target *t)
 	strv_free(t->lowers);
 }
 
-static const char *const snapshotters[] = {"overlayfs", "native"};
-
 /* Is path (resolved) inside the root of one of our snapshotters? */
-static bool is_ours(const char *path)
+static bool is_ours(const struct berthd_components *c, const char *path)
 {
 	char real[PATH_MAX], root[PATH_MAX];
 
 	if (!realpath(path, real))
 		return false;
-	for (size_t i = 0; i < sizeof(snapshotters) / sizeof(snapshotters[0]); i++) {
-		struct snapshotter *s = svc_snapshots_get(snapshotters[i]);
+	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++) {
+		struct snapshotter *s = c->snaps[i].s;
 		size_t n;
 
 		if (!s || !realpath(snap_root(s), root))
@@ -73,10 +70,10 @@ static bool is_ours(const char *path)
 }
 
 /* A layer goes only into an active snapshot: committed ones are immutable. */
-static int check_active(const char *dir, struct berth_err **err)
+static int check_active(const struct berthd_components *c, const char *dir, struct berth_err **err)
 {
-	for (size_t i = 0; i < sizeof(snapshotters) / sizeof(snapshotters[0]); i++) {
-		struct snapshotter *s = svc_snapshots_get(snapshotters[i]);
+	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++) {
+		struct snapshotter *s = c->snaps[i].s;
 
 		if (!s)
 			continue;
@@ -90,7 +87,8 @@ static int check_active(const char *dir, struct berth_err **err)
 			     "'%s' is not the directory of an active snapshot of berthd", dir);
 }
 
-static int target_from_mounts(size_t n, MountPb **m, struct apply_target *t, struct berth_err **err)
+static int target_from_mounts(const struct berthd_components *c, size_t n, MountPb **m,
+			      struct apply_target *t, struct berth_err **err)
 {
 	if (n != 1)
 		return berth_err_new(err, BERTH_E_INVALID,
@@ -125,19 +123,19 @@ static int target_from_mounts(size_t n, MountPb **m, struct apply_target *t, str
 			"mounts[0]: cannot apply onto mount type '%s' (only bind and overlay mounts of berthd snapshots)",
 			m[0]->type);
 	}
-	if (check_active(t->dir, err) < 0)
+	if (check_active(c, t->dir, err) < 0)
 		return berth_err_wrap(err, "mounts[0]");
 	strv_foreach (l, t->lowers)
-		if (!is_ours(l))
+		if (!is_ours(c, l))
 			return berth_err_new(err, BERTH_E_PERMISSION,
 					     "mounts[0]: lowerdir '%s' is not a snapshot of berthd",
 					     l);
 	return 0;
 }
 
-static int do_apply(struct svc_ctx *ctx, const char *ns, const Containerd__Types__Descriptor *d,
-		    size_t n_mounts, MountPb **mounts, struct diff_result *res,
-		    struct berth_err **err)
+static int do_apply(struct berthd_components *ctx, const char *ns,
+		    const Containerd__Types__Descriptor *d, size_t n_mounts, MountPb **mounts,
+		    struct diff_result *res, struct berth_err **err)
 {
 	struct apply_target t = {0};
 	struct meta_content *rec = NULL;
@@ -153,7 +151,7 @@ static int do_apply(struct svc_ctx *ctx, const char *ns, const Containerd__Types
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "diff.media_type: unsupported layer media type '%s'",
 				     d->media_type);
-	if (target_from_mounts(n_mounts, mounts, &t, err) < 0) {
+	if (target_from_mounts(ctx, n_mounts, mounts, &t, err) < 0) {
 		apply_target_fini(&t);
 		return -1;
 	}
@@ -202,7 +200,8 @@ static void diff_apply_h(struct rpc_call *call, const ProtobufCMessage *msg)
 }
 
 /* The layer dirs a mount shows, topmost first (diff_compute's view of a tree). */
-static int layers_of(const char *side, size_t n, MountPb **m, char ***out, struct berth_err **err)
+static int layers_of(const struct berthd_components *c, const char *side, size_t n, MountPb **m,
+		     char ***out, struct berth_err **err)
 {
 	char **dirs = NULL;
 
@@ -234,7 +233,7 @@ static int layers_of(const char *side, size_t n, MountPb **m, char ***out, struc
 			side, m[0]->type);
 	}
 	strv_foreach (d, dirs) {
-		if (!is_ours(d)) {
+		if (!is_ours(c, d)) {
 			berth_err_new(err, BERTH_E_PERMISSION,
 				      "%s: '%s' is not a snapshot of berthd", side, d);
 			strv_free(dirs);
@@ -251,7 +250,7 @@ static int ingest_write(void *arg, const void *buf, size_t len, struct berth_err
 }
 
 /* Commits the ingest and records the blob in ns (both steps under the GC hold). */
-static int record_layer(struct svc_ctx *ctx, struct rpc_call *call, const char *ns,
+static int record_layer(struct berthd_components *ctx, struct rpc_call *call, const char *ns,
 			struct content_ingest *ing, const struct diff_compute_result *r,
 			char *const *req_labels, struct berth_err **err)
 {
@@ -283,7 +282,7 @@ static int do_diff(struct rpc_call *call, const char *ns,
 		   const Containerd__Services__Diff__V1__DiffRequest *req,
 		   struct diff_compute_result *r, struct berth_err **err)
 {
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(strv_freep) char **lower = NULL;
 	cleanup(strv_freep) char **upper = NULL;
 	cleanup(strv_freep) char **labels = svc_kv_from_pb(req->n_labels, req->labels);
@@ -292,8 +291,8 @@ static int do_diff(struct rpc_call *call, const char *ns,
 	struct timespec ts;
 	int ret;
 
-	if (layers_of("left", req->n_left, req->left, &lower, err) < 0 ||
-	    layers_of("right", req->n_right, req->right, &upper, err) < 0 ||
+	if (layers_of(ctx, "left", req->n_left, req->left, &lower, err) < 0 ||
+	    layers_of(ctx, "right", req->n_right, req->right, &upper, err) < 0 ||
 	    svc_labels_check(labels, err) < 0)
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -351,16 +350,9 @@ static const struct rpc_method diff_methods[] = {
 	 &containerd__services__diff__v1__diff_response__descriptor, RPC_UNARY, diff_diff_h},
 };
 
-static int diff_init(void *ctx, void **data, struct berth_err **err)
-{
-	svc_plugin_register(ctx, "io.containerd.differ.v1", "walking", NULL);
-	*data = ctx;
-	return 0;
-}
-
 const struct rpc_service svc_diff_service = {
 	.name = "containerd.services.diff.v1.Diff",
 	.methods = diff_methods,
 	.n_methods = sizeof(diff_methods) / sizeof(diff_methods[0]),
-	.init = diff_init,
+	.init = svc_init_ctx,
 };

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/events.c - containerd.services.events.v1.Events and svc_publish().
+ * supervisor/services/svc_events.c - containerd.services.events.v1.Events and svc_publish().
  * See events.h for the subscriber life cycle.
  */
 #include <pthread.h>
@@ -118,8 +118,8 @@ static void bus_send(struct svc_events *bus, const Envelope *env)
 	}
 }
 
-void svc_publish(struct svc_ctx *ctx, const char *ns, const char *topic, const char *type_url,
-		 const ProtobufCMessage *event)
+void svc_publish(struct berthd_components *ctx, const char *ns, const char *topic,
+		 const char *type_url, const ProtobufCMessage *event)
 {
 	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;

@@ -1,15 +1,15 @@
 /*
- * supervisor/services/snapshots.c - containerd.services.snapshots.v1.Snapshots over the
+ * supervisor/services/svc_snapshots.c - containerd.services.snapshots.v1.Snapshots over the
  * snapshotter library (supervisor/snapshot/): snapshotters "overlayfs" and "native",
  * rooted at <root>/snapshots/<name>.
  *
  * Prepare/View/Commit add the snapshot to the call's lease ("containerd-lease" metadata,
  * resource type "snapshots/<snapshotter>"), as containerd's metadata layer does (Prepare
  * and View hold the collector off between creating the snapshot and leasing it), and
- * publish /snapshot/{prepare,commit,remove}. Each snapshotter is registered with the
- * introspection service and with the garbage collector (walk + remove). Snapshot
- * metadata lives in the snapshotter's own file (snapshot/store.c), not in meta.db.
- * Exports svc_snapshots_get() so the Diff service can find the snapshotters.
+ * publish /snapshot/{prepare,commit,remove}. berthd's main opens the snapshotters and
+ * registers them with introspection and the garbage collector; this service borrows them
+ * (struct berthd_components). Snapshot metadata lives in the snapshotter's own file
+ * (snapshot/store.c), not in meta.db.
  */
 #include <string.h>
 
@@ -22,7 +22,6 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/services/gc.h"
-#include "supervisor/services/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -32,29 +31,13 @@
 typedef Containerd__Services__Snapshots__V1__Info InfoPb;
 typedef Containerd__Types__Mount MountPb;
 
-static const char *const drivers[SVC_SNAPSHOTTERS] = {"overlayfs", "native"};
-
-struct snap_svc {
-	struct svc_ctx *ctx;
-	struct snapshotter *s[SVC_SNAPSHOTTERS]; /* NULL when that driver is unavailable */
-	struct svc_gc_snapshotter gc[SVC_SNAPSHOTTERS];
-};
-
-static struct snap_svc *the_svc; /* for svc_snapshots_get(); set once in init */
-
-struct snapshotter *svc_snapshots_get(const char *name)
+static struct snapshotter *pick(struct berthd_components *c, const char *name,
+				struct berth_err **err)
 {
-	for (int i = 0; the_svc && i < SVC_SNAPSHOTTERS; i++)
-		if (the_svc->s[i] && strcmp(drivers[i], name) == 0)
-			return the_svc->s[i];
-	return NULL;
-}
+	struct snapshotter *s = core_snapshotter_get(c, name);
 
-static struct snapshotter *pick(struct snap_svc *sv, const char *name, struct berth_err **err)
-{
-	for (int i = 0; i < SVC_SNAPSHOTTERS; i++)
-		if (strcmp(drivers[i], name && *name ? name : "overlayfs") == 0 && sv->s[i])
-			return sv->s[i];
+	if (s)
+		return s;
 	berth_err_new(err, BERTH_E_INVALID, "snapshotter '%s' not loaded", name ? name : "");
 	return NULL;
 }
@@ -117,10 +100,10 @@ static const char *lease_of(struct rpc_call *call)
 static int lease_add(struct rpc_call *call, const char *ns, struct snapshotter *s, const char *key,
 		     struct berth_err **err)
 {
-	struct snap_svc *sv = rpc_call_data(call);
+	struct berthd_components *c = rpc_call_data(call);
 	cleanup_free char *type = xasprintf("snapshots/%s", snap_driver(s));
 
-	return svc_lease_add_resource(sv->ctx, ns, lease_of(call), type, key, err);
+	return svc_lease_add_resource(c, ns, lease_of(call), type, key, err);
 }
 
 typedef int (*create_fn)(struct snapshotter *, const char *, const char *, const char *,
@@ -130,7 +113,7 @@ typedef int (*create_fn)(struct snapshotter *, const char *, const char *, const
 static void snaps_create(struct rpc_call *call, const char *snapshotter, const char *key,
 			 const char *parent, size_t n_labels, void *labels_pb, create_fn create)
 {
-	struct snap_svc *sv = rpc_call_data(call);
+	struct berthd_components *c = rpc_call_data(call);
 	cleanup_err struct berth_err *err = NULL;
 	cleanup(strv_freep) char **labels = svc_kv_from_pb(n_labels, labels_pb);
 	struct snap_mounts m = {0};
@@ -146,15 +129,15 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 
 	if (!ns)
 		return;
-	s = pick(sv, snapshotter, &err);
+	s = pick(c, snapshotter, &err);
 	if (!s || svc_labels_check(labels, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
 	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
-	svc_gc_hold(sv->ctx);
+	svc_gc_hold(c);
 	if (create(s, ns, key, parent, labels, &m, &err) < 0) {
-		svc_gc_release(sv->ctx);
+		svc_gc_release(c);
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -163,12 +146,16 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 
 		if (snap_remove(s, ns, key, &rerr) < 0)
 			berth_err_free(&rerr);
-		svc_gc_release(sv->ctx);
+		svc_gc_release(c);
 		snap_mounts_free(&m);
 		rpc_call_fail(call, err);
 		return;
 	}
-	svc_gc_release(sv->ctx);
+	svc_gc_release(c);
+	/* publish before the reply: ns lives in the call, freed once it is ended */
+	ev.key = (char *)key;
+	ev.parent = (char *)(parent ? parent : "");
+	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare", &ev.base);
 	mounts = mounts_pb(&m, &n_mounts);
 	if (create == snap_view) {
 		vresp.mounts = mounts;
@@ -181,10 +168,6 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 	}
 	mounts_pb_free(mounts, n_mounts);
 	snap_mounts_free(&m);
-	ev.key = (char *)key;
-	ev.parent = (char *)(parent ? parent : "");
-	svc_publish(sv->ctx, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare",
-		    &ev.base);
 }
 
 static void snaps_prepare(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -229,7 +212,7 @@ static void snaps_mounts(struct rpc_call *call, const ProtobufCMessage *msg)
 static void snaps_commit(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Snapshots__V1__CommitSnapshotRequest *req = (const void *)msg;
-	struct snap_svc *sv = rpc_call_data(call);
+	struct berthd_components *c = rpc_call_data(call);
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__SnapshotCommit ev = CONTAINERD__EVENTS__SNAPSHOT_COMMIT__INIT;
 	cleanup_err struct berth_err *err = NULL;
@@ -239,7 +222,7 @@ static void snaps_commit(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	s = pick(sv, req->snapshotter, &err);
+	s = pick(c, req->snapshotter, &err);
 	/* the lease first: a commit the lease does not hold could be collected at once */
 	if (!s || svc_labels_check(labels, &err) < 0 ||
 	    lease_add(call, ns, s, req->name, &err) < 0 ||
@@ -247,16 +230,16 @@ static void snaps_commit(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.key = req->key;
 	ev.name = req->name;
-	svc_publish(sv->ctx, ns, "/snapshot/commit", "containerd.events.SnapshotCommit", &ev.base);
+	svc_publish(c, ns, "/snapshot/commit", "containerd.events.SnapshotCommit", &ev.base);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void snaps_remove(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Snapshots__V1__RemoveSnapshotRequest *req = (const void *)msg;
-	struct snap_svc *sv = rpc_call_data(call);
+	struct berthd_components *c = rpc_call_data(call);
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Events__SnapshotRemove ev = CONTAINERD__EVENTS__SNAPSHOT_REMOVE__INIT;
 	cleanup_err struct berth_err *err = NULL;
@@ -265,14 +248,14 @@ static void snaps_remove(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	s = pick(sv, req->snapshotter, &err);
+	s = pick(c, req->snapshotter, &err);
 	if (!s || snap_remove(s, ns, req->key, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
-	rpc_call_reply(call, &resp.base);
 	ev.key = req->key;
-	svc_publish(sv->ctx, ns, "/snapshot/remove", "containerd.events.SnapshotRemove", &ev.base);
+	svc_publish(c, ns, "/snapshot/remove", "containerd.events.SnapshotRemove", &ev.base);
+	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
 static void snaps_stat(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -409,71 +392,6 @@ static void snaps_cleanup(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 }
 
-/* --- garbage collector hooks --- */
-
-static int gc_walk(void *arg, const char *ns, svc_snap_visit_fn fn, void *fn_arg,
-		   struct berth_err **err)
-{
-	struct snap_info *v = NULL;
-	size_t n = 0;
-	int ret = 0;
-
-	if (snap_list(arg, ns, NULL, &v, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = fn(v[i].name, v[i].parent, v[i].labels, fn_arg, err);
-	snap_infos_free(v, n);
-	return ret;
-}
-
-static int gc_remove(void *arg, const char *ns, const char *key, struct berth_err **err)
-{
-	return snap_remove(arg, ns, key, err);
-}
-
-static int snaps_init(void *vctx, void **data, struct berth_err **err)
-{
-	struct svc_ctx *ctx = vctx;
-	struct snap_svc *sv = xnew(struct snap_svc);
-	int loaded = 0;
-
-	sv->ctx = ctx;
-	for (int i = 0; i < SVC_SNAPSHOTTERS; i++) {
-		cleanup_free char *root = xasprintf("%s/snapshots/%s", ctx->root, drivers[i]);
-		cleanup_err struct berth_err *e = NULL;
-
-		sv->s[i] = snap_open(drivers[i], root, &e);
-		if (!sv->s[i]) {
-			log_warn("snapshotter '%s' not loaded: %s", drivers[i], e->msg);
-			continue;
-		}
-		loaded++;
-		svc_plugin_register(ctx, "io.containerd.snapshotter.v1", drivers[i], NULL);
-		sv->gc[i] = (struct svc_gc_snapshotter){drivers[i], gc_walk, gc_remove};
-		svc_gc_add_snapshotter(ctx, &sv->gc[i], sv->s[i]);
-	}
-	if (!loaded) {
-		free(sv);
-		return berth_err_new(err, BERTH_E_UNAVAILABLE, "no snapshotter could be loaded");
-	}
-	the_svc = sv;
-	*data = sv;
-	return 0;
-}
-
-static void snaps_fini(void *data)
-{
-	struct snap_svc *sv = data;
-
-	if (!sv)
-		return;
-	if (the_svc == sv)
-		the_svc = NULL;
-	for (int i = 0; i < SVC_SNAPSHOTTERS; i++)
-		snap_close(sv->s[i]);
-	free(sv);
-}
-
 #define SNAP_M(name, req, resp, kind, fn)                                          \
 	{                                                                          \
 		"/containerd.services.snapshots.v1.Snapshots/" name,               \
@@ -508,6 +426,5 @@ const struct rpc_service svc_snapshots_service = {
 	.name = "containerd.services.snapshots.v1.Snapshots",
 	.methods = snaps_methods,
 	.n_methods = sizeof(snaps_methods) / sizeof(snaps_methods[0]),
-	.init = snaps_init,
-	.fini = snaps_fini,
+	.init = svc_init_ctx,
 };

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/images.c - containerd.services.images.v1.Images.
+ * supervisor/services/svc_images.c - containerd.services.images.v1.Images.
  *
  * Get, List (filters on name, target.digest, target.mediatype, labels), Create, Update
  * (field mask: target, labels[.k], annotations[.k]), Delete (sync: collect garbage before
@@ -102,7 +102,7 @@ static void image_from_pb_clear(struct meta_image *m)
 	strv_free(m->annotations);
 }
 
-static void image_publish(struct svc_ctx *ctx, const char *ns, const char *topic,
+static void image_publish(struct berthd_components *ctx, const char *ns, const char *topic,
 			  const struct meta_image *m)
 {
 	if (m) {
@@ -202,7 +202,7 @@ static void im_create(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(CreateImageRequest) *req = (const void *)msg;
 	IM(CreateImageResponse) resp = IM_INIT(CREATE_IMAGE_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_image m;
@@ -216,10 +216,11 @@ static void im_create(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
+	/* publish before the reply: ns lives in the call, freed once it is ended */
+	image_publish(ctx, ns, "/images/create", &m);
 	resp.image = image_fill(&p, &m);
 	rpc_call_reply(call, &resp.base);
 	image_pb_clear(&p);
-	image_publish(ctx, ns, "/images/create", &m);
 	image_from_pb_clear(&m);
 }
 
@@ -227,7 +228,7 @@ static void im_update(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(UpdateImageRequest) *req = (const void *)msg;
 	IM(UpdateImageResponse) resp = IM_INIT(UPDATE_IMAGE_RESPONSE);
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup(meta_image_freep) struct meta_image *out = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	cleanup_free char **paths = svc_mask_paths(req->update_mask);
@@ -245,10 +246,10 @@ static void im_update(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	}
 	image_from_pb_clear(&m);
+	image_publish(ctx, ns, "/images/update", out); /* before the reply: ns is the call's */
 	resp.image = image_fill(&p, out);
 	rpc_call_reply(call, &resp.base);
 	image_pb_clear(&p);
-	image_publish(ctx, ns, "/images/update", out);
 }
 
 static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -257,7 +258,7 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	Containerd__Services__Images__V1__ImageDelete ev =
 		CONTAINERD__SERVICES__IMAGES__V1__IMAGE_DELETE__INIT;
-	struct svc_ctx *ctx = svc_ctx_of(call);
+	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 
