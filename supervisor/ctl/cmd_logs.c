@@ -3,6 +3,11 @@
  * output from its log file (k8s-file records written by the logger, logger.c), each
  * stream back to berthctl's stdout or stderr; -t prefixes each line with its time; -f
  * follows the file until the container's task is no longer running.
+ *
+ * berthctl attach NAME is the follow part alone: output from now on until the container
+ * exits, and the container's exit status as berthctl's. Its stdin is not attached: a
+ * detached container's output goes to the logger and its stdin is /dev/null (attaching
+ * stdin would need FIFOs that someone drains while nobody is attached).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -204,4 +209,33 @@ int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (lseek(fd, (off_t)used, SEEK_SET) < 0)
 		return berth_err_sys(err, errno, "seek '%s'", path);
 	return follow(c, ct->id, fd, o.timestamps, err);
+}
+
+int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err)
+{
+	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
+	struct ctl_task_state st;
+	uint32_t status = 0;
+
+	if (argc != 1 || argv[0][0] == '-')
+		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl attach NAME");
+	if (ctl_container_find(c, argv[0], &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
+		return -1;
+	if (!ctl_task_is_up(&st))
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "container '%s' is not running: cannot attach", argv[0]);
+	path = ctl_log_path(c->ns, ct->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "open '%s' (was the container run with -d?)",
+				     path);
+	if (lseek(fd, 0, SEEK_END) < 0)
+		return berth_err_sys(err, errno, "seek '%s'", path);
+	if (follow(c, ct->id, fd, false, err) < 0 ||
+	    ctl_task_wait(c, ct->id, NULL, &status, err) < 0)
+		return -1;
+	c->status = (int)status;
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,18 @@ static int parse_pids(const char *s, int64_t *out, struct berth_err **err)
 	return 0;
 }
 
+/* berthctl's terminal size for the container's (run -t, exec -t) */
+static void window_size(struct ctl_run_opts *o)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		o->rows = ws.ws_row;
+		o->cols = ws.ws_col;
+	}
+}
+
 /* -e K=V as is; -e K takes K's value from berthctl's environment, or is dropped when K is
  * unset (docker) */
 static void env_add(char ***env, const char *kv)
@@ -77,6 +90,7 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 		{"user", required_argument, NULL, 'u'},
 		{"detach", no_argument, NULL, 'd'},
 		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
 		{"rm", no_argument, NULL, O_RM},
 		{"name", required_argument, NULL, O_NAME},
 		{"entrypoint", required_argument, NULL, O_ENTRY},
@@ -92,9 +106,9 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 	optind = 0;
 	opterr = 0;
 
-	while ((opt = getopt_long(argc + 1, argv - 1, exec ? "+ie:w:u:" : "+ie:w:u:dm:", opts,
+	while ((opt = getopt_long(argc + 1, argv - 1, exec ? "+ite:w:u:" : "+ite:w:u:dm:", opts,
 				  &li)) != -1) {
-		if (exec && opt != '?' && !strchr("eiwu", opt)) {
+		if (exec && opt != '?' && !strchr("eiwut", opt)) {
 			if (li >= 0)
 				return berth_err_new(err, BERTH_E_INVALID,
 						     "usage: exec: no option '--%s'",
@@ -118,6 +132,10 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 			break;
 		case 'i':
 			o->interactive = true;
+			break;
+		case 't':
+			o->tty = true;
+			window_size(o);
 			break;
 		case O_RM:
 			o->rm = true;
@@ -305,26 +323,26 @@ static int container_create(struct ctl *c, const char *id, const struct ctl_run_
 }
 
 /* Creates, starts and (foreground) waits for the task; *status: the exit status. */
-static int task_run(struct ctl *c, const char *id, bool detach, bool interactive, uint32_t *status,
+static int task_run(struct ctl *c, const char *id, const struct ctl_run_opts *o, uint32_t *status,
 		    struct berth_err **err)
 {
 	struct ctl_stdio *io = NULL;
 	int r;
 
-	if (detach) {
+	if (o->detach) {
 		cleanup_free char *uri = NULL;
 
 		/* output goes to the log through berthctl as the shim's logger (logger.c) */
 		if (ctl_log_uri(c->ns, id, &uri, err) < 0 ||
-		    ctl_task_create(c, id, "", uri, uri, err) < 0)
+		    ctl_task_create(c, id, "", uri, uri, o->tty, err) < 0)
 			return -1;
 		return ctl_task_start(c, id, NULL, err);
 	}
-	io = ctl_stdio_open(interactive, err);
+	io = ctl_stdio_open(o->interactive, o->tty, err);
 	if (!io)
 		return -1;
 	r = ctl_task_create(c, id, ctl_stdio_path(io, 0), ctl_stdio_path(io, 1),
-			    ctl_stdio_path(io, 2), err);
+			    ctl_stdio_path(io, 2), o->tty, err);
 	if (r == 0)
 		r = ctl_stdio_start(io, c, id, NULL, err);
 	if (r == 0)
@@ -384,7 +402,7 @@ static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct ima
 		ctl_container_remove(c, id, true, &undo); /* the snapshot */
 		return -1;
 	}
-	if (task_run(c, id, o->detach, o->interactive, status, err) < 0) {
+	if (task_run(c, id, o, status, err) < 0) {
 		ctl_container_remove(c, id, true, &undo);
 		return -1;
 	}

@@ -27,7 +27,7 @@
 /* ---------------------------------------------------------------- exec */
 
 static int exec_create(struct ctl *c, const char *id, const char *exec_id, const char *process,
-		       struct ctl_stdio *io, struct berth_err **err)
+		       struct ctl_stdio *io, bool tty, struct berth_err **err)
 {
 	Containerd__Services__Tasks__V1__ExecProcessRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__EXEC_PROCESS_REQUEST__INIT;
@@ -43,6 +43,7 @@ static int exec_create(struct ctl *c, const char *id, const char *exec_id, const
 	req.stdout = (char *)ctl_stdio_path(io, 1);
 	req.stderr = (char *)ctl_stdio_path(io, 2);
 	req.spec = &any;
+	req.terminal = tty;
 	if (rpc_client_call(c->rpc, TK_SVC "Exec", &req.base, &google__protobuf__empty__descriptor,
 			    &m, err) < 0)
 		return berth_err_wrap(err, "exec in '%s'", id);
@@ -64,7 +65,7 @@ static void exec_delete(struct ctl *c, const char *id, const char *exec_id)
 		protobuf_c_message_free_unpacked(m, NULL);
 }
 
-static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive,
+static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive, bool tty,
 		    uint32_t *status, struct berth_err **err)
 {
 	unsigned char b[6] = {0};
@@ -76,10 +77,10 @@ static int exec_run(struct ctl *c, const char *id, const char *process, bool int
 		b[0] = (unsigned char)time(NULL);
 	snprintf(exec_id, sizeof(exec_id), "exec-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
 		 b[4], b[5]);
-	io = ctl_stdio_open(interactive, err);
+	io = ctl_stdio_open(interactive, tty, err);
 	if (!io)
 		return -1;
-	r = exec_create(c, id, exec_id, process, io, err);
+	r = exec_create(c, id, exec_id, process, io, tty, err);
 	if (r == 0) {
 		r = ctl_stdio_start(io, c, id, exec_id, err);
 		if (r == 0)
@@ -123,7 +124,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (argc - next < 2)
 		return berth_err_new(
 			err, BERTH_E_INVALID,
-			"usage: berthctl exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...");
+			"usage: berthctl exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD...");
 	o.args = argv + next + 1;
 	if (ctl_container_find(c, argv[next], &ct, err) < 0 ||
 	    ctl_task_get(c, ct->id, &st, err) < 0)
@@ -138,7 +139,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	o.resolved = o.user ? &u : NULL;
 	r = ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err);
 	ctl_user_clear(&u);
-	if (r < 0 || exec_run(c, ct->id, process, o.interactive, &status, err) < 0)
+	if (r < 0 || exec_run(c, ct->id, process, o.interactive, o.tty, &status, err) < 0)
 		return berth_err_wrap(err, "container '%s'", argv[next]);
 	c->status = (int)status;
 	return 0;
@@ -285,7 +286,8 @@ static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
 		return ctl_task_start(c, ct->id, NULL, err);
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
 	    ctl_log_uri(c->ns, ct->id, &uri, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", uri, uri, err) < 0)
+	    ctl_task_create(c, ct->id, "", uri, uri,
+			    ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len), err) < 0)
 		return -1;
 	if (ctl_task_start(c, ct->id, NULL, err) < 0) {
 		ctl_task_delete(c, ct->id, NULL, &undo);

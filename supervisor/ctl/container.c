@@ -216,7 +216,7 @@ static int snap_mounts(struct ctl *c, const char *key, ProtobufCMessage **out,
 }
 
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
-		    const char *errp, struct berth_err **err)
+		    const char *errp, bool terminal, struct berth_err **err)
 {
 	TK(CreateTaskRequest) req = TK_INIT(CREATE_TASK_REQUEST);
 	const Containerd__Services__Snapshots__V1__MountsResponse *mr;
@@ -232,6 +232,7 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	req.stdin = (char *)in;
 	req.stdout = (char *)out;
 	req.stderr = (char *)errp;
+	req.terminal = terminal;
 	r = rpc_client_call(c->rpc, TK_SVC "Create", &req.base, TK_MSG(create_task_response), &m,
 			    err);
 	protobuf_c_message_free_unpacked(mounts, NULL);

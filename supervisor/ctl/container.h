@@ -34,7 +34,8 @@ struct ctl_run_opts {
 	char **args; /* the command after IMAGE; borrowed, may be empty */
 	bool has_memory, has_pids_limit;
 	int64_t memory, pids_limit;
-	bool readonly, rm, detach, interactive;
+	bool readonly, rm, detach, interactive, tty;
+	unsigned rows, cols;		 /* with tty: berthctl's window size (0: unknown) */
 	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
 };
 
@@ -56,6 +57,8 @@ int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t
 /* The process of an exec: the container's spec process with the exec's args/env/cwd/user. */
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
 			  char **out, struct berth_err **err);
+/* Whether the spec's process has a terminal (a new task must ask the shim for one). */
+bool ctl_spec_is_terminal(const char *spec_json, size_t len);
 /* "123", "64m", "1g", "512k" -> bytes; INVALID naming the value otherwise. */
 int ctl_parse_bytes(const char *s, int64_t *out, struct berth_err **err);
 
@@ -136,7 +139,7 @@ int ctl_task_wait(struct ctl *c, const char *id, const char *exec_id, uint32_t *
 int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct berth_err **err);
 /* Creates (not starts) the container's task on the snapshot's mounts with stdio paths. */
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
-		    const char *errp, struct berth_err **err);
+		    const char *errp, bool terminal, struct berth_err **err);
 int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
 /* Deletes the task (a running one only when force: killed first), the container and its
  * snapshot. */
@@ -151,7 +154,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
  * (Tasks.Kill over a second connection, from a thread of its own).
  */
 struct ctl_stdio;
-struct ctl_stdio *ctl_stdio_open(bool interactive, struct berth_err **err);
+/* tty: the process has a terminal (no stderr FIFO; resize and raw mode, see stdio.c) */
+struct ctl_stdio *ctl_stdio_open(bool interactive, bool tty, struct berth_err **err);
 const char *ctl_stdio_path(const struct ctl_stdio *s, int fd); /* 0, 1, 2; "" if none */
 /* Starts copying and forwarding signals to (id, exec_id). */
 int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const char *exec_id,

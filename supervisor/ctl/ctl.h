@@ -47,6 +47,7 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_reap(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err);

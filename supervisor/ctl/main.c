@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"  system df                         disk usage by images, content, snapshots\n"
 		"  system prune                      collect unreferenced content and snapshots\n"
 		"  run [OPTIONS] IMAGE [CMD...]      run a container, print its output, exit with its\n"
-		"                                    status; options: --rm, -d, --name NAME, -e K[=V],\n"
+		"                                    status; options: --rm, -d, -i, -t, --name NAME,\n"
+		"                                    -e K[=V],\n"
 		"                                    -w DIR, -u UID[:GID], --entrypoint CMD,\n"
 		"                                    -m/--memory BYTES[k|m|g], --pids-limit N,\n"
 		"                                    --runtime NAME (io.containerd.berth.v2),\n"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
 		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
+		"  attach NAME                       follow a -d container's output until it exits,\n"
+		"                                    then exit with its status (stdin not attached)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -99,7 +102,8 @@ int main(int argc, char **argv)
 		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
 		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
 		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
-		{"logs", ctl_cmd_logs},	      {"__reap", ctl_cmd_reap},
+		{"logs", ctl_cmd_logs},	      {"attach", ctl_cmd_attach},
+		{"__reap", ctl_cmd_reap},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;

@@ -83,6 +83,17 @@ bad:
 		s);
 }
 
+/* Adds "K=V" unless env has K. */
+static void env_set_default(char ***env, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv);
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], kv, klen + 1) == 0)
+			return;
+	strv_push(env, kv);
+}
+
 /* Sets "K=V" in env, replacing an entry with the same key; a bare "K" is left as is. */
 static void env_set(char ***env, const char *kv)
 {
@@ -272,9 +283,17 @@ static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
 		user = o->user;
 	if (set_user(p, o, user, err) < 0)
 		return -1;
-	p->terminal = false;
+	p->terminal = o->tty;
 	free(p->console_size);
 	p->console_size = NULL;
+	/* the size from the start (a ResizePty after start would race the process) */
+	if (o->tty && o->rows && o->cols) {
+		p->console_size = xnew(struct oci_console_size);
+		p->console_size->height = o->rows;
+		p->console_size->width = o->cols;
+	}
+	if (o->tty)
+		env_set_default(&p->env, "TERM=xterm"); /* docker's -t */
 	return 0;
 }
 
@@ -325,6 +344,15 @@ int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t
 	*user = u && *u ? xstrdup(u) : NULL;
 	*workdir = w && *w && strcmp(w, "/") != 0 ? xstrdup(w) : NULL;
 	return 0;
+}
+
+bool ctl_spec_is_terminal(const char *spec_json, size_t len)
+{
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+	cleanup_err struct berth_err *err = NULL;
+
+	return oci_spec_parse(spec_json, len, "container spec", &s, &err) == 0 && s->process &&
+	       s->process->terminal;
 }
 
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
