@@ -147,7 +147,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 
 /* ---------------------------------------------------------------- stop, kill */
 
-static int parse_signal(const char *s, int *out, struct berth_err **err)
+int ctl_parse_signal(const char *s, int *out, struct berth_err **err)
 {
 	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
 	char *end = NULL;
@@ -191,6 +191,7 @@ static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth
 	struct ctl_task_state st;
 	uint32_t status;
 	bool down = false;
+	int sig = SIGTERM;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
@@ -199,7 +200,10 @@ static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth
 	/* a frozen process gets no signal: thaw it first (docker does) */
 	if (st.status != ST(RUNNING) && ctl_task_resume(c, ct->id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, ct->id, NULL, SIGTERM, false, err) < 0 ||
+	/* the container's stop signal (--stop-signal or the image's StopSignal), else TERM */
+	if (ct->stop_signal && ctl_parse_signal(ct->stop_signal, &sig, err) < 0)
+		return berth_err_wrap(err, "stop signal of '%s'", ref);
+	if (ctl_task_kill(c, ct->id, NULL, sig, false, err) < 0 ||
 	    wait_down(c, ct->id, timeout_s * 1000, &down, err) < 0)
 		return -1;
 	if (!down && ctl_task_kill(c, ct->id, NULL, SIGKILL, false, err) < 0)
@@ -252,7 +256,7 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	int sig = SIGKILL, i = 0;
 
 	if (argc >= 2 && (strcmp(argv[0], "-s") == 0 || strcmp(argv[0], "--signal") == 0)) {
-		if (parse_signal(argv[1], &sig, err) < 0)
+		if (ctl_parse_signal(argv[1], &sig, err) < 0)
 			return -1;
 		i = 2;
 	}

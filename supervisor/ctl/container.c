@@ -15,6 +15,7 @@
 #include <google/protobuf/empty.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
 
@@ -35,6 +36,8 @@ void ctl_container_free(struct ctl_container *ct)
 	free(ct->name);
 	free(ct->image);
 	free(ct->runtime);
+	free(ct->stop_signal);
+	strv_free(ct->labels);
 	free(ct->spec);
 	free(ct);
 }
@@ -50,9 +53,14 @@ static void container_fill(struct ctl_container *ct, const CN(Container) * in)
 	ct->id = xstrdup(in->id);
 	ct->image = xstrdup(in->image ? in->image : "");
 	ct->runtime = xstrdup(in->runtime && in->runtime->name ? in->runtime->name : "");
-	for (size_t i = 0; i < in->n_labels; i++)
+	for (size_t i = 0; i < in->n_labels; i++) {
 		if (strcmp(in->labels[i]->key, CTL_NAME_LABEL) == 0)
 			ct->name = xstrdup(in->labels[i]->value);
+		else if (strcmp(in->labels[i]->key, CTL_STOPSIG_LABEL) == 0)
+			ct->stop_signal = xstrdup(in->labels[i]->value);
+		strv_push(&ct->labels, in->labels[i]->key);
+		strv_push(&ct->labels, in->labels[i]->value);
+	}
 	if (in->spec) {
 		ct->spec = xstrndup((const char *)in->spec->value.data, in->spec->value.len);
 		ct->spec_len = in->spec->value.len;
@@ -67,6 +75,8 @@ void ctl_container_list_free(struct ctl_container *v, size_t n)
 		free(v[i].name);
 		free(v[i].image);
 		free(v[i].runtime);
+		free(v[i].stop_signal);
+		strv_free(v[i].labels);
 		free(v[i].spec);
 	}
 	free(v);

@@ -19,7 +19,8 @@
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_NAME_LABEL "berthctl/name"
-#define CTL_DEFAULT_ROOT "/var/lib/berthctl" /* client state: container logs ($BERTHCTL_ROOT) */
+#define CTL_STOPSIG_LABEL "berthctl/stop-signal" /* --stop-signal, else the image's StopSignal */
+#define CTL_DEFAULT_ROOT "/var/lib/berthctl"	 /* client state: container logs ($BERTHCTL_ROOT) */
 #define CTL_SNAPSHOTTER "overlayfs"
 #define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -37,6 +38,15 @@ struct ctl_run_opts {
 	bool readonly, rm, detach, interactive, tty;
 	unsigned rows, cols;		 /* with tty: berthctl's window size (0: unknown) */
 	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
+	/* spec_flags.c; each strv owned (values copied from argv) */
+	char **volumes, **mounts, **tmpfs, **ulimits, **cap_add, **cap_drop, **security_opts,
+		**devices;
+	char **labels;		 /* --label K=V: the container record's */
+	const char *stop_signal; /* --stop-signal: a label, used by stop */
+	bool has_cpus, has_cpu_shares, has_memory_swap, privileged, init;
+	double cpus;
+	uint64_t cpu_shares;
+	int64_t memory_swap; /* -1: unlimited */
 };
 
 /* ---- spec.c ---- */
@@ -57,6 +67,11 @@ int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t
 /* The process of an exec: the container's spec process with the exec's args/env/cwd/user. */
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
 			  char **out, struct berth_err **err);
+/* spec_flags.c: -v, --mount, --tmpfs, --ulimit, --device, caps, --privileged, --cpus... */
+struct oci_spec;
+int ctl_spec_apply_flags(struct oci_spec *s, const struct ctl_run_opts *o, struct berth_err **err);
+/* The last --security-opt seccomp=X's X ("unconfined" for --privileged); NULL if none. */
+const char *ctl_spec_seccomp_opt(const struct ctl_run_opts *o);
 /* Whether the spec's process has a terminal (a new task must ask the shim for one). */
 bool ctl_spec_is_terminal(const char *spec_json, size_t len);
 /* "123", "64m", "1g", "512k" -> bytes; INVALID naming the value otherwise. */
@@ -107,7 +122,9 @@ int ctl_image_unpack(struct ctl *c, const char *config_digest, const char *confi
 /* ---- container.c ---- */
 struct ctl_container {
 	char *id, *name, *image, *runtime;
-	char *spec; /* the spec Any's value (JSON), NUL-terminated */
+	char *stop_signal; /* NULL: SIGTERM */
+	char **labels;	   /* k, v, k, v, ..., NULL */
+	char *spec;	   /* the spec Any's value (JSON), NUL-terminated */
 	size_t spec_len;
 	int64_t created; /* seconds since the epoch */
 };
@@ -185,5 +202,7 @@ int ctl_reaper_spawn(struct ctl *c, const char *id, struct berth_err **err);
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err);
 void ctl_run_opts_free(struct ctl_run_opts *o);
+/* "TERM", "SIGTERM", "15" -> 15; INVALID "invalid signal 'x'" */
+int ctl_parse_signal(const char *s, int *out, struct berth_err **err);
 
 #endif

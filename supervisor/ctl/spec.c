@@ -6,12 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "spec/config.h"
@@ -297,6 +299,41 @@ static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
 	return 0;
 }
 
+/*
+ * --security-opt seccomp=PROFILE: the profile (OCI linux.seccomp's shape, which docker's
+ * profiles share for defaultAction/architectures/syscalls) goes into the JSON, and the
+ * whole spec is parsed again so a bad profile is an error naming it. unconfined: none
+ * (the default spec has no filter).
+ */
+static int apply_seccomp(const struct ctl_run_opts *o, char **json, struct berth_err **err)
+{
+	const char *opt = ctl_spec_seccomp_opt(o);
+	cleanup(bjson_freep) struct bjson *root = NULL;
+	cleanup(oci_spec_freep) struct oci_spec *check = NULL;
+	struct bjson *profile = NULL;
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!opt || strcmp(opt, "unconfined") == 0)
+		return 0;
+	if (fs_read_file_max(AT_FDCWD, opt, 4 << 20, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	if (bjson_parse(buf, len, opt, &profile, err) < 0 ||
+	    bjson_parse(*json, strlen(*json), "spec", &root, err) < 0) {
+		bjson_free(profile);
+		return berth_err_wrap(err, "--security-opt seccomp");
+	}
+	bjson_set_take((struct bjson *)bjson_get(root, "linux"), "seccomp", profile);
+	free(*json);
+	*json = bjson_to_string(root, BJSON_PLAIN);
+	if (oci_spec_parse(*json, strlen(*json), "spec", &check, err) < 0) {
+		free(*json);
+		*json = NULL;
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	}
+	return 0;
+}
+
 int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t len,
 		   const char *ns, const char *id, char **out, struct berth_err **err)
 {
@@ -325,8 +362,10 @@ int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t
 	s->hostname = o->hostname ? xstrdup(o->hostname) : NULL;
 	free(s->linux_->cgroups_path);
 	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
+	if (ctl_spec_apply_flags(s, o, err) < 0)
+		return -1;
 	*out = oci_spec_to_json(s);
-	return 0;
+	return apply_seccomp(o, out, err);
 }
 
 int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t len, char **user,
