@@ -231,6 +231,7 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	TK(CreateTaskRequest) req = TK_INIT(CREATE_TASK_REQUEST);
 	const Containerd__Services__Snapshots__V1__MountsResponse *mr;
 	ProtobufCMessage *mounts = NULL, *m = NULL;
+	uint32_t pid;
 	int r;
 
 	if (snap_mounts(c, id, &mounts, err) < 0)
@@ -248,7 +249,15 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	protobuf_c_message_free_unpacked(mounts, NULL);
 	if (r < 0)
 		return berth_err_wrap(err, "create task '%s'", id);
+	pid = ((const TK(CreateTaskResponse) *)m)->pid;
 	protobuf_c_message_free_unpacked(m, NULL);
+	/* before start: the command finds lo up (netns.c) */
+	if (pid > 0 && ctl_netns_loopback_up(pid, err) < 0) {
+		cleanup_err struct berth_err *undo = NULL;
+
+		ctl_task_delete(c, id, NULL, &undo);
+		return berth_err_wrap(err, "task '%s'", id);
+	}
 	return 0;
 }
 

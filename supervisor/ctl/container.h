@@ -154,7 +154,8 @@ int ctl_task_wait(struct ctl *c, const char *id, const char *exec_id, uint32_t *
 		  struct berth_err **err);
 /* Tasks.Delete; NOT_FOUND (no task) is success. *status (optional): its exit status. */
 int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct berth_err **err);
-/* Creates (not starts) the container's task on the snapshot's mounts with stdio paths. */
+/* Creates (not starts) the container's task on the snapshot's mounts with stdio paths,
+ * and brings its network namespace's lo up (netns.c). */
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
 		    const char *errp, bool terminal, struct berth_err **err);
 int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
@@ -192,6 +193,10 @@ char *ctl_log_path(const char *ns, const char *id);
 int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
 /* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
 int ctl_logger_main(const char *path);
+
+/* ---- netns.c ---- */
+/* Brings 'lo' up in the network namespace of process pid (a task's, before it starts). */
+int ctl_netns_loopback_up(uint32_t pid, struct berth_err **err);
 
 /* ---- cmd_reap.c ---- */
 /* Leaves a `berthctl __reap ID` process behind that removes the container once it exits. */

@@ -359,7 +359,8 @@ int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t
 	s->root->path = xstrdup("rootfs");
 	s->root->readonly = o->readonly;
 	free(s->hostname);
-	s->hostname = o->hostname ? xstrdup(o->hostname) : NULL;
+	/* docker: the short id unless --hostname (the spec has a new uts namespace) */
+	s->hostname = o->hostname ? xstrdup(o->hostname) : xstrndup(id, 12);
 	free(s->linux_->cgroups_path);
 	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
 	if (ctl_spec_apply_flags(s, o, err) < 0)
