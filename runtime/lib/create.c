@@ -268,7 +268,6 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	size_t n_def, n = 0;
 	const struct oci_device_cgroup *def = rt_cgroup_default_device_rules(&n_def);
 	size_t n_spec = l && l->resources ? l->resources->n_devices : 0;
-	size_t n_dev = l ? l->n_devices : 0;
 
 	if (rt_cgroup_open(l ? l->cgroups_path : NULL, cr->id, cr->ctx->systemd_cgroup, &cr->cg,
 			   err) < 0)
@@ -277,27 +276,17 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 		rt_cgroup_drop_unset(cr->spec->linux_->resources);
 		cr->res = *l->resources;
 	}
-	/* like runc: the config's rules, then the default devices, then linux.devices */
-	cr->res.devices = xcalloc(n_spec + n_def + n_dev + 1, sizeof(*cr->res.devices));
+	/*
+	 * Like runc and crun: the config's rules, then the default devices. A
+	 * linux.devices entry only makes a node; it never adds a rule, so only
+	 * linux.resources.devices decides what the container may open (issue #15:
+	 * a deny-all config let the container write /dev/kmsg when it was listed).
+	 */
+	cr->res.devices = xcalloc(n_spec + n_def + 1, sizeof(*cr->res.devices));
 	for (size_t i = 0; i < n_spec; i++)
 		cr->res.devices[n++] = l->resources->devices[i];
 	for (size_t i = 0; i < n_def; i++)
 		cr->res.devices[n++] = def[i];
-	for (size_t i = 0; i < n_dev; i++) {
-		const struct oci_device *d = &l->devices[i];
-
-		if (d->type == 'p')
-			continue; /* a fifo: the device controller has no rule for it */
-		cr->res.devices[n++] = (struct oci_device_cgroup){
-			.allow = true,
-			.type = d->type == 'u' ? 'c' : d->type,
-			.has_major = true,
-			.has_minor = true,
-			.major = d->major,
-			.minor = d->minor,
-			.access = (char *)"rwm",
-		};
-	}
 	cr->res.n_devices = n;
 	/* errors must not name the rules appended here by an index of the config */
 	rt_cgroup_set_config_devices(cr->cg, n_spec);

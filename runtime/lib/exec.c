@@ -63,9 +63,13 @@ static int parse_id(const char *s, const char *what, unsigned *out, struct berth
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || v > 0xfffffffful)
+	if (errno || !*s || *s == '-' || *s == '+' || *end)
 		return berth_err_new(err, BERTH_E_INVALID, "invalid %s '%s': not a number", what,
 				     s);
+	/* runc's range: above it, 4294967295 is (uid_t)-1, "no change" (issue #15) */
+	if (v > OCI_ID_MAX)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "invalid %s '%s': out of range (0-2147483647)", what, s);
 	*out = (unsigned)v;
 	return 0;
 }

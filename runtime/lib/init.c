@@ -187,11 +187,14 @@ static _Noreturn void init_wait_and_exec(struct rt_init_args *a, const char *exe
 	/* a startContainer hook without env gets the container process's, as in
 	 * runc and crun (this process execs that process next) */
 	environ = a->plan->env;
-	if (run_child_hooks(a, true, &err) < 0)
+	if (run_child_hooks(a, true, &err) < 0 ||
+	    (!rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, &err) < 0)) {
+		rt_sync_fifo_err_write(fd, err);
 		_exit(126);
-	if (!rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, &err) < 0)
-		_exit(126);
+	}
 	rt_proc_exec(a->plan, exe, &err);
+	/* `start` reads this after the hang-up (issue #15: an E2BIG left nothing) */
+	rt_sync_fifo_err_write(fd, err);
 	_exit(127);
 }
 

@@ -271,6 +271,9 @@ static bool is_executable(const char *path, int *e)
 	return true;
 }
 
+/* linux/binfmts.h: no single argument or environment string may be longer */
+#define RT_MAX_ARG_STRLEN (32 * 4096)
+
 void rt_proc_default_home(struct rt_proc_plan *plan)
 {
 	cleanup_free char *home = NULL;
@@ -291,11 +294,27 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 
 	if (!arg0 || !*arg0)
 		return berth_err_new(err, BERTH_E_INVALID, "process.args must not be empty");
+	/* The messages of a missing or unrunnable command say what runc's do ("executable
+	 * file not found", "permission denied"): the docker and podman CLIs read them to
+	 * exit 127 or 126 instead of 125. */
 	if (strchr(arg0, '/')) {
-		if (!is_executable(arg0, &e))
+		if (is_executable(arg0, &e)) {
+			*path = xstrdup(arg0);
+			return 0;
+		}
+		if (e == ENOENT || e == ENOTDIR)
+			berth_err_new(err, BERTH_E_NOT_FOUND,
+				      "process.args[0] '%s': executable file not found", arg0);
+		else if (e == EACCES)
+			berth_err_new(
+				err, BERTH_E_PERMISSION,
+				"process.args[0] '%s': not an executable file: permission denied",
+				arg0);
+		else
 			return berth_err_sys(err, e, "process.args[0] '%s'", arg0);
-		*path = xstrdup(arg0);
-		return 0;
+		if (err && *err)
+			(*err)->errnum = e;
+		return -1;
 	}
 	pathvar = rt_env_get(plan->env, "PATH") ?: DEFAULT_PATH;
 	dirs = strv_split(pathvar, ":");
@@ -310,9 +329,15 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 		if (pe == EACCES)
 			e = EACCES;
 	}
-	if (e == EACCES)
-		return berth_err_sys(
-			err, e, "process.args[0] '%s': found in $PATH but not executable", arg0);
+	if (e == EACCES) {
+		berth_err_new(
+			err, BERTH_E_PERMISSION,
+			"process.args[0] '%s': found in $PATH but not executable: permission denied",
+			arg0);
+		if (err && *err)
+			(*err)->errnum = EACCES;
+		return -1;
+	}
 	return berth_err_new(err, BERTH_E_NOT_FOUND,
 			     "process.args[0] '%s': executable file not found in $PATH", arg0);
 }
@@ -496,8 +521,49 @@ int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err
 	return 0;
 }
 
+/* The bytes execve copies for a list of strings; i/big: the first one longer
+ * than the kernel takes (MAX_ARG_STRLEN), if any. */
+static size_t strv_bytes(char *const *v, size_t *big)
+{
+	size_t total = 0;
+
+	*big = SIZE_MAX;
+	for (size_t i = 0; v && v[i]; i++) {
+		size_t n = strlen(v[i]) + 1;
+
+		if (n > RT_MAX_ARG_STRLEN && *big == SIZE_MAX)
+			*big = i;
+		total += n;
+	}
+	return total;
+}
+
+/* execve's E2BIG names no field: say which one is too large (issue #15). */
+static int exec_e2big(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
+{
+	size_t abig, ebig;
+	size_t a = strv_bytes(plan->proc->args, &abig), e = strv_bytes(plan->env, &ebig);
+
+	if (abig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.args[%zu]: longer than the kernel's %d bytes per string",
+			path, abig, RT_MAX_ARG_STRLEN);
+	if (ebig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.env[%zu]: longer than the kernel's %d bytes per string",
+			path, ebig, RT_MAX_ARG_STRLEN);
+	return berth_err_sys(
+		err, E2BIG,
+		"exec '%s': %s too large: process.env %zu bytes, process.args %zu bytes, beyond the kernel's limit (a quarter of RLIMIT_STACK, at most 6 MiB)",
+		path, e >= a ? "process.env" : "process.args", e, a);
+}
+
 int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
 {
 	execve(path, plan->proc->args, plan->env);
+	if (errno == E2BIG)
+		return exec_e2big(plan, path, err);
 	return berth_err_sys(err, errno, "exec '%s'", path);
 }

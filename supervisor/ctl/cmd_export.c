@@ -2,7 +2,8 @@
  * supervisor/ctl/cmd_export.c - berthctl images export FILE NAME...: an OCI image layout
  * archive (oci-layout, index.json naming each image, blobs/sha256/<hex>) with every blob
  * the images reference, streamed from Content.Read. The file appears only when complete
- * (written to a temporary name, then renamed).
+ * (written to a temporary name, then renamed); '-' is stdout, and a target that is not
+ * a regular file (/dev/stdout, a symlink, a device) is written through, never replaced.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,15 +134,19 @@ static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_de
 	return ret;
 }
 
-static int get_image(struct ctl *c, const char *name,
+/* By name, short name or IMAGE ID (ctl_image_lookup). */
+static int get_image(struct ctl *c, const char *ref,
 		     Containerd__Services__Images__V1__GetImageResponse **out,
 		     struct berth_err **err)
 {
 	Containerd__Services__Images__V1__GetImageRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__GET_IMAGE_REQUEST__INIT;
 	ProtobufCMessage *m = NULL;
+	cleanup_free char *name = NULL;
 
-	req.name = (char *)name;
+	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0)
+		return -1;
+	req.name = name;
 	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
 			    &containerd__services__images__v1__get_image_response__descriptor, &m,
 			    err) < 0)
@@ -159,6 +164,7 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 	struct ctl_progress *prog = NULL;
 	cleanup_free char *ij = NULL;
 	int64_t total = 0;
+	bool through = false;
 	int r = 0;
 
 	if (argc < 2)
@@ -195,6 +201,7 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 		static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
 		ij = bjson_to_string(index, BJSON_PLAIN);
+		through = image_writer_is_through(argv[0]);
 		w = image_writer_open(argv[0], err);
 		r = w ? 0 : -1;
 		if (r == 0)
@@ -207,10 +214,11 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 			r = image_writer_dir(w, "blobs/sha256", err);
 		for (size_t i = 0; i < b.n; i++)
 			total += b.v[i].size;
-		/* progress goes to the terminal, never into an archive written to stdout */
+		/* progress goes to the terminal, never into an archive written to stdout
+		 * (or to /dev/stdout, a device...) */
 		if (r == 0)
-			prog = ctl_progress_open(strcmp(argv[0], "-") ? stdout : stderr,
-						 "exporting", argv[0], "stdout", total);
+			prog = ctl_progress_open(through ? stderr : stdout, "exporting", argv[0],
+						 "stdout", total);
 		for (size_t i = 0; i < b.n && r == 0; i++)
 			r = write_blob(c, w, &b.v[i], prog, err);
 		if (r == 0)

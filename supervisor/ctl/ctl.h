@@ -27,6 +27,13 @@ struct ctl {
 	int status;  /* berthctl's exit status when the command succeeded (run, exec) */
 };
 
+/*
+ * For commands given several names (rm, stop, images rm, ...): prints one name's error
+ * as main would ("berthctl: <message>"), frees it and makes berthctl exit 1 at the end,
+ * so the other names are still handled (docker does the same).
+ */
+void ctl_err_print(struct ctl *c, struct berth_err **err);
+
 typedef int (*ctl_cmd_fn)(struct ctl *c, int argc, char **argv, struct berth_err **err);
 
 int ctl_cmd_images(struct ctl *c, int argc, char **argv, struct berth_err **err);
@@ -40,6 +47,13 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_login(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logout(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_reap(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **err);
 
@@ -97,6 +111,18 @@ int ctl_image_children(const char *json, size_t len, const char *media_type, str
 void ctl_desc_list_free(struct ctl_desc *v, size_t n);
 /* docker.io/library/busybox:latest from busybox, etc. (docker's normalization). */
 char *ctl_normalize_ref(const char *ref);
+
+/* ---- ref.c ---- */
+/* INVALID "invalid reference format 'x'" unless ref follows docker's reference grammar. */
+int ctl_ref_validate(const char *ref, struct berth_err **err);
+/*
+ * The stored name of the image ref names: as given, docker-normalized, or by IMAGE ID
+ * (config digest hex prefix, "sha256:" optional). *n_names (optional): how many images
+ * have that ID (1 for a name). NOT_FOUND "no such image: 'x'"; INVALID for an ambiguous
+ * ID prefix.
+ */
+int ctl_image_lookup(struct ctl *c, const char *ref, char **name, size_t *n_names,
+		     struct berth_err **err);
 
 /* ---- output ---- */
 char *ctl_human_size(int64_t bytes);	     /* "1.5MB" (decimal, as docker) */

@@ -13,7 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "supervisor/ctl/ctl.h"
+#include "supervisor/ctl/container.h"
 
 #define DEFAULT_ADDRESS "/run/berthd/berthd.sock"
 
@@ -34,26 +34,46 @@ static void usage(FILE *f)
 		"  system df                         disk usage by images, content, snapshots\n"
 		"  system prune                      collect unreferenced content and snapshots\n"
 		"  run [OPTIONS] IMAGE [CMD...]      run a container, print its output, exit with its\n"
-		"                                    status; options: --rm, -d, --name NAME, -e K=V,\n"
-		"                                    -w DIR, -u UID[:GID], --entrypoint CMD,\n"
-		"                                    -m/--memory BYTES[k|m|g], --pids-limit N,\n"
-		"                                    --runtime NAME (io.containerd.berth.v2),\n"
-		"                                    --hostname NAME, --read-only\n"
+		"                                    status (berthctl run --help: the options)\n"
 		"  ps [-a] [-q]                      list containers (-a: also stopped ones)\n"
-		"  exec [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...\n"
+		"  exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD...\n"
 		"                                    run a command in a running container\n"
 		"  stop [-t SECONDS] NAME...         SIGTERM, then SIGKILL after SECONDS (10)\n"
 		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
+		"  pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF\n"
+		"                                    berthd pulls REF from its registry\n"
+		"  push [--plain-http] [--timeout S] IMAGE [REF]\n"
+		"                                    berthd pushes IMAGE (to REF, default its name)\n"
+		"  login -u USER [-p PW | --password-stdin] REGISTRY\n"
+		"                                    check and store credentials ($DOCKER_CONFIG/config.json)\n"
+		"  logout REGISTRY                   forget them\n"
+		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
+		"  attach NAME                       follow a -d container's output until it exits,\n"
+		"                                    then exit with its status (stdin not attached)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
 		")\n"
 		"  -n, --namespace NS   namespace ($BERTH_NAMESPACE, $CONTAINERD_NAMESPACE, default)\n"
 		"\n"
-		"Exit status: 0, or the command's for run and exec; 1 when berthctl fails, 2 on\n"
-		"usage errors.\n");
+		"Exit status: 0, or the command's for run and exec; 1 when berthctl fails (a\n"
+		"command given several names handles each and fails if any failed), 2 on usage\n"
+		"errors, 127 for an unknown command.\n");
+}
+
+void ctl_err_print(struct ctl *c, struct berth_err **err)
+{
+	fprintf(stderr, "berthctl: %s\n", *err ? (*err)->msg : "failed");
+	berth_err_free(err);
+	c->status = 1;
+}
+
+/* Usage errors (messages starting "usage") exit 2, as docker's and most CLIs' do. */
+static bool is_usage(const struct berth_err *err)
+{
+	return err && err->code == BERTH_E_INVALID && strncmp(err->msg, "usage", 5) == 0;
 }
 
 static const char *env_first(const char *a, const char *b, const char *def)
@@ -84,6 +104,10 @@ int main(int argc, char **argv)
 		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
 		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
 		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
+		{"pull", ctl_cmd_pull},	      {"login", ctl_cmd_login},
+		{"logout", ctl_cmd_logout},   {"push", ctl_cmd_push},
+		{"logs", ctl_cmd_logs},	      {"attach", ctl_cmd_attach},
+		{"__reap", ctl_cmd_reap},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
@@ -91,6 +115,9 @@ int main(int argc, char **argv)
 	int opt, r;
 
 	log_init("berthctl");
+	/* started by the shim as a container's logger (logger.c): no options, no connection */
+	if (argc == 3 && strcmp(argv[1], "__logger") == 0)
+		return ctl_logger_main(argv[2]);
 	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
 	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
 	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {
@@ -117,9 +144,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], cmds[i].name) == 0)
 			fn = cmds[i].fn;
 	if (!fn) {
-		fprintf(stderr, "berthctl: unknown command '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
+		fprintf(stderr, "berthctl: unknown command '%s' (see berthctl --help)\n",
+			argv[optind]);
+		return 127; /* as a shell's command not found, and docker's CLI */
 	}
 	c.rpc = rpc_client_new(c.address, c.ns, &err);
 	if (!c.rpc) {
@@ -132,7 +159,7 @@ int main(int argc, char **argv)
 	rpc_client_free(c.rpc);
 	if (r < 0) {
 		fprintf(stderr, "berthctl: %s\n", err ? err->msg : "failed");
-		return err && err->code == BERTH_E_INVALID && strstr(err->msg, "usage") ? 2 : 1;
+		return is_usage(err) ? 2 : 1;
 	}
 	return c.status;
 }

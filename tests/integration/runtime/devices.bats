@@ -60,6 +60,34 @@ teardown() {
 	expect_output_contains "Operation not permitted"
 }
 
+# regression: issue #15. A linux.devices entry makes a node, it adds no device cgroup
+# rule: only linux.resources.devices decides access (runc and crun agree).
+@test "dev: a linux.devices entry does not override a deny-all linux.resources.devices (/dev/kmsg)" {
+	requires cgroup_v1
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11,
+		"fileMode": 420}] | .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	set_args /bin/sh -c 'echo "berth-test: device cgroup broken" > /dev/kmsg && echo WROTE'
+	run_fg
+	expect_failure
+	expect_output_contains "Operation not permitted"
+	expect_output_not_contains "WROTE"
+}
+
+# regression: issue #15. char 1:200 has no driver: an open the device cgroup refuses
+# fails with EPERM, one it lets through with ENXIO.
+@test "dev: a linux.devices node is opened only when linux.resources.devices allows it" {
+	requires cgroup_v1
+	update_config '.linux.devices = [{"path": "/dev/unserved", "type": "c", "major": 1, "minor": 200}]'
+	set_args cat /dev/unserved
+	run_fg
+	expect_failure
+	expect_output_contains "Operation not permitted"
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 200, "access": "rwm"}]'
+	run_fg
+	expect_failure
+	expect_output_contains "No such device or address"
+}
+
 @test "dev: /dev/pts is a devpts and /dev/ptmx points into it" {
 	set_args /bin/sh -c '/bin/testinit stat /dev/pts; /bin/testinit stat /dev/ptmx; /bin/testinit readlink /dev/ptmx'
 	run_fg

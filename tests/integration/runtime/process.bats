@@ -48,6 +48,43 @@ caps_hex() {
 	expect_output "uid=1000 gid=1000 groups="
 }
 
+# regression: issue #15: uid 4294967295 is (uid_t)-1, which setresuid() takes as "no
+# change": the process ran as root. runc refuses ids outside 0-2147483647.
+@test "user: a uid or gid above 2147483647 is refused and named, nothing runs" {
+	not_runtime crun "1.8.1 has the bug: uid 4294967295 runs the process as uid 0"
+	local f
+	for f in uid gid; do
+		update_config '.process.user = {"uid": 1000, "gid": 1000} | .process.user[$f] = 4294967295' \
+			--arg f "$f"
+		set_args /bin/sh -c 'echo RAN; id'
+		run_fg
+		expect_failure
+		expect_output_not_contains "RAN"
+		if [ "$(runtime_name)" = berth ]; then
+			expect_output_contains "process.user.$f" "2147483647"
+		fi
+	done
+	update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 4294967295]}'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.user.additionalGids[1]"
+	fi
+}
+
+@test "user: exec --user with a uid above 2147483647 is refused" {
+	not_runtime crun "1.8.1 has the bug: --user 4294967295 runs the process as uid 0"
+	set_args /bin/testinit pause
+	run_container
+	run berth exec --user 4294967295:0 "$CID" /bin/sh -c 'echo RAN; id'
+	expect_failure
+	expect_output_not_contains "RAN"
+	run berth exec --user 0:0 --additional-gids 4294967295 "$CID" /bin/sh -c 'echo RAN; id'
+	expect_failure
+	expect_output_not_contains "RAN"
+}
+
 @test "umask: process.user.umask applies" {
 	update_config '.process.user.umask = 63'
 	set_args umask
@@ -112,6 +149,56 @@ caps_hex() {
 	run_fg
 	expect_status 0
 	expect_output via-path
+}
+
+# regression: issue #15: an environment beyond execve's limit made `run` exit 127 with
+# nothing on stderr. One string over MAX_ARG_STRLEN (128 KiB) and a total over the
+# limit are both E2BIG; the error names the field.
+@test "env: an environment larger than the kernel takes fails with E2BIG naming process.env" {
+	update_config '.process.env += ["BIG=" + ("x" * 200000)]'
+	set_args /bin/sh -c 'echo RAN'
+	run_fg
+	expect_failure
+	[ "$status" != 127 ] || [ -n "$output" ] || fail_with "exit 127 and nothing said"
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env["
+	fi
+	# many strings, each short: the total is too large
+	update_config '.process.env = [range(0; 9000) | "V\(.)=" + ("y" * 1000)]'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env too large"
+	fi
+}
+
+@test "args: arguments larger than the kernel takes fail with E2BIG naming process.args" {
+	update_config '.process.args = ["/bin/sh", "-c", "echo RAN", ("x" * 200000)]'
+	run_fg
+	expect_failure
+	expect_output_not_contains "RAN"
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.args[3]"
+	fi
+}
+
+@test "env: with create and start, start fails with the E2BIG and the container is stopped" {
+	requires berth -- "runc 1.1.5 and crun 1.8.1 start succeed; the exec failure shows on the container's stderr only"
+	update_config '.process.env += ["BIG=" + ("x" * 200000)]'
+	set_args /bin/sh -c 'echo RAN'
+	create_container
+	run berth start "$CID"
+	expect_failure
+	grep -qi "argument list too long" <<<"$output" || fail_with "no E2BIG"
+	if [ "$(runtime_name)" = berth ]; then
+		expect_output_contains "process.env["
+	fi
+	wait_for_state "$CID" stopped
 }
 
 @test "cwd: the process starts in process.cwd" {
