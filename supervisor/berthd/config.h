@@ -6,7 +6,9 @@
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
  * (handler threads), "registry_certs_dir" (containerd-style certs.d root, default
  * /etc/berth/certs.d), "registry_auth_file" (docker-style config.json berthd uses for
- * registries when a pull or push request carries no credentials; default none).
+ * registries when a pull or push request carries no credentials; default none),
+ * "registry_mirrors" ({"docker.io": ["http://127.0.0.1:5000", ...]}: pulls of that
+ * registry try each mirror first, then the registry itself).
  * Unknown keys are an error naming the key, so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
@@ -28,6 +30,7 @@ struct berthd_config {
 	unsigned workers;
 	char *registry_certs_dir; /* /etc/berth/certs.d */
 	char *registry_auth_file; /* NULL */
+	char **registry_mirrors;  /* host, mirror URL, host, mirror URL, ..., NULL */
 };
 
 void berthd_config_defaults(struct berthd_config *c);

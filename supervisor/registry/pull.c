@@ -38,7 +38,8 @@ struct pull {
 	struct reg_client *c;
 	struct content_store *cs;
 	const char *ns;
-	const struct reg_ref *ref;
+	const struct reg_ref *ref; /* where from: the registry or a mirror */
+	const char *source;	   /* the registry the labels name */
 	const struct reg_hooks *hooks;
 	char *scope;
 };
@@ -57,7 +58,7 @@ static bool cancelled(struct pull *p)
 /* labels: containerd's gc.ref labels (given) + the distribution source of every blob */
 static int record(struct pull *p, const struct reg_desc *d, char **labels, struct berth_err **err)
 {
-	cleanup_free char *src = xasprintf("containerd.io/distribution.source.%s", p->ref->domain);
+	cleanup_free char *src = xasprintf("containerd.io/distribution.source.%s", p->source);
 
 	strv_push(&labels, src);
 	strv_push(&labels, p->ref->path);
@@ -404,26 +405,65 @@ static int pull_index(struct pull *p, const struct reg_doc *idx,
 	return record(p, &idx->self, labels, err);
 }
 
-int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
-	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,
-	     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
+static int pull_from(struct reg_client *c, struct content_store *cs, const char *ns,
+		     const struct reg_ref *ref, const char *source,
+		     const struct reg_platform *platform, bool all_platforms,
+		     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
 {
 	cleanup(reg_doc_freep) struct reg_doc *root = NULL;
 	cleanup_free char *scope = xasprintf("repository:%s:pull", ref->path);
-	cleanup_free char *name = reg_ref_string(ref);
-	struct pull p = {.c = c, .cs = cs, .ns = ns, .ref = ref, .hooks = hooks, .scope = scope};
+	struct pull p = {.c = c,
+			 .cs = cs,
+			 .ns = ns,
+			 .ref = ref,
+			 .source = source,
+			 .hooks = hooks,
+			 .scope = scope};
 	int ret;
 
 	if (reg_manifest_get(c, ref, ref->digest ? ref->digest : ref->tag, &root, err) < 0)
-		return berth_err_wrap(err, "pull '%s'", name);
+		return -1;
 	if (root->index)
 		ret = pull_index(&p, root, platform, all_platforms, err);
 	else
 		ret = pull_manifest(&p, root, err);
 	if (ret < 0)
-		return berth_err_wrap(err, "pull '%s'", name);
+		return -1;
 	target->media_type = xstrdup(root->self.media_type);
 	target->digest = xstrdup(root->self.digest);
 	target->size = root->self.size;
+	return 0;
+}
+
+int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
+	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,
+	     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
+{
+	cleanup_free char *name = reg_ref_string(ref);
+	cleanup(strv_freep) char **tried = NULL;
+
+	strv_foreach (url, c->mirrors) {
+		bool plain = !strncmp(url, "http://", 7);
+		const char *host = url + (plain ? 7 : 8);
+		cleanup_free char *h = xstrndup(host, strcspn(host, "/"));
+		struct reg_ref mref = *ref;
+		cleanup_err struct berth_err *e = NULL;
+
+		if (plain && !reg_host_is_insecure(c, h))
+			strv_push(&c->insecure, h);
+		mref.domain = h;
+		if (pull_from(c, cs, ns, &mref, ref->domain, platform, all_platforms, hooks, target,
+			      &e) == 0)
+			return 0;
+		strv_push_take(&tried, xasprintf("mirror '%s': %s", url, e->msg));
+	}
+	if (pull_from(c, cs, ns, ref, ref->domain, platform, all_platforms, hooks, target, err) <
+	    0) {
+		if (tried) {
+			cleanup_free char *t = strv_join(tried, "; ");
+			berth_err_wrap(err, "(%s); registry", t);
+		}
+		return berth_err_wrap(err, "pull '%s'", name);
+	}
 	return 0;
 }

@@ -101,6 +101,8 @@ struct reg_opts {
 	long timeout_s;	      /* abort after this long without progress; 0 = 30 */
 	unsigned parallel;    /* blobs fetched at once; 0 = 3 */
 	int64_t max_manifest; /* bytes; 0 = 4 MiB */
+	char *const *mirrors; /* pull: "http[s]://host[:port]" tried in order before the registry;
+			      http:// ones over plain HTTP */
 };
 
 struct reg_client;
@@ -158,6 +160,10 @@ void reg_desc_clear(struct reg_desc *d);
  * into cs under namespace ns (ingest refs "<kind>-<digest>", resumed with Range when a
  * partial one is there). *target gets the root descriptor (index or manifest) that an
  * image record should point at. all_platforms fetches every manifest of an index.
+ * With mirrors (reg_opts.mirrors), each is tried first under the same repository path;
+ * the first that serves the whole image wins, else the registry itself is asked (its
+ * error then also names what each mirror answered). Labels name the registry, not the
+ * mirror.
  */
 int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
 	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,

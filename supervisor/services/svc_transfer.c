@@ -140,7 +140,7 @@ static int image_record(struct transfer_op *op, const char *name, const struct r
 
 static void client_opts(struct berthd_components *ctx, const struct reg_ref *ref, const char *user,
 			const char *password, bool plain_http, uint32_t timeout, char ***insecure,
-			struct reg_opts *o)
+			char ***mirrors, struct reg_opts *o)
 {
 	strv_push(insecure, "localhost");
 	strv_push(insecure, "127.0.0.1");
@@ -154,6 +154,12 @@ static void client_opts(struct berthd_components *ctx, const struct reg_ref *ref
 	o->username = user;
 	o->password = password;
 	o->timeout_s = timeout;
+	for (size_t i = 0;
+	     ctx->registry_mirrors && ctx->registry_mirrors[i] && ctx->registry_mirrors[i + 1];
+	     i += 2)
+		if (!strcmp(ctx->registry_mirrors[i], ref->domain))
+			strv_push(mirrors, ctx->registry_mirrors[i + 1]);
+	o->mirrors = *mirrors;
 }
 
 static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progress) * fin,
@@ -162,6 +168,7 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 	cleanup(reg_ref_freep) struct reg_ref *ref = NULL;
 	cleanup(reg_client_freep) struct reg_client *c = NULL;
 	cleanup(strv_freep) char **insecure = NULL;
+	cleanup(strv_freep) char **mirrors = NULL;
 	cleanup_free char *name = NULL;
 	struct reg_platform pf = {0};
 	struct reg_desc target = {0};
@@ -176,7 +183,7 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 		return berth_err_wrap(err, "platform");
 	name = req->name && *req->name ? xstrdup(req->name) : reg_ref_string(ref);
 	client_opts(op->ctx, ref, req->username, req->password, req->plain_http,
-		    req->timeout_seconds, &insecure, &o);
+		    req->timeout_seconds, &insecure, &mirrors, &o);
 	c = reg_client_new(&o, err);
 	if (!c || lease_open(op, err) < 0) {
 		reg_platform_clear(&pf);
@@ -225,6 +232,7 @@ static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progr
 	cleanup(reg_ref_freep) struct reg_ref *ref = NULL;
 	cleanup(reg_client_freep) struct reg_client *c = NULL;
 	cleanup(strv_freep) char **insecure = NULL;
+	cleanup(strv_freep) char **mirrors = NULL;
 	cleanup(meta_image_freep) struct meta_image *im = NULL;
 	struct reg_opts o;
 	struct reg_hooks hooks = {.progress = on_progress,
@@ -240,7 +248,7 @@ static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progr
 	if (reg_ref_parse(req->ref && *req->ref ? req->ref : req->image, &ref, err) < 0)
 		return berth_err_wrap(err, "ref");
 	client_opts(op->ctx, ref, req->username, req->password, req->plain_http,
-		    req->timeout_seconds, &insecure, &o);
+		    req->timeout_seconds, &insecure, &mirrors, &o);
 	c = reg_client_new(&o, err);
 	if (!c)
 		return -1;
