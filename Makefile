@@ -88,6 +88,7 @@ lint: $(BUILD)/berthd
 	BUILD=$(BUILD) supervisor/berthd/hot-text.sh --check
 	@! git grep -n -E '#include <grpc/' -- '*.c' '*.h' ':!supervisor/rpc/' || { echo "lint: <grpc/...> outside supervisor/rpc/"; exit 1; }
 	@! git grep -n -E '#include <sqlite3.h>' -- '*.c' '*.h' ':!supervisor/meta/' || { echo "lint: <sqlite3.h> outside supervisor/meta/"; exit 1; }
+	@! git grep -n -E '#include <curl/' -- '*.c' '*.h' ':!supervisor/registry/' || { echo "lint: <curl/...> outside supervisor/registry/"; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. common spec runtime
 
 .PHONY: install
