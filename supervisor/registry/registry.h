@@ -27,6 +27,7 @@
 #include "common/err.h"
 
 struct content_store;
+struct content_ingest;
 
 /* ---- references (ref.c) ---- */
 struct reg_ref {
@@ -144,6 +145,19 @@ struct reg_hooks {
 	 * none. Caller of the hook frees the result.
 	 */
 	char *(*mount_source)(void *arg, const char *digest, const char *host);
+	/*
+	 * Pull, optional: ref is the ingest a blob is about to be written to (before it is
+	 * opened), so the caller can lease it: a collection then keeps a partial blob for a
+	 * resume.
+	 */
+	int (*ingest)(void *arg, const char *ref, struct berth_err **err);
+	/*
+	 * Pull, optional: commits ing, whose bytes were checked against digest and size, the
+	 * caller's way (berthd: blob, record and lease in one step under the collector's
+	 * hold). EXISTS counts as success. Without it: content_ingest_commit.
+	 */
+	int (*commit)(void *arg, struct content_ingest *ing, const char *digest, int64_t size,
+		      struct berth_err **err);
 	/* Optional: polled while waiting; true aborts with BERTH_E_CANCELLED. */
 	bool (*cancelled)(void *arg);
 	void *arg;

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "supervisor/core/commit.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/registry/registry.h"
 #include "supervisor/rpc/server.h"
@@ -77,6 +78,25 @@ static int on_blob(void *arg, const char *digest, int64_t size, const char *medi
 			return -1;
 	}
 	return meta_lease_add_resource(op->ctx->db, op->ns, op->lease, "content", digest, err);
+}
+
+/* a partial blob belongs to the pull's lease, so a collection keeps it for a resume */
+static int on_ingest(void *arg, const char *ref, struct berth_err **err)
+{
+	struct transfer_op *op = arg;
+
+	return meta_lease_add_resource(op->ctx->db, op->ns, op->lease, "ingests", ref, err);
+}
+
+/* blob, record and lease in one step, under the collector's hold (core/commit.h) */
+static int on_commit(void *arg, struct content_ingest *ing, const char *digest, int64_t size,
+		     struct berth_err **err)
+{
+	struct transfer_op *op = arg;
+	struct core_commit_opts o = {
+		.ns = op->ns, .lease = op->lease, .size = size, .expected = digest};
+
+	return core_content_commit(op->ctx, ing, &o, NULL, err);
 }
 
 static int lease_open(struct transfer_op *op, struct berth_err **err)
@@ -173,8 +193,12 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 	struct reg_platform pf = {0};
 	struct reg_desc target = {0};
 	struct reg_opts o;
-	struct reg_hooks hooks = {
-		.progress = on_progress, .blob = on_blob, .cancelled = on_cancelled, .arg = op};
+	struct reg_hooks hooks = {.progress = on_progress,
+				  .blob = on_blob,
+				  .ingest = on_ingest,
+				  .commit = on_commit,
+				  .cancelled = on_cancelled,
+				  .arg = op};
 	int ret;
 
 	if (reg_ref_parse(req->ref, &ref, err) < 0)
