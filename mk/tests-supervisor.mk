@@ -1,4 +1,4 @@
-# mk/tests-supervisor.mk - unit tests of supervisor/ (rpc, meta, content, filters).
+# mk/tests-supervisor.mk - unit tests of supervisor/ (rpc, meta, content, core, filters).
 SUPERVISOR_TEST_PROTOS := $(call proto_c,google/protobuf/timestamp.proto) \
 	$(call proto_c,google/protobuf/empty.proto) \
 	$(call proto_c,github.com/containerd/containerd/api/services/version/v1/version.proto)
@@ -9,3 +9,6 @@ $(eval $(call unit_test,test_meta,$(LIBBERTHMETA) $(LIBCOMMON),$(META_LDLIBS) -l
 $(eval $(call unit_test,test_content,$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(CONTENT_LDLIBS)))
 $(eval $(call unit_test,test_core_filter,$(BUILD)/supervisor/core/filter.o $(BUILD)/supervisor/core/snapshots.o $(LIBSNAPSHOT) $(LIBCOMMON),-lpthread))
 DEB_EXTRA += python3-grpcio
+# core/ without a gRPC server: commit, leases, GC, events (meta + content + a native snapshotter)
+$(eval $(call unit_test,test_core,$(CORE_SRCS:%.c=$(BUILD)/%.o) $(LIBSNAPSHOT) $(LIBBERTHMETA) \
+	$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(META_LDLIBS) $(CONTENT_LDLIBS) -lpthread))

@@ -6,7 +6,7 @@
 #include <github.com/containerd/containerd/api/services/version/v1/version.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
 
-#include "supervisor/berthd/version.h"
+#include "supervisor/core/version.h"
 #include "supervisor/services/svc_util.h"
 
 static void version_version(struct rpc_call *call, const ProtobufCMessage *req)
