@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_core.c - supervisor/core without any gRPC server: content commit (record,
- * lease, "already exists" as containerd 1.6), lease resources, garbage collection of
- * content and snapshots, and the events fan-out. Each case opens its own components
+ * lease, "already exists" as containerd 1.6), lease resources, leased snapshot create and
+ * commit, garbage collection of content and snapshots, and the events fan-out. Each case opens its own components
  * (meta.db, content store, a native snapshotter, the collector) in a temp dir.
  */
 #include <setjmp.h>
@@ -23,6 +23,7 @@
 #include "supervisor/core/filter.h"
 #include "supervisor/core/gc.h"
 #include "supervisor/core/leases.h"
+#include "supervisor/core/snapshots.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -282,6 +283,45 @@ static void gc_sweeps_what_nothing_references_and_keeps_leased_and_rooted(void *
 	free(leased);
 }
 
+static size_t snap_count(struct fx *f)
+{
+	struct snap_info *v = NULL;
+	size_t n = 0;
+
+	ok(snap_list(f->c.snaps[0].s, NS, &v, &n, err_));
+	snap_infos_free(v, n);
+	return n;
+}
+
+static void snapshots_join_the_lease_and_a_refused_lease_leaves_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct snapshotter *s = f->c.snaps[0].s;
+	struct snap_mounts m = {0};
+
+	ok(meta_lease_create(f->c.db, NS, "l", NULL, NULL, err_));
+	ok(core_snapshots_create(&f->c, s, NS, "l", "k1", NULL, NULL, false, &m, err_));
+	snap_mounts_free(&m);
+	assert_true(lease_holds(f, "l", "snapshots/native", "k1"));
+	ok(core_snapshots_commit(&f->c, s, NS, "l", "layer1", "k1", NULL, err_));
+	assert_true(lease_holds(f, "l", "snapshots/native", "layer1"));
+	ok(core_snapshots_create(&f->c, s, NS, "l", "v1", "layer1", NULL, true, &m, err_));
+	snap_mounts_free(&m);
+	assert_true(lease_holds(f, "l", "snapshots/native", "v1"));
+	assert_int_equal(snap_count(f), 2);
+
+	/* a lease that does not exist: NOT_FOUND and no snapshot left behind */
+	fails(core_snapshots_create(&f->c, s, NS, "ghost", "k2", NULL, NULL, false, &m, err_),
+	      BERTH_E_NOT_FOUND);
+	assert_int_equal(snap_count(f), 2);
+	/* commit: the lease first, so a refused lease commits nothing */
+	ok(core_snapshots_create(&f->c, s, NS, NULL, "k3", NULL, NULL, false, &m, err_));
+	snap_mounts_free(&m);
+	fails(core_snapshots_commit(&f->c, s, NS, "ghost", "layer3", "k3", NULL, err_),
+	      BERTH_E_NOT_FOUND);
+	assert_int_equal(snap_count(f), 3); /* layer1, v1, k3 still active */
+}
+
 struct rec {
 	int delivered, ended;
 	bool refuse; /* deliver returns -1: the subscriber is gone */
@@ -356,6 +396,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			gc_sweeps_what_nothing_references_and_keeps_leased_and_rooted, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			snapshots_join_the_lease_and_a_refused_lease_leaves_nothing, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			events_reach_matching_subscribers_and_gone_ones_end_once, setup, teardown),
