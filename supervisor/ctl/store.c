@@ -17,7 +17,9 @@
 
 #define SN(x) Containerd__Services__Snapshots__V1__##x
 #define SN_INIT(x) CONTAINERD__SERVICES__SNAPSHOTS__V1__##x##__INIT
-#define SN_SVC "/containerd.services.snapshots.v1.Snapshots/"
+/* paths and reply types come from the service descriptors (rpc_client_invoke) */
+#define SNAPSHOTS (&containerd__services__snapshots__v1__snapshots__descriptor)
+#define DIFF (&containerd__services__diff__v1__diff__descriptor)
 
 static int st_blob_read(void *arg, const char *digest, size_t max, char **out, size_t *len,
 			struct berth_err **err)
@@ -38,10 +40,7 @@ static int st_snap_exists(void *arg, const char *name, bool *exists, struct bert
 
 	req.snapshotter = (char *)CTL_SNAPSHOTTER;
 	req.key = (char *)name;
-	if (rpc_client_call(
-		    c->rpc, SN_SVC "Stat", &req.base,
-		    &containerd__services__snapshots__v1__stat_snapshot_response__descriptor, &m,
-		    err) < 0) {
+	if (rpc_client_invoke(c->rpc, SNAPSHOTS, "Stat", &req.base, &m, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return berth_err_wrap(err, "stat snapshot '%s'", name);
 		berth_err_free(err);
@@ -61,8 +60,7 @@ static void st_snap_remove(void *arg, const char *key)
 
 	req.snapshotter = (char *)CTL_SNAPSHOTTER;
 	req.key = (char *)key;
-	if (rpc_client_call(c->rpc, SN_SVC "Remove", &req.base,
-			    &google__protobuf__empty__descriptor, &m, NULL) == 0)
+	if (rpc_client_invoke(c->rpc, SNAPSHOTS, "Remove", &req.base, &m, NULL) == 0)
 		protobuf_c_message_free_unpacked(m, NULL);
 }
 
@@ -80,9 +78,7 @@ static int apply_layer(struct ctl *c, const struct image_desc *layer,
 	req.diff = &d;
 	req.mounts = prep->mounts;
 	req.n_mounts = prep->n_mounts;
-	if (rpc_client_call(c->rpc, "/containerd.services.diff.v1.Diff/Apply", &req.base,
-			    &containerd__services__diff__v1__apply_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, DIFF, "Apply", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "apply layer '%s'", layer->digest);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -99,10 +95,7 @@ static int st_snap_apply(void *arg, const char *key, const char *parent,
 	prep.snapshotter = (char *)CTL_SNAPSHOTTER;
 	prep.key = (char *)key;
 	prep.parent = (char *)(parent ? parent : "");
-	if (rpc_client_call(
-		    c->rpc, SN_SVC "Prepare", &prep.base,
-		    &containerd__services__snapshots__v1__prepare_snapshot_response__descriptor, &m,
-		    err) < 0)
+	if (rpc_client_invoke(c->rpc, SNAPSHOTS, "Prepare", &prep.base, &m, err) < 0)
 		return berth_err_wrap(err, "prepare snapshot for layer '%s'", layer->digest);
 	r = apply_layer(c, layer, (const void *)m, err);
 	protobuf_c_message_free_unpacked(m, NULL);
@@ -118,8 +111,7 @@ static int st_snap_commit(void *arg, const char *name, const char *key, struct b
 	commit.snapshotter = (char *)CTL_SNAPSHOTTER;
 	commit.name = (char *)name;
 	commit.key = (char *)key;
-	if (rpc_client_call(c->rpc, SN_SVC "Commit", &commit.base,
-			    &google__protobuf__empty__descriptor, &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, SNAPSHOTS, "Commit", &commit.base, &m, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;

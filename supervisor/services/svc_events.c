@@ -190,6 +190,7 @@ static const struct rpc_method ev_methods[] = {
 
 const struct rpc_service svc_events_service = {
 	.name = "containerd.services.events.v1.Events",
+	.desc = &containerd__services__events__v1__events__descriptor,
 	.methods = ev_methods,
 	.n_methods = sizeof(ev_methods) / sizeof(ev_methods[0]),
 	.init = svc_init_ctx,

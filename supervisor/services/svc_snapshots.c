@@ -399,6 +399,7 @@ static const struct rpc_method snaps_methods[] = {
 
 const struct rpc_service svc_snapshots_service = {
 	.name = "containerd.services.snapshots.v1.Snapshots",
+	.desc = &containerd__services__snapshots__v1__snapshots__descriptor,
 	.methods = snaps_methods,
 	.n_methods = sizeof(snaps_methods) / sizeof(snaps_methods[0]),
 	.init = svc_init_ctx,

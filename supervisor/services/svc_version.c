@@ -27,6 +27,7 @@ static const struct rpc_method version_methods[] = {
 
 const struct rpc_service svc_version_service = {
 	.name = "containerd.services.version.v1.Version",
+	.desc = &containerd__services__version__v1__version__descriptor,
 	.methods = version_methods,
 	.n_methods = sizeof(version_methods) / sizeof(version_methods[0]),
 	.init = svc_init_ctx,
