@@ -7,5 +7,7 @@ CFLAGS_tests/unit/test_rpc.c = $(SUPERVISOR_PB_CFLAGS)
 $(eval $(call unit_test,test_rpc,$(SUPERVISOR_TEST_PROTOS:.c=.o) $(LIBBERTHRPC) $(LIBCOMMON),$(RPC_LDLIBS)))
 $(eval $(call unit_test,test_meta,$(LIBBERTHMETA) $(LIBCOMMON),$(META_LDLIBS) -lpthread))
 $(eval $(call unit_test,test_content,$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(CONTENT_LDLIBS)))
-$(eval $(call unit_test,test_content_filter,$(BUILD)/supervisor/services/svc_filter.o $(LIBCOMMON),))
+$(eval $(call unit_test,test_core_filter,$(BUILD)/supervisor/core/filter.o $(BUILD)/supervisor/core/snapshots.o $(LIBSNAPSHOT) $(LIBCOMMON),-lpthread))
 DEB_EXTRA += python3-grpcio
+# tests/compat/dockerd-berthd.bats: the Docker Engine (dockerd 20.10 and its client) on berthd
+DEB_EXTRA += docker.io

@@ -42,6 +42,13 @@ static void usage(FILE *f)
 		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
+		"  pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF\n"
+		"                                    berthd pulls REF from its registry\n"
+		"  push [--plain-http] [--timeout S] IMAGE [REF]\n"
+		"                                    berthd pushes IMAGE (to REF, default its name)\n"
+		"  login -u USER [-p PW | --password-stdin] REGISTRY\n"
+		"                                    check and store credentials ($DOCKER_CONFIG/config.json)\n"
+		"  logout REGISTRY                   forget them\n"
 		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
 		"  attach NAME                       follow a -d container's output until it exits,\n"
 		"                                    then exit with its status (stdin not attached)\n"
@@ -122,6 +129,12 @@ int main(int argc, char **argv)
 		{"top", ctl_cmd_top, NULL},
 		{"container", ctl_cmd_container,
 		 "berthctl container prune [-f] | ls | rm | inspect | start | stop | ...: docker's container group"},
+		{"pull", ctl_cmd_pull,
+		 "berthctl pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF"},
+		{"push", ctl_cmd_push, "berthctl push [--plain-http] [--timeout S] IMAGE [REF]"},
+		{"login", ctl_cmd_login,
+		 "berthctl login -u USER [-p PW | --password-stdin] REGISTRY"},
+		{"logout", ctl_cmd_logout, "berthctl logout REGISTRY"},
 		{"__reap", ctl_cmd_reap, NULL},
 	};
 	const char *help = NULL;

@@ -15,7 +15,7 @@
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/services/events.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/svc_util.h"
 
 typedef Containerd__Services__Events__V1__Envelope Envelope;
@@ -23,7 +23,7 @@ typedef Containerd__Services__Events__V1__Envelope Envelope;
 struct sub {
 	struct svc_events *bus;
 	struct rpc_call *call;
-	struct svc_filter *filter;
+	struct core_filter *filter;
 	struct sub *next;
 };
 
@@ -64,7 +64,7 @@ static bool sub_unlink(struct svc_events *bus, struct sub *s)
 static void sub_end(struct sub *s)
 {
 	rpc_stream_finish(s->call, NULL);
-	svc_filter_free(s->filter);
+	core_filter_free(s->filter);
 	free(s);
 }
 
@@ -100,7 +100,7 @@ static void bus_send(struct svc_events *bus, const Envelope *env)
 	for (struct sub **pp = &bus->subs; *pp;) {
 		struct sub *s = *pp;
 
-		if (!svc_filter_match(s->filter, env_field, env) ||
+		if (!core_filter_match(s->filter, env_field, env) ||
 		    rpc_stream_push(s->call, &env->base) == 0) {
 			pp = &s->next;
 			continue;
@@ -224,7 +224,7 @@ static void ev_subscribe(struct rpc_call *call, const ProtobufCMessage *msg)
 	cleanup_err struct berth_err *err = NULL;
 	struct sub *s = xnew(struct sub);
 
-	if (svc_filter_parse(req->filters, req->n_filters, &s->filter, &err) < 0) {
+	if (core_filter_parse(req->filters, req->n_filters, &s->filter, &err) < 0) {
 		free(s);
 		rpc_call_fail(call, err);
 		return;

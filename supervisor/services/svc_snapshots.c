@@ -21,7 +21,8 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
+#include "supervisor/core/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -101,9 +102,9 @@ static int lease_add(struct rpc_call *call, const char *ns, struct snapshotter *
 		     struct berth_err **err)
 {
 	struct berthd_components *c = rpc_call_data(call);
-	cleanup_free char *type = xasprintf("snapshots/%s", snap_driver(s));
+	cleanup_free char *type = core_lease_snapshot_type(snap_driver(s));
 
-	return svc_lease_add_resource(c, ns, lease_of(call), type, key, err);
+	return core_lease_add_resource(c, ns, lease_of(call), type, key, err);
 }
 
 typedef int (*create_fn)(struct snapshotter *, const char *, const char *, const char *,
@@ -135,9 +136,9 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 		return;
 	}
 	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
-	svc_gc_hold(c);
+	core_gc_hold(c);
 	if (create(s, ns, key, parent, labels, &m, &err) < 0) {
-		svc_gc_release(c);
+		core_gc_release(c);
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -146,12 +147,12 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 
 		if (snap_remove(s, ns, key, &rerr) < 0)
 			berth_err_free(&rerr);
-		svc_gc_release(c);
+		core_gc_release(c);
 		snap_mounts_free(&m);
 		rpc_call_fail(call, err);
 		return;
 	}
-	svc_gc_release(c);
+	core_gc_release(c);
 	/* publish before the reply: ns lives in the call, freed once it is ended */
 	ev.key = (char *)key;
 	ev.parent = (char *)(parent ? parent : "");
@@ -322,12 +323,14 @@ static void snaps_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Snapshots__V1__ListSnapshotsRequest *req = (const void *)msg;
 	cleanup_err struct berth_err *err = NULL;
+	/* snap_list wants a NULL-terminated vector; protobuf-c's repeated field is counted */
+	cleanup_free char **filters = xcalloc(req->n_filters + 1, sizeof(char *));
 	struct snap_info *v = NULL;
 	size_t n = 0;
 	const char *ns = svc_namespace(call, &err);
 	struct snapshotter *s = ns ? pick(rpc_call_data(call), req->snapshotter, &err) : NULL;
 
-	if (!s || snap_list(s, ns, req->filters, &v, &n, &err) < 0) {
+	if (!s || core_snapshots_list(s, ns, req->filters, req->n_filters, &v, &n, &err) < 0) {
 		rpc_stream_finish(call, err);
 		return;
 	}

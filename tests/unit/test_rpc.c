@@ -130,7 +130,7 @@ static const struct rpc_method methods[] = {
 };
 
 static const struct rpc_service svc = {"test.Svc", methods, sizeof(methods) / sizeof(methods[0]),
-				       NULL, NULL};
+				       NULL,	   NULL,    0};
 
 struct fix {
 	char dir[64];

@@ -1,0 +1,48 @@
+/*
+ * supervisor/core/snapshots.c - snapshot listing with containerd's filters (snapshots.h).
+ */
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/snapshots.h"
+#include "supervisor/snapshot/snapshot.h"
+
+static const char *snap_field(const void *obj, char *const *path, size_t n)
+{
+	const struct snap_info *info = obj;
+
+	if (n == 1 && strcmp(path[0], "name") == 0)
+		return info->name;
+	if (n == 1 && strcmp(path[0], "parent") == 0)
+		return info->parent;
+	if (n == 1 && strcmp(path[0], "kind") == 0)
+		return snap_kind_name(info->kind);
+	if (n >= 2 && strcmp(path[0], "labels") == 0)
+		return core_filter_kv(info->labels, path + 1, n - 1);
+	return NULL;
+}
+
+int core_snapshots_list(struct snapshotter *s, const char *ns, char *const *filters,
+			size_t n_filters, struct snap_info **out, size_t *n, struct berth_err **err)
+{
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
+	struct snap_info *v = NULL;
+	size_t cnt = 0, all = 0;
+
+	if (core_filter_parse(filters, n_filters, &f, err) < 0 ||
+	    snap_list(s, ns, &v, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < all; i++) {
+		if (core_filter_match(f, snap_field, &v[i])) {
+			if (cnt != i)
+				v[cnt] = v[i];
+			cnt++;
+		} else {
+			snap_info_free(&v[i]);
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
