@@ -47,7 +47,6 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
-<<<<<<< HEAD
 int ctl_cmd_inspect(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_wait(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_restart(struct ctl *c, int argc, char **argv, struct berth_err **err);
@@ -56,12 +55,10 @@ int ctl_cmd_unpause(struct ctl *c, int argc, char **argv, struct berth_err **err
 int ctl_cmd_top(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_container(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_create(struct ctl *c, int argc, char **argv, struct berth_err **err);
-=======
 int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_login(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_logout(struct ctl *c, int argc, char **argv, struct berth_err **err);
->>>>>>> main
 int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_reap(struct ctl *c, int argc, char **argv, struct berth_err **err);
