@@ -19,8 +19,10 @@
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_NAME_LABEL "berthctl/name"
-#define CTL_STOPSIG_LABEL "berthctl/stop-signal" /* --stop-signal, else the image's StopSignal */
-#define CTL_DEFAULT_ROOT "/var/lib/berthctl"	 /* client state: container logs ($BERTHCTL_ROOT) */
+#define CTL_STOPSIG_LABEL "berthctl/stop-signal"
+#define CTL_STARTED_LABEL \
+	"berthctl/started-at" /* RFC 3339, set at each task start */ /* --stop-signal, else the image's StopSignal */
+#define CTL_DEFAULT_ROOT "/var/lib/berthctl" /* client state: container logs ($BERTHCTL_ROOT) */
 #define CTL_SNAPSHOTTER "overlayfs"
 #define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -36,6 +38,7 @@ struct ctl_run_opts {
 	bool has_memory, has_pids_limit;
 	int64_t memory, pids_limit;
 	bool readonly, rm, detach, interactive, tty;
+	bool create_only;		 /* create: no task */
 	unsigned rows, cols;		 /* with tty: berthctl's window size (0: unknown) */
 	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
 	/* spec_flags.c; each strv owned (values copied from argv) */
@@ -110,11 +113,12 @@ int ctl_rootfs_prepare(struct ctl *c, const char *key, const char *workdir, bool
 /* The same files from a running process's root (/proc/PID/root), for exec. */
 int ctl_rootfs_read_proc(pid_t pid, struct ctl_rootfs_files *out, struct berth_err **err);
 
-/* ---- unpack.c ---- */
+/* ---- store.c ---- */
 /*
- * Makes sure the image's layers are unpacked as committed snapshots (Snapshots.Prepare,
- * Diff.Apply, Snapshots.Commit per missing layer, named by chain ID, as containerd's
- * unpacker does) and labels the config blob so GC keeps them. *chain: the top chain ID.
+ * image_unpack() (supervisor/image/image.h) through berthd: makes sure the image's layers
+ * are unpacked as committed snapshots (Snapshots.Prepare, Diff.Apply, Snapshots.Commit per
+ * missing layer, named by chain ID) and labels the config blob so GC keeps them. *chain:
+ * the top chain ID.
  */
 int ctl_image_unpack(struct ctl *c, const char *config_digest, const char *config_json, size_t len,
 		     const char *manifest_digest, char **chain, struct berth_err **err);
@@ -142,6 +146,7 @@ int ctl_container_find(struct ctl *c, const char *ref, struct ctl_container **ou
 struct ctl_task_state {
 	int status;
 	uint32_t pid, exit_status;
+	int64_t exited_ns; /* 0 unless stopped */
 };
 int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struct berth_err **err);
 /* Running, paused or pausing: a process exists. */
@@ -159,6 +164,11 @@ int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct bert
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
 		    const char *errp, bool terminal, struct berth_err **err);
 int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
+/* Sets one label on the container record (Containers.Update, mask labels.<key>). */
+int ctl_container_set_label(struct ctl *c, const char *id, const char *key, const char *value,
+			    struct berth_err **err);
+/* Starts the task and records the time in CTL_STARTED_LABEL (inspect's StartedAt). */
+int ctl_task_start_recorded(struct ctl *c, const char *id, struct berth_err **err);
 /* Deletes the task (a running one only when force: killed first), the container and its
  * snapshot. */
 int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err);
@@ -207,6 +217,10 @@ int ctl_reaper_spawn(struct ctl *c, const char *id, struct berth_err **err);
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err);
 void ctl_run_opts_free(struct ctl_run_opts *o);
+/* stop: the stop signal, SIGKILL after timeout_s; a stopped container is fine. */
+int ctl_container_stop(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err);
+/* start: a new task (with the log as output) unless one is up. */
+int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err);
 /* "TERM", "SIGTERM", "15" -> 15; INVALID "invalid signal 'x'" */
 int ctl_parse_signal(const char *s, int *out, struct berth_err **err);
 
