@@ -5,12 +5,19 @@
  * File keys: "root", "state", "address", "shim_socket_dir" (absolute paths; the last at
  * most BERTHD_SHIM_SOCKET_DIR_MAX bytes), "log_level" ("error", "warn",
  * "info", "debug"), "gc_interval" (seconds, 0 = only after deletes), "workers"
- * (handler threads). Unknown keys are an error naming the key, so typos are seen.
+ * (handler threads), "unpack_limit" (bytes a layer may uncompress to, 0 = no limit;
+ * default 32 GiB: a gzip bomb must not fill the disk), "registry_certs_dir"
+ * (containerd-style certs.d root, default /etc/berth/certs.d), "registry_auth_file"
+ * (docker-style config.json berthd uses for registries when a pull or push request
+ * carries no credentials; default none), "registry_mirrors" ({"docker.io":
+ * ["http://127.0.0.1:5000", ...]}: pulls of that registry try each mirror first, then the
+ * registry itself). Unknown keys are an error naming the key, so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
 #define BERTH_SUPERVISOR_BERTHD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -28,7 +35,16 @@ struct berthd_config {
 	enum log_level log_level;
 	unsigned gc_interval; /* seconds */
 	unsigned workers;
+	int64_t unpack_limit;	  /* bytes, 0 = none */
+	char *registry_certs_dir; /* /etc/berth/certs.d */
+	char *registry_auth_file; /* NULL */
+	char **registry_mirrors;  /* host, mirror URL, host, mirror URL, ..., NULL */
 };
+
+#define BERTHD_DEFAULT_UNPACK_LIMIT (INT64_C(32) << 30)
+
+/* "<n>[KMGT]" (binary units) for --unpack-limit; INVALID naming what if it is not. */
+int berthd_parse_size(const char *what, const char *s, int64_t *out, struct berth_err **err);
 
 void berthd_config_defaults(struct berthd_config *c);
 /* Loads path over c. A missing file is fine when !required (the default path). */

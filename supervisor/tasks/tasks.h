@@ -137,10 +137,4 @@ struct tasks_exit {
 int tasks_delete(struct tasks_manager *m, struct tasks_task *t, struct tasks_exit *x,
 		 struct berth_err **err);
 
-/*
- * `berthd [--address SOCK] publish --topic T --namespace NS` (the shims' -publish-binary):
- * argv[0] is "publish". Publishes the packed Any read from stdin; returns the exit status.
- */
-int tasks_publish_main(const char *address, int argc, char **argv);
-
 #endif
