@@ -1,9 +1,12 @@
 /*
- * tests/helpers/rpcfuzz.c - malformed requests to every method of every gRPC service berthd
- * serves (the containerd 1.6 API), then a Version call after each one to see the daemon
+ * tests/helpers/rpcfuzz.c - malformed requests to every method of every containerd 1.6
+ * gRPC service berthd serves, then a Version call after each one to see the daemon
  * still answers.
  *
  *   rpcfuzz SOCKET [ROUNDS [SEED]]      (ROUNDS per method, default 24; SEED default 1)
+ *
+ * Not called: berth.services.transfer.v1.Transfer (Pull/Push reach out to the registry a
+ * reference names, and random references name public ones: no network in tests).
  *
  * The services' methods come from the protobuf-c service descriptors, the requests from
  * their message descriptors: every field, nested messages to a bounded depth, maps (as
