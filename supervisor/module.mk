@@ -4,7 +4,8 @@
 # server, the only <grpc/...> user), meta/ (SQLite, the only <sqlite3.h> user), content/
 # (blob store), core/ (namespaced, lease-aware operations: commit, GC, leases, events,
 # filters), services/ (one svc_<name>.c per gRPC service), berthd/ (main, config,
-# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive).
+# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive), cni/
+# (the CNI client, supervisor/cni/module.mk).
 #
 # For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
 #   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)

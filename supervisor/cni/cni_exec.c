@@ -181,8 +181,13 @@ static bool wait_until(pid_t pid, int64_t deadline, int *status)
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
 
-		if (r == pid || (r < 0 && errno != EINTR))
+		if (r == pid)
 			return true;
+		if (r < 0 && errno != EINTR) {
+			/* reaped by someone else (ECHILD): never report that as success */
+			*status = 255 << 8;
+			return true;
+		}
 		if (now_ms() >= deadline)
 			return false;
 		usleep(nap);
@@ -242,10 +247,18 @@ int cni_exec_run(const struct cni_exec *x, char **out, size_t *len, struct berth
 		return berth_err_wrap(err, "cni: plugin '%s' %s", x->type, x->command);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_in) < 0)
 		return berth_err_sys(err, errno, "cni: socketpair");
-	if (pipe2(p_out, O_CLOEXEC) < 0 || pipe2(p_err, O_CLOEXEC) < 0) {
+	if (pipe2(p_out, O_CLOEXEC) < 0) {
 		r = errno;
 		close(p_in[0]);
 		close(p_in[1]);
+		return berth_err_sys(err, r, "cni: pipe");
+	}
+	if (pipe2(p_err, O_CLOEXEC) < 0) {
+		r = errno;
+		close(p_in[0]);
+		close(p_in[1]);
+		close(p_out[0]);
+		close(p_out[1]);
 		return berth_err_sys(err, r, "cni: pipe");
 	}
 	env = env_build(x);

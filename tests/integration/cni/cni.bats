@@ -136,8 +136,12 @@ veths() {
 	run ! in_ns "$T/ns1" ip link show eth0
 	cnitool --cache "$T/ns1.result" del ns1 "$T/ns1"
 	# and once the namespace itself is gone
+	# the namespace outlived the process that made it, as a bind mount of nsfs
+	[ "$(stat -f -c %T "$T/ns1")" = nsfs ]
+	mountpoint -q "$T/ns1"
 	cnitool netns-del "$T/ns1"
 	[ ! -e "$T/ns1" ]
+	run ! grep -q " $T/ns1 " /proc/self/mountinfo
 	cnitool --cache "$T/ns1.result" del ns1 "$T/ns1"
 }
 
