@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -277,6 +278,89 @@ static void plugin_error_text_carries_code_msg_details(void **state)
 	assert_string_equal(c, "killed by signal 9");
 }
 
+/* runs ADD of a one-plugin network whose plugin is the shell script body; returns the
+ * error message (caller frees) or NULL */
+static char *add_with_plugin(const char *body, const char *extra_conf, int timeout_ms)
+{
+	char dir[] = "/tmp/test_cni_bin.XXXXXX";
+	cleanup_free char *path = NULL, *conf = NULL, *script = NULL;
+	cleanup(cni_config_freep) struct cni_config *c = NULL;
+	struct cni_result *r = NULL;
+	struct berth_err *err = NULL;
+	char *msg = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/fake", dir);
+	script = xasprintf("#!/bin/sh\n%s\n", body);
+	write_file(path, script);
+	assert_int_equal(chmod(path, 0755), 0);
+	conf = xasprintf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"fake\"%s}",
+			 extra_conf);
+	assert_int_equal(cni_config_parse(conf, strlen(conf), "t", &c, &err), 0);
+	const char *dirs[] = {dir, NULL};
+	struct cni_call call = {
+		.container_id = "c1",
+		.netns = "/nonexistent",
+		.bin_dirs = dirs,
+		.timeout_ms = timeout_ms,
+	};
+	if (cni_add(c, &call, &r, &err) < 0) {
+		msg = xstrdup(err->msg);
+		berth_err_free(&err);
+	}
+	cni_result_free(r);
+	unlink(path);
+	rmdir(dir);
+	return msg;
+}
+
+#define assert_add_err(body, extra, want)                                            \
+	do {                                                                         \
+		cleanup_free char *m_ = add_with_plugin(body, extra, 5000);          \
+		if (!m_ || !strstr(m_, want))                                        \
+			fail_msg("plugin %s: want error '%s', got '%s'", body, want, \
+				 m_ ? m_ : "(success)");                             \
+	} while (0)
+
+static void plugin_output_is_checked(void **state)
+{
+	cleanup_free char *ok = add_with_plugin(
+		"cat >/dev/null; echo '{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.2/24\"}]}'",
+		"", 5000);
+	assert_null(ok);
+	assert_add_err("cat >/dev/null; echo not json", "",
+		       "cni: plugin 'fake' ADD: result: offset");
+	assert_add_err("cat >/dev/null; echo '{\"cniVersion\":\"1.0.0\",\"ips\":[{}]}'", "",
+		       "cni: plugin 'fake' ADD: result: ips[0].address: missing");
+	/* more than CNI_MAX_DOC bytes of output */
+	assert_add_err("cat >/dev/null; head -c 3000000 /dev/zero | tr '\\0' x", "",
+		       "cni: plugin 'fake' ADD: output larger than 1048576 bytes");
+	assert_add_err("echo oops >&2; exit 3", "", "cni: plugin 'fake' ADD: exit status 3: oops");
+	assert_add_err("kill -9 $$", "", "cni: plugin 'fake' ADD: killed by signal 9");
+}
+
+static void plugin_that_never_reads_stdin_does_not_hurt_us(void **state)
+{
+	/* a config larger than a pipe buffer, a plugin that exits without reading it: the
+	 * write must fail quietly (no SIGPIPE) and the plugin's error be reported */
+	size_t n = 1 << 20;
+	char *big = xmalloc(n + 32);
+
+	strcpy(big, ",\"pad\":\"");
+	memset(big + strlen(big), 'p', n);
+	strcpy(big + 8 + n, "\"");
+	assert_add_err("exit 4", big, "cni: plugin 'fake' ADD: exit status 4");
+	free(big);
+}
+
+static void hung_plugin_is_killed_at_the_timeout(void **state)
+{
+	cleanup_free char *m = add_with_plugin("exec sleep 100", "", 200);
+
+	assert_non_null(m);
+	assert_non_null(strstr(m, "cni: plugin 'fake' ADD: no answer within 200 ms: killed"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +373,9 @@ int main(void)
 		cmocka_unit_test(hostile_results_are_refused_with_the_field),
 		cmocka_unit_test(huge_result_lists_are_refused),
 		cmocka_unit_test(plugin_error_text_carries_code_msg_details),
+		cmocka_unit_test(plugin_output_is_checked),
+		cmocka_unit_test(plugin_that_never_reads_stdin_does_not_hurt_us),
+		cmocka_unit_test(hung_plugin_is_killed_at_the_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 load ../helpers
 bats_require_minimum_version 1.5.0
 
-CNITOOL=$BUILD_DIR/tests/helpers/cnitool
+CNITOOL=${CNITOOL:-$BUILD_DIR/tests/helpers/cnitool}
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
