@@ -5,7 +5,9 @@
  * cniVersion, the previous result as prevResult, and runtimeConfig.portMappings when it
  * declares that capability; the CNI_* environment is the same for the whole chain.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/bjson.h"
@@ -29,7 +31,13 @@ static char **env_for(const struct cni_call *call, const char *command)
 
 	strv_push_take(&env, xasprintf("CNI_COMMAND=%s", command));
 	strv_push_take(&env, xasprintf("CNI_CONTAINERID=%s", call->container_id));
-	strv_push_take(&env, xasprintf("CNI_NETNS=%s", call->netns ? call->netns : ""));
+	/* a DEL after the namespace is gone passes none: the spec asks plugins to release
+	 * what they can then and succeed (IPAM allocations, host-side rules) */
+	if (!call->netns ||
+	    (strcmp(command, "DEL") == 0 && access(call->netns, F_OK) < 0 && errno == ENOENT))
+		strv_push(&env, "CNI_NETNS=");
+	else
+		strv_push_take(&env, xasprintf("CNI_NETNS=%s", call->netns));
 	strv_push_take(&env, xasprintf("CNI_IFNAME=%s", call->ifname ? call->ifname : "eth0"));
 	strv_push_take(&env, xasprintf("CNI_PATH=%s", path));
 	if (call->args)

@@ -143,6 +143,14 @@ veths() {
 	[ ! -e "$T/ns1" ]
 	run ! grep -q " $T/ns1 " /proc/self/mountinfo
 	cnitool --cache "$T/ns1.result" del ns1 "$T/ns1"
+	# a namespace removed before its DEL: the DEL still frees the allocation
+	add_pod ns2 >/dev/null
+	ip2=$(ip_of ns2)
+	[ -f "$T/ipam/cnitest/$ip2" ]
+	cnitool netns-del "$T/ns2"
+	cnitool --cache "$T/ns2.result" del ns2 "$T/ns2"
+	[ ! -e "$T/ipam/cnitest/$ip2" ]
+	[ "$(veths)" -eq 0 ]
 }
 
 @test "cni: chained plugins get the CNI_* environment, prevResult and runtimeConfig" {
@@ -171,7 +179,14 @@ SH
 	REC=$T/rec cnitool --bin-dir /usr/lib/cni --bin-dir "$T/bin" --ifname net0 \
 		--cache "$T/ns1.result" del ns1 "$T/ns1"
 	grep -qx "CNI_COMMAND=DEL" "$T/rec.env"
+	grep -qx "CNI_NETNS=$T/ns1" "$T/rec.env"
 	[ "$(jq -r '.prevResult.ips[0].address' "$T/rec.stdin")" = "$(jq -r '.ips[0].address' "$T/ns1.result")" ]
+	# a DEL after the namespace is gone passes an empty CNI_NETNS (the spec's "not
+	# provided": plugins release what they can) and succeeds
+	cnitool netns-del "$T/ns1"
+	REC=$T/rec cnitool --bin-dir /usr/lib/cni --bin-dir "$T/bin" --ifname net0 \
+		--cache "$T/ns1.result" del ns1 "$T/ns1"
+	grep -qx "CNI_NETNS=" "$T/rec.env"
 }
 
 @test "cni: a failing plugin's code, msg and details reach the caller" {
