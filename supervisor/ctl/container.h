@@ -1,13 +1,18 @@
 /*
- * supervisor/ctl/container.h - what berthctl's container commands share (run, ps, exec,
- * stop, kill, start, rm): run options, the OCI spec built from an image config, image
- * unpacking into snapshots, container lookup by name or id, task calls and the FIFOs that
- * carry a process's stdio.
+ * supervisor/ctl/container.h - what berthctl's container commands share (run, create,
+ * ps, exec, stop, kill, start, restart, rm, logs, attach, inspect, wait, pause, top):
+ * run options, the OCI spec built from an image config and the flags, the user resolved
+ * in the rootfs, image unpacking into snapshots, container lookup by name or id, task
+ * calls, the FIFOs that carry a foreground process's stdio, and the log a detached one
+ * writes through berthctl as the shim's logger.
  *
  * A berthctl container is a containerd container record (id: 64 random hex digits,
- * label "berthctl/name" = its name, unique per namespace), an active snapshot whose key
- * is the id, and at most one task. Everything goes through the containerd API, so the
- * same commands drive a real containerd.
+ * labels "berthctl/name" = its name, unique per namespace, "berthctl/stop-signal",
+ * "berthctl/started-at", and the user's --label ones), an active snapshot whose key is
+ * the id, at most one task, and its log $BERTHCTL_ROOT/logs/<ns>/<id>.log. Everything
+ * goes through the containerd API (plus, on the daemon's host: the snapshot mounted to
+ * resolve --user and make -w, the task's netns to bring lo up), so the same commands
+ * drive a real containerd.
  */
 #ifndef BERTH_SUPERVISOR_CTL_CONTAINER_H
 #define BERTH_SUPERVISOR_CTL_CONTAINER_H
