@@ -354,6 +354,9 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	rs.key = (char *)id;
 	log = ctl_log_path(c->ns, id);
 	unlink(log); /* a container run in the foreground has none */
+	free(log);
+	log = ctl_stdin_path(c->ns, id);
+	unlink(log); /* run -d -i's */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)

@@ -203,10 +203,14 @@ void ctl_stdio_close(struct ctl_stdio *s);
 /* ---- logger.c ---- */
 /* $BERTHCTL_ROOT/logs/<ns>/<id>.log (default root CTL_DEFAULT_ROOT). Caller frees. */
 char *ctl_log_path(const char *ns, const char *id);
-/* The binary:// URI making berthctl the container's logger (creates the log directory). */
-int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
-/* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
-int ctl_logger_main(const char *path);
+/* $BERTHCTL_ROOT/logs/<ns>/<id>.stdin: the stdin FIFO of a -d -i container. */
+char *ctl_stdin_path(const char *ns, const char *id);
+/* The binary:// URI making berthctl the container's logger (creates the log directory);
+ * stdin_fifo (optional): a FIFO the logger holds open for the container's life. */
+int ctl_log_uri(const char *ns, const char *id, const char *stdin_fifo, char **out,
+		struct berth_err **err);
+/* `berthctl __logger PATH [stdin FIFO]`, run by the shim: copies fds 3 and 4 into PATH. */
+int ctl_logger_main(const char *path, const char *stdin_fifo);
 
 /* ---- netns.c ---- */
 /* Brings 'lo' up in the network namespace of process pid (a task's, before it starts). */
