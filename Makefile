@@ -84,15 +84,15 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS)
 
-# lint: headers in their one folder, cppcheck, no bare `! cmd` in bats files (it never fails
+# lint: berthd's layers and library headers in their one folder (tests/lint/supervisor-layers.sh,
+# docs/supervisor.md), cppcheck, no bare `! cmd` in bats files (it never fails
 # a test), and supervisor/berthd/hot-text.ld fresh for the berthd just built (hot-text.sh
 # --check: one callgrind run of berthd, ~8 s; needs root and valgrind, as CI has).
 .PHONY: lint
 lint: $(BUILD)/berthd
 	@tests/lint/bats-negation.sh
 	BUILD=$(BUILD) supervisor/berthd/hot-text.sh --check
-	@! git grep -n -E '#include <grpc/' -- '*.c' '*.h' ':!supervisor/rpc/' || { echo "lint: <grpc/...> outside supervisor/rpc/"; exit 1; }
-	@! git grep -n -E '#include <sqlite3.h>' -- '*.c' '*.h' ':!supervisor/meta/' || { echo "lint: <sqlite3.h> outside supervisor/meta/"; exit 1; }
+	@tests/lint/supervisor-layers.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. common spec runtime
 
 .PHONY: install

@@ -1,8 +1,10 @@
 # supervisor/: berthd (the containerd 1.6 gRPC API daemon) and berthctl.
 #
-# Layout: rpc/ (gRPC core server, the only <grpc/...> user), meta/ (SQLite, the only
-# <sqlite3.h> user), content/ (blob store), services/ (one file per gRPC service),
-# berthd/ (main, config), ctl/ (berthctl), image/ (archive parsing: libarchive).
+# Layout (docs/supervisor.md; `make lint` checks who includes whom): rpc/ (gRPC core
+# server, the only <grpc/...> user), meta/ (SQLite, the only <sqlite3.h> user), content/
+# (blob store), core/ (namespaced, lease-aware operations: commit, GC, leases, events,
+# filters), services/ (one svc_<name>.c per gRPC service), berthd/ (main, config,
+# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive).
 #
 # For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
 #   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)
@@ -92,7 +94,8 @@ $(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-# image/: archive reading for berthctl (libarchive; the only <archive.h> user).
+# image/: image logic (image.h: manifests, resolve, unpack through a struct image_store)
+# and archive reading for berthctl (libarchive; with diff/ the only <archive.h> user).
 IMAGE_SRCS := $(wildcard supervisor/image/*.c)
 CFLAGS_supervisor/image = $(call pkg_cflags,libarchive)
 IMAGE_LDLIBS := $(call pkg_libs,libarchive) $(DIGEST_LDLIBS)

@@ -27,12 +27,12 @@
 #include "common/xalloc.h"
 #include "supervisor/berthd/config.h"
 #include "supervisor/berthd/publish.h"
-#include "supervisor/berthd/version.h"
+#include "supervisor/core/version.h"
 #include "supervisor/content/store.h"
 #include "supervisor/core/components.h"
+#include "supervisor/core/events.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/rpc/server.h"
-#include "supervisor/services/events.h"
 #include "supervisor/core/gc.h"
 #include "supervisor/services/plugins.h"
 #include "supervisor/services/services.h"
@@ -228,8 +228,9 @@ static void on_task_event(void *arg, int64_t ts_ns, const char *ns, const char *
 			  const char *type_url, const uint8_t *value, size_t len)
 {
 	struct berthd_components *c = arg;
+	struct core_event ev = {ts_ns, ns, topic, type_url, value, len};
 
-	svc_events_publish_raw(c->events, ts_ns, ns, topic, type_url, value, len);
+	core_events_publish(c->events, &ev);
 }
 
 /* shims are looked for next to berthd, and run `berthd publish` as -publish-binary */
@@ -294,13 +295,14 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->unpack_limit = cfg->unpack_limit;
 	c->registry_certs_dir = cfg->registry_certs_dir;
 	c->registry_auth_file = cfg->registry_auth_file;
+	c->registry_mirrors = cfg->registry_mirrors;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;
 	c->content = content_store_open(content, err);
 	if (!c->content)
 		return -1;
-	c->events = svc_events_new();
+	c->events = core_events_new();
 	c->plugins = svc_plugins_new();
 	c->gc = core_gc_new(c, cfg->gc_interval);
 	if (open_snapshotters(c, err) < 0 || open_tasks(c, err) < 0)
@@ -324,7 +326,7 @@ static void daemon_close(struct daemon *d)
 	rpc_server_free(d->srv); /* services' fini */
 	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++)
 		snap_close(c->snaps[i].s);
-	svc_events_free(c->events);
+	core_events_free(c->events);
 	svc_plugins_free(c->plugins);
 	content_store_close(c->content);
 	meta_close(c->db);

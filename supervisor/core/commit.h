@@ -28,7 +28,7 @@ struct core_commit_opts {
 
 /*
  * Commits ing (borrowed; close it afterwards either way). *digest (optional) gets the
- * blob's digest on success. INVALID on a size or digest mismatch, EXISTS as above.
+ * blob's digest on success. PRECONDITION on a size or digest mismatch, EXISTS as above.
  */
 int core_content_commit(struct berthd_components *c, struct content_ingest *ing,
 			const struct core_commit_opts *o, char **digest, struct berth_err **err);

@@ -20,7 +20,7 @@ struct meta_db;
 struct content_store;
 struct snapshotter;
 struct tasks_manager;
-struct svc_events;
+struct core_events;
 struct core_gc;
 struct svc_plugins;
 
@@ -39,7 +39,7 @@ struct berthd_components {
 	const char *shim_socket_dir; /* shims' sockets: <dir>/<sha256 hex> (short, fixed) */
 	struct meta_db *db;	     /* supervisor/meta/meta.h */
 	struct content_store *content;			  /* supervisor/content/store.h */
-	struct svc_events *events;			  /* events fan-out, see svc_publish() */
+	struct core_events *events;			  /* events fan-out, core/events.h */
 	struct core_gc *gc;				  /* garbage collector, see core_gc_*() */
 	struct svc_plugins *plugins;			  /* introspection rows */
 	struct core_snapshotter snaps[CORE_SNAPSHOTTERS]; /* supervisor/snapshot/snapshot.h */
@@ -47,6 +47,7 @@ struct berthd_components {
 	/* registry client settings (transfer service), from berthd.json; NULL = none */
 	const char *registry_certs_dir; /* <dir>/<host[:port]>/{ca.crt,client.cert,client.key} */
 	const char *registry_auth_file; /* docker-style config.json used when a request has none */
+	char *const *registry_mirrors;	/* host, mirror URL, ..., NULL: pulls try mirrors first */
 };
 
 /* The loaded snapshotter called name (NULL or "": "overlayfs"), or NULL. Borrowed. */

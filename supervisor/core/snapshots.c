@@ -1,10 +1,13 @@
 /*
- * supervisor/core/snapshots.c - snapshot listing with containerd's filters (snapshots.h).
+ * supervisor/core/snapshots.c - leased snapshot create/commit and filtered listing
+ * (snapshots.h).
  */
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
+#include "supervisor/core/leases.h"
 #include "supervisor/core/snapshots.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -45,4 +48,44 @@ int core_snapshots_list(struct snapshotter *s, const char *ns, char *const *filt
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+static int lease_add(struct berthd_components *c, struct snapshotter *s, const char *ns,
+		     const char *lease, const char *key, struct berth_err **err)
+{
+	cleanup_free char *type = core_lease_snapshot_type(snap_driver(s));
+
+	return core_lease_add_resource(c, ns, lease, type, key, err);
+}
+
+int core_snapshots_create(struct berthd_components *c, struct snapshotter *s, const char *ns,
+			  const char *lease, const char *key, const char *parent,
+			  char *const *labels, bool view, struct snap_mounts *m,
+			  struct berth_err **err)
+{
+	int ret;
+
+	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
+	core_gc_hold(c);
+	ret = view ? snap_view(s, ns, key, parent, labels, m, err)
+		   : snap_prepare(s, ns, key, parent, labels, m, err);
+	if (ret == 0 && lease_add(c, s, ns, lease, key, err) < 0) {
+		struct berth_err *rerr = NULL;
+
+		if (snap_remove(s, ns, key, &rerr) < 0)
+			berth_err_free(&rerr);
+		snap_mounts_free(m);
+		ret = -1;
+	}
+	core_gc_release(c);
+	return ret;
+}
+
+int core_snapshots_commit(struct berthd_components *c, struct snapshotter *s, const char *ns,
+			  const char *lease, const char *name, const char *key, char *const *labels,
+			  struct berth_err **err)
+{
+	if (lease_add(c, s, ns, lease, name, err) < 0)
+		return -1;
+	return snap_commit(s, ns, name, key, labels, err);
 }

@@ -118,11 +118,12 @@ int ctl_rootfs_prepare(struct ctl *c, const char *key, const char *workdir, bool
 /* The same files from a running process's root (/proc/PID/root), for exec. */
 int ctl_rootfs_read_proc(pid_t pid, struct ctl_rootfs_files *out, struct berth_err **err);
 
-/* ---- unpack.c ---- */
+/* ---- store.c ---- */
 /*
- * Makes sure the image's layers are unpacked as committed snapshots (Snapshots.Prepare,
- * Diff.Apply, Snapshots.Commit per missing layer, named by chain ID, as containerd's
- * unpacker does) and labels the config blob so GC keeps them. *chain: the top chain ID.
+ * image_unpack() (supervisor/image/image.h) through berthd: makes sure the image's layers
+ * are unpacked as committed snapshots (Snapshots.Prepare, Diff.Apply, Snapshots.Commit per
+ * missing layer, named by chain ID) and labels the config blob so GC keeps them. *chain:
+ * the top chain ID.
  */
 int ctl_image_unpack(struct ctl *c, const char *config_digest, const char *config_json, size_t len,
 		     const char *manifest_digest, char **chain, struct berth_err **err);

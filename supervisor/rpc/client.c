@@ -424,3 +424,21 @@ int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessa
 	*resp = m;
 	return 0;
 }
+
+int rpc_client_invoke(struct rpc_client *c, const ProtobufCServiceDescriptor *svc,
+		      const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
+		      struct berth_err **err)
+{
+	const ProtobufCMethodDescriptor *md =
+		protobuf_c_service_descriptor_get_method_by_name(svc, method);
+	cleanup_free char *path = NULL;
+
+	if (!md)
+		return berth_err_new(err, BERTH_E_INVALID, "'%s' has no method '%s'", svc->name,
+				     method);
+	if (req->descriptor != md->input)
+		return berth_err_new(err, BERTH_E_INVALID, "%s.%s: request is a %s, not a %s",
+				     svc->name, method, req->descriptor->name, md->input->name);
+	path = xasprintf("/%s/%s", svc->name, method);
+	return rpc_client_call(c, path, req, md->output, resp, err);
+}

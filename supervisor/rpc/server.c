@@ -918,6 +918,28 @@ fail:
 	return NULL;
 }
 
+/* m against the service descriptor d (rpc_service.desc) */
+static int method_check(const ProtobufCServiceDescriptor *d, const struct rpc_method *m,
+			struct berth_err **err)
+{
+	size_t n = strlen(d->name);
+	const ProtobufCMethodDescriptor *md;
+
+	if (m->path[0] != '/' || strncmp(m->path + 1, d->name, n) != 0 || m->path[n + 1] != '/')
+		return berth_err_new(err, BERTH_E_INVALID, "method '%s': not a method of '%s'",
+				     m->path, d->name);
+	md = protobuf_c_service_descriptor_get_method_by_name(d, m->path + n + 2);
+	if (!md)
+		return berth_err_new(err, BERTH_E_INVALID, "method '%s': '%s' has no method '%s'",
+				     m->path, d->name, m->path + n + 2);
+	if (md->input != m->in || md->output != m->out)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "method '%s': types %s -> %s, but the service says %s -> %s",
+				     m->path, m->in->name, m->out->name, md->input->name,
+				     md->output->name);
+	return 0;
+}
+
 int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc, void *ctx,
 			   struct berth_err **err)
 {
@@ -934,6 +956,8 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 			return berth_err_new(err, BERTH_E_INVALID,
 					     "service '%s': method %zu: incomplete entry",
 					     svc->name, i);
+		if (svc->desc && method_check(svc->desc, m, err) < 0)
+			return berth_err_wrap(err, "service '%s'", svc->name);
 		for (size_t j = 0; j < srv->n_methods; j++)
 			if (strcmp(srv->methods[j].m->path, m->path) == 0)
 				return berth_err_new(err, BERTH_E_EXISTS,

@@ -98,6 +98,13 @@ struct rpc_service {
 	int (*init)(void *ctx, void **data, struct berth_err **err);
 	void (*fini)(void *data);
 	/*
+	 * The protoc-c service descriptor (optional): then rpc_server_add_service() checks
+	 * every method against it, path "/<package.Service>/<Method>" of a method it has, and
+	 * in/out its input/output types, and refuses the service (INVALID naming the method)
+	 * otherwise, so a method path and its message types cannot disagree.
+	 */
+	const ProtobufCServiceDescriptor *desc;
+	/*
 	 * 0: unary calls run on the server's shared worker pool. > 0: they run on this many
 	 * workers of the service's own, so a service whose handlers wait on other processes
 	 * (Tasks on shims) can never take the shared workers from the other services.

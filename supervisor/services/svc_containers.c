@@ -388,6 +388,7 @@ static const struct rpc_method co_methods[] = {
 
 const struct rpc_service svc_containers_service = {
 	.name = "containerd.services.containers.v1.Containers",
+	.desc = &containerd__services__containers__v1__containers__descriptor,
 	.methods = co_methods,
 	.n_methods = sizeof(co_methods) / sizeof(co_methods[0]),
 	.init = svc_init_ctx,

@@ -529,6 +529,7 @@ static const struct rpc_method ct_methods[] = {
 
 const struct rpc_service svc_content_service = {
 	.name = "containerd.services.content.v1.Content",
+	.desc = &containerd__services__content__v1__content__descriptor,
 	.methods = ct_methods,
 	.n_methods = sizeof(ct_methods) / sizeof(ct_methods[0]),
 	.init = svc_init_ctx,

@@ -380,6 +380,7 @@ static const struct rpc_method diff_methods[] = {
 
 const struct rpc_service svc_diff_service = {
 	.name = "containerd.services.diff.v1.Diff",
+	.desc = &containerd__services__diff__v1__diff__descriptor,
 	.methods = diff_methods,
 	.n_methods = sizeof(diff_methods) / sizeof(diff_methods[0]),
 	.init = svc_init_ctx,

@@ -298,6 +298,7 @@ static const struct rpc_method im_methods[] = {
 
 const struct rpc_service svc_images_service = {
 	.name = "containerd.services.images.v1.Images",
+	.desc = &containerd__services__images__v1__images__descriptor,
 	.methods = im_methods,
 	.n_methods = sizeof(im_methods) / sizeof(im_methods[0]),
 	.init = svc_init_ctx,

@@ -129,6 +129,7 @@ static const struct rpc_method intro_methods[] = {
 
 const struct rpc_service svc_introspection_service = {
 	.name = "containerd.services.introspection.v1.Introspection",
+	.desc = &containerd__services__introspection__v1__introspection__descriptor,
 	.methods = intro_methods,
 	.n_methods = sizeof(intro_methods) / sizeof(intro_methods[0]),
 	.init = svc_init_ctx,

@@ -262,6 +262,7 @@ static const struct rpc_method ls_methods[] = {
 
 const struct rpc_service svc_leases_service = {
 	.name = "containerd.services.leases.v1.Leases",
+	.desc = &containerd__services__leases__v1__leases__descriptor,
 	.methods = ls_methods,
 	.n_methods = sizeof(ls_methods) / sizeof(ls_methods[0]),
 	.init = svc_init_ctx,

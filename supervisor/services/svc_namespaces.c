@@ -253,6 +253,7 @@ static const struct rpc_method ns_methods[] = {
 
 const struct rpc_service svc_namespaces_service = {
 	.name = "containerd.services.namespaces.v1.Namespaces",
+	.desc = &containerd__services__namespaces__v1__namespaces__descriptor,
 	.methods = ns_methods,
 	.n_methods = sizeof(ns_methods) / sizeof(ns_methods[0]),
 	.init = svc_init_ctx,

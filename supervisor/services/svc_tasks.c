@@ -724,6 +724,7 @@ static const struct rpc_method tk_methods[] = {
 
 const struct rpc_service svc_tasks_service = {
 	.name = "containerd.services.tasks.v1.Tasks",
+	.desc = &containerd__services__tasks__v1__tasks__descriptor,
 	.methods = tk_methods,
 	.n_methods = sizeof(tk_methods) / sizeof(tk_methods[0]),
 	.init = svc_init_ctx,
