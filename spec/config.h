@@ -35,6 +35,18 @@ struct oci_capabilities {
 	char **bounding, **effective, **inheritable, **permitted, **ambient;
 };
 
+/*
+ * The largest uid or gid a config may name: runc's range (0-2147483647). Above
+ * it, 4294967295 is (uid_t)-1, which setuid(), chown() and setgroups() take as
+ * "no change" or wrap to uid 0 in places (issue #15).
+ */
+#define OCI_ID_MAX 2147483647u
+
+/* The kernel's dev_t as mknod(2) and the blkio files take it: 12 bits of
+ * major, 20 of minor (MKDEV); larger numbers would name another device. */
+#define OCI_DEV_MAJOR_MAX 4095
+#define OCI_DEV_MINOR_MAX 1048575
+
 struct oci_user {
 	uid_t uid;
 	gid_t gid;

@@ -69,6 +69,9 @@ int oj_u64(struct pctx *c, struct json_object *o, const char *path, const char *
 	   uint64_t *out, bool *has);
 int oj_u32(struct pctx *c, struct json_object *o, const char *path, const char *key, uint32_t *out,
 	   bool *has);
+/* A uid or gid: 0..OCI_ID_MAX. */
+int oj_id(struct pctx *c, struct json_object *o, const char *path, const char *key, uint32_t *out,
+	  bool *has);
 int oj_i64(struct pctx *c, struct json_object *o, const char *path, const char *key, int64_t min,
 	   int64_t max, int64_t *out, bool *has);
 int oj_int(struct pctx *c, struct json_object *o, const char *path, const char *key, int *out,

@@ -69,11 +69,11 @@ static int parse_device(struct pctx *c, struct json_object *e, const char *path,
 	struct jp p;
 
 	if (parse_device_type(c, e, path, d) < 0 || oj_str_req(c, e, path, "path", &d->path) < 0 ||
-	    oj_i64(c, e, path, "major", 0, INT64_MAX, &d->major, &has_major) < 0 ||
-	    oj_i64(c, e, path, "minor", 0, INT64_MAX, &d->minor, &has_minor) < 0 ||
+	    oj_i64(c, e, path, "major", 0, OCI_DEV_MAJOR_MAX, &d->major, &has_major) < 0 ||
+	    oj_i64(c, e, path, "minor", 0, OCI_DEV_MINOR_MAX, &d->minor, &has_minor) < 0 ||
 	    oj_u32(c, e, path, "fileMode", &mode, &d->has_file_mode) < 0 ||
-	    oj_u32(c, e, path, "uid", &uid, &d->has_uid) < 0 ||
-	    oj_u32(c, e, path, "gid", &gid, &d->has_gid) < 0)
+	    oj_id(c, e, path, "uid", &uid, &d->has_uid) < 0 ||
+	    oj_id(c, e, path, "gid", &gid, &d->has_gid) < 0)
 		return -1;
 	if (!oj_path_is_absolute(d->path))
 		return oj_err(c, oj_key(&p, path, "path"), "must be an absolute path");
@@ -100,6 +100,11 @@ static int parse_time_offset(struct pctx *c, const char *name, struct json_objec
 	    oj_i64(c, v, path, "secs", INT64_MIN, INT64_MAX, &t->secs, NULL) < 0 ||
 	    oj_u32(c, v, path, "nanosecs", &t->nanosecs, NULL) < 0)
 		return -1;
+	if (t->nanosecs > 999999999) {
+		struct jp p;
+
+		return oj_err(c, oj_key(&p, path, "nanosecs"), "out of range (maximum 999999999)");
+	}
 	return 0;
 }
 

@@ -22,8 +22,8 @@ static int parse_dev_rule(struct pctx *c, struct json_object *e, const char *pat
 	d->major = d->minor = -1;
 	if (oj_bool(c, e, path, "allow", &d->allow, &has_allow) < 0 ||
 	    oj_str(c, e, path, "type", &type) < 0 ||
-	    oj_i64(c, e, path, "major", -1, INT64_MAX, &d->major, &d->has_major) < 0 ||
-	    oj_i64(c, e, path, "minor", -1, INT64_MAX, &d->minor, &d->has_minor) < 0 ||
+	    oj_i64(c, e, path, "major", -1, UINT32_MAX, &d->major, &d->has_major) < 0 ||
+	    oj_i64(c, e, path, "minor", -1, UINT32_MAX, &d->minor, &d->has_minor) < 0 ||
 	    oj_str(c, e, path, "access", &d->access) < 0)
 		return -1;
 	if (!has_allow)
@@ -129,8 +129,8 @@ static int parse_major_minor(struct pctx *c, struct json_object *e, const char *
 	bool has_major = false, has_minor = false;
 	struct jp p;
 
-	if (oj_i64(c, e, path, "major", 0, INT64_MAX, major, &has_major) < 0 ||
-	    oj_i64(c, e, path, "minor", 0, INT64_MAX, minor, &has_minor) < 0)
+	if (oj_i64(c, e, path, "major", 0, OCI_DEV_MAJOR_MAX, major, &has_major) < 0 ||
+	    oj_i64(c, e, path, "minor", 0, OCI_DEV_MINOR_MAX, minor, &has_minor) < 0)
 		return -1;
 	if (!has_major || !has_minor)
 		return oj_err(c, oj_key(&p, path, has_major ? "minor" : "major"), "required");

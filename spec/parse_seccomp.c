@@ -24,6 +24,12 @@ static int resolve_action(struct pctx *c, const char *path, const char *key, con
 	if (has_errno && !oci_seccomp_action_takes_errno(action))
 		return oj_err(c, oj_key(&p, path, errno_key),
 			      "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not '%s'", action);
+	/* the action keeps 16 bits of data: more would wrap (65536 became "return 0"),
+	 * and the kernel caps an errno at MAX_ERRNO */
+	if (has_errno && !strcmp(action, "SCMP_ACT_ERRNO") && errno_ret > 4095)
+		return oj_err(c, oj_key(&p, path, errno_key), "out of range (maximum 4095)");
+	if (has_errno && errno_ret > UINT16_MAX)
+		return oj_err(c, oj_key(&p, path, errno_key), "out of range (maximum 65535)");
 	return 0;
 }
 

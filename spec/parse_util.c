@@ -340,6 +340,17 @@ int oj_u32(struct pctx *c, struct json_object *o, const char *path, const char *
 	return 0;
 }
 
+int oj_id(struct pctx *c, struct json_object *o, const char *path, const char *key, uint32_t *out,
+	  bool *has)
+{
+	uint64_t u = *out;
+
+	if (oj_u64(c, o, path, key, OCI_ID_MAX, &u, has) < 0)
+		return -1;
+	*out = (uint32_t)u;
+	return 0;
+}
+
 int oj_i64(struct pctx *c, struct json_object *o, const char *path, const char *key, int64_t min,
 	   int64_t max, int64_t *out, bool *has)
 {
@@ -519,6 +530,15 @@ static int parse_idmap(struct pctx *c, struct json_object *e, const char *path, 
 				     : !has_h ? "hostID"
 					      : "size"),
 			      "required");
+	/* the kernel refuses an empty extent and one whose end wraps past 2^32 - 1 */
+	if (m->size == 0)
+		return oj_err(c, oj_key(&p, path, "size"), "must be at least 1");
+	if ((uint64_t)m->container_id + m->size > UINT32_MAX)
+		return oj_err(c, oj_key(&p, path, "size"),
+			      "containerID + size exceeds 4294967295 (the ids would wrap)");
+	if ((uint64_t)m->host_id + m->size > UINT32_MAX)
+		return oj_err(c, oj_key(&p, path, "size"),
+			      "hostID + size exceeds 4294967295 (the ids would wrap)");
 	return 0;
 }
 

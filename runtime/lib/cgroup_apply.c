@@ -57,11 +57,9 @@ void cg_device_field(const struct rt_cgroup *cg, const struct oci_device_cgroup 
 	}
 	devnum(maj, sizeof(maj), d->has_major, d->major);
 	devnum(min, sizeof(min), d->has_minor, d->minor);
-	snprintf(
-		buf, len,
-		CG_FIELD
-		"devices: rule '%c %s:%s %.8s' added by the runtime (default devices, linux.devices)",
-		d->type > ' ' ? d->type : '?', maj, min, d->access ? d->access : "rwm");
+	snprintf(buf, len,
+		 CG_FIELD "devices: rule '%c %s:%s %.8s' added by the runtime (default devices)",
+		 d->type > ' ' ? d->type : '?', maj, min, d->access ? d->access : "rwm");
 }
 
 static int validate_devices(const struct rt_cgroup *cg, const struct oci_resources *res,

@@ -74,7 +74,7 @@ bool cg_file_exists(const char *dir, const char *file);
 
 /* Names device rule i of d in errors: "linux.resources.devices[i]" for a rule of
  * the config, "linux.resources.devices: rule 'c 1:3 rwm' added by the runtime
- * (default devices, linux.devices)" for one the runtime appended: its index is
+ * (default devices)" for one the runtime appended: its index is
  * not in the user's config. */
 void cg_device_field(const struct rt_cgroup *cg, const struct oci_device_cgroup *d, size_t i,
 		     char *buf, size_t len);

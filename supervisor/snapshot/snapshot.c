@@ -677,44 +677,24 @@ static int info_cmp(const void *a, const void *b)
 	return strcmp(((const struct snap_info *)a)->name, ((const struct snap_info *)b)->name);
 }
 
-int snap_list(struct snapshotter *s, const char *ns, char *const *filters, struct snap_info **out,
-	      size_t *n, struct berth_err **err)
+int snap_list(struct snapshotter *s, const char *ns, struct snap_info **out, size_t *n,
+	      struct berth_err **err)
 {
-	struct snap_filter **fv = NULL;
-	size_t nf = strv_len(filters), cnt = 0;
-	struct snap_info *v = NULL;
-	int ret = 0;
+	struct snap_info *v;
+	size_t cnt = 0;
 
 	if (!ns || !*ns)
 		return berth_err_new(err, BERTH_E_INVALID, "namespace is required");
-	fv = xcalloc(nf + 1, sizeof(*fv));
-	for (size_t i = 0; i < nf && ret == 0; i++)
-		ret = snap_filter_parse(filters[i], &fv[i], err);
-	if (ret == 0) {
-		pthread_mutex_lock(&s->lock);
-		v = xcalloc(s->st.n + 1, sizeof(*v));
-		for (size_t i = 0; i < s->st.n; i++) {
-			bool match = nf == 0;
-
-			if (strcmp(s->st.v[i].ns, ns) != 0)
-				continue;
-			rec_info(&s->st.v[i], &v[cnt]);
-			for (size_t j = 0; j < nf && !match; j++)
-				match = snap_filter_match(fv[j], &v[cnt]);
-			if (match)
-				cnt++;
-			else
-				snap_info_free(&v[cnt]);
-		}
-		pthread_mutex_unlock(&s->lock);
-		qsort(v, cnt, sizeof(*v), info_cmp);
-		*out = v;
-		*n = cnt;
-	}
-	for (size_t i = 0; i < nf; i++)
-		snap_filter_free(fv[i]);
-	free(fv);
-	return ret;
+	pthread_mutex_lock(&s->lock);
+	v = xcalloc(s->st.n + 1, sizeof(*v));
+	for (size_t i = 0; i < s->st.n; i++)
+		if (strcmp(s->st.v[i].ns, ns) == 0)
+			rec_info(&s->st.v[i], &v[cnt++]);
+	pthread_mutex_unlock(&s->lock);
+	qsort(v, cnt, sizeof(*v), info_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
 }
 
 int snap_usage(struct snapshotter *s, const char *ns, const char *key, struct snap_usage *out,

@@ -93,11 +93,11 @@ int snap_stat(struct snapshotter *s, const char *ns, const char *key, struct sna
 int snap_update(struct snapshotter *s, const char *ns, const struct snap_info *in,
 		char *const *fieldpaths, struct snap_info *out, struct berth_err **err);
 /*
- * All snapshots of ns matching any of filters (containerd filter syntax, see filter.c;
- * NULL/empty: all), sorted by name. *out is an array of *n infos; free with snap_infos_free.
+ * All snapshots of ns, sorted by name. *out is an array of *n infos; free with
+ * snap_infos_free. (containerd's list filters are applied above, supervisor/core/snapshots.c.)
  */
-int snap_list(struct snapshotter *s, const char *ns, char *const *filters, struct snap_info **out,
-	      size_t *n, struct berth_err **err);
+int snap_list(struct snapshotter *s, const char *ns, struct snap_info **out, size_t *n,
+	      struct berth_err **err);
 /* Active/view: measured now; committed: measured at commit. */
 int snap_usage(struct snapshotter *s, const char *ns, const char *key, struct snap_usage *out,
 	       struct berth_err **err);

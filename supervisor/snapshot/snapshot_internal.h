@@ -1,7 +1,7 @@
 /*
  * supervisor/snapshot/snapshot_internal.h - what the snapshotter's pieces share:
  * the metadata store (store.c), the driver interface (overlay.c, native.c), the tree
- * helpers (tree.c) and the list filters (filter.c). Not for use outside snapshot/.
+ * helpers (tree.c). Not for use outside snapshot/.
  */
 #ifndef BERTH_SUPERVISOR_SNAPSHOT_INTERNAL_H
 #define BERTH_SUPERVISOR_SNAPSHOT_INTERNAL_H
@@ -92,11 +92,5 @@ void snap_mounts_add(struct snap_mounts *out, const char *type, const char *sour
 int snap_tree_copy(const char *src, const char *dst, struct berth_err **err);
 /* du: st_blocks * 512 of every inode once, and the inode count. */
 int snap_tree_usage(const char *path, struct snap_usage *out, struct berth_err **err);
-
-/* filter.c: does info match the containerd filter expression? */
-struct snap_filter;
-int snap_filter_parse(const char *expr, struct snap_filter **out, struct berth_err **err);
-bool snap_filter_match(const struct snap_filter *f, const struct snap_info *info);
-void snap_filter_free(struct snap_filter *f);
 
 #endif

@@ -133,14 +133,22 @@ static void namespace_path_must_be_absolute(void **state)
 		     "config.json: linux.namespaces[0].path: must be an absolute path");
 }
 
-static void unknown_capability_is_rejected_with_its_index(void **state)
+/* runtime-spec 1.1 (config.md, Linux Process): a capability the runtime cannot map is a
+ * warning of the runtime, not a parse error; the names reach the runtime as written */
+static void unknown_capability_is_kept_for_the_runtime(void **state)
 {
-	expect_error(
-		"{" BASE "," PROC ",'capabilities':{'bounding':['CAP_CHOWN','CAP_KILL',"
-		"'CAP_SYS_ADMIN','CAP_TEST']}}}",
-		"config.json: process.capabilities.bounding[3]: unknown capability 'CAP_TEST'");
-	expect_error("{" BASE "," PROC ",'capabilities':{'ambient':['chown']}}}",
-		     "config.json: process.capabilities.ambient[0]: unknown capability 'chown'");
+	char json[] = "{" BASE "," PROC ",'capabilities':{'bounding':['CAP_CHOWN','CAP_TEST'],"
+		      "'ambient':['chown']}}}";
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+
+	for (char *p = json; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	assert_int_equal(oci_spec_parse(json, strlen(json), "config.json", &s, NULL), 0);
+	assert_string_equal(s->process->capabilities->bounding[1], "CAP_TEST");
+	assert_string_equal(s->process->capabilities->ambient[0], "chown");
+	expect_error("{" BASE "," PROC ",'capabilities':{'bounding':[1]}}}",
+		     "config.json: process.capabilities.bounding[0]: must be a string");
 }
 
 static void unknown_rlimit_is_rejected(void **state)
@@ -173,7 +181,7 @@ static void floats_are_rejected_where_integers_are_required(void **state)
 static void out_of_range_integers_are_rejected(void **state)
 {
 	expect_error("{" BASE "," PROC ",'user':{'uid':4294967296,'gid':0}}}",
-		     "config.json: process.user.uid: out of range (maximum 4294967295)");
+		     "config.json: process.user.uid: out of range (maximum 2147483647)");
 	expect_error("{" BASE "," PROC ",'oomScoreAdj':1001}}",
 		     "config.json: process.oomScoreAdj: out of range (maximum 1000)");
 	expect_error("{" BASE ",'linux':{'resources':{'memory':{'limit':-2}}}}",
@@ -185,6 +193,113 @@ static void out_of_range_integers_are_rejected(void **state)
 	expect_error(
 		"{" BASE ",'linux':{'resources':{'pids':{'limit':9223372036854775808}}}}",
 		"config.json: linux.resources.pids.limit: out of range (maximum 9223372036854775807)");
+}
+
+static void expect_ok(const char *doc)
+{
+	cleanup_free char *json = xstrdup(doc);
+	struct oci_spec *s = NULL;
+	cleanup(berth_err_free) struct berth_err *err = NULL;
+
+	for (char *p = json; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	if (oci_spec_parse(json, strlen(json), "config.json", &s, &err) < 0)
+		fail_msg("expected '%s' to parse, got '%s'", json, err->msg);
+	oci_spec_free(s);
+}
+
+#define IDMAP(key, m) "{" BASE ",'linux':{'" key "':[" m "]}}"
+
+/* regression: issue #15: uid 4294967295 is (uid_t)-1 and ran the process as root */
+static void ids_outside_runcs_range_are_rejected(void **state)
+{
+	expect_error("{" BASE "," PROC ",'user':{'uid':4294967295,'gid':0}}}",
+		     "config.json: process.user.uid: out of range (maximum 2147483647)");
+	expect_error("{" BASE "," PROC ",'user':{'uid':0,'gid':2147483648}}}",
+		     "config.json: process.user.gid: out of range (maximum 2147483647)");
+	expect_error(
+		"{" BASE "," PROC ",'user':{'uid':0,'gid':0,'additionalGids':[1,4294967295]}}}",
+		"config.json: process.user.additionalGids[1]: out of range (maximum 2147483647)");
+	expect_error("{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,"
+		     "'minor':3,'uid':4294967295}]}}",
+		     "config.json: linux.devices[0].uid: out of range (maximum 2147483647)");
+	expect_error("{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,"
+		     "'minor':3,'gid':-1}]}}",
+		     "config.json: linux.devices[0].gid: must not be negative");
+	expect_ok("{" BASE "," PROC ",'user':{'uid':2147483647,'gid':2147483647,"
+		  "'additionalGids':[2147483647]}}}");
+}
+
+static void integers_that_would_wrap_are_rejected(void **state)
+{
+	/* dev_t keeps 12 bits of major and 20 of minor */
+	expect_error("{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','major':4097,"
+		     "'minor':3}]}}",
+		     "config.json: linux.devices[0].major: out of range (maximum 4095)");
+	expect_error("{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,"
+		     "'minor':4294967299}]}}",
+		     "config.json: linux.devices[0].minor: out of range (maximum 1048575)");
+	expect_error("{" BASE ",'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,"
+		     "'minor':3,'fileMode':4294967295}]}}",
+		     "config.json: linux.devices[0].fileMode: out of range (maximum 07777)");
+	expect_error(
+		"{" BASE ",'linux':{'resources':{'devices':[{'allow':true,'type':'c',"
+		"'major':4294967297,'minor':3}]}}}",
+		"config.json: linux.resources.devices[0].major: out of range (maximum 4294967295)");
+	expect_error("{" BASE ",'linux':{'resources':{'devices':[{'allow':true,'minor':-2}]}}}",
+		     "config.json: linux.resources.devices[0].minor: out of range (minimum -1)");
+	expect_error(
+		"{" BASE ",'linux':{'resources':{'blockIO':{'throttleReadBpsDevice':["
+		"{'major':8,'minor':1048576,'rate':1}]}}}}",
+		"config.json: linux.resources.blockIO.throttleReadBpsDevice[0].minor: out of range (maximum 1048575)");
+	/* struct winsize: unsigned short */
+	expect_error("{" BASE "," PROC ",'consoleSize':{'height':65536,'width':80}}}",
+		     "config.json: process.consoleSize.height: out of range (maximum 65535)");
+	expect_error("{" BASE "," PROC ",'consoleSize':{'height':24,'width':4294967295}}}",
+		     "config.json: process.consoleSize.width: out of range (maximum 65535)");
+	/* the seccomp action keeps 16 bits; errnos stop at MAX_ERRNO */
+	expect_error("{" BASE ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO',"
+		     "'defaultErrnoRet':65537}}}",
+		     "config.json: linux.seccomp.defaultErrnoRet: out of range (maximum 4095)");
+	expect_error(
+		"{" BASE ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+		"{'names':['getpid'],'action':'SCMP_ACT_TRACE','errnoRet':65536}]}}}",
+		"config.json: linux.seccomp.syscalls[0].errnoRet: out of range (maximum 65535)");
+	/* time namespace offsets: nanoseconds below one second */
+	expect_error(
+		"{" BASE ",'linux':{'timeOffsets':{'monotonic':{'secs':1,"
+		"'nanosecs':1000000000}}}}",
+		"config.json: linux.timeOffsets.monotonic.nanosecs: out of range (maximum 999999999)");
+	/* scheduler: sched_setattr's priority range */
+	expect_error("{" BASE "," PROC ",'scheduler':{'policy':'SCHED_FIFO','priority':-1}}}",
+		     "config.json: process.scheduler.priority: out of range (0 to 99)");
+	expect_error("{" BASE "," PROC ",'scheduler':{'policy':'SCHED_FIFO','priority':100}}}",
+		     "config.json: process.scheduler.priority: out of range (0 to 99)");
+	/* rlimits: setrlimit refuses soft > hard */
+	expect_error("{" BASE "," PROC
+		     ",'rlimits':[{'type':'RLIMIT_NOFILE','hard':10,'soft':11}]}}",
+		     "config.json: process.rlimits[0].soft: 11 is greater than hard (10)");
+	expect_ok("{" BASE "," PROC
+		  ",'rlimits':[{'type':'RLIMIT_NOFILE','hard':18446744073709551615,"
+		  "'soft':18446744073709551615}]}}");
+}
+
+/* the kernel refuses an empty id map extent and one whose end wraps past 2^32 - 1 */
+static void id_mappings_that_wrap_are_rejected(void **state)
+{
+	expect_error(IDMAP("uidMappings", "{'containerID':0,'hostID':100000,'size':0}"),
+		     "config.json: linux.uidMappings[0].size: must be at least 1");
+	expect_error(
+		IDMAP("gidMappings", "{'containerID':0,'hostID':0,'size':1},"
+				     "{'containerID':4294967295,'hostID':1,'size':1}"),
+		"config.json: linux.gidMappings[1].size: containerID + size exceeds 4294967295 (the ids would wrap)");
+	expect_error(
+		IDMAP("uidMappings", "{'containerID':0,'hostID':4294967200,'size':65536}"),
+		"config.json: linux.uidMappings[0].size: hostID + size exceeds 4294967295 (the ids would wrap)");
+	expect_error(IDMAP("uidMappings", "{'containerID':-1,'hostID':0,'size':1}"),
+		     "config.json: linux.uidMappings[0].containerID: must not be negative");
+	expect_ok(IDMAP("uidMappings", "{'containerID':0,'hostID':0,'size':4294967295}"));
 }
 
 static void bad_user_fields_are_rejected(void **state)
@@ -337,11 +452,14 @@ int main(void)
 		cmocka_unit_test(unknown_namespace_type_is_rejected_with_its_path),
 		cmocka_unit_test(duplicate_namespace_is_rejected),
 		cmocka_unit_test(namespace_path_must_be_absolute),
-		cmocka_unit_test(unknown_capability_is_rejected_with_its_index),
+		cmocka_unit_test(unknown_capability_is_kept_for_the_runtime),
 		cmocka_unit_test(unknown_rlimit_is_rejected),
 		cmocka_unit_test(negative_unsigned_integers_are_rejected),
 		cmocka_unit_test(floats_are_rejected_where_integers_are_required),
 		cmocka_unit_test(out_of_range_integers_are_rejected),
+		cmocka_unit_test(ids_outside_runcs_range_are_rejected),
+		cmocka_unit_test(integers_that_would_wrap_are_rejected),
+		cmocka_unit_test(id_mappings_that_wrap_are_rejected),
 		cmocka_unit_test(bad_user_fields_are_rejected),
 		cmocka_unit_test(bad_devices_are_rejected),
 		cmocka_unit_test(bad_hooks_are_rejected),

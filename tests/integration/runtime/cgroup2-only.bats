@@ -103,6 +103,21 @@ with_unserved_device() {
 	expect_output_not_contains "Operation not permitted"
 }
 
+# regression: issue #15: a linux.devices entry adds no rule to the eBPF program
+@test "cgroup2-only: a linux.devices entry does not open the eBPF device program" {
+	update_config '.linux.devices = [{"path": "/dev/unserved", "type": "c", "major": 1, "minor": 200}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	set_args cat /dev/unserved
+	run_fg
+	expect_failure
+	expect_output_contains "Operation not permitted"
+	expect_output_not_contains "No such device"
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 200, "access": "rwm"}]'
+	run_fg
+	expect_output_contains "No such device or address"
+	expect_output_not_contains "Operation not permitted"
+}
+
 @test "cgroup2-only: exec joins the container's cgroup" {
 	set_args pause
 	run_container

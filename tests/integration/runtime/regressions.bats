@@ -43,7 +43,7 @@ teardown() {
 }
 
 # regression: conformance linux_devices: errors about the device rules the runtime appends
-# (default devices, linux.devices) named them "linux.resources.devices[N]" with an N past
+# (default devices) named them "linux.resources.devices[N]" with an N past
 # the end of the config's list
 @test "devices: a failing device rule added by the runtime is named as such, never by an index the config lacks" {
 	requires root cgroup_v1 berth -- "asserts berth's wording (runc 1.1.5 names the rule, no index)"
