@@ -25,6 +25,7 @@ BERTHD_PROTOS += \
 	$(call proto_c,google/protobuf/timestamp.proto) \
 	$(call proto_c,google/protobuf/field_mask.proto) \
 	$(call proto_c,google/rpc/status.proto) \
+	$(call proto_c,grpc/health/v1/health.proto) \
 	$(call proto_c,$(CTRD_API)/types/descriptor.proto) \
 	$(call proto_c,$(CTRD_API)/types/platform.proto) \
 	$(call proto_c,$(CTRD_API)/types/mount.proto) \
@@ -53,6 +54,13 @@ $(call proto_c,google/rpc/status.proto) $(call proto_h,google/rpc/status.proto) 
 $(call proto_c,$(CTRD_API)/services/introspection/v1/introspection.proto) \
 $(call proto_h,$(CTRD_API)/services/introspection/v1/introspection.proto): \
 	$(PROTO_ROOT)/google/rpc/status.proto
+
+# grpc/health/v1/health.proto is ours too (the published gRPC health protocol).
+$(PROTO_ROOT)/grpc/health/v1/health.proto: supervisor/proto/grpc/health/v1/health.proto $(PROTO_SRC_STAMP)
+	@mkdir -p $(@D)
+	cp $< $@
+$(call proto_c,grpc/health/v1/health.proto) $(call proto_h,grpc/health/v1/health.proto): \
+	$(PROTO_ROOT)/grpc/health/v1/health.proto
 
 SUPERVISOR_PB_CFLAGS := $(call pkg_cflags,libprotobuf-c) -I$(PROTO_OUT)
 

@@ -76,6 +76,7 @@ teardown_file() {
 	if [ "$BACKEND" = containerd ]; then
 		compat_containerd_stop
 	else
+		[ ! -f "$T/berthd.pid" ] || BERTHD_PID=$(cat "$T/berthd.pid")
 		stop_berthd
 	fi
 	compat_kill_procs_under "$T"
@@ -251,4 +252,49 @@ run_d() {
 	[ "$(cat "/proc/$pid/root/tmp/tick")" != "$t2" ] || { echo "no tick after unpause"; false; }
 	run dk exec "$n" true
 	[ "$status" -eq 0 ]
+}
+
+# restart_backend: stops berthd (or containerd) under the running containers and starts
+# it again on the same root and state; the shims keep running
+restart_backend() {
+	local pid
+	# started by setup_file, so not a child of this shell: no `wait`
+	if [ "$BACKEND" = containerd ]; then pid=$(cat "$CTRD_DIR/containerd.pid"); else pid=$BERTHD_PID; fi
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null || { echo "$BACKEND $pid did not stop"; return 1; }
+	if [ "$BACKEND" = containerd ]; then
+		compat_containerd_start "$CTRD_DIR"
+	else
+		start_berthd
+		echo "$BERTHD_PID" >"$T/berthd.pid" # for teardown_file, which sees setup_file's
+	fi
+}
+
+# dockerd reconnects and asks grpc.health.v1.Health/Check until its containerd answers
+# SERVING before it goes on (berthd without the health service left dockerd retrying).
+@test "docker after a restart of its containerd under a running container: exec, stop, start" {
+	n=$(name restart)
+	run_d "$n" sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 0.1; done'
+	logs_have "$n" started 1
+	restart_backend
+	# dockerd notices the restart and reconnects within a few seconds (30 s at most)
+	local end=$((SECONDS + 30))
+	while :; do
+		run timeout 10 "$DOCKER" -H "unix://$DK/docker.sock" exec "$n" echo after-restart
+		[ "$status" -eq 0 ] || [ $SECONDS -ge $end ] && break
+		sleep 0.2
+	done
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = after-restart ]
+	run dk stop -t 10 "$n"
+	[ "$status" -eq 0 ]
+	state_is "$n" '{{.State.Status}} {{.State.ExitCode}}' "exited 0"
+	run dk start "$n"
+	[ "$status" -eq 0 ]
+	logs_have "$n" started 2
 }
