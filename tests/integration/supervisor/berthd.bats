@@ -82,8 +82,10 @@ start() {
 	[ -S "$SOCK" ]
 	[ ! -e "$T/other.sock" ]
 	ctr -a "$SOCK" namespaces ls
-	# failed calls are logged at debug level only
-	! ctr -a "$SOCK" namespaces rm no-such-ns || false
+	# failed calls are logged at debug level only. Namespaces.Delete of no-such-ns fails
+	# with NotFound in berthd; ctr 1.6 takes NotFound as done and exits 0 (against
+	# containerd too), so the call's status is not asserted here, only berthd's log.
+	run ctr -a "$SOCK" namespaces rm no-such-ns
 	grep -q "debug: rpc: .*no-such-ns" "$T/berthd.log"
 }
 
