@@ -1,8 +1,10 @@
 # supervisor/: berthd (the containerd 1.6 gRPC API daemon) and berthctl.
 #
-# Layout: rpc/ (gRPC core server, the only <grpc/...> user), meta/ (SQLite, the only
-# <sqlite3.h> user), content/ (blob store), services/ (one file per gRPC service),
-# berthd/ (main, config), ctl/ (berthctl), image/ (archive parsing: libarchive).
+# Layout (docs/supervisor.md; `make lint` checks who includes whom): rpc/ (gRPC core
+# server, the only <grpc/...> user), meta/ (SQLite, the only <sqlite3.h> user), content/
+# (blob store), core/ (namespaced, lease-aware operations: commit, GC, leases, events,
+# filters), services/ (one svc_<name>.c per gRPC service), berthd/ (main, config,
+# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive).
 #
 # For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
 #   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)
@@ -25,7 +27,7 @@ BERTHD_PROTOS += \
 	$(call proto_c,google/protobuf/timestamp.proto) \
 	$(call proto_c,google/protobuf/field_mask.proto) \
 	$(call proto_c,google/rpc/status.proto) \
-	$(call proto_c,grpc/health/v1/health.proto) \
+	$(call proto_c,health/v1/health.proto) \
 	$(call proto_c,$(CTRD_API)/types/descriptor.proto) \
 	$(call proto_c,$(CTRD_API)/types/platform.proto) \
 	$(call proto_c,$(CTRD_API)/types/mount.proto) \
@@ -55,12 +57,13 @@ $(call proto_c,$(CTRD_API)/services/introspection/v1/introspection.proto) \
 $(call proto_h,$(CTRD_API)/services/introspection/v1/introspection.proto): \
 	$(PROTO_ROOT)/google/rpc/status.proto
 
-# grpc/health/v1/health.proto is ours too (the published gRPC health protocol).
-$(PROTO_ROOT)/grpc/health/v1/health.proto: supervisor/proto/grpc/health/v1/health.proto $(PROTO_SRC_STAMP)
+# health/v1/health.proto is ours too: the published gRPC health protocol, package
+# grpc.health.v1 (kept out of grpc/ so that its header is not taken for gRPC core's).
+$(PROTO_ROOT)/health/v1/health.proto: supervisor/proto/health/v1/health.proto $(PROTO_SRC_STAMP)
 	@mkdir -p $(@D)
 	cp $< $@
-$(call proto_c,grpc/health/v1/health.proto) $(call proto_h,grpc/health/v1/health.proto): \
-	$(PROTO_ROOT)/grpc/health/v1/health.proto
+$(call proto_c,health/v1/health.proto) $(call proto_h,health/v1/health.proto): \
+	$(PROTO_ROOT)/health/v1/health.proto
 
 SUPERVISOR_PB_CFLAGS := $(call pkg_cflags,libprotobuf-c) -I$(PROTO_OUT)
 
@@ -100,7 +103,8 @@ $(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-# image/: archive reading for berthctl (libarchive; the only <archive.h> user).
+# image/: image logic (image.h: manifests, resolve, unpack through a struct image_store)
+# and archive reading for berthctl (libarchive; with diff/ the only <archive.h> user).
 IMAGE_SRCS := $(wildcard supervisor/image/*.c)
 CFLAGS_supervisor/image = $(call pkg_cflags,libarchive)
 IMAGE_LDLIBS := $(call pkg_libs,libarchive) $(DIGEST_LDLIBS)
@@ -139,7 +143,8 @@ INSTALL_BINS += $(BERTHD)
 #    that runs at start-up goes first and together instead of being spread over 6.6 MB of
 #    text in 64 kB fault-around windows; -> 7.4 MB.
 # libc, libm (its .a cannot be mixed with a dynamic libc) and libzstd (no .a without
-# libzstd-dev) stay dynamic. $(BERTHD).map is the link map hot-text.sh reads.
+# libzstd-dev) stay dynamic; libcurl is dlopen()ed on the first pull or push
+# (supervisor/registry/curl_dl.h). $(BERTHD).map is the link map hot-text.sh reads.
 # Trade-off: a Debian security update of one of these libraries needs a rebuild of berthd.
 BERTHD_STATIC ?= $(if $(filter 1,$(ASAN)),0,1)
 # supervisor/berthd/hot-text.sh runs berthd under callgrind to regenerate hot-text.ld
@@ -180,12 +185,13 @@ ifneq ($(CTL_SRCS),)
 BERTHCTL := $(BUILD)/berthctl
 BINS += $(BERTHCTL)
 INSTALL_BINS += $(BERTHCTL)
+# CTL_LIBS / CTL_LDLIBS: libraries other folders add for berthctl (registry/: credentials).
 $(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
 		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
-		$(LIBCOMMON)
+		$(LIBCOMMON) $$(CTL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) \
-		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CTL_LIBS) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
+		$(LIBCOMMON) $(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c) $(CTL_LDLIBS)
 endif
 
 .PHONY: supervisor

@@ -32,11 +32,14 @@
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/idmap.h"
+#include "runtime/lib/devnodes.h"
 #include "runtime/lib/idmount.h"
+#include "runtime/lib/mountsrc.h"
 #include "runtime/lib/lsm.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -73,6 +76,7 @@ struct create {
 	bool cgroup_created;
 	bool want_cgroup;	      /* false: rootless without a writable cgroup (rootless.h) */
 	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
+	struct rt_devnodes *devnodes; /* linux.devices nodes for a new user ns (devnodes.h) */
 };
 
 static void create_clear(struct create *cr)
@@ -91,6 +95,7 @@ static void create_clear(struct create *cr)
 	rt_cgroup_free(cr->cg);
 	rt_seccomp_free(cr->seccomp);
 	rt_idmounts_free(cr->idmounts);
+	rt_devnodes_free(cr->devnodes);
 	oci_spec_free(cr->spec);
 	free(cr->config_buf);
 	free(cr->bundle);
@@ -212,6 +217,26 @@ static int sysctl_ns(const char *k)
 	return -1;
 }
 
+/* The hostname belongs to the `hostname` field: runc and crun refuse a
+ * kernel.hostname sysctl whatever its value (two sources for one setting, and
+ * which one wins would depend on the order they are applied in); crun refuses
+ * kernel.domainname beside `domainname` too: refused here when they differ. */
+static int sysctl_conflict(const struct oci_spec *s, const struct oci_kv *kv,
+			   struct berth_err **err)
+{
+	if (!strcmp(kv->key, "kernel.hostname"))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.hostname': conflicts with the 'hostname' field: set the hostname there");
+	if (!strcmp(kv->key, "kernel.domainname") && s->domainname && *s->domainname &&
+	    strcmp(s->domainname, kv->value ?: ""))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.domainname': '%s' conflicts with the 'domainname' field '%s'",
+			kv->value ?: "", s->domainname);
+	return 0;
+}
+
 static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 {
 	const struct oci_linux *l = s->linux_;
@@ -219,6 +244,9 @@ static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 	for (size_t i = 0; l && i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;
 		int need = sysctl_ns(k);
+
+		if (sysctl_conflict(s, &l->sysctl[i], err) < 0)
+			return -1;
 
 		if (need < 0)
 			return berth_err_new(
@@ -321,6 +349,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (rt_seccomp_compile(s->linux_->seccomp, &cr->seccomp, err) < 0)
 			return -1;
 		cr->plan.seccomp = cr->seccomp;
+		/* the child sends the notify fd over this, after loading the filter */
+		if (cr->has_plan && rt_seccomp_has_listener(cr->seccomp)) {
+			cr->plan.notify_sock =
+				rt_seccomp_notify_connect(s->linux_->seccomp->listener_path, err);
+			if (cr->plan.notify_sock < 0)
+				return -1;
+		}
 	}
 	if (prepare_cgroup(cr, err) < 0)
 		return -1;
@@ -329,7 +364,9 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (cr->console_sock < 0)
 			return -1;
 	}
-	/* here, not in the child: see idmount.h */
+	/* here, not in the child: see idmount.h, devnodes.h */
+	if (cr->new_userns && !rt_rootless_is() && rt_devnodes_prepare(s, &cr->devnodes, err) < 0)
+		return -1;
 	return rt_idmounts_prepare(s, cr->bundle, &cr->idmounts, err);
 }
 
@@ -517,10 +554,27 @@ static int systemd_cgroup(struct create *cr, struct berth_err **err)
 	return rt_cgroup_enter(cr->cg, cr->pid, err);
 }
 
+/* GO {pid}; in a new user namespace with the bind sources our root opened there. */
+static int send_go(struct create *cr, struct berth_err **err)
+{
+	struct rt_mountsrc ms = {0};
+	cleanup_free char *go = NULL;
+	int r;
+
+	if (cr->new_userns && (cr->clone_flags & CLONE_NEWNS) && !rt_rootless_is() &&
+	    rt_mountsrc_open(cr->spec, cr->bundle, cr->pid, &ms, err) < 0)
+		return -1;
+	go = rt_mountsrc_payload(&ms, cr->pid);
+	r = rt_sync_send_fds(cr->sync[0], RT_SYNC_GO, go, strlen(go), ms.fds, ms.n);
+	rt_mountsrc_clear(&ms);
+	if (r < 0)
+		return berth_err_sys(err, errno, "sync socket: send GO");
+	return 0;
+}
+
 /* After the clone: the handshake of sync.h. */
 static int drive_child(struct create *cr, struct berth_err **err)
 {
-	char num[32];
 	struct rt_pid_stat pst;
 
 	if (rt_pid_stat_read(cr->pid, &pst, err) < 0)
@@ -531,9 +585,8 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		return -1;
 	if (cr->want_cgroup && rt_cgroup_systemd_unit(cr->cg) && systemd_cgroup(cr, err) < 0)
 		return -1;
-	snprintf(num, sizeof(num), "%d", (int)cr->pid);
-	if (rt_sync_send(cr->sync[0], RT_SYNC_GO, num, strlen(num)) < 0)
-		return berth_err_sys(err, errno, "sync socket: send GO");
+	if (send_go(cr, err) < 0)
+		return -1;
 	if (has_parent_hooks(cr->spec) && run_parent_hooks(cr, err) < 0)
 		goto child_error;
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_READY, NULL, err) < 0)
@@ -587,7 +640,8 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 			   .no_pivot = cr->o->no_pivot,
 			   .host_mntns = cr->host_mntns,
 			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0,
-			   .idmounts = cr->idmounts},
+			   .idmounts = cr->idmounts,
+			   .devnodes = cr->devnodes},
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,

@@ -23,7 +23,7 @@
 #define MAX_JSON (16 << 20)
 
 struct blob_list {
-	struct ctl_desc *v;
+	struct image_desc *v;
 	size_t n;
 };
 
@@ -49,7 +49,7 @@ static int walk(struct ctl *c, struct blob_list *b, const char *mt, const char *
 		int64_t size, int depth, struct berth_err **err)
 {
 	cleanup_free char *buf = NULL;
-	struct ctl_desc *kids = NULL;
+	struct image_desc *kids = NULL;
 	size_t len, n = 0;
 	int r = 0;
 
@@ -58,18 +58,18 @@ static int walk(struct ctl *c, struct blob_list *b, const char *mt, const char *
 	if (depth > 5)
 		return berth_err_new(err, BERTH_E_INVALID, "%s: nested too deep", digest);
 	add(b, mt, digest, size);
-	if (!ctl_is_index(mt) && !ctl_is_manifest(mt))
+	if (!image_is_index(mt) && !image_is_manifest(mt))
 		return 0;
 	if (ctl_blob_read(c, digest, MAX_JSON, &buf, &len, err) < 0 ||
-	    ctl_image_children(buf, len, mt, &kids, &n, err) < 0)
+	    image_children(buf, len, mt, &kids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		/* an index may list platforms that were never pulled: export what is there */
-		if (ctl_is_index(mt) && ctl_blob_info(c, kids[i].digest, NULL, NULL, NULL) < 0)
+		if (image_is_index(mt) && ctl_blob_info(c, kids[i].digest, NULL, NULL, NULL) < 0)
 			continue;
 		r = walk(c, b, kids[i].media_type, kids[i].digest, kids[i].size, depth + 1, err);
 	}
-	ctl_desc_list_free(kids, n);
+	image_desc_list_free(kids, n);
 	return r;
 }
 
@@ -108,7 +108,7 @@ static ssize_t stream_read(void *arg, void *buf, size_t len, struct berth_err **
 	return (ssize_t)n;
 }
 
-static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_desc *d,
+static int write_blob(struct ctl *c, struct image_writer *w, const struct image_desc *d,
 		      struct ctl_progress *prog, struct berth_err **err)
 {
 	Containerd__Services__Content__V1__ReadContentRequest req =
@@ -227,6 +227,6 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 			image_writer_abort(w);
 		ctl_progress_finish(prog);
 	}
-	ctl_desc_list_free(b.v, b.n);
+	image_desc_list_free(b.v, b.n);
 	return r;
 }

@@ -60,14 +60,6 @@ void svc_plugins_free(struct svc_plugins *p)
 	free(p);
 }
 
-int svc_lease_add_resource(struct berthd_components *ctx, const char *ns, const char *lease,
-			   const char *type, const char *id, struct berth_err **err)
-{
-	if (!lease || !*lease)
-		return 0;
-	return meta_lease_add_resource(ctx->db, ns, lease, type, id, err);
-}
-
 const char *svc_namespace(struct rpc_call *call, struct berth_err **err)
 {
 	const char *ns = rpc_call_namespace(call);

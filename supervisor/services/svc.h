@@ -11,10 +11,10 @@
  *   - introspection: svc_plugin_register() adds a row to `ctr plugins ls`
  *     (call it from your init, e.g. type "io.containerd.snapshotter.v1", id "overlayfs").
  *   - events: svc_publish() fans an event out to Subscribe streams (ctr events).
- *   - leases: svc_lease_add_resource() attaches a resource to the lease named in the
+ *   - leases: core_lease_add_resource() (core/leases.h) attaches a resource to the lease named in the
  *     call's "containerd-lease" metadata (rpc_call_metadata(call, "containerd-lease")),
  *     e.g. type "snapshots/overlayfs", id = snapshot key, so GC keeps it.
- *   - GC: svc_gc_schedule() asks for a collection soon (after deletes).
+ *   - GC: core_gc_schedule() (core/gc.h) asks for a collection soon (after deletes).
  */
 #ifndef BERTH_SUPERVISOR_SERVICES_SVC_H
 #define BERTH_SUPERVISOR_SERVICES_SVC_H
@@ -25,8 +25,9 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "common/err.h"
-
 #include "supervisor/core/components.h"
+#include "supervisor/core/gc.h"
+#include "supervisor/core/leases.h"
 
 /* Adds an introspection plugin row. exports: NULL or k,v,k,v,...,NULL (copied). Thread-safe. */
 void svc_plugin_register(struct berthd_components *ctx, const char *type, const char *id,
@@ -39,28 +40,6 @@ void svc_plugin_register(struct berthd_components *ctx, const char *type, const 
  */
 void svc_publish(struct berthd_components *ctx, const char *ns, const char *topic,
 		 const char *type_url, const ProtobufCMessage *event);
-
-/*
- * Adds resource (type, id) to lease `lease` of namespace ns; no-op returning 0 when lease is
- * NULL or "". Types as containerd: "content" (id = digest), "ingests" (id = ref),
- * "snapshots/<snapshotter>" (id = key). err: NOT_FOUND if the lease does not exist.
- */
-int svc_lease_add_resource(struct berthd_components *ctx, const char *ns, const char *lease,
-			   const char *type, const char *id, struct berth_err **err);
-
-/*
- * Registers snapshotter s (borrowed, must outlive the collector) under name ("overlayfs",
- * "native": the <snapshotter> of gc.ref labels). A snapshot is kept if a lease, a
- * container (snapshot key), a content label "containerd.io/gc.ref.snapshot.<name>" of
- * reachable content, a "containerd.io/gc.root" label, or a kept child (through parent)
- * references it. Called by berthd's main before the services start.
- */
-struct snapshotter;
-void svc_gc_add_snapshotter(struct svc_gc *gc, const char *name, struct snapshotter *s);
-/* Requests a collection soon, on the collector's thread; returns at once. */
-void svc_gc_schedule(struct berthd_components *ctx);
-/* Runs a collection now, on the calling thread (Images.Delete with sync). */
-int svc_gc_run(struct berthd_components *ctx, struct berth_err **err);
 
 /* Namespace of a call, or an INVALID_ARGUMENT error naming the missing metadata. */
 struct rpc_call;

@@ -18,8 +18,8 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define CO(x) Containerd__Services__Containers__V1__##x
@@ -42,14 +42,16 @@ static struct meta_container *from_pb(const CO(Container) * pb)
 		c->runtime_options.type_url = xstrdup(pb->runtime->options->type_url);
 		c->runtime_options.len = pb->runtime->options->value.len;
 		c->runtime_options.data = xmalloc(c->runtime_options.len + 1);
-		memcpy(c->runtime_options.data, pb->runtime->options->value.data,
-		       c->runtime_options.len);
+		if (c->runtime_options.len) /* value.data is NULL when empty */
+			memcpy(c->runtime_options.data, pb->runtime->options->value.data,
+			       c->runtime_options.len);
 	}
 	c->spec.type_url = xstrdup(pb->spec ? pb->spec->type_url : "");
 	if (pb->spec) {
 		c->spec.len = pb->spec->value.len;
 		c->spec.data = xmalloc(c->spec.len + 1);
-		memcpy(c->spec.data, pb->spec->value.data, c->spec.len);
+		if (c->spec.len)
+			memcpy(c->spec.data, pb->spec->value.data, c->spec.len);
 	}
 	c->labels = svc_kv_from_pb(pb->n_labels, pb->labels);
 	c->exts = xcalloc(pb->n_extensions + 1, sizeof(*c->exts));
@@ -60,7 +62,7 @@ static struct meta_container *from_pb(const CO(Container) * pb)
 		c->exts[i].type_url = xstrdup(v ? v->type_url : "");
 		c->exts[i].len = v ? v->value.len : 0;
 		c->exts[i].data = xmalloc(c->exts[i].len + 1);
-		if (v)
+		if (c->exts[i].len)
 			memcpy(c->exts[i].data, v->value.data, c->exts[i].len);
 	}
 	return c;
@@ -189,7 +191,7 @@ static const char *container_field(const void *obj, char *const *path, size_t n)
 	if (n == 2 && strcmp(path[0], "runtime") == 0 && strcmp(path[1], "name") == 0)
 		return c->runtime_name;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(c->labels, path + 1, n - 1);
+		return core_filter_kv(c->labels, path + 1, n - 1);
 	return NULL;
 }
 
@@ -197,15 +199,15 @@ static const char *container_field(const void *obj, char *const *path, size_t n)
 static int co_select(struct rpc_call *call, const CO(ListContainersRequest) * req,
 		     struct meta_container ***v, size_t *n, struct berth_err **err)
 {
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	const char *ns = svc_namespace(call, err);
 	size_t k = 0;
 
-	if (!ns || svc_filter_parse(req->filters, req->n_filters, &f, err) < 0 ||
+	if (!ns || core_filter_parse(req->filters, req->n_filters, &f, err) < 0 ||
 	    meta_container_list(svc_ctx_of(call)->db, ns, v, n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < *n; i++) {
-		if (svc_filter_match(f, container_field, (*v)[i]))
+		if (core_filter_match(f, container_field, (*v)[i]))
 			(*v)[k++] = (*v)[i];
 		else
 			meta_container_free((*v)[i]);
@@ -363,7 +365,7 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	}
 	ev.id = req->id;
 	svc_publish(ctx, ns, "/containers/delete", "containerd.events.ContainerDelete", &ev.base);
-	svc_gc_schedule(ctx);		  /* its snapshot may be garbage now */
+	core_gc_schedule(ctx);		  /* its snapshot may be garbage now */
 	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
@@ -386,6 +388,7 @@ static const struct rpc_method co_methods[] = {
 
 const struct rpc_service svc_containers_service = {
 	.name = "containerd.services.containers.v1.Containers",
+	.desc = &containerd__services__containers__v1__containers__descriptor,
 	.methods = co_methods,
 	.n_methods = sizeof(co_methods) / sizeof(co_methods[0]),
 	.init = svc_init_ctx,

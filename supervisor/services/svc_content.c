@@ -34,9 +34,10 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
+#include "supervisor/core/commit.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define CT(x) Containerd__Services__Content__V1__##x
@@ -134,14 +135,14 @@ static const char *content_field(const void *obj, char *const *path, size_t n)
 	if (n == 1 && strcmp(path[0], "digest") == 0)
 		return c->digest;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(c->labels, path + 1, n - 1);
+		return core_filter_kv(c->labels, path + 1, n - 1);
 	return NULL;
 }
 
 static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CT(ListContentRequest) *req = (const void *)msg;
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_content **v = NULL;
@@ -151,7 +152,7 @@ static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    meta_content_list(svc_ctx_of(call)->db, ns, &v, &n, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -162,7 +163,7 @@ static void ct_list(struct rpc_call *call, const ProtobufCMessage *msg)
 		int r;
 
 		for (; i < n && k < LIST_BATCH; i++) {
-			if (!svc_filter_match(f, content_field, v[i]))
+			if (!core_filter_match(f, content_field, v[i]))
 				continue;
 			ptrs[k] = info_fill(&p[k], v[i]);
 			k++;
@@ -200,7 +201,7 @@ static void ct_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	ev.digest = req->digest;
 	svc_publish(ctx, ns, "/content/delete", "containerd.events.ContentDelete", &ev.base);
 	/* the blob goes when no namespace records it: the collector decides, under its lock */
-	svc_gc_schedule(ctx);
+	core_gc_schedule(ctx);
 	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
@@ -309,7 +310,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const CT(ListStatusesRequest) *req = (const void *)msg;
 	CT(ListStatusesResponse) resp = CT_INIT(LIST_STATUSES_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct content_status *v = NULL;
@@ -318,7 +319,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    content_ingest_list(svc_ctx_of(call)->content, ns, &v, &n, NULL, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -326,7 +327,7 @@ static void ct_list_statuses(struct rpc_call *call, const ProtobufCMessage *msg)
 	p = xcalloc(n + 1, sizeof(*p));
 	resp.statuses = xcalloc(n + 1, sizeof(CT(Status) *));
 	for (size_t i = 0; i < n; i++) {
-		if (!svc_filter_match(f, status_field, &v[i]))
+		if (!core_filter_match(f, status_field, &v[i]))
 			continue;
 		resp.statuses[k] = status_fill(&p[k], &v[i]);
 		k++;
@@ -364,43 +365,28 @@ struct writer {
 	char *ref;
 };
 
-/* Adds the committed blob to the namespace (and lease). EXISTS if ns has it already. */
+/* Adds the committed blob to the namespace (and lease): core/commit.h. */
 static int write_commit(struct writer *w, const CT(WriteContentRequest) * req, char **digest,
 			struct berth_err **err)
 {
 	cleanup(strv_freep) char **labels = svc_kv_from_pb(req->n_labels, req->labels);
-	struct berth_err *cerr = NULL;
-	int64_t size = content_ingest_offset(w->ing);
-	int r;
+	struct core_commit_opts o = {
+		.ns = w->ns,
+		.lease = w->lease,
+		.size = req->total,
+		.expected = req->expected,
+		.labels = labels,
+	};
 
 	if (svc_labels_check(labels, err) < 0)
 		return -1;
-	svc_gc_hold(w->ctx); /* the blob must not be collected before its record exists */
-	r = content_ingest_commit(w->ing, req->total, req->expected, digest, &cerr);
-	if (r < 0 && cerr->code == BERTH_E_EXISTS) {
-		/* another namespace (or writer) stored the same bytes: just add our record */
-		berth_err_free(&cerr);
-		*digest = content_ingest_digest(w->ing);
-		r = 0;
-	}
-	if (r < 0) {
-		svc_gc_release(w->ctx);
-		berth_err_set(err, cerr->code, cerr->errnum, cerr->msg);
-		berth_err_free(&cerr);
-		return -1;
-	}
-	r = meta_content_add(w->ctx->db, w->ns, *digest, size, labels, err);
-	if (r == 0)
-		r = svc_lease_add_resource(w->ctx, w->ns, w->lease, "content", *digest, err);
-	svc_gc_release(w->ctx);
-	return r;
+	return core_content_commit(w->ctx, w->ing, &o, digest, err);
 }
 
 /* Handles one request; fills resp. Returns 1 to go on, 0 when done, -1 on error. */
 static int write_one(struct writer *w, const CT(WriteContentRequest) * req,
 		     CT(WriteContentResponse) * resp, char **digest, struct berth_err **err)
 {
-	cleanup(meta_content_freep) struct meta_content *have = NULL;
 	int64_t off = content_ingest_offset(w->ing);
 
 	resp->action = req->action;
@@ -408,12 +394,11 @@ static int write_one(struct writer *w, const CT(WriteContentRequest) * req,
 	if (req->expected && *req->expected) {
 		if (content_digest_check(req->expected, err) < 0)
 			return -1;
-		if (meta_content_get(w->ctx->db, w->ns, req->expected, &have, NULL) == 0) {
+		if (core_content_check_new(w->ctx, w->ns, w->lease, req->expected, err) < 0) {
 			content_ingest_close(w->ing);
 			w->ing = NULL;
 			content_ingest_abort(w->ctx->content, w->ns, w->ref, NULL);
-			return berth_err_new(err, BERTH_E_EXISTS,
-					     "blob with expected digest %s exists", req->expected);
+			return -1;
 		}
 	}
 	content_ingest_expect(w->ing, req->total, req->expected);
@@ -492,8 +477,8 @@ static void ct_write(struct rpc_call *call, const ProtobufCMessage *unused)
 			w.ref = xstrdup(req->ref);
 			w.ing = content_ingest_open(w.ctx->content, w.ns, w.ref, req->total,
 						    req->expected, &err);
-			if (!w.ing || svc_lease_add_resource(w.ctx, w.ns, w.lease, "ingests", w.ref,
-							     &err) < 0)
+			if (!w.ing || core_lease_add_resource(w.ctx, w.ns, w.lease, "ingests",
+							      w.ref, &err) < 0)
 				break;
 		}
 		if (write_one(&w, req, &resp, &digest, &err) < 0)
@@ -544,6 +529,7 @@ static const struct rpc_method ct_methods[] = {
 
 const struct rpc_service svc_content_service = {
 	.name = "containerd.services.content.v1.Content",
+	.desc = &containerd__services__content__v1__content__descriptor,
 	.methods = ct_methods,
 	.n_methods = sizeof(ct_methods) / sizeof(ct_methods[0]),
 	.init = svc_init_ctx,

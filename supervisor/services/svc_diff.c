@@ -16,7 +16,9 @@
  * with label containerd.io/uncompressed=<diff-id>, under the call's lease, holding the
  * collector off between the blob commit and its record.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,12 +28,15 @@
 #include <github.com/containerd/containerd/api/services/diff/v1/diff.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/fs_walk.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
+#include "supervisor/core/commit.h"
 #include "supervisor/diff/diff.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -133,6 +138,31 @@ static int target_from_mounts(const struct berthd_components *c, size_t n, Mount
 	return 0;
 }
 
+/*
+ * A failed apply leaves nothing half-written in an overlay upper dir (fresh before the
+ * apply, so it is emptied): the disk space a gzip bomb took is back at once, before the
+ * client removes the snapshot. A native target holds its parent's copy: the client's
+ * remove of the snapshot frees it (containerd's unpacker removes it on any failure).
+ */
+static void clear_upper(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -1; /* owned by d */
+	while ((de = readdir(d))) {
+		cleanup_err struct berth_err *err = NULL;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fs_rm_rf_at(dirfd(d), de->d_name, &err) < 0)
+			log_warn("diff: clear '%s' after a failed apply: %s", dir, err->msg);
+	}
+}
+
 static int do_apply(struct berthd_components *ctx, const char *ns,
 		    const Containerd__Types__Descriptor *d, size_t n_mounts, MountPb **mounts,
 		    struct diff_result *res, struct berth_err **err)
@@ -170,7 +200,10 @@ static int do_apply(struct berthd_components *ctx, const char *ns,
 	o.whiteouts = t.whiteouts;
 	o.lowers = t.lowers;
 	o.allow_devices = geteuid() == 0; /* mknod needs CAP_MKNOD: refuse devices otherwise */
+	o.max_size = ctx->unpack_limit;
 	ret = diff_apply(fd, t.dir, &o, res, err);
+	if (ret < 0 && t.whiteouts == DIFF_WHITEOUT_OVERLAY)
+		clear_upper(t.dir);
 	apply_target_fini(&t);
 	return ret;
 }
@@ -249,33 +282,28 @@ static int ingest_write(void *arg, const void *buf, size_t len, struct berth_err
 	return content_ingest_write(arg, buf, len, err);
 }
 
-/* Commits the ingest and records the blob in ns (both steps under the GC hold). */
+/* Commits the layer's ingest (core/commit.h); a layer ns already has is no error. */
 static int record_layer(struct berthd_components *ctx, struct rpc_call *call, const char *ns,
 			struct content_ingest *ing, const struct diff_compute_result *r,
 			char *const *req_labels, struct berth_err **err)
 {
 	cleanup(strv_freep) char **labels = strv_dup(req_labels);
-	int ret;
+	struct core_commit_opts o = {
+		.ns = ns,
+		.lease = rpc_call_metadata(call, "containerd-lease"),
+		.size = r->blob_size,
+		.expected = r->digest,
+	};
 
 	strv_push(&labels, "containerd.io/uncompressed");
 	strv_push(&labels, r->diff_id);
-	svc_gc_hold(ctx);
-	ret = content_ingest_commit(ing, r->blob_size, r->digest, NULL, err);
-	if (ret < 0 && (*err)->code == BERTH_E_EXISTS) {
-		berth_err_free(err);
-		ret = 0;
+	o.labels = labels;
+	if (core_content_commit(ctx, ing, &o, NULL, err) < 0) {
+		if ((*err)->code != BERTH_E_EXISTS)
+			return -1;
+		berth_err_free(err); /* as containerd's walking differ */
 	}
-	if (ret == 0)
-		ret = meta_content_add(ctx->db, ns, r->digest, r->blob_size, labels, err);
-	if (ret < 0 && (*err)->code == BERTH_E_EXISTS) {
-		berth_err_free(err);
-		ret = 0;
-	}
-	if (ret == 0)
-		ret = svc_lease_add_resource(ctx, ns, rpc_call_metadata(call, "containerd-lease"),
-					     "content", r->digest, err);
-	svc_gc_release(ctx);
-	return ret;
+	return 0;
 }
 
 static int do_diff(struct rpc_call *call, const char *ns,
@@ -352,6 +380,7 @@ static const struct rpc_method diff_methods[] = {
 
 const struct rpc_service svc_diff_service = {
 	.name = "containerd.services.diff.v1.Diff",
+	.desc = &containerd__services__diff__v1__diff__descriptor,
 	.methods = diff_methods,
 	.n_methods = sizeof(diff_methods) / sizeof(diff_methods[0]),
 	.init = svc_init_ctx,

@@ -1,6 +1,7 @@
 /*
- * supervisor/services/svc_events.c - containerd.services.events.v1.Events and svc_publish().
- * See events.h for the subscriber life cycle.
+ * supervisor/services/svc_events.c - containerd.services.events.v1.Events and svc_publish():
+ * Publish and Forward go to the fan-out (core/events.h, which also has the subscriber
+ * life cycle); each Subscribe stream is one of its subscribers.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,148 +15,85 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/events.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/events.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/svc_util.h"
 
 typedef Containerd__Services__Events__V1__Envelope Envelope;
 
+/* One Subscribe stream: a subscriber of the fan-out (core/events.h). */
 struct sub {
-	struct svc_events *bus;
+	struct core_events *bus;
 	struct rpc_call *call;
-	struct svc_filter *filter;
-	struct sub *next;
 };
 
-struct svc_events {
-	pthread_mutex_t lock;
-	struct sub *subs;
-};
-
-struct svc_events *svc_events_new(void)
+static void sub_end(void *arg)
 {
-	struct svc_events *ev = xnew(struct svc_events);
+	struct sub *s = arg;
 
-	pthread_mutex_init(&ev->lock, NULL);
-	return ev;
-}
-
-void svc_events_free(struct svc_events *ev)
-{
-	if (!ev)
-		return;
-	if (ev->subs)
-		log_warn("events: subscribers left at exit");
-	pthread_mutex_destroy(&ev->lock);
-	free(ev);
-}
-
-/* Unlinks s if still listed; true if the caller now owns ending it. Under bus->lock. */
-static bool sub_unlink(struct svc_events *bus, struct sub *s)
-{
-	for (struct sub **pp = &bus->subs; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			return true;
-		}
-	return false;
-}
-
-static void sub_end(struct sub *s)
-{
 	rpc_stream_finish(s->call, NULL);
-	svc_filter_free(s->filter);
 	free(s);
+}
+
+static bool sub_gone(void *arg)
+{
+	return rpc_call_is_cancelled(((struct sub *)arg)->call);
 }
 
 static void sub_cancelled(void *arg)
 {
+	struct sub *s = arg; /* alive while listed; bus always */
+
+	if (core_events_unsubscribe(s->bus, s))
+		sub_end(s);
+}
+
+/* Under the bus lock: packs the Envelope for this stream (never blocks). */
+static int sub_deliver(void *arg, const struct core_event *ev)
+{
 	struct sub *s = arg;
-	struct svc_events *bus = s->bus; /* s is alive while listed; bus always */
-	bool mine;
+	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	Google__Protobuf__Timestamp ts;
 
-	pthread_mutex_lock(&bus->lock);
-	mine = sub_unlink(bus, s);
-	pthread_mutex_unlock(&bus->lock);
-	if (mine)
-		sub_end(s);
-}
-
-static const char *env_field(const void *obj, char *const *path, size_t n)
-{
-	const Envelope *e = obj;
-
-	if (n == 1 && strcmp(path[0], "topic") == 0)
-		return e->topic;
-	if (n == 1 && strcmp(path[0], "namespace") == 0)
-		return e->namespace_;
-	return NULL;
-}
-
-static void bus_send(struct svc_events *bus, const Envelope *env)
-{
-	struct sub *dead = NULL;
-
-	pthread_mutex_lock(&bus->lock);
-	for (struct sub **pp = &bus->subs; *pp;) {
-		struct sub *s = *pp;
-
-		if (!svc_filter_match(s->filter, env_field, env) ||
-		    rpc_stream_push(s->call, &env->base) == 0) {
-			pp = &s->next;
-			continue;
-		}
-		*pp = s->next; /* push failed: the client is gone */
-		s->next = dead;
-		dead = s;
-	}
-	pthread_mutex_unlock(&bus->lock);
-	while (dead) {
-		struct sub *s = dead;
-
-		dead = s->next;
-		sub_end(s);
-	}
+	any.type_url = (char *)ev->type_url;
+	any.value.data = (uint8_t *)ev->value;
+	any.value.len = ev->len;
+	env.timestamp = svc_ts(&ts, ev->ts_ns);
+	env.namespace_ = (char *)ev->ns;
+	env.topic = (char *)ev->topic;
+	env.event = &any;
+	return rpc_stream_push(s->call, &env.base);
 }
 
 void svc_publish(struct berthd_components *ctx, const char *ns, const char *topic,
 		 const char *type_url, const ProtobufCMessage *event)
 {
-	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
-	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	Google__Protobuf__Timestamp ts;
 	cleanup_free uint8_t *buf = NULL;
+	struct core_event ev = {.ns = ns, .topic = topic, .type_url = type_url};
 
 	if (!ctx->events)
 		return;
 	buf = xmalloc(protobuf_c_message_get_packed_size(event) + 1);
-	any.type_url = (char *)type_url;
-	any.value.len = protobuf_c_message_pack(event, buf);
-	any.value.data = buf;
-	env.timestamp = svc_ts(&ts, meta_now());
-	env.namespace_ = (char *)ns;
-	env.topic = (char *)topic;
-	env.event = &any;
-	bus_send(ctx->events, &env);
+	ev.len = protobuf_c_message_pack(event, buf);
+	ev.value = buf;
+	core_events_publish(ctx->events, &ev);
 }
 
-void svc_events_publish_raw(struct svc_events *ev, int64_t ts_ns, const char *ns, const char *topic,
-			    const char *type_url, const uint8_t *value, size_t len)
+/* An envelope as it came (Forward keeps its timestamp; Publish's has none: now). */
+static void publish_any(struct berthd_components *ctx, int64_t ts_ns, const char *ns,
+			const char *topic, const Google__Protobuf__Any *any)
 {
-	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
-	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
-	Google__Protobuf__Timestamp ts;
+	struct core_event ev = {
+		.ts_ns = ts_ns,
+		.ns = ns,
+		.topic = topic,
+		.type_url = any->type_url ? any->type_url : "",
+		.value = any->value.data,
+		.len = any->value.len,
+	};
 
-	if (!ev)
-		return;
-	any.type_url = (char *)type_url;
-	any.value.data = (uint8_t *)value;
-	any.value.len = len;
-	env.timestamp = svc_ts(&ts, ts_ns ? ts_ns : meta_now());
-	env.namespace_ = (char *)ns;
-	env.topic = (char *)topic;
-	env.event = &any;
-	bus_send(ev, &env);
+	core_events_publish(ctx->events, &ev);
 }
 
 /* containerd's events.Validate for topics: "/" then non-empty components. */
@@ -174,9 +112,7 @@ static void ev_publish(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Events__V1__PublishRequest *req = (const void *)msg;
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
-	Envelope env = CONTAINERD__SERVICES__EVENTS__V1__ENVELOPE__INIT;
 	cleanup_err struct berth_err *err = NULL;
-	Google__Protobuf__Timestamp ts;
 	const char *ns = svc_call_ns(call);
 
 	if (!ns)
@@ -189,11 +125,7 @@ static void ev_publish(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_failf(call, BERTH_E_INVALID, "event: missing");
 		return;
 	}
-	env.timestamp = svc_ts(&ts, meta_now());
-	env.namespace_ = (char *)ns;
-	env.topic = req->topic;
-	env.event = req->event;
-	bus_send(svc_ctx_of(call)->events, &env);
+	publish_any(svc_ctx_of(call), 0, ns, req->topic, req->event);
 	rpc_call_reply(call, &resp.base);
 }
 
@@ -213,39 +145,35 @@ static void ev_forward(struct rpc_call *call, const ProtobufCMessage *msg)
 		rpc_call_fail(call, err);
 		return;
 	}
-	bus_send(svc_ctx_of(call)->events, env);
+	publish_any(svc_ctx_of(call), svc_ts_ns(env->timestamp), env->namespace_, env->topic,
+		    env->event);
 	rpc_call_reply(call, &resp.base);
 }
 
 static void ev_subscribe(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Events__V1__SubscribeRequest *req = (const void *)msg;
-	struct svc_events *bus = svc_ctx_of(call)->events;
+	struct core_events *bus = svc_ctx_of(call)->events;
 	cleanup_err struct berth_err *err = NULL;
-	struct sub *s = xnew(struct sub);
+	struct core_filter *filter = NULL;
+	struct sub *s;
 
-	if (svc_filter_parse(req->filters, req->n_filters, &s->filter, &err) < 0) {
-		free(s);
+	if (core_filter_parse(req->filters, req->n_filters, &filter, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
+	s = xnew(struct sub);
 	s->bus = bus;
 	s->call = call;
 	/*
 	 * The stream stays open after we return; it ends on cancel or at shutdown. The
 	 * callback ends only a listed subscriber, so if the call was cancelled before we
-	 * listed it (the callback already ran and found nothing), we end it here.
+	 * listed it (the callback already ran and found nothing), the bus refuses to list it
+	 * (sub_gone) and we end it here.
 	 */
 	rpc_call_on_cancel(call, sub_cancelled, s);
-	pthread_mutex_lock(&bus->lock);
-	if (rpc_call_is_cancelled(call)) {
-		pthread_mutex_unlock(&bus->lock);
+	if (core_events_subscribe(bus, filter, sub_deliver, sub_end, s, sub_gone) < 0)
 		sub_end(s);
-		return;
-	}
-	s->next = bus->subs;
-	bus->subs = s;
-	pthread_mutex_unlock(&bus->lock);
 }
 
 #define EV_SVC "/containerd.services.events.v1.Events/"
@@ -262,6 +190,7 @@ static const struct rpc_method ev_methods[] = {
 
 const struct rpc_service svc_events_service = {
 	.name = "containerd.services.events.v1.Events",
+	.desc = &containerd__services__events__v1__events__descriptor,
 	.methods = ev_methods,
 	.n_methods = sizeof(ev_methods) / sizeof(ev_methods[0]),
 	.init = svc_init_ctx,

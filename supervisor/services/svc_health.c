@@ -6,7 +6,7 @@
  * registered. The Docker Engine calls Check to learn that its containerd is back after
  * a reconnect, and waits until it answers. Watch is not served (UNIMPLEMENTED).
  */
-#include <grpc/health/v1/health.pb-c.h>
+#include <health/v1/health.pb-c.h>
 
 #include "common/err.h"
 #include "supervisor/services/svc_util.h"

@@ -19,8 +19,8 @@
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define IM(x) Containerd__Services__Images__V1__##x
@@ -157,9 +157,9 @@ static const char *image_field(const void *obj, char *const *path, size_t n)
 			return m->media_type;
 	}
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(m->labels, path + 1, n - 1);
+		return core_filter_kv(m->labels, path + 1, n - 1);
 	if (n >= 3 && strcmp(path[0], "target") == 0 && strcmp(path[1], "annotations") == 0)
-		return svc_filter_kv(m->annotations, path + 2, n - 2);
+		return core_filter_kv(m->annotations, path + 2, n - 2);
 	return NULL;
 }
 
@@ -167,7 +167,7 @@ static void im_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const IM(ListImagesRequest) *req = (const void *)msg;
 	IM(ListImagesResponse) resp = IM_INIT(LIST_IMAGES_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_image **v = NULL;
@@ -176,7 +176,7 @@ static void im_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    meta_image_list(svc_ctx_of(call)->db, ns, &v, &n, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -184,7 +184,7 @@ static void im_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	p = xcalloc(n + 1, sizeof(*p));
 	resp.images = xcalloc(n + 1, sizeof(IM(Image) *));
 	for (size_t i = 0; i < n; i++) {
-		if (!svc_filter_match(f, image_field, v[i]))
+		if (!core_filter_match(f, image_field, v[i]))
 			continue;
 		resp.images[k] = image_fill(&p[k], v[i]);
 		k++;
@@ -272,12 +272,12 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	svc_publish(ctx, ns, "/images/delete", "containerd.services.images.v1.ImageDelete",
 		    &ev.base);
 	if (req->sync) {
-		if (svc_gc_run(ctx, &err) < 0) {
+		if (core_gc_run(ctx, &err) < 0) {
 			rpc_call_fail(call, err);
 			return;
 		}
 	} else {
-		svc_gc_schedule(ctx);
+		core_gc_schedule(ctx);
 	}
 	rpc_call_reply(call, &resp.base);
 }
@@ -298,6 +298,7 @@ static const struct rpc_method im_methods[] = {
 
 const struct rpc_service svc_images_service = {
 	.name = "containerd.services.images.v1.Images",
+	.desc = &containerd__services__images__v1__images__descriptor,
 	.methods = im_methods,
 	.n_methods = sizeof(im_methods) / sizeof(im_methods[0]),
 	.init = svc_init_ctx,

@@ -15,7 +15,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/plugins.h"
 #include "supervisor/services/svc_util.h"
 
@@ -38,14 +38,14 @@ static void intro_plugins(struct rpc_call *call, const ProtobufCMessage *msg)
 	Containerd__Services__Introspection__V1__PluginsResponse resp =
 		CONTAINERD__SERVICES__INTROSPECTION__V1__PLUGINS_RESPONSE__INIT;
 	struct svc_plugins *all = svc_ctx_of(call)->plugins;
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	Containerd__Types__Platform plat = CONTAINERD__TYPES__PLATFORM__INIT;
 	Containerd__Types__Platform *plats[1] = {&plat};
 	PluginPb *rows;
 	size_t n = 0;
 
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -63,7 +63,7 @@ static void intro_plugins(struct rpc_call *call, const ProtobufCMessage *msg)
 	for (size_t i = 0; i < all->n; i++) {
 		const struct svc_plugin *p = &all->v[i];
 
-		if (!svc_filter_match(f, plugin_field, p))
+		if (!core_filter_match(f, plugin_field, p))
 			continue;
 		containerd__services__introspection__v1__plugin__init(&rows[n]);
 		rows[n].type = p->type;
@@ -129,6 +129,7 @@ static const struct rpc_method intro_methods[] = {
 
 const struct rpc_service svc_introspection_service = {
 	.name = "containerd.services.introspection.v1.Introspection",
+	.desc = &containerd__services__introspection__v1__introspection__descriptor,
 	.methods = intro_methods,
 	.n_methods = sizeof(intro_methods) / sizeof(intro_methods[0]),
 	.init = svc_init_ctx,

@@ -18,8 +18,8 @@
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define LS(x) Containerd__Services__Leases__V1__##x
@@ -124,12 +124,12 @@ static void ls_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	if (!ns)
 		return;
 	if (meta_lease_delete(ctx->db, ns, req->id, &err) < 0 ||
-	    (req->sync && svc_gc_run(ctx, &err) < 0)) {
+	    (req->sync && core_gc_run(ctx, &err) < 0)) {
 		rpc_call_fail(call, err);
 		return;
 	}
 	if (!req->sync)
-		svc_gc_schedule(ctx);
+		core_gc_schedule(ctx);
 	rpc_call_reply(call, &resp.base);
 }
 
@@ -140,7 +140,7 @@ static const char *lease_field(const void *obj, char *const *path, size_t n)
 	if (n == 1 && strcmp(path[0], "id") == 0)
 		return l->id;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(l->labels, path + 1, n - 1);
+		return core_filter_kv(l->labels, path + 1, n - 1);
 	return NULL;
 }
 
@@ -148,7 +148,7 @@ static void ls_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const LS(ListRequest) *req = (const void *)msg;
 	LS(ListResponse) resp = LS_INIT(LIST_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct meta_lease **v = NULL;
@@ -157,7 +157,7 @@ static void ls_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0 ||
 	    meta_lease_list(svc_ctx_of(call)->db, ns, &v, &n, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
@@ -165,7 +165,7 @@ static void ls_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	p = xcalloc(n + 1, sizeof(*p));
 	resp.leases = xcalloc(n + 1, sizeof(LS(Lease) *));
 	for (size_t i = 0; i < n; i++) {
-		if (!svc_filter_match(f, lease_field, v[i]))
+		if (!core_filter_match(f, lease_field, v[i]))
 			continue;
 		resp.leases[k] = lease_fill(&p[k], v[i]);
 		k++;
@@ -262,6 +262,7 @@ static const struct rpc_method ls_methods[] = {
 
 const struct rpc_service svc_leases_service = {
 	.name = "containerd.services.leases.v1.Leases",
+	.desc = &containerd__services__leases__v1__leases__descriptor,
 	.methods = ls_methods,
 	.n_methods = sizeof(ls_methods) / sizeof(ls_methods[0]),
 	.init = svc_init_ctx,

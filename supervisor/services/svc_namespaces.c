@@ -15,8 +15,8 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/filter.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/svc_util.h"
 
 #define NS_ENTRY_DESC (&containerd__services__namespaces__v1__namespace__labels_entry__descriptor)
@@ -87,7 +87,7 @@ static const char *ns_field(const void *obj, char *const *path, size_t n)
 	if (n == 1 && strcmp(path[0], "name") == 0)
 		return o->name;
 	if (n >= 2 && strcmp(path[0], "labels") == 0)
-		return svc_filter_kv(o->labels, path + 1, n - 1);
+		return core_filter_kv(o->labels, path + 1, n - 1);
 	return NULL;
 }
 
@@ -99,11 +99,11 @@ static void ns_list(struct rpc_call *call, const ProtobufCMessage *msg)
 	struct berthd_components *ctx = svc_ctx_of(call);
 	cleanup_err struct berth_err *err = NULL;
 	cleanup(strv_freep) char **names = NULL;
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	char ***all_labels = NULL;
 	size_t n = 0;
 
-	if (req->filter && *req->filter && svc_filter_parse(&req->filter, 1, &f, &err) < 0) {
+	if (req->filter && *req->filter && core_filter_parse(&req->filter, 1, &f, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -118,7 +118,7 @@ static void ns_list(struct rpc_call *call, const ProtobufCMessage *msg)
 
 		if (meta_ns_get(ctx->db, name, &o.labels, NULL) < 0)
 			continue; /* deleted meanwhile */
-		if (f && !svc_filter_match(f, ns_field, &o)) {
+		if (f && !core_filter_match(f, ns_field, &o)) {
 			strv_free(o.labels);
 			continue;
 		}
@@ -217,7 +217,7 @@ static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	bool snaps = false;
 
 	/* snapshots live in the snapshotters' own stores, not in meta.db: ask them */
-	if (svc_gc_ns_has_snapshots(ctx, req->name, &snaps, &sn, &err) < 0) {
+	if (core_gc_ns_has_snapshots(ctx, req->name, &snaps, &sn, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -253,6 +253,7 @@ static const struct rpc_method ns_methods[] = {
 
 const struct rpc_service svc_namespaces_service = {
 	.name = "containerd.services.namespaces.v1.Namespaces",
+	.desc = &containerd__services__namespaces__v1__namespaces__descriptor,
 	.methods = ns_methods,
 	.n_methods = sizeof(ns_methods) / sizeof(ns_methods[0]),
 	.init = svc_init_ctx,

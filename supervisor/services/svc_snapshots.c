@@ -21,7 +21,8 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
+#include "supervisor/core/snapshots.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/snapshot/snapshot.h"
 
@@ -97,21 +98,9 @@ static const char *lease_of(struct rpc_call *call)
 	return rpc_call_metadata(call, "containerd-lease");
 }
 
-static int lease_add(struct rpc_call *call, const char *ns, struct snapshotter *s, const char *key,
-		     struct berth_err **err)
-{
-	struct berthd_components *c = rpc_call_data(call);
-	cleanup_free char *type = xasprintf("snapshots/%s", snap_driver(s));
-
-	return svc_lease_add_resource(c, ns, lease_of(call), type, key, err);
-}
-
-typedef int (*create_fn)(struct snapshotter *, const char *, const char *, const char *,
-			 char *const *, struct snap_mounts *, struct berth_err **);
-
 /* Prepare and View: same request layout (snapshotter, key, parent, labels). */
 static void snaps_create(struct rpc_call *call, const char *snapshotter, const char *key,
-			 const char *parent, size_t n_labels, void *labels_pb, create_fn create)
+			 const char *parent, size_t n_labels, void *labels_pb, bool view)
 {
 	struct berthd_components *c = rpc_call_data(call);
 	cleanup_err struct berth_err *err = NULL;
@@ -134,31 +123,17 @@ static void snaps_create(struct rpc_call *call, const char *snapshotter, const c
 		rpc_call_fail(call, err);
 		return;
 	}
-	/* a new snapshot is unreferenced until its lease holds it: keep the collector off */
-	svc_gc_hold(c);
-	if (create(s, ns, key, parent, labels, &m, &err) < 0) {
-		svc_gc_release(c);
+	if (core_snapshots_create(c, s, ns, lease_of(call), key, parent, labels, view, &m, &err) <
+	    0) {
 		rpc_call_fail(call, err);
 		return;
 	}
-	if (lease_add(call, ns, s, key, &err) < 0) {
-		struct berth_err *rerr = NULL;
-
-		if (snap_remove(s, ns, key, &rerr) < 0)
-			berth_err_free(&rerr);
-		svc_gc_release(c);
-		snap_mounts_free(&m);
-		rpc_call_fail(call, err);
-		return;
-	}
-	svc_gc_release(c);
 	/* publish before the reply: ns lives in the call, freed once it is ended */
 	ev.key = (char *)key;
 	ev.parent = (char *)(parent ? parent : "");
-	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare",
-		    &ev.base);
+	svc_publish(c, ns, "/snapshot/prepare", "containerd.events.SnapshotPrepare", &ev.base);
 	mounts = mounts_pb(&m, &n_mounts);
-	if (create == snap_view) {
+	if (view) {
 		vresp.mounts = mounts;
 		vresp.n_mounts = n_mounts;
 		rpc_call_reply(call, &vresp.base);
@@ -176,7 +151,7 @@ static void snaps_prepare(struct rpc_call *call, const ProtobufCMessage *msg)
 	const Containerd__Services__Snapshots__V1__PrepareSnapshotRequest *req = (const void *)msg;
 
 	snaps_create(call, req->snapshotter, req->key, req->parent, req->n_labels, req->labels,
-		     snap_prepare);
+		     false);
 }
 
 static void snaps_view(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -184,7 +159,7 @@ static void snaps_view(struct rpc_call *call, const ProtobufCMessage *msg)
 	const Containerd__Services__Snapshots__V1__ViewSnapshotRequest *req = (const void *)msg;
 
 	snaps_create(call, req->snapshotter, req->key, req->parent, req->n_labels, req->labels,
-		     snap_view);
+		     true);
 }
 
 static void snaps_mounts(struct rpc_call *call, const ProtobufCMessage *msg)
@@ -224,10 +199,9 @@ static void snaps_commit(struct rpc_call *call, const ProtobufCMessage *msg)
 	if (!ns)
 		return;
 	s = pick(c, req->snapshotter, &err);
-	/* the lease first: a commit the lease does not hold could be collected at once */
 	if (!s || svc_labels_check(labels, &err) < 0 ||
-	    lease_add(call, ns, s, req->name, &err) < 0 ||
-	    snap_commit(s, ns, req->name, req->key, labels, &err) < 0) {
+	    core_snapshots_commit(c, s, ns, lease_of(call), req->name, req->key, labels, &err) <
+		    0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -323,12 +297,14 @@ static void snaps_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Snapshots__V1__ListSnapshotsRequest *req = (const void *)msg;
 	cleanup_err struct berth_err *err = NULL;
+	/* snap_list wants a NULL-terminated vector; protobuf-c's repeated field is counted */
+	cleanup_free char **filters = xcalloc(req->n_filters + 1, sizeof(char *));
 	struct snap_info *v = NULL;
 	size_t n = 0;
 	const char *ns = svc_namespace(call, &err);
 	struct snapshotter *s = ns ? pick(rpc_call_data(call), req->snapshotter, &err) : NULL;
 
-	if (!s || snap_list(s, ns, req->filters, &v, &n, &err) < 0) {
+	if (!s || core_snapshots_list(s, ns, req->filters, req->n_filters, &v, &n, &err) < 0) {
 		rpc_stream_finish(call, err);
 		return;
 	}
@@ -425,6 +401,7 @@ static const struct rpc_method snaps_methods[] = {
 
 const struct rpc_service svc_snapshots_service = {
 	.name = "containerd.services.snapshots.v1.Snapshots",
+	.desc = &containerd__services__snapshots__v1__snapshots__descriptor,
 	.methods = snaps_methods,
 	.n_methods = sizeof(snaps_methods) / sizeof(snaps_methods[0]),
 	.init = svc_init_ctx,

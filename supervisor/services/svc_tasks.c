@@ -8,13 +8,15 @@
  * purpose: Checkpoint is UNIMPLEMENTED; Delete of a running or paused task is refused here
  * with FAILED_PRECONDITION whatever the shim would say.
  *
- * Wait is the one call that may last: the handler hands it to the manager thread
- * (tasks_call_async) and returns, and the shim's late answer ends the gRPC call from
- * there. A client that goes away ends it through rpc_call_on_cancel; whichever side takes
- * `call` out of the waiter first ends it (struct waiter below).
+ * Every other method waits for its shim (bounded by TASKS_CALL_TIMEOUT_MS), so the
+ * service runs on workers of its own (rpc_service.workers, TASKS_SVC_WORKERS): frozen or
+ * slow shims can hold those, never the shared workers that answer Version, Images,
+ * Containers and the rest. Wait is the one call that may last: the handler hands it to
+ * the manager thread (tasks_call_async) and returns, and the shim's late answer ends the
+ * gRPC call from there. A client that goes away ends it through rpc_call_on_cancel;
+ * whichever side takes `call` out of the waiter first ends it (struct waiter below).
  *
- * The service owns the task manager: init creates it (bundles under <state>, the events
- * socket <address>.ttrpc, whose envelopes go to the events fan-out), fini frees it.
+ * The task manager is berthd's main's (struct berthd_components): this service borrows it.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -31,7 +33,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 #include "supervisor/services/svc_util.h"
 #include "supervisor/tasks/tasks.h"
 
@@ -560,7 +562,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const TS(MetricsRequest) *req = (const void *)msg;
 	TS(MetricsResponse) resp = TS_INIT(METRICS_RESPONSE);
-	cleanup(svc_filter_freep) struct svc_filter *f = NULL;
+	cleanup(core_filter_freep) struct core_filter *f = NULL;
 	cleanup_err struct berth_err *err = NULL;
 	const char *ns = svc_call_ns(call);
 	struct tasks_task **v = NULL;
@@ -569,7 +571,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 
 	if (!ns)
 		return;
-	if (svc_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
+	if (core_filter_parse(req->filters, req->n_filters, &f, &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -580,7 +582,7 @@ static void t_metrics(struct rpc_call *call, const ProtobufCMessage *msg)
 		Containerd__Types__Metric init = CONTAINERD__TYPES__METRIC__INIT;
 		int64_t now = meta_now();
 
-		if (!svc_filter_match(f, metric_field, v[i]))
+		if (!core_filter_match(f, metric_field, v[i]))
 			continue;
 		ms[i].stats = task_stats(v[i]);
 		if (!ms[i].stats || !ms[i].stats->stats)
@@ -689,6 +691,9 @@ static void t_wait(struct rpc_call *call, const ProtobufCMessage *msg)
 
 /* ---- service ---- */
 
+/* the Tasks service's own workers, started as calls need them */
+#define TASKS_SVC_WORKERS 8
+
 #define TK_SVC "/containerd.services.tasks.v1.Tasks/"
 #define EMPTY_MSG &google__protobuf__empty__descriptor
 
@@ -719,7 +724,9 @@ static const struct rpc_method tk_methods[] = {
 
 const struct rpc_service svc_tasks_service = {
 	.name = "containerd.services.tasks.v1.Tasks",
+	.desc = &containerd__services__tasks__v1__tasks__descriptor,
 	.methods = tk_methods,
 	.n_methods = sizeof(tk_methods) / sizeof(tk_methods[0]),
 	.init = svc_init_ctx,
+	.workers = TASKS_SVC_WORKERS,
 };

@@ -6,7 +6,7 @@
 #include <github.com/containerd/containerd/api/services/version/v1/version.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
 
-#include "supervisor/berthd/version.h"
+#include "supervisor/core/version.h"
 #include "supervisor/services/svc_util.h"
 
 static void version_version(struct rpc_call *call, const ProtobufCMessage *req)
@@ -27,6 +27,7 @@ static const struct rpc_method version_methods[] = {
 
 const struct rpc_service svc_version_service = {
 	.name = "containerd.services.version.v1.Version",
+	.desc = &containerd__services__version__v1__version__descriptor,
 	.methods = version_methods,
 	.n_methods = sizeof(version_methods) / sizeof(version_methods[0]),
 	.init = svc_init_ctx,

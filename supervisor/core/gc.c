@@ -1,5 +1,5 @@
 /*
- * supervisor/services/svc_gc.c - mark and sweep of content, ingests, leases, snapshots.
+ * supervisor/core/gc.c - mark and sweep of content, ingests, leases, snapshots.
  * See gc.h for the rules.
  */
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
 #include "supervisor/meta/meta.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/snapshot/snapshot.h"
 
 #define GC_REF_CONTENT "containerd.io/gc.ref.content"
@@ -26,7 +26,7 @@ struct gc_snapshotter {
 	struct snapshotter *s; /* borrowed */
 };
 
-struct svc_gc {
+struct core_gc {
 	struct berthd_components *ctx;
 	pthread_rwlock_t hold; /* writers of not-yet-referenced objects: read; GC: write */
 	pthread_mutex_t lock;  /* thread state and snapshotters */
@@ -150,7 +150,7 @@ static int snap_walk_fill(struct snapshotter *s, const char *ns, struct snap_wal
 	struct snap_info *v = NULL;
 	size_t n = 0;
 
-	if (snap_list(s, ns, NULL, &v, &n, err) < 0)
+	if (snap_list(s, ns, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		snap_visit(v[i].name, v[i].parent, v[i].labels, w);
@@ -167,8 +167,8 @@ static void snap_walk_clear(struct snap_walk *w)
 	free(w->v);
 }
 
-static int sweep_snapshots(struct svc_gc *gc, struct gc_snapshotter *sn, struct ns_marks *m,
-			   struct svc_gc_stats *st)
+static int sweep_snapshots(struct core_gc *gc, struct gc_snapshotter *sn, struct ns_marks *m,
+			   struct core_gc_stats *st)
 {
 	struct snap_walk w = {0};
 	cleanup_err struct berth_err *err = NULL;
@@ -221,8 +221,8 @@ static int sweep_snapshots(struct svc_gc *gc, struct gc_snapshotter *sn, struct 
 
 /* ---------------------------------------------------------------- sweep */
 
-static int collect_ns(struct svc_gc *gc, const char *ns, const struct meta_gc_roots *roots,
-		      struct set *leased_ingests, struct svc_gc_stats *st, struct berth_err **err)
+static int collect_ns(struct core_gc *gc, const char *ns, const struct meta_gc_roots *roots,
+		      struct set *leased_ingests, struct core_gc_stats *st, struct berth_err **err)
 {
 	struct berthd_components *ctx = gc->ctx;
 	struct ns_marks m = {.ns = ns};
@@ -273,9 +273,9 @@ static int collect_ns(struct svc_gc *gc, const char *ns, const struct meta_gc_ro
 }
 
 struct blob_sweep {
-	struct svc_gc *gc;
+	struct core_gc *gc;
 	char **keep; /* digests some namespace records */
-	struct svc_gc_stats *st;
+	struct core_gc_stats *st;
 };
 
 static int blob_visit(const char *digest, int64_t size, void *arg)
@@ -294,7 +294,7 @@ static int blob_visit(const char *digest, int64_t size, void *arg)
 	return 0;
 }
 
-static void sweep_ingests(struct svc_gc *gc, const struct set *leased, struct svc_gc_stats *st)
+static void sweep_ingests(struct core_gc *gc, const struct set *leased, struct core_gc_stats *st)
 {
 	struct content_status *v = NULL;
 	cleanup(strv_freep) char **nss = NULL;
@@ -319,7 +319,7 @@ static void sweep_ingests(struct svc_gc *gc, const struct set *leased, struct sv
 	content_status_list_free(v, n);
 }
 
-static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_err **err)
+static int gc_collect(struct core_gc *gc, struct core_gc_stats *st, struct berth_err **err)
 {
 	struct berthd_components *ctx = gc->ctx;
 	struct meta_gc_roots roots;
@@ -362,9 +362,10 @@ static int gc_collect(struct svc_gc *gc, struct svc_gc_stats *st, struct berth_e
 	return content_blob_walk(ctx->content, blob_visit, &bs, err);
 }
 
-int svc_gc_run_stats(struct berthd_components *ctx, struct svc_gc_stats *st, struct berth_err **err)
+int core_gc_run_stats(struct berthd_components *ctx, struct core_gc_stats *st,
+		      struct berth_err **err)
 {
-	struct svc_gc *gc = ctx->gc;
+	struct core_gc *gc = ctx->gc;
 	int r;
 
 	memset(st, 0, sizeof(*st));
@@ -381,16 +382,16 @@ int svc_gc_run_stats(struct berthd_components *ctx, struct svc_gc_stats *st, str
 	return r < 0 ? berth_err_wrap(err, "garbage collection") : 0;
 }
 
-int svc_gc_run(struct berthd_components *ctx, struct berth_err **err)
+int core_gc_run(struct berthd_components *ctx, struct berth_err **err)
 {
-	struct svc_gc_stats st;
+	struct core_gc_stats st;
 
-	return svc_gc_run_stats(ctx, &st, err);
+	return core_gc_run_stats(ctx, &st, err);
 }
 
-void svc_gc_schedule(struct berthd_components *ctx)
+void core_gc_schedule(struct berthd_components *ctx)
 {
-	struct svc_gc *gc = ctx->gc;
+	struct core_gc *gc = ctx->gc;
 
 	if (!gc)
 		return;
@@ -400,7 +401,7 @@ void svc_gc_schedule(struct berthd_components *ctx)
 	pthread_mutex_unlock(&gc->lock);
 }
 
-void svc_gc_add_snapshotter(struct svc_gc *gc, const char *name, struct snapshotter *s)
+void core_gc_add_snapshotter(struct core_gc *gc, const char *name, struct snapshotter *s)
 {
 	pthread_mutex_lock(&gc->lock);
 	gc->snaps = xreallocarray(gc->snaps, gc->n_snaps + 1, sizeof(*gc->snaps));
@@ -408,10 +409,10 @@ void svc_gc_add_snapshotter(struct svc_gc *gc, const char *name, struct snapshot
 	pthread_mutex_unlock(&gc->lock);
 }
 
-int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool *out,
-			    const char **which, struct berth_err **err)
+int core_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool *out,
+			     const char **which, struct berth_err **err)
 {
-	struct svc_gc *gc = ctx->gc;
+	struct core_gc *gc = ctx->gc;
 	int r = 0;
 
 	*out = false;
@@ -422,7 +423,7 @@ int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool 
 		struct snap_info *v = NULL;
 		size_t n = 0;
 
-		r = snap_list(gc->snaps[i].s, ns, NULL, &v, &n, err);
+		r = snap_list(gc->snaps[i].s, ns, &v, &n, err);
 		snap_infos_free(v, n);
 		if (r == 0 && n > 0) {
 			*out = true;
@@ -434,13 +435,13 @@ int svc_gc_ns_has_snapshots(struct berthd_components *ctx, const char *ns, bool 
 	return r;
 }
 
-void svc_gc_hold(struct berthd_components *ctx)
+void core_gc_hold(struct berthd_components *ctx)
 {
 	if (ctx->gc)
 		pthread_rwlock_rdlock(&ctx->gc->hold);
 }
 
-void svc_gc_release(struct berthd_components *ctx)
+void core_gc_release(struct berthd_components *ctx)
 {
 	if (ctx->gc)
 		pthread_rwlock_unlock(&ctx->gc->hold);
@@ -448,11 +449,11 @@ void svc_gc_release(struct berthd_components *ctx)
 
 static void *gc_main(void *arg)
 {
-	struct svc_gc *gc = arg;
+	struct core_gc *gc = arg;
 
 	pthread_mutex_lock(&gc->lock);
 	while (!gc->stop) {
-		struct svc_gc_stats st;
+		struct core_gc_stats st;
 		cleanup_err struct berth_err *err = NULL;
 
 		if (!gc->requested) {
@@ -474,7 +475,7 @@ static void *gc_main(void *arg)
 			break;
 		gc->requested = false;
 		pthread_mutex_unlock(&gc->lock);
-		if (svc_gc_run_stats(gc->ctx, &st, &err) < 0)
+		if (core_gc_run_stats(gc->ctx, &st, &err) < 0)
 			log_warn("%s", err->msg);
 		pthread_mutex_lock(&gc->lock);
 	}
@@ -482,9 +483,9 @@ static void *gc_main(void *arg)
 	return NULL;
 }
 
-struct svc_gc *svc_gc_new(struct berthd_components *ctx, unsigned interval_s)
+struct core_gc *core_gc_new(struct berthd_components *ctx, unsigned interval_s)
 {
-	struct svc_gc *gc = xnew(struct svc_gc);
+	struct core_gc *gc = xnew(struct core_gc);
 
 	gc->ctx = ctx;
 	gc->interval_s = interval_s;
@@ -497,7 +498,7 @@ struct svc_gc *svc_gc_new(struct berthd_components *ctx, unsigned interval_s)
 	return gc;
 }
 
-void svc_gc_free(struct svc_gc *gc)
+void core_gc_free(struct core_gc *gc)
 {
 	if (!gc)
 		return;

@@ -1,5 +1,5 @@
 /*
- * supervisor/services/svc_filter.c - parse and evaluate containerd list filters (filter.h).
+ * supervisor/core/filter.c - parse and evaluate containerd list filters (filter.h).
  */
 #include <ctype.h>
 #include <regex.h>
@@ -9,7 +9,7 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "supervisor/services/filter.h"
+#include "supervisor/core/filter.h"
 
 enum sel_op { OP_PRESENT, OP_EQ, OP_NE, OP_RE };
 
@@ -27,7 +27,7 @@ struct conj {
 	size_t n;
 };
 
-struct svc_filter {
+struct core_filter {
 	struct conj *v; /* OR of ANDs */
 	size_t n;
 };
@@ -167,15 +167,15 @@ static int conjunction(struct parser *ps, struct conj *c)
 	}
 }
 
-int svc_filter_parse(char *const *filters, size_t n, struct svc_filter **out,
-		     struct berth_err **err)
+int core_filter_parse(char *const *filters, size_t n, struct core_filter **out,
+		      struct berth_err **err)
 {
-	struct svc_filter *f;
+	struct core_filter *f;
 
 	*out = NULL;
 	if (n == 0)
 		return 0;
-	f = xnew(struct svc_filter);
+	f = xnew(struct core_filter);
 	for (size_t i = 0; i < n; i++) {
 		struct parser ps = {filters[i], filters[i], err};
 
@@ -185,19 +185,19 @@ int svc_filter_parse(char *const *filters, size_t n, struct svc_filter **out,
 		memset(&f->v[f->n], 0, sizeof(f->v[f->n]));
 		f->n++;
 		if (conjunction(&ps, &f->v[f->n - 1]) < 0) {
-			svc_filter_free(f);
+			core_filter_free(f);
 			return -1;
 		}
 	}
 	if (f->n == 0) {
-		svc_filter_free(f);
+		core_filter_free(f);
 		return 0;
 	}
 	*out = f;
 	return 0;
 }
 
-static bool sel_match(const struct selector *sel, svc_field_fn field_fn, const void *obj)
+static bool sel_match(const struct selector *sel, core_field_fn field_fn, const void *obj)
 {
 	const char *v = field_fn(obj, sel->path, sel->n);
 
@@ -214,7 +214,7 @@ static bool sel_match(const struct selector *sel, svc_field_fn field_fn, const v
 	return false;
 }
 
-bool svc_filter_match(const struct svc_filter *f, svc_field_fn field_fn, const void *obj)
+bool core_filter_match(const struct core_filter *f, core_field_fn field_fn, const void *obj)
 {
 	if (!f)
 		return true;
@@ -229,7 +229,7 @@ bool svc_filter_match(const struct svc_filter *f, svc_field_fn field_fn, const v
 	return false;
 }
 
-void svc_filter_free(struct svc_filter *f)
+void core_filter_free(struct core_filter *f)
 {
 	if (!f)
 		return;
@@ -242,12 +242,12 @@ void svc_filter_free(struct svc_filter *f)
 	free(f);
 }
 
-void svc_filter_freep(struct svc_filter **f)
+void core_filter_freep(struct core_filter **f)
 {
-	svc_filter_free(*f);
+	core_filter_free(*f);
 }
 
-const char *svc_filter_kv(char *const *kv, char *const *path, size_t n)
+const char *core_filter_kv(char *const *kv, char *const *path, size_t n)
 {
 	char key[4096];
 	size_t len = 0;
