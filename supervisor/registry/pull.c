@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/strv.h"
@@ -92,6 +93,9 @@ struct job {
 	int64_t offset; /* where this attempt started */
 	int64_t shown;
 	bool retried, done;
+	bool parked;	       /* another writer holds the ingest: wait for it */
+	int64_t park_offset;   /* its offset when last seen moving */
+	struct timespec moved; /* when that was */
 };
 
 static void job_reset(struct job *j)
@@ -166,16 +170,30 @@ static int job_commit(struct pull *p, struct job *j, struct berth_err **err)
 	return 0;
 }
 
-/* Starts (or restarts) j: 0, or 1 when it was complete already and is now committed. */
+/*
+ * Starts (or restarts) j: 0, or 1 when it was complete already and is now committed, or 2
+ * when another writer holds its ingest (j->parked).
+ */
 static int job_start(struct pull *p, struct job *j, CURLM *multi, struct berth_err **err)
 {
 	cleanup_free char *range = NULL;
 	char *extra[2] = {NULL, NULL};
 
 	if (!j->ing) {
-		j->ing = open_ingest(p, j->d, err);
-		if (!j->ing)
+		cleanup_err struct berth_err *e = NULL;
+		j->ing = open_ingest(p, j->d, &e);
+		if (!j->ing && e->code == BERTH_E_UNAVAILABLE) {
+			/* another pull is writing this blob: wait for it (run_jobs) */
+			if (!j->parked)
+				clock_gettime(CLOCK_MONOTONIC, &j->moved);
+			j->parked = true;
+			return 2;
+		}
+		if (!j->ing) {
+			*err = take_ptr(e);
 			return -1;
+		}
+		j->parked = false;
 	}
 	j->offset = content_ingest_offset(j->ing);
 	if (j->offset == j->d->size && j->d->size > 0) {
@@ -257,6 +275,45 @@ static void show_progress(struct pull *p, struct job *jobs, size_t n)
 	}
 }
 
+/*
+ * A parked job: 1 once the other writer committed the blob (or we took its ingest over and
+ * started, then active), 0 while it still writes, -1 if it stalled for timeout_s.
+ */
+static int job_unpark(struct pull *p, struct job *j, CURLM *multi, size_t *active,
+		      struct berth_err **err)
+{
+	cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
+	struct content_status st = {0};
+	cleanup_err struct berth_err *e = NULL;
+	struct timespec now;
+	int64_t size;
+	int r;
+
+	if (content_blob_stat(p->cs, j->d->digest, &size, &e) == 0) {
+		j->parked = false;
+		progress(p, j->d, size, REG_BLOB_EXISTS);
+		return 1;
+	}
+	r = job_start(p, j, multi, err);
+	if (r != 2) {
+		if (r == 0)
+			(*active)++;
+		return r < 0 ? -1 : r == 1 ? 1 : 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (content_ingest_status(p->cs, p->ns, ref, &st, &e) == 0 && st.offset != j->park_offset) {
+		j->park_offset = st.offset;
+		j->moved = now;
+	}
+	content_status_clear(&st);
+	if (now.tv_sec - j->moved.tv_sec > p->c->timeout_s)
+		return berth_err_new(
+			err, BERTH_E_TIMEOUT,
+			"blob '%s': another pull holds its ingest and made no progress for %ld s",
+			j->d->digest, p->c->timeout_s);
+	return 0;
+}
+
 static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 		    struct berth_err **err)
 {
@@ -271,8 +328,20 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 			jobs[next++].done = r == 1;
 			if (r == 1)
 				finished++;
-			else
+			else if (r == 0)
 				active++;
+		}
+		for (size_t i = 0; i < next; i++) {
+			int r;
+			if (!jobs[i].parked || jobs[i].done)
+				continue;
+			r = job_unpark(p, &jobs[i], multi, &active, err);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				jobs[i].done = true;
+				finished++;
+			}
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			return berth_err_new(err, BERTH_E_INTERNAL, "curl multi failed");
@@ -294,6 +363,10 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 					return -1;
 				if (r == 0)
 					continue;
+				if (r == 2) { /* parked: waits for the other writer */
+					active--;
+					continue;
+				}
 			}
 			j->done = true;
 			active--;

@@ -429,3 +429,28 @@ JSON
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"registry_mirrors.docker.io[0]: want an http:// or https:// URL"* ]] || fail_with "$output"
 }
+
+@test "registry: two pulls of the same image at once both succeed (the second waits for the first's blobs)" {
+	fake_start stall "$IMG_TMP/img/oci"
+	local stall=$FAKE
+	# the first pull holds every blob's ingest, half written, on a registry that stalls
+	# (berthctl itself in the background, not a function's subshell: it is killed below)
+	"$BERTHCTL" -a "$SOCK" -n one pull --timeout 60 "$stall/two/img:1" >"$T/one.out" 2>&1 3>&- &
+	local one=$!
+	wait_for_half() {
+		ctr -a "$SOCK" -n one content active 2>/dev/null | awk 'NR > 1 && $2 ~ /kB|KiB|MB|MiB/' | grep -q .
+	}
+	wait_for wait_for_half || fail_with "no partial ingest"
+	# a second pull of the same blobs from a healthy registry, while the first holds them
+	fake_start ok "$IMG_TMP/img/oci"
+	bctl -n one pull --timeout 5 "$FAKE/two/img:1" >"$T/two.out" 2>&1 &
+	local two=$!
+	sleep 1
+	kill -0 "$two" 2>/dev/null || fail_with "the second pull did not wait: $(cat "$T/two.out")"
+	# the first pull is cancelled: its ingests are released, the second takes them over
+	kill "$one"
+	wait "$one" || true
+	wait "$two" || fail_with "second pull: $(cat "$T/two.out")"
+	run ctr -a "$SOCK" -n one images check
+	[[ "$output" == *complete* ]] || fail_with "$output"
+}

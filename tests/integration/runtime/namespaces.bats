@@ -201,6 +201,7 @@ mounts_under_bundle() {
 
 @test "user: mapped uid 0 is root inside and the mapped uid outside" {
 	requires userns
+	not_crun_userns
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
@@ -218,6 +219,7 @@ mounts_under_bundle() {
 
 @test "user: a uid outside the mapping is refused" {
 	requires userns
+	not_crun_userns
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
@@ -272,6 +274,7 @@ mounts_under_bundle() {
 # its reach, yet runc and crun mount it (the runtime's root opens it).
 @test "user: bind sources only the host's root can reach are mounted, their options kept" {
 	requires userns root
+	not_crun_userns
 	mkdir -p "$TEST_TMP/secret/inner"
 	echo inner >"$TEST_TMP/secret/inner/f"
 	echo file >"$TEST_TMP/secret/file"
