@@ -302,6 +302,33 @@ int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_er
 	return 0;
 }
 
+#define KILL_WAIT_S 10
+
+/*
+ * After SIGKILL: wait for the init's exit, at most KILL_WAIT_S. A frozen cgroup
+ * holds a v1 task's SIGKILL until it is thawed; kill_all thawed it, but someone
+ * may freeze it again, or an ancestor's freeze holds it: look each second, thaw
+ * what can be thawed, and give up with an error that says why.
+ */
+static int wait_killed(struct rt_container *c, struct rt_cgroup *cg, int pidfd,
+		       struct berth_err **err)
+{
+	for (int i = 0; i < KILL_WAIT_S; i++) {
+		int r = rt_pid_wait_exit(pidfd, 1000, err);
+
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (!rt_rootless_no_cgroup(cg) && rt_cgroup_is_frozen(cg) &&
+		    rt_cgroup_freeze(cg, false, err) < 0)
+			return berth_err_wrap(err, "container init %d cannot exit",
+					      (int)c->st->pid);
+	}
+	return berth_err_new(err, BERTH_E_TIMEOUT,
+			     "container init %d did not exit within %d s of SIGKILL%s",
+			     (int)c->st->pid, KILL_WAIT_S,
+			     rt_cgroup_is_frozen(cg) ? " (its cgroup is frozen)" : "");
+}
+
 /* SIGKILL everything and wait until the init is gone. */
 static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 {
@@ -315,7 +342,7 @@ static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 	/* rootless without a cgroup: SIGKILL to the init ends its pid namespace */
 	if (!rt_rootless_no_cgroup(cg) && rt_cgroup_kill_all(cg, SIGKILL, err) < 0)
 		return -1;
-	if (pidfd >= 0 && rt_pid_wait_exit(pidfd, -1, err) < 0)
+	if (pidfd >= 0 && wait_killed(c, cg, pidfd, err) < 0)
 		return -1;
 	if (c->child > 0)
 		waitpid(c->child, NULL, 0);
