@@ -65,6 +65,7 @@ struct create {
 	bool host_bound; /* rt_rootfs_host_bind() done: undo releases it */
 	char *rootfs;
 	int console_sock;
+	int tty_peer;	/* foreground terminal: our end of the console socketpair, or -1 */
 	int fifo_dirfd; /* the state dir again, for the child: not the locked file */
 	struct rt_container *c;
 	int sync[2];
@@ -80,6 +81,7 @@ static void create_clear(struct create *cr)
 	for (int i = 0; i < OCI_NS_COUNT; i++)
 		closep(&cr->ns_fds[i]);
 	closep(&cr->console_sock);
+	closep(&cr->tty_peer);
 	closep(&cr->fifo_dirfd);
 	closep(&cr->sync[0]);
 	closep(&cr->sync[1]);
@@ -295,7 +297,7 @@ static int prepare(struct create *cr, struct berth_err **err)
 	if (!realpath(root, buf))
 		return berth_err_sys(err, errno, "root.path '%s'", s->root->path);
 	cr->rootfs = xstrdup(buf);
-	if (s->process && s->process->terminal && !cr->o->console_socket)
+	if (s->process && s->process->terminal && !cr->o->console_socket && !cr->o->tty_sock)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "process.terminal is true: --console-socket is required");
 	if (cr->o->console_socket && !(s->process && s->process->terminal))
@@ -326,6 +328,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		cr->console_sock = rt_console_connect(cr->o->console_socket, err);
 		if (cr->console_sock < 0)
 			return -1;
+	} else if (s->process && s->process->terminal && cr->o->tty_sock) {
+		int sv[2];
+
+		if (rt_console_pair(sv, err) < 0)
+			return -1;
+		cr->tty_peer = sv[0];
+		cr->console_sock = sv[1];
 	}
 	/* here, not in the child: see idmount.h */
 	return rt_idmounts_prepare(s, cr->bundle, &cr->idmounts, err);
@@ -663,6 +672,7 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct r
 			    .id = id,
 			    .o = opts,
 			    .console_sock = -1,
+			    .tty_peer = -1,
 			    .fifo_dirfd = -1,
 			    .sync = {-1, -1},
 			    .pidfd = -1,
@@ -676,6 +686,8 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct r
 		cr.c->child = cr.pid;
 		*out = take_ptr(cr.c);
 	}
+	if (r == 0 && opts->tty_sock)
+		*opts->tty_sock = take_fd(&cr.tty_peer);
 	create_clear(&cr);
 	if (r < 0)
 		return berth_err_wrap(err, "create container '%s'", id);
