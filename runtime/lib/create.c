@@ -466,7 +466,9 @@ static int run_parent_hooks(struct create *cr, struct berth_err **err)
 	const struct oci_hooks *h = cr->spec->hooks;
 	cleanup_free char *json = NULL;
 
-	if (rt_sync_recv(cr->sync[0], RT_SYNC_HOOKS, NULL, err) < 0)
+	if (rt_sync_wait(cr->sync[0], cr->want_cgroup ? cr->cg : NULL, RT_CHILD_WAIT_S,
+			 "container init setup", err) < 0 ||
+	    rt_sync_recv(cr->sync[0], RT_SYNC_HOOKS, NULL, err) < 0)
 		return -1;
 	/* the legacy prestart hooks get "created", as runc's and crun's do (and the
 	 * runtime-tools suite checks); the 1.1 createRuntime ones "creating" */
@@ -524,6 +526,14 @@ static int systemd_cgroup(struct create *cr, struct berth_err **err)
 	return rt_cgroup_enter(cr->cg, cr->pid, err);
 }
 
+/* The child runs the createContainer hooks before READY. */
+static int ready_bound(const struct oci_spec *s)
+{
+	if (!s->hooks)
+		return RT_CHILD_WAIT_S;
+	return rt_sync_bound(s->hooks->create_container, s->hooks->n_create_container);
+}
+
 /* After the clone: the handshake of sync.h. */
 static int drive_child(struct create *cr, struct berth_err **err)
 {
@@ -543,6 +553,10 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		return berth_err_sys(err, errno, "sync socket: send GO");
 	if (has_parent_hooks(cr->spec) && run_parent_hooks(cr, err) < 0)
 		goto child_error;
+	/* bounded: a cgroup frozen meanwhile, or a child stuck, must not hang create */
+	if (rt_sync_wait(cr->sync[0], cr->want_cgroup ? cr->cg : NULL, ready_bound(cr->spec),
+			 "container init setup", err) < 0)
+		return -1;
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_READY, NULL, err) < 0)
 		goto child_error;
 	log_debug("container '%s': init %d is ready, waiting on the exec fifo", cr->id,
@@ -567,7 +581,18 @@ static void undo(struct create *cr)
 			syscall(SYS_pidfd_send_signal, cr->pidfd, SIGKILL, NULL, 0);
 		else
 			kill(cr->pid, SIGKILL);
-		waitpid(cr->pid, NULL, 0);
+		/* a frozen v1 task acts on SIGKILL only once thawed; and never wait
+		 * without a bound (an ancestor's freeze can not be undone here) */
+		if (cr->want_cgroup && rt_cgroup_is_frozen(cr->cg) &&
+		    rt_cgroup_freeze(cr->cg, false, &e) < 0) {
+			log_warn("container '%s': %s", cr->id, e->msg);
+			berth_err_free(&e);
+		}
+		if (cr->pidfd < 0 || rt_pid_wait_exit(cr->pidfd, 10000, NULL) > 0)
+			waitpid(cr->pid, NULL, 0);
+		else
+			log_warn("container '%s': init %d did not exit after SIGKILL", cr->id,
+				 (int)cr->pid);
 	}
 	if (cr->host_bound && rt_rootfs_host_release(cr->rootfs, &e) < 0) {
 		log_warn("container '%s': %s", cr->id, e->msg);

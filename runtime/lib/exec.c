@@ -375,6 +375,10 @@ static int exec_handshake(struct exec_run *x, struct berth_err **err)
 
 	if (rt_sync_send(x->sync[0], RT_SYNC_GO, NULL, 0) < 0)
 		return berth_err_sys(err, errno, "sync socket: send GO");
+	/* bounded: a cgroup frozen meanwhile must not hang exec */
+	if (rt_sync_wait(x->sync[0], rt_rootless_no_cgroup(x->cg) ? NULL : x->cg, RT_CHILD_WAIT_S,
+			 "exec", err) < 0)
+		return -1;
 	/* the child's end is CLOEXEC: EOF means it exec'd */
 	if (rt_sync_recv(x->sync[0], 0, NULL, &e) == 0)
 		return berth_err_new(err, BERTH_E_INTERNAL,

@@ -153,3 +153,27 @@ frozen_cgroup() {
 	run berth delete --force "$CID"
 	expect_status 0
 }
+
+# A prestart hook (run by the runtime, in its own namespaces) freezes the container's
+# cgroup while the init is still setting up: create must notice within its bound, kill
+# the init (thawing it first) and leave nothing behind, not wait forever.
+@test "frozen: a cgroup frozen during create makes create fail, naming it, and leaves nothing" {
+	requires berth -- "runc 1.1.5 and crun 1.8.1 hang"
+	cat >"$TEST_TMP/freeze-hook" <<'HOOK'
+#!/bin/sh
+pid=$(jq -r .pid)
+dir=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$pid/cgroup")
+echo FROZEN >"/sys/fs/cgroup/freezer$dir/freezer.state"
+HOOK
+	chmod +x "$TEST_TMP/freeze-hook"
+	update_config '.hooks.prestart = [{"path": $p}]' --arg p "$TEST_TMP/freeze-hook"
+	set_args /bin/sh -c 'echo RAN'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_failure
+	[ "$status" != 124 ] || fail_with "create hung"
+	expect_output_contains "frozen"
+	run berth state "$CID"
+	expect_failure
+	[ -z "$(find /sys/fs/cgroup/freezer -maxdepth 3 -type d -name "*$CID*")" ] ||
+		fail_with "a cgroup of the container is left"
+}
