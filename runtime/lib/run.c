@@ -110,7 +110,7 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, struct rt_relay *relay, 
 	}
 }
 
-/* The container was created but can not be relayed: remove it. */
+/* The container was created but can not run (start or the relay failed): remove it. */
 static void kill_created(struct rt_container *c)
 {
 	struct berth_err *e = NULL;
@@ -155,12 +155,7 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 			kill_created(c);
 	}
 	if (ret == 0 && rt_container_start(c, err) < 0) {
-		struct berth_err *e = NULL;
-
-		if (rt_container_delete(c, true, &e) < 0) {
-			log_warn("%s", e->msg);
-			berth_err_free(&e);
-		}
+		kill_created(c);
 		ret = -1;
 	}
 	if (ret == 0 && !detach) {
