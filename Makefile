@@ -2,7 +2,7 @@
 #
 # Each directory adds its objects, binaries and tests through its own
 # module.mk (included below); objects go to build/ (or build/asan/).
-# Targets: all deps check demo asan format format-check lint install clean.
+# Targets: all deps check demo asan check-asan format format-check lint install clean.
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
@@ -72,6 +72,11 @@ asan:
 	$(MAKE) BUILD=build/asan ASAN=1 CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined" \
 		LDFLAGS="-fsanitize=address,undefined" bins
 
+# The supervisor and compat berthd tests against the ASan/UBSan build; fails on any report.
+.PHONY: check-asan
+check-asan: asan
+	BUILD=build/asan tests/asan/run.sh
+
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 .PHONY: format format-check
 format:
@@ -79,10 +84,15 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS)
 
+# lint: berthd's layers and library headers in their one folder (tests/lint/supervisor-layers.sh,
+# docs/supervisor.md), cppcheck, no bare `! cmd` in bats files (it never fails
+# a test), and supervisor/berthd/hot-text.ld fresh for the berthd just built (hot-text.sh
+# --check: one callgrind run of berthd, ~8 s; needs root and valgrind, as CI has).
 .PHONY: lint
-lint:
-	@! git grep -n -E '#include <grpc/' -- '*.c' '*.h' ':!supervisor/rpc/' || { echo "lint: <grpc/...> outside supervisor/rpc/"; exit 1; }
-	@! git grep -n -E '#include <sqlite3.h>' -- '*.c' '*.h' ':!supervisor/meta/' || { echo "lint: <sqlite3.h> outside supervisor/meta/"; exit 1; }
+lint: $(BUILD)/berthd
+	@tests/lint/bats-negation.sh
+	BUILD=$(BUILD) supervisor/berthd/hot-text.sh --check
+	@tests/lint/supervisor-layers.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. common spec runtime
 
 .PHONY: install

@@ -1,8 +1,10 @@
 # supervisor/: berthd (the containerd 1.6 gRPC API daemon) and berthctl.
 #
-# Layout: rpc/ (gRPC core server, the only <grpc/...> user), meta/ (SQLite, the only
-# <sqlite3.h> user), content/ (blob store), services/ (one file per gRPC service),
-# berthd/ (main, config), ctl/ (berthctl), image/ (archive parsing: libarchive).
+# Layout (docs/supervisor.md; `make lint` checks who includes whom): rpc/ (gRPC core
+# server, the only <grpc/...> user), meta/ (SQLite, the only <sqlite3.h> user), content/
+# (blob store), core/ (namespaced, lease-aware operations: commit, GC, leases, events,
+# filters), services/ (one svc_<name>.c per gRPC service), berthd/ (main, config,
+# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive).
 #
 # For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
 #   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)
@@ -11,8 +13,8 @@
 #   BERTHD_LDLIBS  += extra libraries for berthd
 #   Every supervisor/services/*.c is compiled and linked into berthd already (wildcard),
 #   with CFLAGS_supervisor/services (protobuf-c, -I$(PROTO_OUT)); a service is enabled by
-#   listing its `svc_<name>_service` in supervisor/berthd/main.c (snapshots and diff are
-#   listed there as weak symbols, so they appear once their objects link in).
+#   declaring its `svc_<name>_service` in supervisor/services/services.h and listing it in
+#   supervisor/berthd/main.c.
 # Libraries (also for unit tests): $(LIBBERTHRPC) $(LIBBERTHMETA) $(LIBBERTHCONTENT)
 # (+ $(LIBDIGEST) from common/module.mk).
 # berthd itself links the third-party libraries statically (BERTHD_STATIC, below), for
@@ -92,10 +94,15 @@ $(LIBBERTHCONTENT): $(CONTENT_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-# image/: archive reading for berthctl (libarchive; the only <archive.h> user).
+# image/: image logic (image.h: manifests, resolve, unpack through a struct image_store)
+# and archive reading for berthctl (libarchive; with diff/ the only <archive.h> user).
 IMAGE_SRCS := $(wildcard supervisor/image/*.c)
 CFLAGS_supervisor/image = $(call pkg_cflags,libarchive)
 IMAGE_LDLIBS := $(call pkg_libs,libarchive) $(DIGEST_LDLIBS)
+
+# core/: the components struct and the namespaced, lease-aware operations (no protobuf)
+CORE_SRCS := $(wildcard supervisor/core/*.c)
+BERTHD_OBJS += $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 # services/ + berthd/
 SVC_SRCS := $(wildcard supervisor/services/*.c)
@@ -127,7 +134,8 @@ INSTALL_BINS += $(BERTHD)
 #    that runs at start-up goes first and together instead of being spread over 6.6 MB of
 #    text in 64 kB fault-around windows; -> 7.4 MB.
 # libc, libm (its .a cannot be mixed with a dynamic libc) and libzstd (no .a without
-# libzstd-dev) stay dynamic. $(BERTHD).map is the link map hot-text.sh reads.
+# libzstd-dev) stay dynamic; libcurl is dlopen()ed on the first pull or push
+# (supervisor/registry/curl_dl.h). $(BERTHD).map is the link map hot-text.sh reads.
 # Trade-off: a Debian security update of one of these libraries needs a rebuild of berthd.
 BERTHD_STATIC ?= $(if $(filter 1,$(ASAN)),0,1)
 # supervisor/berthd/hot-text.sh runs berthd under callgrind to regenerate hot-text.ld
@@ -168,12 +176,13 @@ ifneq ($(CTL_SRCS),)
 BERTHCTL := $(BUILD)/berthctl
 BINS += $(BERTHCTL)
 INSTALL_BINS += $(BERTHCTL)
+# CTL_LIBS / CTL_LDLIBS: libraries other folders add for berthctl (registry/: credentials).
 $(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
 		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
-		$(LIBCOMMON)
+		$(LIBCOMMON) $$(CTL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) \
-		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CTL_LIBS) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
+		$(LIBCOMMON) $(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c) $(CTL_LDLIBS)
 endif
 
 .PHONY: supervisor

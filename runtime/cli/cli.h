@@ -1,12 +1,14 @@
 /*
  * runtime/cli/cli.h - what main.c and the cmd_<verb>.c files share: the
  * global options, the flag parser (runc's rules: `--flag value`,
- * `--flag=value`, `-flag value`, short `-b value`; flags stop at the first
- * argument that is not one, or at `--`), and the command table.
+ * `--flag=value`, `-flag value`, short `-b value`; a command's flags before
+ * or after its positional arguments, up to `--`), and the command table.
  *
  * A command returns its exit status (0 on success) or -1 with *err set;
  * main() prints the error once ("berth: <msg>", plus one JSON record in the
- * --log file) and exits 1.
+ * --log file) and exits with cli.fail_status: 1, or what the command set
+ * (exec: 255, as runc, so a caller tells a failed exec from the process's
+ * own exit status). An unknown command exits 3, as runc's.
  */
 #ifndef BERTH_RUNTIME_CLI_H
 #define BERTH_RUNTIME_CLI_H
@@ -22,6 +24,7 @@ struct cli {
 	bool debug;
 	char **argv0; /* main's argv, for rt_selfexec_ensure_sealed */
 	char **envp;
+	int fail_status; /* exit status when the command fails; 0 means 1 */
 };
 
 enum cli_flag_kind { CLI_BOOL, CLI_STRING, CLI_UINT, CLI_STRV };
@@ -34,10 +37,21 @@ struct cli_flag {
 	const char *help;
 };
 
-/* Parses flags at argv[*i...]; leaves *i at the first positional argument.
- * flags ends with a {NULL} entry. "-h"/"--help" set *help if given. */
+/* Parses flags at argv[*i...] wherever they stand among the positional
+ * arguments, as runc's CLI (urfave/cli's argument reordering) does: `update ID
+ * --pids-limit 10` is `update --pids-limit 10 ID`. argv[*i...] is permuted in
+ * place (flags with their values first, then "--" if given, then the
+ * positional arguments, each group in its order: parsing it again gives the
+ * same result) and on return *i is the first positional argument. `--` ends the flags; after the first positional
+ * argument, one that names no flag is positional (`kill ID -9`). flags ends
+ * with a {NULL} entry. "-h"/"--help" set *help if given. */
 int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
 		    struct berth_err **err);
+/* The same, but flags stop at the first positional argument: for the global
+ * flags and for commands whose trailing arguments belong to someone else
+ * (`exec ID CMD ARGS...`, `ps ID PS-ARGS...`; runc's SkipArgReorder). */
+int cli_flags_parse_head(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
+			 struct berth_err **err);
 /* Prints "Usage: berth <usage>" and the flags table to stdout. */
 void cli_flags_usage(const char *usage, const char *what, const struct cli_flag *flags);
 

@@ -38,7 +38,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	};
 	int i = 1, code = 0;
 
-	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)
+	if (cli_flags_parse_head(flags, argc, argv, &i, &help, err) < 0)
 		return -1;
 	if (help) {
 		cli_flags_usage("exec [options] <container-id> [command args...]",
@@ -52,6 +52,9 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	o.additional_gids = gids;
 	o.caps = caps;
 	o.cgroups = cgroups;
+	/* past the usage checks a failure exits 255, as runc's exec: callers tell it
+	 * from the process's own exit status */
+	cli->fail_status = 255;
 	if (rt_selfexec_ensure_sealed(cli->argv0, cli->envp, err) < 0)
 		return -1;
 	if (rt_container_load(&cli->ctx, argv[i], false, &c, err) < 0 ||

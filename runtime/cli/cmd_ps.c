@@ -107,7 +107,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct berth_err **err)
 	};
 	int i = 1;
 
-	if (cli_flags_parse(flags, argc, argv, &i, &help, err) < 0)
+	if (cli_flags_parse_head(flags, argc, argv, &i, &help, err) < 0)
 		return -1;
 	if (help) {
 		cli_flags_usage("ps [options] <container-id> [ps options]",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/cli/cli.h"
@@ -58,45 +59,99 @@ static int set_value(const struct cli_flag *f, const char *val, struct berth_err
 	return 0;
 }
 
+static bool is_help(const char *name, size_t len)
+{
+	return (len == 1 && name[0] == 'h') || (len == 4 && !strncmp(name, "help", 4));
+}
+
+/* Parses the flag at argv[*i] (a[0] == '-', not "--"), advancing *i past it and its value.
+ * With known_only, an argument that names no flag is left alone: returns 1. */
+static int parse_one(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
+		     bool known_only, struct berth_err **err)
+{
+	const char *a = argv[*i];
+	const char *name = a + (a[1] == '-' ? 2 : 1);
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct cli_flag *f;
+
+	if (is_help(name, len)) {
+		if (help)
+			*help = true;
+		(*i)++;
+		return 0;
+	}
+	f = find_flag(flags, name, len);
+	if (!f && known_only)
+		return 1;
+	if (!f)
+		return berth_err_new(err, BERTH_E_INVALID, "flag provided but not defined: %s", a);
+	(*i)++;
+	if (f->kind == CLI_BOOL)
+		return set_bool(f, eq ? eq + 1 : NULL, err);
+	if (!eq && *i >= argc)
+		return berth_err_new(err, BERTH_E_INVALID, "flag needs an argument: %s", a);
+	return set_value(f, eq ? eq + 1 : argv[(*i)++], err);
+}
+
+static bool is_flag_like(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0';
+}
+
+int cli_flags_parse_head(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
+			 struct berth_err **err)
+{
+	while (*i < argc && is_flag_like(argv[*i])) {
+		if (!strcmp(argv[*i], "--")) {
+			(*i)++;
+			return 0;
+		}
+		if (parse_one(flags, argc, argv, i, help, false, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
 		    struct berth_err **err)
 {
-	while (*i < argc) {
-		const char *a = argv[*i];
-		const char *name, *eq;
-		const struct cli_flag *f;
-		size_t len;
+	size_t cap = (size_t)(argc - *i) + 1, nflag = 0, npos = 0;
+	cleanup_free char **flagv = xcalloc(cap, sizeof(*flagv));
+	cleanup_free char **pos = xcalloc(cap, sizeof(*pos));
+	char *dashdash = NULL;
+	int first = *i, ret;
 
-		if (a[0] != '-' || a[1] == '\0')
-			return 0;
+	while (*i < argc) {
+		char *a = argv[*i];
+		int start = *i;
+
 		if (!strcmp(a, "--")) {
-			(*i)++;
-			return 0;
+			dashdash = a;
+			for ((*i)++; *i < argc; (*i)++)
+				pos[npos++] = argv[*i];
+			break;
 		}
-		name = a + (a[1] == '-' ? 2 : 1);
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		if ((len == 1 && name[0] == 'h') || (len == 4 && !strncmp(name, "help", 4))) {
-			if (help)
-				*help = true;
-			(*i)++;
-			continue;
-		}
-		f = find_flag(flags, name, len);
-		if (!f)
-			return berth_err_new(err, BERTH_E_INVALID,
-					     "flag provided but not defined: %s", a);
-		(*i)++;
-		if (f->kind == CLI_BOOL) {
-			if (set_bool(f, eq ? eq + 1 : NULL, err) < 0)
-				return -1;
-			continue;
-		}
-		if (!eq && *i >= argc)
-			return berth_err_new(err, BERTH_E_INVALID, "flag needs an argument: %s", a);
-		if (set_value(f, eq ? eq + 1 : argv[(*i)++], err) < 0)
+		/* before the first positional argument every flag must be known; after
+		 * it, an unknown one is an argument (`kill ID -9`), as in runc */
+		ret = is_flag_like(a) ? parse_one(flags, argc, argv, i, help, npos > 0, err) : 1;
+		if (ret < 0)
 			return -1;
+		if (ret > 0) {
+			pos[npos++] = argv[(*i)++];
+			continue;
+		}
+		while (start < *i)
+			flagv[nflag++] = argv[start++];
 	}
+	/* a stable partition: the flags (with their values) in their order, then the
+	 * arguments, so that parsing argv again (create re-executes itself with it,
+	 * selfexec.h) gives the same result */
+	memcpy(argv + first, flagv, nflag * sizeof(*flagv));
+	*i = first + (int)nflag;
+	if (dashdash)
+		argv[(*i)++] = dashdash;
+	memcpy(argv + *i, pos, npos * sizeof(*pos));
 	return 0;
 }
 

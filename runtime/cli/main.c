@@ -110,6 +110,7 @@ static int dispatch(struct cli *cli, int argc, char **argv, struct berth_err **e
 		usage();
 		return 0;
 	}
+	cli->fail_status = 3; /* runc's (urfave/cli's "No help topic") */
 	return berth_err_new(err, BERTH_E_INVALID, "unknown command '%s'", argv[0]);
 }
 
@@ -146,7 +147,7 @@ int main(int argc, char **argv, char **envp)
 	int i = 1, ret;
 
 	log_init("berth");
-	if (cli_flags_parse(flags, argc, argv, &i, &help, &err) == 0)
+	if (cli_flags_parse_head(flags, argc, argv, &i, &help, &err) == 0)
 		setup_log(&g, &err);
 	if (err) {
 		log_error("%s", err->msg);
@@ -158,8 +159,8 @@ int main(int argc, char **argv, char **envp)
 		return 0;
 	}
 	if (help || i >= argc) {
-		usage();
-		return help ? 0 : 1;
+		usage(); /* runc too prints its help and succeeds without a command */
+		return 0;
 	}
 	if (!(g.root && *g.root) && default_root(argv[i], &root, &err) < 0) {
 		log_error("%s", err->msg);
@@ -173,7 +174,7 @@ int main(int argc, char **argv, char **envp)
 	if (ret < 0) {
 		log_error("%s", err ? err->msg : "unknown error");
 		berth_err_free(&err);
-		return 1;
+		return cli.fail_status ?: 1;
 	}
 	return ret;
 }

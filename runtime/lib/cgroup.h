@@ -54,6 +54,13 @@ int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struc
 		   struct berth_err **err);
 enum rt_cgroup_mode rt_cgroup_mode(const struct rt_cgroup *cg);
 
+/* Drops from r the values runc and crun read as "not set" (a zero limit,
+ * weight, share, quota, period or classID; swappiness -1 as uint64; empty
+ * cpus/mems; disableOOMKiller false) and frees the member objects left empty,
+ * so that `"blockIO": {"weight": 0}` from dockerd is no error and no write.
+ * r may be NULL. */
+void rt_cgroup_drop_unset(struct oci_resources *r);
+
 /* Creates the cgroup directories and applies res (may be NULL). Errors name
  * the resource field and the file ("linux.resources.memory.limit: write
  * '1024' to 'memory.limit_in_bytes': Device or resource busy"). A field the

@@ -32,11 +32,14 @@
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/idmap.h"
+#include "runtime/lib/devnodes.h"
 #include "runtime/lib/idmount.h"
+#include "runtime/lib/mountsrc.h"
 #include "runtime/lib/lsm.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -74,6 +77,7 @@ struct create {
 	bool cgroup_created;
 	bool want_cgroup;	      /* false: rootless without a writable cgroup (rootless.h) */
 	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
+	struct rt_devnodes *devnodes; /* linux.devices nodes for a new user ns (devnodes.h) */
 };
 
 static void create_clear(struct create *cr)
@@ -93,6 +97,7 @@ static void create_clear(struct create *cr)
 	rt_cgroup_free(cr->cg);
 	rt_seccomp_free(cr->seccomp);
 	rt_idmounts_free(cr->idmounts);
+	rt_devnodes_free(cr->devnodes);
 	oci_spec_free(cr->spec);
 	free(cr->config_buf);
 	free(cr->bundle);
@@ -214,6 +219,26 @@ static int sysctl_ns(const char *k)
 	return -1;
 }
 
+/* The hostname belongs to the `hostname` field: runc and crun refuse a
+ * kernel.hostname sysctl whatever its value (two sources for one setting, and
+ * which one wins would depend on the order they are applied in); crun refuses
+ * kernel.domainname beside `domainname` too: refused here when they differ. */
+static int sysctl_conflict(const struct oci_spec *s, const struct oci_kv *kv,
+			   struct berth_err **err)
+{
+	if (!strcmp(kv->key, "kernel.hostname"))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.hostname': conflicts with the 'hostname' field: set the hostname there");
+	if (!strcmp(kv->key, "kernel.domainname") && s->domainname && *s->domainname &&
+	    strcmp(s->domainname, kv->value ?: ""))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.domainname': '%s' conflicts with the 'domainname' field '%s'",
+			kv->value ?: "", s->domainname);
+	return 0;
+}
+
 static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 {
 	const struct oci_linux *l = s->linux_;
@@ -221,6 +246,9 @@ static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 	for (size_t i = 0; l && i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;
 		int need = sysctl_ns(k);
+
+		if (sysctl_conflict(s, &l->sysctl[i], err) < 0)
+			return -1;
 
 		if (need < 0)
 			return berth_err_new(
@@ -246,8 +274,10 @@ static int prepare_cgroup(struct create *cr, struct berth_err **err)
 	if (rt_cgroup_open(l ? l->cgroups_path : NULL, cr->id, cr->ctx->systemd_cgroup, &cr->cg,
 			   err) < 0)
 		return -1;
-	if (l && l->resources)
+	if (l && l->resources) {
+		rt_cgroup_drop_unset(cr->spec->linux_->resources);
 		cr->res = *l->resources;
+	}
 	/*
 	 * Like runc and crun: the config's rules, then the default devices. A
 	 * linux.devices entry only makes a node; it never adds a rule, so only
@@ -321,6 +351,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (rt_seccomp_compile(s->linux_->seccomp, &cr->seccomp, err) < 0)
 			return -1;
 		cr->plan.seccomp = cr->seccomp;
+		/* the child sends the notify fd over this, after loading the filter */
+		if (cr->has_plan && rt_seccomp_has_listener(cr->seccomp)) {
+			cr->plan.notify_sock =
+				rt_seccomp_notify_connect(s->linux_->seccomp->listener_path, err);
+			if (cr->plan.notify_sock < 0)
+				return -1;
+		}
 	}
 	if (prepare_cgroup(cr, err) < 0)
 		return -1;
@@ -336,7 +373,9 @@ static int prepare(struct create *cr, struct berth_err **err)
 		cr->tty_peer = sv[0];
 		cr->console_sock = sv[1];
 	}
-	/* here, not in the child: see idmount.h */
+	/* here, not in the child: see idmount.h, devnodes.h */
+	if (cr->new_userns && !rt_rootless_is() && rt_devnodes_prepare(s, &cr->devnodes, err) < 0)
+		return -1;
 	return rt_idmounts_prepare(s, cr->bundle, &cr->idmounts, err);
 }
 
@@ -534,10 +573,27 @@ static int ready_bound(const struct oci_spec *s)
 	return rt_sync_bound(s->hooks->create_container, s->hooks->n_create_container);
 }
 
+/* GO {pid}; in a new user namespace with the bind sources our root opened there. */
+static int send_go(struct create *cr, struct berth_err **err)
+{
+	struct rt_mountsrc ms = {0};
+	cleanup_free char *go = NULL;
+	int r;
+
+	if (cr->new_userns && (cr->clone_flags & CLONE_NEWNS) && !rt_rootless_is() &&
+	    rt_mountsrc_open(cr->spec, cr->bundle, cr->pid, &ms, err) < 0)
+		return -1;
+	go = rt_mountsrc_payload(&ms, cr->pid);
+	r = rt_sync_send_fds(cr->sync[0], RT_SYNC_GO, go, strlen(go), ms.fds, ms.n);
+	rt_mountsrc_clear(&ms);
+	if (r < 0)
+		return berth_err_sys(err, errno, "sync socket: send GO");
+	return 0;
+}
+
 /* After the clone: the handshake of sync.h. */
 static int drive_child(struct create *cr, struct berth_err **err)
 {
-	char num[32];
 	struct rt_pid_stat pst;
 
 	if (rt_pid_stat_read(cr->pid, &pst, err) < 0)
@@ -548,9 +604,8 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		return -1;
 	if (cr->want_cgroup && rt_cgroup_systemd_unit(cr->cg) && systemd_cgroup(cr, err) < 0)
 		return -1;
-	snprintf(num, sizeof(num), "%d", (int)cr->pid);
-	if (rt_sync_send(cr->sync[0], RT_SYNC_GO, num, strlen(num)) < 0)
-		return berth_err_sys(err, errno, "sync socket: send GO");
+	if (send_go(cr, err) < 0)
+		return -1;
 	if (has_parent_hooks(cr->spec) && run_parent_hooks(cr, err) < 0)
 		goto child_error;
 	/* bounded: a cgroup frozen meanwhile, or a child stuck, must not hang create */
@@ -619,7 +674,8 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 			   .no_pivot = cr->o->no_pivot,
 			   .host_mntns = cr->host_mntns,
 			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0,
-			   .idmounts = cr->idmounts},
+			   .idmounts = cr->idmounts,
+			   .devnodes = cr->devnodes},
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,

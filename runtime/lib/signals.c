@@ -78,7 +78,7 @@ int rt_signal_parse(const char *s, int *sig, struct berth_err **err)
 		if (v < 0)
 			v = parse_rt(n);
 	}
-	if (v < 1 || v > SIGRTMAX)
+	if (v < 0 || v > SIGRTMAX)
 		return berth_err_new(err, BERTH_E_INVALID, "invalid signal '%s'", s);
 	*sig = v;
 	return 0;

@@ -2,7 +2,8 @@
  * runtime/lib/signals.h - signal names as runc's `kill` accepts them.
  *
  * "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3", "SIGRTMAX-1" all parse; the
- * result is a signal number in 1..SIGRTMAX. Pure functions, no side effects.
+ * result is a signal number in 0..SIGRTMAX (0, as for kill(2), only checks that
+ * the process exists). Pure functions, no side effects.
  */
 #ifndef BERTH_RUNTIME_SIGNALS_H
 #define BERTH_RUNTIME_SIGNALS_H

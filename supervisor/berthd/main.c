@@ -2,12 +2,15 @@
  * supervisor/berthd/main.c - berthd: the containerd 1.6 gRPC API over berth's stores.
  *
  * Order: flags and config; directories; the socket lockfile (a second berthd stops here,
- * before touching any state); meta.db, content store, event bus, GC; services; serve
- * until SIGTERM/SIGINT; then stop the RPC server (every call ended), the GC, the stores.
+ * before touching any state); the components (core/components.h: meta.db, content
+ * store, event bus, GC, snapshotters, task manager), all opened here and only here;
+ * services; serve until SIGTERM/SIGINT; then stop the RPC server (every call ended), the
+ * task manager, the GC, the snapshotters, the stores.
  * SIGTERM/SIGINT are blocked in every thread and read from a signalfd in main.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
@@ -23,29 +26,19 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "supervisor/berthd/config.h"
-#include "supervisor/berthd/version.h"
+#include "supervisor/berthd/publish.h"
+#include "supervisor/core/version.h"
 #include "supervisor/content/store.h"
+#include "supervisor/core/components.h"
+#include "supervisor/core/events.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/rpc/server.h"
-#include "supervisor/services/events.h"
-#include "supervisor/services/gc.h"
+#include "supervisor/core/gc.h"
 #include "supervisor/services/plugins.h"
+#include "supervisor/services/services.h"
 #include "supervisor/services/svc.h"
-
-extern const struct rpc_service svc_version_service;
-extern const struct rpc_service svc_namespaces_service;
-extern const struct rpc_service svc_introspection_service;
-extern const struct rpc_service svc_events_service;
-extern const struct rpc_service svc_content_service;
-extern const struct rpc_service svc_images_service;
-extern const struct rpc_service svc_leases_service;
-extern const struct rpc_service svc_containers_service;
-/* other helpers' services: present once their objects are linked in */
-extern const struct rpc_service svc_snapshots_service __attribute__((weak));
-extern const struct rpc_service svc_diff_service __attribute__((weak));
-extern const struct rpc_service svc_tasks_service __attribute__((weak));
-/* supervisor/tasks/publish.c: `berthd publish`, the shims' -publish-binary */
-extern int tasks_publish_main(const char *address, int argc, char **argv) __attribute__((weak));
+#include "supervisor/snapshot/snapshot.h"
+#include "supervisor/tasks/tasks.h"
 
 struct service_entry {
 	const struct rpc_service *svc;
@@ -64,14 +57,18 @@ static void usage(FILE *f)
 		"  --root DIR         persistent state (default /var/lib/berth)\n"
 		"  --state DIR        runtime state (default /run/berthd)\n"
 		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		"  --shim-socket-dir DIR\n"
+		"                     shims' sockets, short (default /run/berthd/s)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
+		"  --unpack-limit N   bytes a layer may uncompress to (K, M, G, T; 0: none;\n"
+		"                     default 32G)\n"
 		"  -v, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level;
+	const char *root, *state, *address, *config, *log_level, *shim_socket_dir, *unpack_limit;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -82,6 +79,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"address", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"shim-socket-dir", required_argument, NULL, 'S'},
+		{"unpack-limit", required_argument, NULL, 'U'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -106,6 +105,12 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		case 'l':
 			fl->log_level = optarg;
 			break;
+		case 'S':
+			fl->shim_socket_dir = optarg;
+			break;
+		case 'U':
+			fl->unpack_limit = optarg;
+			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
 			exit(0);
@@ -117,9 +122,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			return -1;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "publish") == 0 && tasks_publish_main)
-		exit(tasks_publish_main(fl->address ? fl->address : "/run/berthd/berthd.sock",
-					argc - optind, argv + optind));
+	if (optind < argc && strcmp(argv[optind], "publish") == 0)
+		exit(berthd_publish_main(fl->address ? fl->address : "/run/berthd/berthd.sock",
+					 argc - optind, argv + optind));
 	if (optind < argc) {
 		fprintf(stderr, "berthd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
@@ -147,10 +152,15 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (abs_path("root", fl->root, &cfg->root, err) < 0 ||
 	    abs_path("state", fl->state, &cfg->state, err) < 0 ||
-	    abs_path("address", fl->address, &cfg->address, err) < 0)
+	    abs_path("address", fl->address, &cfg->address, err) < 0 ||
+	    abs_path("shim-socket-dir", fl->shim_socket_dir, &cfg->shim_socket_dir, err) < 0 ||
+	    berthd_config_check(cfg, err) < 0)
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
+	if (fl->unpack_limit &&
+	    berthd_parse_size("--unpack-limit", fl->unpack_limit, &cfg->unpack_limit, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -164,28 +174,96 @@ static int make_dirs(const struct berthd_config *cfg, struct berth_err **err)
 	return 0;
 }
 
-static void register_plugins(struct svc_ctx *ctx, const struct service_entry *svcs, size_t n)
+static void register_plugins(struct berthd_components *c, const struct service_entry *svcs,
+			     size_t n)
 {
-	cleanup_free char *content_root = xasprintf("%s/content", ctx->root);
+	cleanup_free char *content_root = xasprintf("%s/content", c->root);
 	char *const exports[] = {(char *)"root", content_root, NULL};
 
-	svc_plugin_register(ctx, "io.containerd.content.v1", "content", exports);
-	svc_plugin_register(ctx, "io.containerd.metadata.v1", "sqlite", NULL);
-	svc_plugin_register(ctx, "io.containerd.gc.v1", "scheduler", NULL);
+	svc_plugin_register(c, "io.containerd.content.v1", "content", exports);
+	svc_plugin_register(c, "io.containerd.metadata.v1", "sqlite", NULL);
+	svc_plugin_register(c, "io.containerd.gc.v1", "scheduler", NULL);
 	for (size_t i = 0; i < n; i++)
-		if (svcs[i].svc)
-			svc_plugin_register(ctx, "io.containerd.grpc.v1", svcs[i].plugin_id, NULL);
+		svc_plugin_register(c, "io.containerd.grpc.v1", svcs[i].plugin_id, NULL);
+	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++)
+		if (c->snaps[i].s)
+			svc_plugin_register(c, "io.containerd.snapshotter.v1", c->snaps[i].name,
+					    NULL);
+	svc_plugin_register(c, "io.containerd.differ.v1", "walking", NULL);
+	svc_plugin_register(c, "io.containerd.runtime.v2", "task", NULL);
 }
 
 struct daemon {
 	struct berthd_config cfg;
-	struct svc_ctx ctx;
+	struct berthd_components c;
 	struct rpc_server *srv;
 };
+
+/* overlayfs and native under <root>/snapshots/<name>; at least one must load */
+static int open_snapshotters(struct berthd_components *c, struct berth_err **err)
+{
+	static const char *const drivers[CORE_SNAPSHOTTERS] = {"overlayfs", "native"};
+	int loaded = 0;
+
+	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++) {
+		cleanup_free char *root = xasprintf("%s/snapshots/%s", c->root, drivers[i]);
+		cleanup_err struct berth_err *e = NULL;
+
+		c->snaps[i].name = drivers[i];
+		c->snaps[i].s = snap_open(drivers[i], root, &e);
+		if (!c->snaps[i].s) {
+			log_warn("snapshotter '%s' not loaded: %s", drivers[i], e->msg);
+			continue;
+		}
+		loaded++;
+		core_gc_add_snapshotter(c->gc, drivers[i], c->snaps[i].s);
+	}
+	if (!loaded)
+		return berth_err_new(err, BERTH_E_UNAVAILABLE, "no snapshotter could be loaded");
+	return 0;
+}
+
+/* the shims' events (ttrpc Events/Forward, exits of dead shims) go to the fan-out */
+static void on_task_event(void *arg, int64_t ts_ns, const char *ns, const char *topic,
+			  const char *type_url, const uint8_t *value, size_t len)
+{
+	struct berthd_components *c = arg;
+	struct core_event ev = {ts_ns, ns, topic, type_url, value, len};
+
+	core_events_publish(c->events, &ev);
+}
+
+/* shims are looked for next to berthd, and run `berthd publish` as -publish-binary */
+static int open_tasks(struct berthd_components *c, struct berth_err **err)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	cleanup_free char *dir = NULL;
+	struct tasks_manager_opts o = {
+		.state = c->state,
+		.address = c->address,
+		.socket_dir = c->shim_socket_dir,
+		.on_event = on_task_event,
+		.event_arg = c,
+	};
+
+	if (n > 0) {
+		self[n] = '\0';
+		o.publish_binary = self;
+		dir = xstrdup(self);
+		*strrchr(dir, '/') = '\0';
+		o.shim_dir = dir;
+	}
+	c->tasks = tasks_manager_new(&o, err);
+	if (!c->tasks)
+		return berth_err_wrap(err, "tasks");
+	return 0;
+}
 
 static int daemon_open(struct daemon *d, struct berth_err **err)
 {
 	const struct berthd_config *cfg = &d->cfg;
+	struct berthd_components *c = &d->c;
 	struct rpc_server_opts opts = {.address = cfg->address, .workers = cfg->workers};
 	cleanup_free char *dbpath = xasprintf("%s/meta.db", cfg->root);
 	cleanup_free char *content = xasprintf("%s/content", cfg->root);
@@ -201,6 +279,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		{&svc_diff_service, "diff"},
 		{&svc_containers_service, "containers"},
 		{&svc_tasks_service, "tasks"},
+		{&svc_transfer_service, "transfer"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 
@@ -209,35 +288,48 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	d->srv = rpc_server_new(&opts, err);
 	if (!d->srv)
 		return -1;
-	d->ctx.root = cfg->root;
-	d->ctx.state = cfg->state;
-	d->ctx.address = cfg->address;
-	d->ctx.db = meta_open(dbpath, err);
-	if (!d->ctx.db)
+	c->root = cfg->root;
+	c->state = cfg->state;
+	c->address = cfg->address;
+	c->shim_socket_dir = cfg->shim_socket_dir;
+	c->unpack_limit = cfg->unpack_limit;
+	c->registry_certs_dir = cfg->registry_certs_dir;
+	c->registry_auth_file = cfg->registry_auth_file;
+	c->registry_mirrors = cfg->registry_mirrors;
+	c->db = meta_open(dbpath, err);
+	if (!c->db)
 		return -1;
-	d->ctx.content = content_store_open(content, err);
-	if (!d->ctx.content)
+	c->content = content_store_open(content, err);
+	if (!c->content)
 		return -1;
-	d->ctx.events = svc_events_new();
-	d->ctx.plugins = xnew(struct svc_plugins);
-	d->ctx.gc = svc_gc_new(&d->ctx, cfg->gc_interval);
-	register_plugins(&d->ctx, svcs, n);
+	c->events = core_events_new();
+	c->plugins = svc_plugins_new();
+	c->gc = core_gc_new(c, cfg->gc_interval);
+	if (open_snapshotters(c, err) < 0 || open_tasks(c, err) < 0)
+		return -1;
+	register_plugins(c, svcs, n);
 	for (size_t i = 0; i < n; i++)
-		if (svcs[i].svc && rpc_server_add_service(d->srv, svcs[i].svc, &d->ctx, err) < 0)
+		if (rpc_server_add_service(d->srv, svcs[i].svc, c, err) < 0)
 			return -1;
 	return rpc_server_start(d->srv, err);
 }
 
 static void daemon_close(struct daemon *d)
 {
+	struct berthd_components *c = &d->c;
+
 	rpc_server_stop(d->srv);
-	svc_gc_free(d->ctx.gc); /* before the stores it reads */
-	d->ctx.gc = NULL;
+	tasks_manager_free(c->tasks); /* shims keep running; no more events */
+	c->tasks = NULL;
+	core_gc_free(c->gc); /* before the stores and snapshotters it reads */
+	c->gc = NULL;
 	rpc_server_free(d->srv); /* services' fini */
-	svc_events_free(d->ctx.events);
-	svc_plugins_free(d->ctx.plugins);
-	content_store_close(d->ctx.content);
-	meta_close(d->ctx.db);
+	for (size_t i = 0; i < CORE_SNAPSHOTTERS; i++)
+		snap_close(c->snaps[i].s);
+	core_events_free(c->events);
+	svc_plugins_free(c->plugins);
+	content_store_close(c->content);
+	meta_close(c->db);
 	berthd_config_clear(&d->cfg);
 }
 

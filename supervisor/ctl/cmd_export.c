@@ -2,7 +2,8 @@
  * supervisor/ctl/cmd_export.c - berthctl images export FILE NAME...: an OCI image layout
  * archive (oci-layout, index.json naming each image, blobs/sha256/<hex>) with every blob
  * the images reference, streamed from Content.Read. The file appears only when complete
- * (written to a temporary name, then renamed).
+ * (written to a temporary name, then renamed); '-' is stdout, and a target that is not
+ * a regular file (/dev/stdout, a symlink, a device) is written through, never replaced.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 #define MAX_JSON (16 << 20)
 
 struct blob_list {
-	struct ctl_desc *v;
+	struct image_desc *v;
 	size_t n;
 };
 
@@ -48,7 +49,7 @@ static int walk(struct ctl *c, struct blob_list *b, const char *mt, const char *
 		int64_t size, int depth, struct berth_err **err)
 {
 	cleanup_free char *buf = NULL;
-	struct ctl_desc *kids = NULL;
+	struct image_desc *kids = NULL;
 	size_t len, n = 0;
 	int r = 0;
 
@@ -57,18 +58,18 @@ static int walk(struct ctl *c, struct blob_list *b, const char *mt, const char *
 	if (depth > 5)
 		return berth_err_new(err, BERTH_E_INVALID, "%s: nested too deep", digest);
 	add(b, mt, digest, size);
-	if (!ctl_is_index(mt) && !ctl_is_manifest(mt))
+	if (!image_is_index(mt) && !image_is_manifest(mt))
 		return 0;
 	if (ctl_blob_read(c, digest, MAX_JSON, &buf, &len, err) < 0 ||
-	    ctl_image_children(buf, len, mt, &kids, &n, err) < 0)
+	    image_children(buf, len, mt, &kids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		/* an index may list platforms that were never pulled: export what is there */
-		if (ctl_is_index(mt) && ctl_blob_info(c, kids[i].digest, NULL, NULL, NULL) < 0)
+		if (image_is_index(mt) && ctl_blob_info(c, kids[i].digest, NULL, NULL, NULL) < 0)
 			continue;
 		r = walk(c, b, kids[i].media_type, kids[i].digest, kids[i].size, depth + 1, err);
 	}
-	ctl_desc_list_free(kids, n);
+	image_desc_list_free(kids, n);
 	return r;
 }
 
@@ -107,7 +108,7 @@ static ssize_t stream_read(void *arg, void *buf, size_t len, struct berth_err **
 	return (ssize_t)n;
 }
 
-static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_desc *d,
+static int write_blob(struct ctl *c, struct image_writer *w, const struct image_desc *d,
 		      struct ctl_progress *prog, struct berth_err **err)
 {
 	Containerd__Services__Content__V1__ReadContentRequest req =
@@ -133,15 +134,19 @@ static int write_blob(struct ctl *c, struct image_writer *w, const struct ctl_de
 	return ret;
 }
 
-static int get_image(struct ctl *c, const char *name,
+/* By name, short name or IMAGE ID (ctl_image_lookup). */
+static int get_image(struct ctl *c, const char *ref,
 		     Containerd__Services__Images__V1__GetImageResponse **out,
 		     struct berth_err **err)
 {
 	Containerd__Services__Images__V1__GetImageRequest req =
 		CONTAINERD__SERVICES__IMAGES__V1__GET_IMAGE_REQUEST__INIT;
 	ProtobufCMessage *m = NULL;
+	cleanup_free char *name = NULL;
 
-	req.name = (char *)name;
+	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0)
+		return -1;
+	req.name = name;
 	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
 			    &containerd__services__images__v1__get_image_response__descriptor, &m,
 			    err) < 0)
@@ -159,6 +164,7 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 	struct ctl_progress *prog = NULL;
 	cleanup_free char *ij = NULL;
 	int64_t total = 0;
+	bool through = false;
 	int r = 0;
 
 	if (argc < 2)
@@ -195,6 +201,7 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 		static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
 		ij = bjson_to_string(index, BJSON_PLAIN);
+		through = image_writer_is_through(argv[0]);
 		w = image_writer_open(argv[0], err);
 		r = w ? 0 : -1;
 		if (r == 0)
@@ -207,10 +214,11 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 			r = image_writer_dir(w, "blobs/sha256", err);
 		for (size_t i = 0; i < b.n; i++)
 			total += b.v[i].size;
-		/* progress goes to the terminal, never into an archive written to stdout */
+		/* progress goes to the terminal, never into an archive written to stdout
+		 * (or to /dev/stdout, a device...) */
 		if (r == 0)
-			prog = ctl_progress_open(strcmp(argv[0], "-") ? stdout : stderr,
-						 "exporting", argv[0], "stdout", total);
+			prog = ctl_progress_open(through ? stderr : stdout, "exporting", argv[0],
+						 "stdout", total);
 		for (size_t i = 0; i < b.n && r == 0; i++)
 			r = write_blob(c, w, &b.v[i], prog, err);
 		if (r == 0)
@@ -219,6 +227,6 @@ int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **e
 			image_writer_abort(w);
 		ctl_progress_finish(prog);
 	}
-	ctl_desc_list_free(b.v, b.n);
+	image_desc_list_free(b.v, b.n);
 	return r;
 }

@@ -85,13 +85,17 @@ static int images_ls(struct ctl *c, int argc, char **argv, struct berth_err **er
 	return 0;
 }
 
-static int get_image(struct ctl *c, const char *name, IM(GetImageResponse) * *out,
+/* By name, short name or IMAGE ID (ctl_image_lookup). */
+static int get_image(struct ctl *c, const char *ref, IM(GetImageResponse) * *out,
 		     struct berth_err **err)
 {
 	IM(GetImageRequest) req = IM_INIT(GET_IMAGE_REQUEST);
 	ProtobufCMessage *m = NULL;
+	cleanup_free char *name = NULL;
 
-	req.name = (char *)name;
+	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0)
+		return -1;
+	req.name = name;
 	if (rpc_client_call(c->rpc, IM_SVC "Get", &req.base, IM_MSG(get_image_response), &m, err) <
 	    0)
 		return -1;
@@ -127,8 +131,10 @@ static int images_inspect(struct ctl *c, int argc, char **argv, struct berth_err
 		cleanup_free char *cfg = NULL, *man = NULL;
 		int64_t size = 0;
 
-		if (get_image(c, argv[i], &resp, err) < 0)
-			return -1;
+		if (get_image(c, argv[i], &resp, err) < 0) {
+			ctl_err_print(c, err);
+			continue;
+		}
 		im = resp->image;
 		o = bjson_object_new();
 		t = bjson_object_new();
@@ -171,17 +177,11 @@ static int images_tag(struct ctl *c, int argc, char **argv, struct berth_err **e
 	if (argc != 2)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl images tag SOURCE TARGET");
+	if (ctl_ref_validate(argv[1], err) < 0)
+		return -1;
 	target = ctl_normalize_ref(argv[1]);
-	if (get_image(c, argv[0], &src, err) < 0) {
-		/* docker users type short names */
-		cleanup_free char *full = ctl_normalize_ref(argv[0]);
-
-		if (strcmp(full, argv[0]) == 0 || (*err)->code != BERTH_E_NOT_FOUND)
-			return -1;
-		berth_err_free(err);
-		if (get_image(c, full, &src, err) < 0)
-			return -1;
-	}
+	if (get_image(c, argv[0], &src, err) < 0)
+		return -1;
 	im.name = target;
 	im.target = src->image->target;
 	im.labels = src->image->labels;
@@ -195,29 +195,35 @@ static int images_tag(struct ctl *c, int argc, char **argv, struct berth_err **e
 	return r;
 }
 
+static int rm_one(struct ctl *c, const char *ref, struct berth_err **err)
+{
+	IM(DeleteImageRequest) req = IM_INIT(DELETE_IMAGE_REQUEST);
+	ProtobufCMessage *m = NULL;
+	cleanup_free char *name = NULL;
+	size_t n = 0;
+
+	if (ctl_image_lookup(c, ref, &name, &n, err) < 0)
+		return -1;
+	if (n > 1)
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"image ID '%s' is referenced by %zu names: remove them by name", ref, n);
+	req.name = name;
+	if (rpc_client_call(c->rpc, IM_SVC "Delete", &req.base,
+			    &google__protobuf__empty__descriptor, &m, err) < 0)
+		return berth_err_wrap(err, "remove image '%s'", name);
+	protobuf_c_message_free_unpacked(m, NULL);
+	printf("%s\n", name);
+	return 0;
+}
+
 static int images_rm(struct ctl *c, int argc, char **argv, struct berth_err **err)
 {
 	if (argc < 1)
 		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl images rm NAME...");
-	for (int i = 0; i < argc; i++) {
-		IM(DeleteImageRequest) req = IM_INIT(DELETE_IMAGE_REQUEST);
-		ProtobufCMessage *m = NULL;
-		cleanup_free char *full = ctl_normalize_ref(argv[i]);
-
-		req.name = argv[i];
-		if (rpc_client_call(c->rpc, IM_SVC "Delete", &req.base,
-				    &google__protobuf__empty__descriptor, &m, err) < 0) {
-			if ((*err)->code != BERTH_E_NOT_FOUND || strcmp(full, argv[i]) == 0)
-				return -1;
-			berth_err_free(err);
-			req.name = full;
-			if (rpc_client_call(c->rpc, IM_SVC "Delete", &req.base,
-					    &google__protobuf__empty__descriptor, &m, err) < 0)
-				return -1;
-		}
-		protobuf_c_message_free_unpacked(m, NULL);
-		printf("%s\n", req.name);
-	}
+	for (int i = 0; i < argc; i++)
+		if (rm_one(c, argv[i], err) < 0)
+			ctl_err_print(c, err);
 	return 0;
 }
 

@@ -229,24 +229,24 @@ static int label_tree(struct imp *im, const char *mt, const char *digest, int de
 		      struct berth_err **err)
 {
 	struct file *f = file_by_digest(im, digest);
-	struct ctl_desc *kids = NULL;
+	struct image_desc *kids = NULL;
 	cleanup(strv_freep) char **labels = NULL;
 	size_t n = 0, layer = 0;
 	int r = 0;
 
 	if (depth > 4)
 		return berth_err_new(err, BERTH_E_INVALID, "%s: indexes nested too deep", digest);
-	if (!ctl_is_index(mt) && !ctl_is_manifest(mt))
+	if (!image_is_index(mt) && !image_is_manifest(mt))
 		return 0;
 	if (!f || !f->data)
 		return berth_err_new(err, BERTH_E_NOT_FOUND, "archive has no blob %s (%s)", digest,
 				     mt);
-	if (ctl_image_children(f->data, f->len, mt, &kids, &n, err) < 0)
+	if (image_children(f->data, f->len, mt, &kids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char key[96];
 
-		if (ctl_is_index(mt))
+		if (image_is_index(mt))
 			snprintf(key, sizeof(key), "containerd.io/gc.ref.content.m.%zu", i);
 		else if (i == 0)
 			snprintf(key, sizeof(key), "containerd.io/gc.ref.content.config");
@@ -254,14 +254,14 @@ static int label_tree(struct imp *im, const char *mt, const char *digest, int de
 			snprintf(key, sizeof(key), "containerd.io/gc.ref.content.l.%zu", layer++);
 		strv_push(&labels, key);
 		strv_push(&labels, kids[i].digest);
-		if (!file_by_digest(im, kids[i].digest) && !ctl_is_index(mt)) {
+		if (!file_by_digest(im, kids[i].digest) && !image_is_index(mt)) {
 			/* a layer not in the archive must already be in the store */
 			if (ctl_blob_info(im->c, kids[i].digest, NULL, NULL, err) < 0) {
 				r = berth_err_wrap(err, "%s references %s", digest, kids[i].digest);
 				break;
 			}
 		}
-		if (ctl_is_index(mt) &&
+		if (image_is_index(mt) &&
 		    label_tree(im, kids[i].media_type, kids[i].digest, depth + 1, err) < 0) {
 			r = -1;
 			break;
@@ -269,7 +269,7 @@ static int label_tree(struct imp *im, const char *mt, const char *digest, int de
 	}
 	if (r == 0 && labels)
 		r = ctl_blob_label(im->c, digest, labels, err);
-	ctl_desc_list_free(kids, n);
+	image_desc_list_free(kids, n);
 	return r;
 }
 
@@ -324,7 +324,7 @@ static int import_oci(struct imp *im, struct file *index, struct berth_err **err
 			return berth_err_new(
 				err, BERTH_E_INVALID,
 				"index.json: manifests[%zu]: mediaType and digest required", i);
-		if (!ctl_is_index(mt) && !ctl_is_manifest(mt))
+		if (!image_is_index(mt) && !image_is_manifest(mt))
 			return berth_err_new(
 				err, BERTH_E_INVALID,
 				"index.json: manifests[%zu]: unsupported media type '%s'", i, mt);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
@@ -27,7 +28,7 @@
 /* ---------------------------------------------------------------- exec */
 
 static int exec_create(struct ctl *c, const char *id, const char *exec_id, const char *process,
-		       struct ctl_stdio *io, struct berth_err **err)
+		       struct ctl_stdio *io, bool tty, struct berth_err **err)
 {
 	Containerd__Services__Tasks__V1__ExecProcessRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__EXEC_PROCESS_REQUEST__INIT;
@@ -43,6 +44,7 @@ static int exec_create(struct ctl *c, const char *id, const char *exec_id, const
 	req.stdout = (char *)ctl_stdio_path(io, 1);
 	req.stderr = (char *)ctl_stdio_path(io, 2);
 	req.spec = &any;
+	req.terminal = tty;
 	if (rpc_client_call(c->rpc, TK_SVC "Exec", &req.base, &google__protobuf__empty__descriptor,
 			    &m, err) < 0)
 		return berth_err_wrap(err, "exec in '%s'", id);
@@ -64,7 +66,7 @@ static void exec_delete(struct ctl *c, const char *id, const char *exec_id)
 		protobuf_c_message_free_unpacked(m, NULL);
 }
 
-static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive,
+static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive, bool tty,
 		    uint32_t *status, struct berth_err **err)
 {
 	unsigned char b[6] = {0};
@@ -76,10 +78,10 @@ static int exec_run(struct ctl *c, const char *id, const char *process, bool int
 		b[0] = (unsigned char)time(NULL);
 	snprintf(exec_id, sizeof(exec_id), "exec-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
 		 b[4], b[5]);
-	io = ctl_stdio_open(interactive, err);
+	io = ctl_stdio_open(interactive, tty, err);
 	if (!io)
 		return -1;
-	r = exec_create(c, id, exec_id, process, io, err);
+	r = exec_create(c, id, exec_id, process, io, tty, err);
 	if (r == 0) {
 		r = ctl_stdio_start(io, c, id, exec_id, err);
 		if (r == 0)
@@ -94,21 +96,36 @@ static int exec_run(struct ctl *c, const char *id, const char *process, bool int
 	return r;
 }
 
+/* exec -u NAME: resolved in the running container's files (/proc/PID/root) */
+static int resolve_exec_user(uint32_t pid, const char *user, struct ctl_user *u,
+			     struct berth_err **err)
+{
+	struct ctl_rootfs_files f = {0};
+	int r;
+
+	if (ctl_rootfs_read_proc((pid_t)pid, &f, err) < 0)
+		return -1;
+	r = ctl_user_resolve(user, f.passwd, f.plen, f.group, f.glen, u, err);
+	ctl_rootfs_files_clear(&f);
+	return r;
+}
+
 int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 {
 	cleanup(ctl_run_opts_free) struct ctl_run_opts o = {0};
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_free char *process = NULL;
 	struct ctl_task_state st;
+	struct ctl_user u = {0};
 	uint32_t status = 0;
-	int next = 0;
+	int next = 0, r;
 
 	if (ctl_run_parse(argc, argv, true, &o, &next, err) < 0)
 		return -1;
 	if (argc - next < 2)
 		return berth_err_new(
 			err, BERTH_E_INVALID,
-			"usage: berthctl exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...");
+			"usage: berthctl exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD...");
 	o.args = argv + next + 1;
 	if (ctl_container_find(c, argv[next], &ct, err) < 0 ||
 	    ctl_task_get(c, ct->id, &st, err) < 0)
@@ -118,8 +135,12 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 				     argv[next]);
 	if (!ct->spec)
 		return berth_err_new(err, BERTH_E_INVALID, "container '%s': no spec", argv[next]);
-	if (ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err) < 0 ||
-	    exec_run(c, ct->id, process, o.interactive, &status, err) < 0)
+	if (o.user && resolve_exec_user(st.pid, o.user, &u, err) < 0)
+		return berth_err_wrap(err, "container '%s'", argv[next]);
+	o.resolved = o.user ? &u : NULL;
+	r = ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err);
+	ctl_user_clear(&u);
+	if (r < 0 || exec_run(c, ct->id, process, o.interactive, o.tty, &status, err) < 0)
 		return berth_err_wrap(err, "container '%s'", argv[next]);
 	c->status = (int)status;
 	return 0;
@@ -127,7 +148,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 
 /* ---------------------------------------------------------------- stop, kill */
 
-static int parse_signal(const char *s, int *out, struct berth_err **err)
+int ctl_parse_signal(const char *s, int *out, struct berth_err **err)
 {
 	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
 	char *end = NULL;
@@ -165,12 +186,13 @@ static int wait_down(struct ctl *c, const char *id, long timeout_ms, bool *down,
 	}
 }
 
-static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err)
+int ctl_container_stop(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	struct ctl_task_state st;
 	uint32_t status;
 	bool down = false;
+	int sig = SIGTERM;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
@@ -179,7 +201,10 @@ static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth
 	/* a frozen process gets no signal: thaw it first (docker does) */
 	if (st.status != ST(RUNNING) && ctl_task_resume(c, ct->id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, ct->id, NULL, SIGTERM, false, err) < 0 ||
+	/* the container's stop signal (--stop-signal or the image's StopSignal), else TERM */
+	if (ct->stop_signal && ctl_parse_signal(ct->stop_signal, &sig, err) < 0)
+		return berth_err_wrap(err, "stop signal of '%s'", ref);
+	if (ctl_task_kill(c, ct->id, NULL, sig, false, err) < 0 ||
 	    wait_down(c, ct->id, timeout_s * 1000, &down, err) < 0)
 		return -1;
 	if (!down && ctl_task_kill(c, ct->id, NULL, SIGKILL, false, err) < 0)
@@ -204,11 +229,27 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl stop [-t SECONDS] NAME...");
 	for (; i < argc; i++) {
-		if (stop_one(c, argv[i], timeout, err) < 0)
-			return berth_err_wrap(err, "stop '%s'", argv[i]);
+		if (ctl_container_stop(c, argv[i], timeout, err) < 0) {
+			berth_err_wrap(err, "stop '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
+}
+
+static int kill_one(struct ctl *c, const char *ref, int sig, struct berth_err **err)
+{
+	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
+	struct ctl_task_state st;
+
+	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
+		return -1;
+	if (!ctl_task_is_up(&st))
+		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is not running",
+				     ref);
+	return ctl_task_kill(c, ct->id, NULL, sig, false, err);
 }
 
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
@@ -216,7 +257,7 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	int sig = SIGKILL, i = 0;
 
 	if (argc >= 2 && (strcmp(argv[0], "-s") == 0 || strcmp(argv[0], "--signal") == 0)) {
-		if (parse_signal(argv[1], &sig, err) < 0)
+		if (ctl_parse_signal(argv[1], &sig, err) < 0)
 			return -1;
 		i = 2;
 	}
@@ -224,17 +265,10 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl kill [-s SIGNAL] NAME...");
 	for (; i < argc; i++) {
-		cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
-		struct ctl_task_state st;
-
-		if (ctl_container_find(c, argv[i], &ct, err) < 0 ||
-		    ctl_task_get(c, ct->id, &st, err) < 0)
-			return -1;
-		if (!ctl_task_is_up(&st))
-			return berth_err_new(err, BERTH_E_PRECONDITION,
-					     "container '%s' is not running", argv[i]);
-		if (ctl_task_kill(c, ct->id, NULL, sig, false, err) < 0)
-			return -1;
+		if (kill_one(c, argv[i], sig, err) < 0) {
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
@@ -242,22 +276,28 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 
 /* ---------------------------------------------------------------- start, rm */
 
-static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
+int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_err struct berth_err *undo = NULL;
+	cleanup_free char *uri = NULL, *in = NULL;
 	struct ctl_task_state st;
+	bool has_in;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
 	if (ctl_task_is_up(&st))
 		return 0; /* docker: starting a running container is fine */
 	if (st.status == ST(CREATED))
-		return ctl_task_start(c, ct->id, NULL, err);
+		return ctl_task_start_recorded(c, ct->id, err);
+	in = ctl_stdin_path(c->ns, ct->id);
+	has_in = access(in, F_OK) == 0; /* run -d -i made it: the new task reads it too */
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", "", "", err) < 0)
+	    ctl_log_uri(c->ns, ct->id, has_in ? in : NULL, &uri, err) < 0 ||
+	    ctl_task_create(c, ct->id, has_in ? in : "", uri, uri,
+			    ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len), err) < 0)
 		return -1;
-	if (ctl_task_start(c, ct->id, NULL, err) < 0) {
+	if (ctl_task_start_recorded(c, ct->id, err) < 0) {
 		ctl_task_delete(c, ct->id, NULL, &undo);
 		return -1;
 	}
@@ -269,8 +309,11 @@ int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (argc < 1)
 		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl start NAME...");
 	for (int i = 0; i < argc; i++) {
-		if (start_one(c, argv[i], err) < 0)
-			return berth_err_wrap(err, "start '%s'", argv[i]);
+		if (ctl_container_start(c, argv[i], err) < 0) {
+			berth_err_wrap(err, "start '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;
@@ -290,10 +333,12 @@ int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	for (; i < argc; i++) {
 		cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 
-		if (ctl_container_find(c, argv[i], &ct, err) < 0)
-			return -1;
-		if (ctl_container_remove(c, ct->id, force, err) < 0)
-			return berth_err_wrap(err, "rm '%s'", argv[i]);
+		if (ctl_container_find(c, argv[i], &ct, err) < 0 ||
+		    ctl_container_remove(c, ct->id, force, err) < 0) {
+			berth_err_wrap(err, "rm '%s'", argv[i]);
+			ctl_err_print(c, err);
+			continue;
+		}
 		printf("%s\n", argv[i]);
 	}
 	return 0;

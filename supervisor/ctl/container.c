@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/containers/v1/containers.pb-c.h>
 #include <github.com/containerd/containerd/api/services/snapshots/v1/snapshots.pb-c.h>
@@ -14,6 +15,8 @@
 #include <google/protobuf/empty.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
 
@@ -34,6 +37,8 @@ void ctl_container_free(struct ctl_container *ct)
 	free(ct->name);
 	free(ct->image);
 	free(ct->runtime);
+	free(ct->stop_signal);
+	strv_free(ct->labels);
 	free(ct->spec);
 	free(ct);
 }
@@ -49,9 +54,14 @@ static void container_fill(struct ctl_container *ct, const CN(Container) * in)
 	ct->id = xstrdup(in->id);
 	ct->image = xstrdup(in->image ? in->image : "");
 	ct->runtime = xstrdup(in->runtime && in->runtime->name ? in->runtime->name : "");
-	for (size_t i = 0; i < in->n_labels; i++)
+	for (size_t i = 0; i < in->n_labels; i++) {
 		if (strcmp(in->labels[i]->key, CTL_NAME_LABEL) == 0)
 			ct->name = xstrdup(in->labels[i]->value);
+		else if (strcmp(in->labels[i]->key, CTL_STOPSIG_LABEL) == 0)
+			ct->stop_signal = xstrdup(in->labels[i]->value);
+		strv_push(&ct->labels, in->labels[i]->key);
+		strv_push(&ct->labels, in->labels[i]->value);
+	}
 	if (in->spec) {
 		ct->spec = xstrndup((const char *)in->spec->value.data, in->spec->value.len);
 		ct->spec_len = in->spec->value.len;
@@ -66,6 +76,8 @@ void ctl_container_list_free(struct ctl_container *v, size_t n)
 		free(v[i].name);
 		free(v[i].image);
 		free(v[i].runtime);
+		free(v[i].stop_signal);
+		strv_free(v[i].labels);
 		free(v[i].spec);
 	}
 	free(v);
@@ -143,6 +155,9 @@ int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struc
 		st->status = resp->process->status;
 		st->pid = resp->process->pid;
 		st->exit_status = resp->process->exit_status;
+		if (resp->process->exited_at)
+			st->exited_ns = resp->process->exited_at->seconds * 1000000000LL +
+					resp->process->exited_at->nanos;
 	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -215,11 +230,12 @@ static int snap_mounts(struct ctl *c, const char *key, ProtobufCMessage **out,
 }
 
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
-		    const char *errp, struct berth_err **err)
+		    const char *errp, bool terminal, struct berth_err **err)
 {
 	TK(CreateTaskRequest) req = TK_INIT(CREATE_TASK_REQUEST);
 	const Containerd__Services__Snapshots__V1__MountsResponse *mr;
 	ProtobufCMessage *mounts = NULL, *m = NULL;
+	uint32_t pid;
 	int r;
 
 	if (snap_mounts(c, id, &mounts, err) < 0)
@@ -231,12 +247,21 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	req.stdin = (char *)in;
 	req.stdout = (char *)out;
 	req.stderr = (char *)errp;
+	req.terminal = terminal;
 	r = rpc_client_call(c->rpc, TK_SVC "Create", &req.base, TK_MSG(create_task_response), &m,
 			    err);
 	protobuf_c_message_free_unpacked(mounts, NULL);
 	if (r < 0)
 		return berth_err_wrap(err, "create task '%s'", id);
+	pid = ((const TK(CreateTaskResponse) *)m)->pid;
 	protobuf_c_message_free_unpacked(m, NULL);
+	/* before start: the command finds lo up (netns.c) */
+	if (pid > 0 && ctl_netns_loopback_up(pid, err) < 0) {
+		cleanup_err struct berth_err *undo = NULL;
+
+		ctl_task_delete(c, id, NULL, &undo);
+		return berth_err_wrap(err, "task '%s'", id);
+	}
 	return 0;
 }
 
@@ -292,9 +317,14 @@ static int task_force_stop(struct ctl *c, const char *id, const struct ctl_task_
 	if ((st->status == ST(PAUSED) || st->status == ST(PAUSING)) &&
 	    ctl_task_resume(c, id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0)
-		return -1;
-	return ctl_task_wait(c, id, NULL, &status, err);
+	/* someone else (run -d --rm's helper, another rm) may delete the task meanwhile */
+	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0 ||
+	    ctl_task_wait(c, id, NULL, &status, err) < 0) {
+		if ((*err)->code != BERTH_E_NOT_FOUND)
+			return -1;
+		berth_err_free(err);
+	}
+	return 0;
 }
 
 int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err)
@@ -303,6 +333,7 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	Containerd__Services__Snapshots__V1__RemoveSnapshotRequest rs =
 		CONTAINERD__SERVICES__SNAPSHOTS__V1__REMOVE_SNAPSHOT_REQUEST__INIT;
 	struct ctl_task_state st;
+	cleanup_free char *log = NULL;
 
 	if (ctl_task_get(c, id, &st, err) < 0)
 		return -1;
@@ -321,6 +352,11 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	}
 	rs.snapshotter = (char *)CTL_SNAPSHOTTER;
 	rs.key = (char *)id;
+	log = ctl_log_path(c->ns, id);
+	unlink(log); /* a container run in the foreground has none */
+	free(log);
+	log = ctl_stdin_path(c->ns, id);
+	unlink(log); /* run -d -i's */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
@@ -328,4 +364,44 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 		berth_err_free(err);
 	}
 	return 0;
+}
+
+int ctl_container_set_label(struct ctl *c, const char *id, const char *key, const char *value,
+			    struct berth_err **err)
+{
+	CN(UpdateContainerRequest) req = CN_INIT(UPDATE_CONTAINER_REQUEST);
+	CN(Container) ct = CN_INIT(CONTAINER);
+	CN(Container__LabelsEntry) e = CN_INIT(CONTAINER__LABELS_ENTRY);
+	CN(Container__LabelsEntry) * labels[1] = {&e};
+	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+	cleanup_free char *path = xasprintf("labels.%s", key);
+	char *paths[1] = {path};
+	ProtobufCMessage *m = NULL;
+
+	e.key = (char *)key;
+	e.value = (char *)value;
+	ct.id = (char *)id;
+	ct.labels = labels;
+	ct.n_labels = 1;
+	mask.paths = paths;
+	mask.n_paths = 1;
+	req.container = &ct;
+	req.update_mask = &mask;
+	if (rpc_client_call(
+		    c->rpc, CN_SVC "Update", &req.base,
+		    &containerd__services__containers__v1__update_container_response__descriptor,
+		    &m, err) < 0)
+		return berth_err_wrap(err, "label container '%s'", id);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+int ctl_task_start_recorded(struct ctl *c, const char *id, struct berth_err **err)
+{
+	char t[48];
+
+	if (ctl_task_start(c, id, NULL, err) < 0)
+		return -1;
+	log_time_rfc3339(t, sizeof(t));
+	return ctl_container_set_label(c, id, CTL_STARTED_LABEL, t, err);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "supervisor/image/image.h"
 #include "supervisor/rpc/client.h"
 
 struct bjson;
@@ -26,6 +27,13 @@ struct ctl {
 	char *lease; /* set while a command holds a lease (import) */
 	int status;  /* berthctl's exit status when the command succeeded (run, exec) */
 };
+
+/*
+ * For commands given several names (rm, stop, images rm, ...): prints one name's error
+ * as main would ("berthctl: <message>"), frees it and makes berthctl exit 1 at the end,
+ * so the other names are still handled (docker does the same).
+ */
+void ctl_err_print(struct ctl *c, struct berth_err **err);
 
 typedef int (*ctl_cmd_fn)(struct ctl *c, int argc, char **argv, struct berth_err **err);
 
@@ -40,6 +48,21 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_inspect(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_wait(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_restart(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_pause(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_unpause(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_top(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_container(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_create(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_login(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logout(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_reap(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **err);
 
@@ -77,26 +100,28 @@ int ctl_lease_begin(struct ctl *c, struct berth_err **err);
 /* Deletes it (GC then collects what nothing else references). */
 void ctl_lease_end(struct ctl *c);
 
-/* ---- image JSON (OCI and docker media types) ---- */
-bool ctl_is_index(const char *media_type);
-bool ctl_is_manifest(const char *media_type);
+/* ---- images (the logic is supervisor/image/; store.c reaches it over gRPC) ---- */
 /*
- * Reads the descriptor's blob: for an index, the manifest for this platform (linux and
+ * image_resolve() through berthd: reads the descriptor's blob: for an index, the manifest for this platform (linux and
  * the machine's architecture, else the first). Gives the manifest's config digest and
  * the sum of config + layer sizes; *manifest (optional) the chosen manifest digest.
  */
 int ctl_image_resolve(struct ctl *c, const char *media_type, const char *digest, char **config,
 		      int64_t *size, char **manifest, struct berth_err **err);
-/* Children descriptors (digest, media type, size) of a manifest or index blob. */
-struct ctl_desc {
-	char *media_type, *digest;
-	int64_t size;
-};
-int ctl_image_children(const char *json, size_t len, const char *media_type, struct ctl_desc **out,
-		       size_t *n, struct berth_err **err);
-void ctl_desc_list_free(struct ctl_desc *v, size_t n);
 /* docker.io/library/busybox:latest from busybox, etc. (docker's normalization). */
 char *ctl_normalize_ref(const char *ref);
+
+/* ---- ref.c ---- */
+/* INVALID "invalid reference format 'x'" unless ref follows docker's reference grammar. */
+int ctl_ref_validate(const char *ref, struct berth_err **err);
+/*
+ * The stored name of the image ref names: as given, docker-normalized, or by IMAGE ID
+ * (config digest hex prefix, "sha256:" optional). *n_names (optional): how many images
+ * have that ID (1 for a name). NOT_FOUND "no such image: 'x'"; INVALID for an ambiguous
+ * ID prefix.
+ */
+int ctl_image_lookup(struct ctl *c, const char *ref, char **name, size_t *n_names,
+		     struct berth_err **err);
 
 /* ---- output ---- */
 char *ctl_human_size(int64_t bytes);	     /* "1.5MB" (decimal, as docker) */

@@ -6,12 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "spec/config.h"
@@ -83,6 +85,17 @@ bad:
 		s);
 }
 
+/* Adds "K=V" unless env has K. */
+static void env_set_default(char ***env, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv);
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], kv, klen + 1) == 0)
+			return;
+	strv_push(env, kv);
+}
+
 /* Sets "K=V" in env, replacing an entry with the same key; a bare "K" is left as is. */
 static void env_set(char ***env, const char *kv)
 {
@@ -100,41 +113,40 @@ static void env_set(char ***env, const char *kv)
 	strv_push(env, kv);
 }
 
-static int parse_id(const char *s, const char *what, const char *user, unsigned *out,
+/*
+ * The process user: o->resolved when run/exec resolved it in the rootfs (uid, gid,
+ * supplementary groups, HOME unless set), else user resolved without passwd/group files
+ * (numbers only: a name is an error naming it).
+ */
+static int set_user(struct oci_process *p, const struct ctl_run_opts *o, const char *user,
 		    struct berth_err **err)
 {
-	char *end = NULL;
-	unsigned long v;
+	struct ctl_user tmp = {0};
+	const struct ctl_user *u = o->resolved;
+	bool has_home = false;
 
-	if (strcmp(s, "root") == 0) {
-		*out = 0;
-		return 0;
+	if (!u) {
+		if (!user || !*user)
+			return 0;
+		if (ctl_user_resolve(user, NULL, 0, NULL, 0, &tmp, err) < 0)
+			return -1;
+		u = &tmp;
 	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || v > UINT32_MAX - 1)
-		return berth_err_new(
-			err, BERTH_E_INVALID,
-			"user '%s': %s '%s' is not a number (names other than root are not supported)",
-			user, what, s);
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* "UID[:GID]" (numbers, or root) into the process user; GID defaults to UID's 0 like ctr. */
-static int set_user(struct oci_process *p, const char *user, struct berth_err **err)
-{
-	cleanup_free char *u = xstrdup(user);
-	char *colon = strchr(u, ':');
-	unsigned uid, gid = 0;
-
-	if (colon)
-		*colon++ = '\0';
-	if (parse_id(u, "uid", user, &uid, err) < 0 ||
-	    (colon && parse_id(colon, "gid", user, &gid, err) < 0))
-		return -1;
-	p->user.uid = uid;
-	p->user.gid = gid;
+	p->user.uid = u->uid;
+	p->user.gid = u->gid;
+	free(p->user.additional_gids);
+	p->user.additional_gids = NULL;
+	p->user.n_additional_gids = u->n_gids;
+	if (u->n_gids) {
+		p->user.additional_gids = xcalloc(u->n_gids, sizeof(gid_t));
+		for (size_t i = 0; i < u->n_gids; i++)
+			p->user.additional_gids[i] = u->gids[i];
+	}
+	for (size_t i = 0; p->env && p->env[i]; i++)
+		has_home |= strncmp(p->env[i], "HOME=", 5) == 0;
+	if (o->resolved && !has_home && u->home)
+		strv_push_take(&p->env, xasprintf("HOME=%s", u->home));
+	ctl_user_clear(&tmp);
 	return 0;
 }
 
@@ -271,11 +283,54 @@ static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
 	}
 	if (o->user)
 		user = o->user;
-	if (user && *user && set_user(p, user, err) < 0)
+	if (set_user(p, o, user, err) < 0)
 		return -1;
-	p->terminal = false;
+	p->terminal = o->tty;
 	free(p->console_size);
 	p->console_size = NULL;
+	/* the size from the start (a ResizePty after start would race the process) */
+	if (o->tty && o->rows && o->cols) {
+		p->console_size = xnew(struct oci_console_size);
+		p->console_size->height = o->rows;
+		p->console_size->width = o->cols;
+	}
+	if (o->tty)
+		env_set_default(&p->env, "TERM=xterm"); /* docker's -t */
+	return 0;
+}
+
+/*
+ * --security-opt seccomp=PROFILE: the profile (OCI linux.seccomp's shape, which docker's
+ * profiles share for defaultAction/architectures/syscalls) goes into the JSON, and the
+ * whole spec is parsed again so a bad profile is an error naming it. unconfined: none
+ * (the default spec has no filter).
+ */
+static int apply_seccomp(const struct ctl_run_opts *o, char **json, struct berth_err **err)
+{
+	const char *opt = ctl_spec_seccomp_opt(o);
+	cleanup(bjson_freep) struct bjson *root = NULL;
+	cleanup(oci_spec_freep) struct oci_spec *check = NULL;
+	struct bjson *profile = NULL;
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!opt || strcmp(opt, "unconfined") == 0)
+		return 0;
+	if (fs_read_file_max(AT_FDCWD, opt, 4 << 20, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	if (bjson_parse(buf, len, opt, &profile, err) < 0 ||
+	    bjson_parse(*json, strlen(*json), "spec", &root, err) < 0) {
+		bjson_free(profile);
+		return berth_err_wrap(err, "--security-opt seccomp");
+	}
+	bjson_set_take((struct bjson *)bjson_get(root, "linux"), "seccomp", profile);
+	free(*json);
+	*json = bjson_to_string(root, BJSON_PLAIN);
+	if (oci_spec_parse(*json, strlen(*json), "spec", &check, err) < 0) {
+		free(*json);
+		*json = NULL;
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	}
 	return 0;
 }
 
@@ -304,11 +359,40 @@ int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t
 	s->root->path = xstrdup("rootfs");
 	s->root->readonly = o->readonly;
 	free(s->hostname);
-	s->hostname = o->hostname ? xstrdup(o->hostname) : NULL;
+	/* docker: the short id unless --hostname (the spec has a new uts namespace) */
+	s->hostname = o->hostname ? xstrdup(o->hostname) : xstrndup(id, 12);
 	free(s->linux_->cgroups_path);
 	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
+	if (ctl_spec_apply_flags(s, o, err) < 0)
+		return -1;
 	*out = oci_spec_to_json(s);
+	return apply_seccomp(o, out, err);
+}
+
+int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t len, char **user,
+		   char **workdir, struct berth_err **err)
+{
+	cleanup(bjson_freep) struct bjson *img = NULL;
+	const struct bjson *cfg;
+	const char *u, *w;
+
+	if (bjson_parse(config_json, len, "image config", &img, err) < 0)
+		return -1;
+	cfg = bjson_get(img, "config");
+	u = o->user ? o->user : bjson_get_str(cfg, "User");
+	w = o->workdir ? o->workdir : bjson_get_str(cfg, "WorkingDir");
+	*user = u && *u ? xstrdup(u) : NULL;
+	*workdir = w && *w && strcmp(w, "/") != 0 ? xstrdup(w) : NULL;
 	return 0;
+}
+
+bool ctl_spec_is_terminal(const char *spec_json, size_t len)
+{
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+	cleanup_err struct berth_err *err = NULL;
+
+	return oci_spec_parse(spec_json, len, "container spec", &s, &err) == 0 && s->process &&
+	       s->process->terminal;
 }
 
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -150,12 +151,20 @@ int image_archive_read(const char *path, image_entry_fn fn, image_entry_done_fn 
 struct image_writer {
 	struct archive *a;
 	char *path, *tmp;
+	int fd; /* owned: a write-through target (not a regular file), else -1 */
 };
 
 static int werr(struct image_writer *w, struct berth_err **err, const char *what)
 {
 	return berth_err_new(err, BERTH_E_INTERNAL, "write '%s': %s: %s", w->path, what,
 			     archive_error_string(w->a));
+}
+
+bool image_writer_is_through(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") == 0 || (lstat(path, &st) == 0 && !S_ISREG(st.st_mode));
 }
 
 struct image_writer *image_writer_open(const char *path, struct berth_err **err)
@@ -165,12 +174,25 @@ struct image_writer *image_writer_open(const char *path, struct berth_err **err)
 	int r;
 
 	w->path = xstrdup(path);
+	w->fd = -1;
 	w->a = archive_write_new();
 	archive_write_set_format_pax_restricted(w->a);
 	/* "-" is stdout (no temp file: nothing to rename); a file is written
-	 * to a temp name and renamed on success, so a failed export leaves nothing */
+	 * to a temp name and renamed on success, so a failed export leaves nothing;
+	 * an existing target that is not a regular file (/dev/stdout, a symlink, a
+	 * device, a FIFO) is written through: a rename would replace it with a file */
 	if (!strcmp(path, "-")) {
 		r = archive_write_open_fd(w->a, STDOUT_FILENO);
+	} else if (image_writer_is_through(path)) {
+		w->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (w->fd < 0) {
+			berth_err_sys(err, errno, "open '%s'", path);
+			archive_write_free(w->a);
+			free(w->path);
+			free(w);
+			return NULL;
+		}
+		r = archive_write_open_fd(w->a, w->fd);
 	} else {
 		w->tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
 		r = archive_write_open_filename(w->a, w->tmp);
@@ -179,6 +201,8 @@ struct image_writer *image_writer_open(const char *path, struct berth_err **err)
 		berth_err_new(err, BERTH_E_INVALID, "create '%s': %s", w->tmp ? w->tmp : "stdout",
 			      archive_error_string(w->a));
 		archive_write_free(w->a);
+		if (w->fd >= 0)
+			close(w->fd);
 		free(w->path);
 		free(w->tmp);
 		free(w);
@@ -267,6 +291,8 @@ int image_writer_close(struct image_writer *w, struct berth_err **err)
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		r = werr(w, err, "close");
 	archive_write_free(w->a);
+	if (w->fd >= 0 && close(w->fd) < 0 && r == 0)
+		r = berth_err_sys(err, errno, "close '%s'", w->path);
 	if (w->tmp && r == 0 && rename(w->tmp, w->path) < 0)
 		r = berth_err_sys(err, errno, "rename '%s' to '%s'", w->tmp, w->path);
 	if (w->tmp && r < 0)
@@ -282,6 +308,8 @@ void image_writer_abort(struct image_writer *w)
 	if (!w)
 		return;
 	archive_write_free(w->a);
+	if (w->fd >= 0)
+		close(w->fd);
 	if (w->tmp)
 		unlink(w->tmp);
 	free(w->path);

@@ -41,8 +41,14 @@ int image_entry_slurp(struct image_entry *e, size_t max, char **out, size_t *len
 		      struct berth_err **err);
 
 struct image_writer;
-/* Creates path (mode 0644, replaced atomically at close) as a pax tar. */
+/*
+ * Creates path (mode 0644, replaced atomically at close) as a pax tar. "-" is stdout; an
+ * existing path that is not a regular file (a symlink such as /dev/stdout, a device, a
+ * FIFO) is opened and written through, never replaced.
+ */
 struct image_writer *image_writer_open(const char *path, struct berth_err **err);
+/* Whether image_writer_open writes path through (stdout, or not a regular file). */
+bool image_writer_is_through(const char *path);
 /* Adds a directory entry. */
 int image_writer_dir(struct image_writer *w, const char *name, struct berth_err **err);
 /* Adds a file of size bytes; data comes from read_fn until size bytes were given. */

@@ -28,6 +28,14 @@ void rpc_client_set_metadata(struct rpc_client *c, const char *key, const char *
 int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessage *req,
 		    const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
 		    struct berth_err **err);
+/*
+ * rpc_client_call() of method `method` of service descriptor svc (protoc-c's
+ * <package>__<service>__descriptor): the path and the reply type come from the descriptor,
+ * and req must be of the method's input type (else INVALID, nothing sent).
+ */
+int rpc_client_invoke(struct rpc_client *c, const ProtobufCServiceDescriptor *svc,
+		      const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
+		      struct berth_err **err);
 
 /*
  * Opens a stream. req: the one request of a server stream (sent and half-closed), or NULL
@@ -37,6 +45,14 @@ struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const cha
 						 const ProtobufCMessage *req,
 						 const ProtobufCMessageDescriptor *out,
 						 struct berth_err **err);
+/*
+ * The same with a request that is already encoded (or is not a valid message at all:
+ * tests send malformed payloads with it). data is copied.
+ */
+struct rpc_client_stream *rpc_client_stream_open_raw(struct rpc_client *c, const char *path,
+						     const void *data, size_t len,
+						     const ProtobufCMessageDescriptor *out,
+						     struct berth_err **err);
 int rpc_client_stream_send(struct rpc_client_stream *s, const ProtobufCMessage *msg,
 			   struct berth_err **err);
 int rpc_client_stream_close_send(struct rpc_client_stream *s, struct berth_err **err);

@@ -44,14 +44,45 @@ struct rpc_tag {
 	enum tag_kind kind;
 };
 
+struct job {
+	struct rpc_call *call;
+	ProtobufCMessage *req;
+	struct job *next;
+};
+
+/*
+ * Worker threads and their queue of unary calls (under the server's lock and cond). The
+ * shared pool starts all n threads with the server; a service's own pool starts a thread
+ * when a call finds none idle, up to n (an idle daemon keeps its thread count).
+ */
+struct rpc_pool {
+	pthread_t *threads; /* n slots, [0, started) running */
+	unsigned n, started, idle;
+	bool lazy;
+	struct job *head, *tail;
+	struct rpc_server *srv;
+};
+
+static void *worker_main(void *arg);
+
+/* Under srv->lock. */
+static void pool_grow(struct rpc_pool *pool)
+{
+	if (pthread_create(&pool->threads[pool->started], NULL, worker_main, pool) != 0)
+		abort(); /* a daemon without handler threads is not worth running */
+	pool->started++;
+}
+
 struct reg_method {
 	const struct rpc_method *m;
 	void *data;
+	struct rpc_pool *pool; /* where its unary calls run */
 };
 
 struct reg_service {
 	const struct rpc_service *svc;
 	void *data;
+	struct rpc_pool *pool; /* its own workers (svc->workers > 0), else NULL */
 };
 
 struct sendq {
@@ -59,18 +90,11 @@ struct sendq {
 	struct sendq *next;
 };
 
-struct job {
-	struct rpc_call *call;
-	ProtobufCMessage *req;
-	struct job *next;
-};
-
 struct rpc_server {
 	char *address;
 	char *lock_path;
 	int lock_fd;
 	size_t max_message;
-	unsigned nworkers;
 	unsigned mode;
 
 	struct reg_method *methods;
@@ -87,8 +111,7 @@ struct rpc_server {
 	pthread_cond_t cond;
 	bool started, shutting_down, shutdown_done, stopped;
 
-	pthread_t *workers;
-	struct job *jhead, *jtail;
+	struct rpc_pool pool; /* the shared workers */
 	bool jstop;
 	unsigned stream_threads; /* streaming handler threads alive */
 	unsigned live_calls;	 /* call contexts not yet freed (incl. armed request_calls) */
@@ -356,46 +379,71 @@ static void call_mark_cancelled(struct rpc_call *c)
 
 /* ---------------------------------------------------------------- dispatch */
 
-static void job_push(struct rpc_server *srv, struct rpc_call *c, ProtobufCMessage *req)
+static void job_push(struct rpc_pool *pool, struct rpc_call *c, ProtobufCMessage *req)
 {
+	struct rpc_server *srv = pool->srv;
 	struct job *j = xnew(struct job);
 
 	j->call = c;
 	j->req = req;
 	pthread_mutex_lock(&srv->lock);
-	if (srv->jtail)
-		srv->jtail->next = j;
+	if (pool->tail)
+		pool->tail->next = j;
 	else
-		srv->jhead = j;
-	srv->jtail = j;
+		pool->head = j;
+	pool->tail = j;
+	if (pool->lazy && pool->idle == 0 && pool->started < pool->n && !srv->jstop)
+		pool_grow(pool);
 	pthread_cond_broadcast(&srv->cond);
 	pthread_mutex_unlock(&srv->lock);
 }
 
 static void *worker_main(void *arg)
 {
-	struct rpc_server *srv = arg;
+	struct rpc_pool *pool = arg;
+	struct rpc_server *srv = pool->srv;
 
 	for (;;) {
 		struct job *j;
 
 		pthread_mutex_lock(&srv->lock);
-		while (!srv->jhead && !srv->jstop)
+		pool->idle++;
+		while (!pool->head && !srv->jstop)
 			pthread_cond_wait(&srv->cond, &srv->lock);
-		j = srv->jhead;
+		pool->idle--;
+		j = pool->head;
 		if (!j) {
 			pthread_mutex_unlock(&srv->lock);
 			return NULL;
 		}
-		srv->jhead = j->next;
-		if (!srv->jhead)
-			srv->jtail = NULL;
+		pool->head = j->next;
+		if (!pool->head)
+			pool->tail = NULL;
 		pthread_mutex_unlock(&srv->lock);
 
 		j->call->rm->m->handler(j->call, j->req);
 		protobuf_c_message_free_unpacked(j->req, NULL);
 		free(j);
 	}
+}
+
+/* Before any call arrives. */
+static void pool_start(struct rpc_pool *pool)
+{
+	struct rpc_server *srv = pool->srv;
+
+	pool->threads = xcalloc(pool->n, sizeof(pthread_t));
+	pthread_mutex_lock(&srv->lock);
+	while (!pool->lazy && pool->started < pool->n)
+		pool_grow(pool);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* After jstop: no thread is started any more. */
+static void pool_join(struct rpc_pool *pool)
+{
+	for (unsigned i = 0; i < pool->started; i++)
+		pthread_join(pool->threads[i], NULL);
 }
 
 static void *stream_main(void *arg)
@@ -565,7 +613,7 @@ static void on_start(struct rpc_call *c, bool ok)
 	if (m->kind == RPC_SERVER_STREAM)
 		stream_spawn(c, req); /* may push for long (content Read): not on the pool */
 	else
-		job_push(c->srv, c, req);
+		job_push(c->rm->pool, c, req);
 }
 
 static void on_recv(struct rpc_call *c, bool ok)
@@ -835,7 +883,8 @@ struct rpc_server *rpc_server_new(const struct rpc_server_opts *opts, struct ber
 	srv->address = xstrdup(opts->address);
 	srv->lock_path = xasprintf("%s.lock", opts->address);
 	srv->max_message = opts->max_message ? opts->max_message : 16u << 20;
-	srv->nworkers = opts->workers ? opts->workers : 4;
+	srv->pool.n = opts->workers ? opts->workers : 4;
+	srv->pool.srv = srv;
 	srv->mode = opts->mode ? opts->mode : 0660;
 	srv->lock_fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
@@ -869,9 +918,32 @@ fail:
 	return NULL;
 }
 
+/* m against the service descriptor d (rpc_service.desc) */
+static int method_check(const ProtobufCServiceDescriptor *d, const struct rpc_method *m,
+			struct berth_err **err)
+{
+	size_t n = strlen(d->name);
+	const ProtobufCMethodDescriptor *md;
+
+	if (m->path[0] != '/' || strncmp(m->path + 1, d->name, n) != 0 || m->path[n + 1] != '/')
+		return berth_err_new(err, BERTH_E_INVALID, "method '%s': not a method of '%s'",
+				     m->path, d->name);
+	md = protobuf_c_service_descriptor_get_method_by_name(d, m->path + n + 2);
+	if (!md)
+		return berth_err_new(err, BERTH_E_INVALID, "method '%s': '%s' has no method '%s'",
+				     m->path, d->name, m->path + n + 2);
+	if (md->input != m->in || md->output != m->out)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "method '%s': types %s -> %s, but the service says %s -> %s",
+				     m->path, m->in->name, m->out->name, md->input->name,
+				     md->output->name);
+	return 0;
+}
+
 int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc, void *ctx,
 			   struct berth_err **err)
 {
+	struct rpc_pool *pool = NULL;
 	void *data = NULL;
 
 	if (srv->started)
@@ -884,6 +956,8 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 			return berth_err_new(err, BERTH_E_INVALID,
 					     "service '%s': method %zu: incomplete entry",
 					     svc->name, i);
+		if (svc->desc && method_check(svc->desc, m, err) < 0)
+			return berth_err_wrap(err, "service '%s'", svc->name);
 		for (size_t j = 0; j < srv->n_methods; j++)
 			if (strcmp(srv->methods[j].m->path, m->path) == 0)
 				return berth_err_new(err, BERTH_E_EXISTS,
@@ -892,12 +966,19 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 	}
 	if (svc->init && svc->init(ctx, &data, err) < 0)
 		return berth_err_wrap(err, "init service '%s'", svc->name);
+	if (svc->workers) {
+		pool = xnew(struct rpc_pool);
+		pool->n = svc->workers;
+		pool->lazy = true;
+		pool->srv = srv;
+	}
 	srv->services = xreallocarray(srv->services, srv->n_services + 1, sizeof(*srv->services));
-	srv->services[srv->n_services++] = (struct reg_service){svc, data};
+	srv->services[srv->n_services++] = (struct reg_service){svc, data, pool};
 	srv->methods =
 		xreallocarray(srv->methods, srv->n_methods + svc->n_methods, sizeof(*srv->methods));
 	for (size_t i = 0; i < svc->n_methods; i++)
-		srv->methods[srv->n_methods++] = (struct reg_method){&svc->methods[i], data};
+		srv->methods[srv->n_methods++] =
+			(struct reg_method){&svc->methods[i], data, pool ? pool : &srv->pool};
 	return 0;
 }
 
@@ -940,10 +1021,10 @@ int rpc_server_start(struct rpc_server *srv, struct berth_err **err)
 	if (chmod(srv->address, srv->mode) < 0)
 		log_warn("chmod '%s': %s", srv->address, strerror(errno));
 
-	srv->workers = xcalloc(srv->nworkers, sizeof(pthread_t));
-	for (unsigned i = 0; i < srv->nworkers; i++)
-		if (pthread_create(&srv->workers[i], NULL, worker_main, srv) != 0)
-			abort(); /* a daemon without handler threads is not worth running */
+	pool_start(&srv->pool);
+	for (size_t i = 0; i < srv->n_services; i++)
+		if (srv->services[i].pool)
+			pool_start(srv->services[i].pool);
 	if (pthread_create(&srv->cq_thread, NULL, cq_main, srv) != 0)
 		abort();
 	for (int i = 0; i < RPC_ARMED; i++)
@@ -974,8 +1055,10 @@ void rpc_server_stop(struct rpc_server *srv)
 	srv->jstop = true;
 	pthread_cond_broadcast(&srv->cond);
 	pthread_mutex_unlock(&srv->lock);
-	for (unsigned i = 0; i < srv->nworkers; i++)
-		pthread_join(srv->workers[i], NULL);
+	pool_join(&srv->pool);
+	for (size_t i = 0; i < srv->n_services; i++)
+		if (srv->services[i].pool)
+			pool_join(srv->services[i].pool);
 
 	grpc_completion_queue_shutdown(srv->cq);
 	pthread_join(srv->cq_thread, NULL);
@@ -990,12 +1073,17 @@ void rpc_server_free(struct rpc_server *srv)
 	if (!srv)
 		return;
 	rpc_server_stop(srv);
-	for (size_t i = srv->n_services; i-- > 0;)
+	for (size_t i = srv->n_services; i-- > 0;) {
 		if (srv->services[i].svc->fini)
 			srv->services[i].svc->fini(srv->services[i].data);
+		if (srv->services[i].pool) {
+			free(srv->services[i].pool->threads);
+			free(srv->services[i].pool);
+		}
+	}
 	free(srv->services);
 	free(srv->methods);
-	free(srv->workers);
+	free(srv->pool.threads);
 	grpc_shutdown();
 	/* the lockfile stays: unlinking it would let two servers lock two different inodes */
 	close(srv->lock_fd);

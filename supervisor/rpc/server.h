@@ -9,7 +9,8 @@
  *
  * Threads
  *   - One CQ thread runs gRPC's completion queue and never runs a handler.
- *   - Unary handlers run on a worker pool (rpc_server_opts.workers).
+ *   - Unary handlers run on a worker pool (rpc_server_opts.workers), or on the
+ *     service's own pool when it asks for one (rpc_service.workers).
  *   - Streaming handlers (server, client, bidi) run on a thread of their own, because
  *     they may block in rpc_stream_push_wait()/rpc_call_recv() for as long as the
  *     stream lasts.
@@ -85,7 +86,7 @@ struct rpc_method {
  * supervisor/services/<name>.c and list it in supervisor/berthd/main.c.
  *
  * init (optional) runs once in rpc_server_add_service(), before the server starts,
- * with the daemon context given there (in berthd: `struct svc_ctx *`, see
+ * with the daemon context given there (in berthd: `struct berthd_components *`, see
  * supervisor/services/svc.h); what it stores in *data is rpc_call_data() for every
  * call of this service. fini (optional) runs in rpc_server_free() after every call
  * has ended.
@@ -96,6 +97,19 @@ struct rpc_service {
 	size_t n_methods;
 	int (*init)(void *ctx, void **data, struct berth_err **err);
 	void (*fini)(void *data);
+	/*
+	 * The protoc-c service descriptor (optional): then rpc_server_add_service() checks
+	 * every method against it, path "/<package.Service>/<Method>" of a method it has, and
+	 * in/out its input/output types, and refuses the service (INVALID naming the method)
+	 * otherwise, so a method path and its message types cannot disagree.
+	 */
+	const ProtobufCServiceDescriptor *desc;
+	/*
+	 * 0: unary calls run on the server's shared worker pool. > 0: they run on this many
+	 * workers of the service's own, so a service whose handlers wait on other processes
+	 * (Tasks on shims) can never take the shared workers from the other services.
+	 */
+	unsigned workers;
 };
 
 struct rpc_server_opts {

@@ -5,6 +5,7 @@
 #ifndef BERTH_SUPERVISOR_SERVICES_PLUGINS_H
 #define BERTH_SUPERVISOR_SERVICES_PLUGINS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 struct svc_plugin {
@@ -13,13 +14,14 @@ struct svc_plugin {
 };
 
 struct svc_plugins {
+	pthread_mutex_t lock; /* hold while reading v/n (svc_plugin_register may run) */
 	struct svc_plugin *v;
 	size_t n;
 };
 
-/* Hold while reading v/n (svc_plugin_register may run in another thread). */
-void svc_plugins_lock(void);
-void svc_plugins_unlock(void);
+struct svc_plugins *svc_plugins_new(void);
+void svc_plugins_lock(struct svc_plugins *p);
+void svc_plugins_unlock(struct svc_plugins *p);
 void svc_plugins_free(struct svc_plugins *p);
 
 #endif

@@ -14,30 +14,36 @@
 #include "supervisor/services/plugins.h"
 #include "supervisor/services/svc_util.h"
 
-static pthread_mutex_t plugins_lock = PTHREAD_MUTEX_INITIALIZER;
+struct svc_plugins *svc_plugins_new(void)
+{
+	struct svc_plugins *p = xnew(struct svc_plugins);
 
-void svc_plugin_register(struct svc_ctx *ctx, const char *type, const char *id,
+	pthread_mutex_init(&p->lock, NULL);
+	return p;
+}
+
+void svc_plugin_register(struct berthd_components *ctx, const char *type, const char *id,
 			 char *const *exports)
 {
 	struct svc_plugins *p = ctx->plugins;
 
-	pthread_mutex_lock(&plugins_lock);
+	pthread_mutex_lock(&p->lock);
 	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
 	p->v[p->n].type = xstrdup(type);
 	p->v[p->n].id = xstrdup(id);
 	p->v[p->n].exports = strv_dup(exports);
 	p->n++;
-	pthread_mutex_unlock(&plugins_lock);
+	pthread_mutex_unlock(&p->lock);
 }
 
-void svc_plugins_lock(void)
+void svc_plugins_lock(struct svc_plugins *p)
 {
-	pthread_mutex_lock(&plugins_lock);
+	pthread_mutex_lock(&p->lock);
 }
 
-void svc_plugins_unlock(void)
+void svc_plugins_unlock(struct svc_plugins *p)
 {
-	pthread_mutex_unlock(&plugins_lock);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void svc_plugins_free(struct svc_plugins *p)
@@ -50,15 +56,8 @@ void svc_plugins_free(struct svc_plugins *p)
 		strv_free(p->v[i].exports);
 	}
 	free(p->v);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
-}
-
-int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease, const char *type,
-			   const char *id, struct berth_err **err)
-{
-	if (!lease || !*lease)
-		return 0;
-	return meta_lease_add_resource(ctx->db, ns, lease, type, id, err);
 }
 
 const char *svc_namespace(struct rpc_call *call, struct berth_err **err)

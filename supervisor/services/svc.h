@@ -1,9 +1,9 @@
 /*
  * supervisor/services/svc.h - what every berthd gRPC service shares.
  *
- * berthd creates one `struct svc_ctx` and passes it as the `ctx` of
+ * berthd creates one `struct berthd_components` and passes it as the `ctx` of
  * rpc_server_add_service(), so a service's init(void *ctx, ...) casts it to
- * `struct svc_ctx *`. It owns nothing itself: main.c opens the stores, the
+ * `struct berthd_components *`. It owns nothing itself: main.c opens the stores, the
  * services borrow them. Every field is set before the first init runs and stays
  * valid until the last fini returned.
  *
@@ -11,11 +11,10 @@
  *   - introspection: svc_plugin_register() adds a row to `ctr plugins ls`
  *     (call it from your init, e.g. type "io.containerd.snapshotter.v1", id "overlayfs").
  *   - events: svc_publish() fans an event out to Subscribe streams (ctr events).
- *   - leases: svc_lease_add_resource() attaches a resource to the lease named in the
+ *   - leases: core_lease_add_resource() (core/leases.h) attaches a resource to the lease named in the
  *     call's "containerd-lease" metadata (rpc_call_metadata(call, "containerd-lease")),
  *     e.g. type "snapshots/overlayfs", id = snapshot key, so GC keeps it.
- *   - GC: svc_gc_add_snapshotter() lets the collector list and remove snapshots of one
- *     snapshotter; svc_gc_schedule() asks for a collection soon (after deletes).
+ *   - GC: core_gc_schedule() (core/gc.h) asks for a collection soon (after deletes).
  */
 #ifndef BERTH_SUPERVISOR_SERVICES_SVC_H
 #define BERTH_SUPERVISOR_SERVICES_SVC_H
@@ -26,26 +25,12 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "common/err.h"
-
-struct meta_db;
-struct content_store;
-struct svc_events;
-struct svc_gc;
-struct svc_plugins;
-
-struct svc_ctx {
-	const char *root;    /* --root: persistent state (content/, snapshots/, meta.db) */
-	const char *state;   /* --state: runtime state (sockets) */
-	const char *address; /* the gRPC socket path */
-	struct meta_db *db;  /* supervisor/meta/meta.h */
-	struct content_store *content; /* supervisor/content/store.h */
-	struct svc_events *events;     /* events fan-out, see svc_publish() */
-	struct svc_gc *gc;	       /* garbage collector, see svc_gc_*() */
-	struct svc_plugins *plugins;   /* introspection rows */
-};
+#include "supervisor/core/components.h"
+#include "supervisor/core/gc.h"
+#include "supervisor/core/leases.h"
 
 /* Adds an introspection plugin row. exports: NULL or k,v,k,v,...,NULL (copied). Thread-safe. */
-void svc_plugin_register(struct svc_ctx *ctx, const char *type, const char *id,
+void svc_plugin_register(struct berthd_components *ctx, const char *type, const char *id,
 			 char *const *exports);
 
 /*
@@ -53,41 +38,8 @@ void svc_plugin_register(struct svc_ctx *ctx, const char *type, const char *id,
  * topic, Any{type_url, packed event}}. type_url is the bare proto name containerd uses,
  * e.g. "containerd.events.ImageCreate". Never blocks on a slow subscriber.
  */
-void svc_publish(struct svc_ctx *ctx, const char *ns, const char *topic, const char *type_url,
-		 const ProtobufCMessage *event);
-
-/*
- * Adds resource (type, id) to lease `lease` of namespace ns; no-op returning 0 when lease is
- * NULL or "". Types as containerd: "content" (id = digest), "ingests" (id = ref),
- * "snapshots/<snapshotter>" (id = key). err: NOT_FOUND if the lease does not exist.
- */
-int svc_lease_add_resource(struct svc_ctx *ctx, const char *ns, const char *lease, const char *type,
-			   const char *id, struct berth_err **err);
-
-/* Called for each snapshot: labels is k,v,k,v,...,NULL (borrowed); parent NULL or "". */
-typedef int (*svc_snap_visit_fn)(const char *key, const char *parent, char *const *labels,
-				 void *arg, struct berth_err **err);
-
-struct svc_gc_snapshotter {
-	const char *name; /* "overlayfs", "native": the <snapshotter> of gc.ref labels */
-	/* Visits every snapshot (committed and active) of namespace ns. */
-	int (*walk)(void *arg, const char *ns, svc_snap_visit_fn fn, void *fn_arg,
-		    struct berth_err **err);
-	/* Removes snapshot key of ns; called children first, never for a referenced one. */
-	int (*remove)(void *arg, const char *ns, const char *key, struct berth_err **err);
-};
-
-/*
- * Registers a snapshotter with the collector (ops borrowed, must outlive the daemon).
- * A snapshot is kept if a lease, a container (snapshot key), a content label
- * "containerd.io/gc.ref.snapshot.<name>" of reachable content, a "containerd.io/gc.root"
- * label, or a kept child (through parent) references it.
- */
-void svc_gc_add_snapshotter(struct svc_ctx *ctx, const struct svc_gc_snapshotter *ops, void *arg);
-/* Requests a collection soon, on the collector's thread; returns at once. */
-void svc_gc_schedule(struct svc_ctx *ctx);
-/* Runs a collection now, on the calling thread (Images.Delete with sync). */
-int svc_gc_run(struct svc_ctx *ctx, struct berth_err **err);
+void svc_publish(struct berthd_components *ctx, const char *ns, const char *topic,
+		 const char *type_url, const ProtobufCMessage *event);
 
 /* Namespace of a call, or an INVALID_ARGUMENT error naming the missing metadata. */
 struct rpc_call;

@@ -47,8 +47,8 @@ int svc_labels_check(char *const *kv, struct berth_err **err);
  * then [A-Za-z0-9_.-], at most 76 chars. what names the field in the message. */
 int svc_identifier_check(const char *what, const char *id, struct berth_err **err);
 
-/* The service data (struct svc_ctx *) of a call. */
-static inline struct svc_ctx *svc_ctx_of(struct rpc_call *call)
+/* The service data (struct berthd_components *) of a call. */
+static inline struct berthd_components *svc_ctx_of(struct rpc_call *call)
 {
 	return rpc_call_data(call);
 }

@@ -5,10 +5,11 @@
  *
  * Order of effects, so that a crash leaves nothing half-visible:
  *   create: mkdir snapshots/new-<id>, driver fills it, rename to snapshots/<id>,
- *           then save metadata (a crash before the save leaves an unreferenced dir);
- *   remove: save metadata without the snapshot, then rename the dir to rm-<id> and
- *           delete it (a crash leaves an unreferenced dir).
- * snap_cleanup() deletes unreferenced dirs; ids are never reused while a dir exists.
+ *           then journal the record (a crash before leaves an unreferenced dir);
+ *   remove: journal the removal, then rename the dir to rm-<id> and delete it (a crash
+ *           leaves an unreferenced dir).
+ * snap_cleanup() deletes unreferenced dirs, and snap_open() does the same (restart after a
+ * crash); ids are never reused while a dir exists.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -191,10 +192,42 @@ static int rec_mounts(struct snapshotter *s, const struct snap_rec *r, struct sn
 	return ret;
 }
 
+static int cleanup_locked(struct snapshotter *s, struct berth_err **err);
+
+/*
+ * Drops childless records whose directory is gone: a remove on a full disk deletes the
+ * directory before it saves the metadata, and a crash in between leaves such a record.
+ */
+static void drop_dirless(struct snapshotter *s)
+{
+	struct berth_err *err = NULL;
+	bool dropped = false;
+
+	for (size_t i = 0; i < s->st.n;) {
+		struct snap_rec *r = &s->st.v[i];
+		cleanup_free char *rel = xasprintf("snapshots/%" PRIu64, r->id);
+
+		if (faccessat(s->rootfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT ||
+		    snap_store_has_children(&s->st, r)) {
+			i++;
+			continue;
+		}
+		log_warn("snapshotter '%s': snapshot '%s' has no directory '%s': dropped",
+			 s->ops->name, r->name, rel);
+		snap_store_del(&s->st, r);
+		dropped = true;
+	}
+	if (dropped && snap_store_save(s->rootfd, &s->st, &err) < 0) {
+		log_warn("snapshotter '%s': %s", s->ops->name, err->msg);
+		berth_err_free(&err);
+	}
+}
+
 struct snapshotter *snap_open(const char *driver, const char *root, struct berth_err **err)
 {
 	const struct snap_ops *ops = NULL;
 	cleanup_free char *snapdir = NULL;
+	struct berth_err *cerr = NULL;
 	struct snapshotter *s;
 
 	if (strcmp(driver, "overlayfs") == 0)
@@ -238,6 +271,13 @@ struct snapshotter *snap_open(const char *driver, const char *root, struct berth
 		berth_err_wrap(err, "snapshotter root '%s'", root);
 		goto fail;
 	}
+	/* opening is recovery: a crash leaves new-<id> (half-made), rm-<id> (half-removed) or
+	 * <id> dirs no metadata references; nobody else can use them (the root is locked) */
+	drop_dirless(s);
+	if (cleanup_locked(s, &cerr) < 0) {
+		log_warn("snapshotter '%s': %s", root, cerr->msg);
+		berth_err_free(&cerr);
+	}
 	return s;
 fail:
 	snap_close(s);
@@ -275,18 +315,28 @@ static uint64_t alloc_id(struct snapshotter *s)
 	}
 }
 
-/* Saves the store; on failure reloads it so memory matches the disk again. */
-static int store_commit(struct snapshotter *s, struct berth_err **err)
+/* After a failed save: reload, so that memory matches the disk again. */
+static int store_failed(struct snapshotter *s)
 {
 	struct berth_err *lerr = NULL;
 
-	if (snap_store_save(s->rootfd, &s->st, err) == 0)
-		return 0;
 	if (snap_store_load(s->rootfd, &s->st, &lerr) < 0) {
 		log_error("snapshotter '%s': reload metadata: %s", s->root, lerr->msg);
 		berth_err_free(&lerr);
 	}
 	return -1;
+}
+
+/* Journals r as it now is (store.c); on failure memory is reloaded from the disk. */
+static int store_put(struct snapshotter *s, const struct snap_rec *r, struct berth_err **err)
+{
+	return snap_store_log_put(s->rootfd, &s->st, r, err) == 0 ? 0 : store_failed(s);
+}
+
+/* Journals the removal of id (already gone from memory). */
+static int store_drop(struct snapshotter *s, uint64_t id, struct berth_err **err)
+{
+	return snap_store_log_del(s->rootfd, &s->st, id, err) == 0 ? 0 : store_failed(s);
 }
 
 static int create_locked(struct snapshotter *s, enum snap_kind kind, const char *ns,
@@ -347,7 +397,7 @@ static int create_locked(struct snapshotter *s, enum snap_kind kind, const char 
 	r->parent = xstrdup_or_null(tmp.parent);
 	r->created = r->updated = now();
 	r->labels = strv_dup(labels);
-	if (store_commit(s, err) < 0) {
+	if (store_put(s, r, err) < 0) {
 		struct berth_err *rerr = NULL;
 
 		if (fs_rm_rf(dir, &rerr) < 0)
@@ -446,7 +496,7 @@ static int commit_locked(struct snapshotter *s, const char *ns, const char *name
 	strv_free(r->labels);
 	r->labels = strv_dup(labels);
 	r->created = r->updated = now();
-	return store_commit(s, err);
+	return store_put(s, r, err);
 }
 
 int snap_commit(struct snapshotter *s, const char *ns, const char *name, const char *key,
@@ -467,24 +517,13 @@ int snap_commit(struct snapshotter *s, const char *ns, const char *name, const c
 	return 0;
 }
 
-static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
-			 struct berth_err **err)
+/* Renames snapshot id's dir to rm-<id> (invisible from then on) and deletes it. */
+static int delete_dir(struct snapshotter *s, const char *key, uint64_t id)
 {
-	struct snap_rec *r = find(s, ns, key, err);
-	cleanup_free char *dir = NULL, *rmdir_ = NULL;
+	cleanup_free char *dir = rec_dir(s, id);
+	cleanup_free char *rmdir_ = xasprintf("%s/snapshots/rm-%" PRIu64, s->root, id);
 	struct berth_err *rerr = NULL;
-	uint64_t id;
 
-	if (!r)
-		return -1;
-	if (snap_store_has_children(&s->st, r))
-		return berth_err_new(err, BERTH_E_PRECONDITION, "snapshot '%s' has children", key);
-	id = r->id;
-	snap_store_del(&s->st, r);
-	if (store_commit(s, err) < 0)
-		return -1;
-	dir = rec_dir(s, id);
-	rmdir_ = xasprintf("%s/snapshots/rm-%" PRIu64, s->root, id);
 	if (rename(dir, rmdir_) < 0) {
 		log_warn("snapshot '%s': rename '%s': %m (left for cleanup)", key, dir);
 		return 0;
@@ -494,6 +533,37 @@ static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
 		berth_err_free(&rerr);
 	}
 	return 0;
+}
+
+static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
+			 struct berth_err **err)
+{
+	struct snap_rec *r = find(s, ns, key, err);
+	uint64_t id;
+
+	if (!r)
+		return -1;
+	if (snap_store_has_children(&s->st, r))
+		return berth_err_new(err, BERTH_E_PRECONDITION, "snapshot '%s' has children", key);
+	id = r->id;
+	snap_store_del(&s->st, r);
+	if (store_drop(s, id, err) < 0) {
+		/*
+		 * A full disk (issue #15): the metadata's rewrite needs room, so the files go
+		 * first, then the save is retried. A crash in between leaves a record without
+		 * its dir, which snap_open drops.
+		 */
+		if (!berth_err_is(*err, ENOSPC) && !berth_err_is(*err, EDQUOT))
+			return -1;
+		r = snap_store_find(&s->st, ns, key); /* the failed commit reloaded the store */
+		if (!r || r->id != id)
+			return -1;
+		berth_err_free(err);
+		delete_dir(s, key, id);
+		snap_store_del(&s->st, r);
+		return store_drop(s, id, err);
+	}
+	return delete_dir(s, key, id);
 }
 
 int snap_remove(struct snapshotter *s, const char *ns, const char *key, struct berth_err **err)
@@ -590,7 +660,7 @@ int snap_update(struct snapshotter *s, const char *ns, const struct snap_info *i
 	r = find(s, ns, in->name, err);
 	if (r && update_labels(&r->labels, in, fieldpaths, err) == 0) {
 		r->updated = now();
-		ret = store_commit(s, err);
+		ret = store_put(s, r, err);
 		/* the store may have been reloaded: look the record up again */
 		r = ret == 0 ? snap_store_find(&s->st, ns, in->name) : NULL;
 		if (r)
@@ -607,44 +677,24 @@ static int info_cmp(const void *a, const void *b)
 	return strcmp(((const struct snap_info *)a)->name, ((const struct snap_info *)b)->name);
 }
 
-int snap_list(struct snapshotter *s, const char *ns, char *const *filters, struct snap_info **out,
-	      size_t *n, struct berth_err **err)
+int snap_list(struct snapshotter *s, const char *ns, struct snap_info **out, size_t *n,
+	      struct berth_err **err)
 {
-	struct snap_filter **fv = NULL;
-	size_t nf = strv_len(filters), cnt = 0;
-	struct snap_info *v = NULL;
-	int ret = 0;
+	struct snap_info *v;
+	size_t cnt = 0;
 
 	if (!ns || !*ns)
 		return berth_err_new(err, BERTH_E_INVALID, "namespace is required");
-	fv = xcalloc(nf + 1, sizeof(*fv));
-	for (size_t i = 0; i < nf && ret == 0; i++)
-		ret = snap_filter_parse(filters[i], &fv[i], err);
-	if (ret == 0) {
-		pthread_mutex_lock(&s->lock);
-		v = xcalloc(s->st.n + 1, sizeof(*v));
-		for (size_t i = 0; i < s->st.n; i++) {
-			bool match = nf == 0;
-
-			if (strcmp(s->st.v[i].ns, ns) != 0)
-				continue;
-			rec_info(&s->st.v[i], &v[cnt]);
-			for (size_t j = 0; j < nf && !match; j++)
-				match = snap_filter_match(fv[j], &v[cnt]);
-			if (match)
-				cnt++;
-			else
-				snap_info_free(&v[cnt]);
-		}
-		pthread_mutex_unlock(&s->lock);
-		qsort(v, cnt, sizeof(*v), info_cmp);
-		*out = v;
-		*n = cnt;
-	}
-	for (size_t i = 0; i < nf; i++)
-		snap_filter_free(fv[i]);
-	free(fv);
-	return ret;
+	pthread_mutex_lock(&s->lock);
+	v = xcalloc(s->st.n + 1, sizeof(*v));
+	for (size_t i = 0; i < s->st.n; i++)
+		if (strcmp(s->st.v[i].ns, ns) == 0)
+			rec_info(&s->st.v[i], &v[cnt++]);
+	pthread_mutex_unlock(&s->lock);
+	qsort(v, cnt, sizeof(*v), info_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
 }
 
 int snap_usage(struct snapshotter *s, const char *ns, const char *key, struct snap_usage *out,

@@ -4,6 +4,7 @@
  * Owns one snapshotter root (e.g. /var/lib/berth/snapshots/overlayfs):
  *   <root>/lock                 flock'd for the lifetime of a struct snapshotter
  *   <root>/metadata             every snapshot of every namespace (format in store.c)
+ *   <root>/metadata.log         changes since metadata was last written in full
  *   <root>/snapshots/<id>/fs    the snapshot's tree (overlay: its upper dir)
  *   <root>/snapshots/<id>/work  overlay workdir (active overlay snapshots only)
  * Semantics are containerd's: keys and committed names share one name space per
@@ -11,10 +12,10 @@
  * snapshot into a committed one under a new name; a snapshot with children cannot be
  * removed. The snapshotter never mounts anything: it returns the mounts a caller makes.
  *
- * Invariants: the metadata file is rewritten atomically (fs_write_atomic) after the
- * directory of a new snapshot is in place and before the directory of a removed one is
- * deleted, so a crash leaves at worst an unreferenced directory, which snap_cleanup()
- * removes. All calls are serialised by a mutex: safe from several threads.
+ * Invariants: a change is journalled durably (store.c) after the directory of a new
+ * snapshot is in place and before the directory of a removed one is deleted, so a crash leaves at worst an unreferenced directory, which snap_cleanup()
+ * and the next snap_open() remove. All calls are serialised by a mutex: safe from several
+ * threads.
  * Not here: leases and GC roots (meta/), layer application (diff/).
  */
 #ifndef BERTH_SUPERVISOR_SNAPSHOT_H
@@ -92,11 +93,11 @@ int snap_stat(struct snapshotter *s, const char *ns, const char *key, struct sna
 int snap_update(struct snapshotter *s, const char *ns, const struct snap_info *in,
 		char *const *fieldpaths, struct snap_info *out, struct berth_err **err);
 /*
- * All snapshots of ns matching any of filters (containerd filter syntax, see filter.c;
- * NULL/empty: all), sorted by name. *out is an array of *n infos; free with snap_infos_free.
+ * All snapshots of ns, sorted by name. *out is an array of *n infos; free with
+ * snap_infos_free. (containerd's list filters are applied above, supervisor/core/snapshots.c.)
  */
-int snap_list(struct snapshotter *s, const char *ns, char *const *filters, struct snap_info **out,
-	      size_t *n, struct berth_err **err);
+int snap_list(struct snapshotter *s, const char *ns, struct snap_info **out, size_t *n,
+	      struct berth_err **err);
 /* Active/view: measured now; committed: measured at commit. */
 int snap_usage(struct snapshotter *s, const char *ns, const char *key, struct snap_usage *out,
 	       struct berth_err **err);

@@ -1,7 +1,7 @@
 /*
  * supervisor/snapshot/snapshot_internal.h - what the snapshotter's pieces share:
  * the metadata store (store.c), the driver interface (overlay.c, native.c), the tree
- * helpers (tree.c) and the list filters (filter.c). Not for use outside snapshot/.
+ * helpers (tree.c). Not for use outside snapshot/.
  */
 #ifndef BERTH_SUPERVISOR_SNAPSHOT_INTERNAL_H
 #define BERTH_SUPERVISOR_SNAPSHOT_INTERNAL_H
@@ -28,11 +28,23 @@ struct snap_store {
 	struct snap_rec *v;
 	size_t n;
 	uint64_t next_id;
+	size_t nlog; /* changes in metadata.log since the last full save */
+	bool dirty;  /* the journal may end in a torn line: save in full next */
 };
 
 /* store.c */
+/* Loads metadata, then replays metadata.log over it. */
 int snap_store_load(int rootfd, struct snap_store *st, struct berth_err **err);
-int snap_store_save(int rootfd, const struct snap_store *st, struct berth_err **err);
+/* Full rewrite of metadata (atomic), then an empty metadata.log. */
+int snap_store_save(int rootfd, struct snap_store *st, struct berth_err **err);
+/*
+ * Journals one change (an append and fdatasync to metadata.log, O(1) whatever the number
+ * of snapshots): the record as it now is, or the removal of id. Every so often (when the
+ * journal outgrows the store) this is a full save instead.
+ */
+int snap_store_log_put(int rootfd, struct snap_store *st, const struct snap_rec *r,
+		       struct berth_err **err);
+int snap_store_log_del(int rootfd, struct snap_store *st, uint64_t id, struct berth_err **err);
 void snap_store_clear(struct snap_store *st);
 struct snap_rec *snap_store_find(struct snap_store *st, const char *ns, const char *name);
 bool snap_store_has_children(const struct snap_store *st, const struct snap_rec *r);
@@ -80,11 +92,5 @@ void snap_mounts_add(struct snap_mounts *out, const char *type, const char *sour
 int snap_tree_copy(const char *src, const char *dst, struct berth_err **err);
 /* du: st_blocks * 512 of every inode once, and the inode count. */
 int snap_tree_usage(const char *path, struct snap_usage *out, struct berth_err **err);
-
-/* filter.c: does info match the containerd filter expression? */
-struct snap_filter;
-int snap_filter_parse(const char *expr, struct snap_filter **out, struct berth_err **err);
-bool snap_filter_match(const struct snap_filter *f, const struct snap_info *info);
-void snap_filter_free(struct snap_filter *f);
 
 #endif

@@ -1,5 +1,5 @@
 # supervisor/tasks/: berthd's shim manager (bundles, shim processes, ttrpc clients, the
-# ttrpc events socket) and, through supervisor/services/tasks.c, the Tasks gRPC service.
+# ttrpc events socket) and, through supervisor/services/svc_tasks.c, the Tasks gRPC service.
 #
 # The shim protocol (containerd.task.v2.Task, ttrpc Events/Forward) comes from
 # shim/module.mk's SHIM_PROTOS and libberthttrpc.a objects (common/ttrpc.c,

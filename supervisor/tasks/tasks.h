@@ -58,6 +58,8 @@ struct tasks_manager_opts {
 	const char *ttrpc_address;  /* events socket; NULL: <address>.ttrpc */
 	const char *publish_binary; /* the shims' -publish-binary (berthd's own path) */
 	const char *shim_dir;	    /* where shim binaries are looked for after PATH */
+	const char *socket_dir;	    /* shims' sockets, BERTH_SHIM_SOCKET_DIR (NULL: the shim's
+				       own default); short: <dir>/<64 hex> must fit 107 bytes */
 	tasks_event_fn on_event;
 	void *event_arg;
 };
@@ -134,11 +136,5 @@ struct tasks_exit {
  */
 int tasks_delete(struct tasks_manager *m, struct tasks_task *t, struct tasks_exit *x,
 		 struct berth_err **err);
-
-/*
- * `berthd [--address SOCK] publish --topic T --namespace NS` (the shims' -publish-binary):
- * argv[0] is "publish". Publishes the packed Any read from stdin; returns the exit status.
- */
-int tasks_publish_main(const char *address, int argc, char **argv);
 
 #endif

@@ -215,7 +215,7 @@ needs_grpcio() {
 		pgrep -f -- "-id f1 .*$SOCK" >/dev/null || break
 		sleep 0.1
 	done
-	! pgrep -f -- "-id f1 .*$SOCK" >/dev/null
+	! pgrep -f -- "-id f1 .*$SOCK" >/dev/null || false
 }
 
 @test "ctr task metrics: memory usage and pid count of the task" {
@@ -365,7 +365,7 @@ needs_grpcio() {
 	grep -E " $NS /tasks/delete \{.*\"container_id\":\"sd1\"" "$T/events"
 	# `<shim> delete` removed the container: its process is gone
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$pid" 2>/dev/null || false
 	ctr_b containers rm sd1
 }
 
@@ -375,7 +375,7 @@ needs_grpcio() {
 	wait_status wt1 RUNNING
 	kill -TERM "$BERTHD_PID"
 	for _ in $(seq 100); do kill -0 "$BERTHD_PID" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$BERTHD_PID" 2>/dev/null
+	! kill -0 "$BERTHD_PID" 2>/dev/null || false
 	wait "$BERTHD_PID" || true
 	BERTHD_PID=
 	wait "$runpid" || true

@@ -1,15 +1,16 @@
 #!/bin/bash
 # tests/conformance/run.sh [RUNTIME] [TEST ...] - runs the OCI runtime-tools validation
 # suite (the OCI runtime conformance tests) against RUNTIME (default $BUILD/berth) with
-# /work/shared/conformance/run-runtime-tools.sh, prints its per-test table and summary, then
-# compares every failure with tests/conformance/expected-failures.txt.
+# tests/conformance/runtime-tools.sh (which builds the suite once from Debian's source
+# package, see build-suite.sh), prints its per-test table and summary, then compares
+# every failure with tests/conformance/expected-failures.txt.
 #
 # A failure is one "not ok" line of a test binary's TAP log, named "TEST: description",
 # or "TEST: <errored>" for a binary that failed without any "not ok" line (non-zero exit,
 # timeout, no or short plan). The expected list holds the failures this host causes and
 # no runtime can avoid (see the comments in it).
 #
-# run-runtime-tools.sh counts a binary that exits 0 without printing any TAP as a passed
+# runtime-tools.sh counts a binary that exits 0 without printing any TAP as a passed
 # negative test. Only two tests are negative that way (NEGATIVE below: they exit 0 in
 # silence when the runtime refused their config). Every other test prints the TAP of
 # runtimetest, the checker it runs inside the container; when that output is missing the
@@ -19,18 +20,18 @@
 # Exit status: 0 when every failure is expected, 1 when there is an unexpected one
 # (listed at the end, with the path of its TAP log), 2 when the suite could not run.
 #
-# Environment: RT_TOOLS (path of run-runtime-tools.sh), RT_WORK (scratch dir: sources,
+# Environment: RT_TOOLS (the runner, default tests/conformance/runtime-tools.sh), RT_WORK (scratch dir: sources,
 # Go build cache, test binaries, logs; default $BUILD/conformance), EXPECTED (the list),
 # RT_TAP (if set, a file that gets one TAP line per test binary, for tests/run.sh: "ok" when
 # it had no failure, "ok ... # skip expected on this host: <reason>" when each of its
 # failures is listed (the reason is the comment block above the entry), "ok ... # skip"
-# when it makes no assertions, "not ok" otherwise), plus what run-runtime-tools.sh reads
+# when it makes no assertions, "not ok" otherwise), plus what runtime-tools.sh reads
 # (RT_TIMEOUT, RT_ORIG_TARBALL, RT_LEGACY_NS, ...).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-RT_TOOLS=${RT_TOOLS:-$top/../shared/conformance/run-runtime-tools.sh}
+RT_TOOLS=${RT_TOOLS:-$top/tests/conformance/runtime-tools.sh}
 EXPECTED=${EXPECTED:-$top/tests/conformance/expected-failures.txt}
 export RT_WORK=${RT_WORK:-$BUILD/conformance}
 NEGATIVE="process_capabilities_fail process_rlimits_fail"
@@ -41,7 +42,7 @@ runtime=${1:-$BUILD/berth}
 [ -f "$EXPECTED" ] || { echo "conformance: '$EXPECTED' not found" >&2; exit 2; }
 rtpath=$(readlink -f "$(command -v "$runtime" || echo "$runtime")")
 [ -x "$rtpath" ] || { echo "conformance: runtime '$runtime' is not executable" >&2; exit 2; }
-# run-runtime-tools.sh changes directory: every path it gets must be absolute
+# the runner changes directory: every path it gets must be absolute
 mkdir -p "$RT_WORK"
 RT_WORK=$(cd "$RT_WORK" && pwd)
 export RT_LOG_DIR=${RT_LOG_DIR:-$RT_WORK/logs/$(basename "$rtpath")}
@@ -52,7 +53,7 @@ out=$RT_WORK/summary-$(basename "$rtpath").txt
 "$RT_TOOLS" "$rtpath" "$@" | tee "$out"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -gt 1 ] || ! grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out"; then
-	echo "conformance: run-runtime-tools.sh failed (exit $rc)" >&2
+	echo "conformance: $(basename "$RT_TOOLS") failed (exit $rc)" >&2
 	exit 2
 fi
 

@@ -2,7 +2,10 @@
 # tests/helpers/mkimage.sh - build a small OCI test image locally (no network).
 #
 # Usage: mkimage.sh OUTDIR [--name REF] [--layers N] [--layer-mb MB] [--tag TAG]
+#                   [--etc DIR] [--user USER] [--stop-signal SIG]
 #
+# --etc DIR: DIR/passwd and DIR/group replace layer 1's (root only) files;
+# --user / --stop-signal: the image config's User and StopSignal.
 # Layer 1 is a busybox-static rootfs (/bin/busybox + applet links, /etc/passwd);
 # layers 2..N each add /data/layerK, MB MiB of random bytes (default 0: a small text
 # file), so digests differ between runs unless the caller keeps the output.
@@ -13,19 +16,28 @@
 # Needs umoci, skopeo and busybox-static (Debian packages).
 set -eu
 
-usage() { echo "usage: $0 OUTDIR [--name REF] [--layers N] [--layer-mb MB] [--tag TAG]" >&2; exit 2; }
+usage() {
+	echo "usage: $0 OUTDIR [--name REF] [--layers N] [--layer-mb MB] [--tag TAG] [--etc DIR] [--user USER] [--stop-signal SIG]" >&2
+	exit 2
+}
 [ $# -ge 1 ] || usage
 out=$1; shift
 name=localhost/berth-test:latest
 layers=2
 mb=0
 tag=latest
+etc=
+user=
+stopsig=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name) name=$2; shift 2 ;;
 	--layers) layers=$2; shift 2 ;;
 	--layer-mb) mb=$2; shift 2 ;;
 	--tag) tag=$2; shift 2 ;;
+	--etc) etc=$2; shift 2 ;;
+	--user) user=$2; shift 2 ;;
+	--stop-signal) stopsig=$2; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -48,11 +60,15 @@ umoci unpack --image "$out/oci:$tag" "$out/bundle" >/dev/null
 root=$out/bundle/rootfs
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/data"
 cp "$bb" "$root/bin/busybox"
-for a in sh ls cat echo true false sleep id env mkdir rm; do
+for a in sh ls cat echo true false sleep id env mkdir rm hostname ip stat grep head stty tty mknod; do
 	ln -sf busybox "$root/bin/$a"
 done
 printf 'root:x:0:0:root:/:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\n' > "$root/etc/group"
+if [ -n "$etc" ]; then
+	cp "$etc/passwd" "$root/etc/passwd"
+	cp "$etc/group" "$root/etc/group"
+fi
 umoci repack --refresh-bundle --image "$out/oci:$tag" "$out/bundle"
 
 k=2
@@ -65,7 +81,8 @@ while [ $k -le "$layers" ]; do
 	umoci repack --refresh-bundle --image "$out/oci:$tag" "$out/bundle"
 	k=$((k + 1))
 done
-umoci config --image "$out/oci:$tag" --config.cmd /bin/sh --config.workingdir / >/dev/null
+umoci config --image "$out/oci:$tag" --config.cmd /bin/sh --config.workingdir / \
+	${user:+--config.user "$user"} ${stopsig:+--config.stopsignal "$stopsig"} >/dev/null
 umoci gc --layout "$out/oci"
 rm -rf "$out/bundle"
 

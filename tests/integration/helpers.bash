@@ -41,7 +41,7 @@ berth() {
 
 # berth_keep_fds ARGS...: the same without closing fd 3 (for --preserve-fds tests). crun
 # refuses this host's hybrid cgroup layout, so it runs in a private mount namespace with
-# the cgroup2 mount hidden (see /work/shared/notes/host.md). With BERTH_TIMEOUT=SECONDS the
+# the cgroup2 mount hidden (see docs/architecture.md, the test machines). With BERTH_TIMEOUT=SECONDS the
 # runtime is killed after that long (status 124), for calls that a broken runtime could
 # block on forever.
 berth_keep_fds() {
@@ -158,9 +158,52 @@ requires() {
 	done
 }
 
+# rt_budget_free US [PARENT]: whether a new cgroup v1 cpu cgroup under PARENT (default the
+# root cpu cgroup, where the test containers' cgroups go) can get cpu.rt_runtime_us US.
+# The real-time budget is shared: the kernel refuses a child's rt_runtime_us (EINVAL) when
+# its siblings already hold the parent's, e.g. while another workload on the machine runs
+# real-time tasks. Probes with a cgroup of its own; prints why not and returns 1.
+# Without RT group scheduling (no cpu.rt_runtime_us) there is no budget to run out of.
+rt_budget_free() {
+	local parent=${2:-/sys/fs/cgroup/cpu} probe held=0 c rc=0
+	[ -f "$parent/cpu.rt_runtime_us" ] || return 0
+	probe=$parent/berth-rt-probe-$$-$RANDOM
+	mkdir "$probe" || {
+		echo "real-time budget: mkdir '$probe' failed"
+		return 1
+	}
+	if ! (echo "$1" >"$probe/cpu.rt_runtime_us") 2>/dev/null; then
+		for c in "$parent"/*/cpu.rt_runtime_us; do
+			[ "$c" = "$probe/cpu.rt_runtime_us" ] || held=$((held + $(cat "$c")))
+		done
+		echo "the real-time budget of '$parent' is taken: other cgroups hold ${held} of its $(cat "$parent/cpu.rt_runtime_us") us per $(cat "$parent/cpu.rt_period_us") us, a new cgroup cannot get cpu.rt_runtime_us $1 (EINVAL)"
+		rc=1
+	fi
+	# give the budget back first: a removed cgroup holds it until the kernel frees it
+	echo 0 >"$probe/cpu.rt_runtime_us"
+	rmdir "$probe"
+	return $rc
+}
+
+# requires_rt_budget US: skips, saying why, when the container's cgroup cannot get US
+# microseconds of the machine's real-time budget (see rt_budget_free).
+requires_rt_budget() {
+	local why
+	why=$(rt_budget_free "$1") || skip "$why"
+}
+
 # not_runtime NAME REASON: skips when the runtime under test is NAME (a peer's known bug).
 not_runtime() {
 	[ "$(runtime_name)" != "$1" ] || skip "$1 ${2:-differs here}"
+}
+
+# not_crun_userns: for tests of a container with its own user namespace. crun 1.8.1 chowns
+# the host's /dev/null (the node it binds into the container) to the container's root, so
+# on a shared host such a test must not run against crun (seen: /dev/null owned by
+# 100000:100000 afterwards; a private copy over /dev/null in crun's mount namespace does
+# not stop it).
+not_crun_userns() {
+	not_runtime crun "1.8.1 chowns the host's /dev/null to the container's root in a user namespace"
 }
 
 # state_of ID: prints the status field of `berth state ID` (nothing if it fails).

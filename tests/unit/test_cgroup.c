@@ -957,9 +957,40 @@ static void unified_is_refused_on_pure_v1(void **state)
 		   "linux.resources.unified: needs cgroup v2, and this host has only cgroup v1");
 }
 
+/* regression: issue #14 (dockerd's "blockIO": {"weight": 0} was out of range) */
+static void zeros_clients_send_are_dropped_as_not_set(void **state)
+{
+	cleanup(oci_resources_freep) struct oci_resources *r = xnew(struct oci_resources);
+
+	r->block_io = xnew(struct oci_block_io);
+	r->block_io->has_weight = r->block_io->has_leaf_weight = true;
+	r->cpu = xnew(struct oci_cpu);
+	r->cpu->has_shares = r->cpu->has_quota = true;
+	r->cpu->cpus = xstrdup("");
+	r->memory = xnew(struct oci_memory);
+	r->memory->has_limit = r->memory->has_swappiness = true;
+	r->memory->limit = 1 << 26;
+	r->memory->swappiness = UINT64_MAX;
+	r->has_pids_limit = true;
+	r->network = xnew(struct oci_network);
+	r->network->has_class_id = true;
+
+	rt_cgroup_drop_unset(r);
+	assert_null(r->block_io);
+	assert_null(r->cpu);
+	assert_null(r->network);
+	assert_false(r->has_pids_limit);
+	/* a real value stays, only the "-1" swappiness goes */
+	assert_non_null(r->memory);
+	assert_true(r->memory->has_limit);
+	assert_false(r->memory->has_swappiness);
+	rt_cgroup_drop_unset(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(zeros_clients_send_are_dropped_as_not_set),
 		cmocka_unit_test(layout_detection_matches_mountinfo),
 		cmocka_unit_test(paths_are_a_pure_function_of_cgroups_path_and_id),
 		cmocka_unit_test(systemd_syntax_and_root_path_are_refused),

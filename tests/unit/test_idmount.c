@@ -23,52 +23,42 @@ struct case_ {
 	const char *linux_; /* the "linux" object, or NULL */
 	const char *err;    /* a substring of the error, NULL for success */
 	bool wanted;
-	bool at_parse; /* the parser already refuses it (err is then the parse error) */
 };
 
 static const struct case_ cases[] = {
-	{"plain bind", "{" BIND "}", NULL, NULL, false, false},
+	{"plain bind", "{" BIND "}", NULL, NULL, false},
 	{"mappings",
 	 "{" BIND
 	 ", \"uidMappings\": [" MAP(0, 1000, 1) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, NULL, true, false},
-	{"size 0",
-	 "{" BIND
-	 ", \"uidMappings\": [" MAP(0, 1000, 0) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, "mounts[0].uidMappings[0].size: must be at least 1", true, true},
+	 NULL, NULL, true},
 	{"containerID overlap",
 	 "{" BIND ", \"uidMappings\": [" MAP(0, 1000, 1) "], \"gidMappings\": [" MAP(
 		 0, 1000, 10) "," MAP(9, 5000, 1) "]}",
-	 NULL, "mounts[0] '/data': gidMappings[1]: containerID range overlaps gidMappings[0]", true,
-	 false},
+	 NULL, "mounts[0] '/data': gidMappings[1]: containerID range overlaps gidMappings[0]",
+	 true},
 	{"hostID overlap",
 	 "{" BIND ", \"uidMappings\": [" MAP(0, 1000, 10) "," MAP(
 		 100, 1005, 10) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, "uidMappings[1]: hostID range overlaps uidMappings[0]", true, false},
+	 NULL, "uidMappings[1]: hostID range overlaps uidMappings[0]", true},
 	{"adjacent extents",
 	 "{" BIND ", \"uidMappings\": [" MAP(0, 1000, 10) "," MAP(
 		 10, 1010, 10) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, NULL, true, false},
-	{"past the last id",
-	 "{" BIND
-	 ", \"uidMappings\": [" MAP(4294967290, 0, 10) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, "mounts[0].uidMappings[0].size: containerID + size exceeds 4294967295", true, true},
+	 NULL, NULL, true},
 	{"uid only", "{" BIND ", \"uidMappings\": [" MAP(0, 1000, 1) "]}", NULL,
-	 "mounts[0] '/data': an idmapped mount needs both uidMappings and gidMappings", true,
-	 false},
+	 "mounts[0] '/data': an idmapped mount needs both uidMappings and gidMappings", true},
 	{"not a bind",
 	 "{\"destination\": \"/data\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"uidMappings\": [" MAP(
 		 0, 1000, 1) "], \"gidMappings\": [" MAP(0, 1000, 1) "]}",
-	 NULL, "mounts[0] '/data': uidMappings/gidMappings are only supported on bind mounts", true,
-	 false},
+	 NULL, "mounts[0] '/data': uidMappings/gidMappings are only supported on bind mounts",
+	 true},
 	{"idmap option without any mapping",
 	 "{\"destination\": \"/data\", \"source\": \"/src\", \"options\": [\"bind\", \"idmap\"]}",
-	 NULL, "option 'idmap' needs uidMappings", true, false},
+	 NULL, "option 'idmap' needs uidMappings", true},
 	{"idmap option with the container's mapping",
 	 "{\"destination\": \"/data\", \"source\": \"/src\", \"options\": [\"rbind\", \"ridmap\"]}",
 	 "{\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": [" MAP(
 		 0, 100000, 65536) "], \"gidMappings\": [" MAP(0, 100000, 65536) "]}",
-	 NULL, true, false},
+	 NULL, true},
 };
 
 static struct oci_spec *spec_of(const struct case_ *c)
@@ -78,16 +68,8 @@ static struct oci_spec *spec_of(const struct case_ *c)
 		c->mount, c->linux_ ? ", \"linux\": " : "", c->linux_ ? c->linux_ : "");
 	struct berth_err *err = NULL;
 	struct oci_spec *s = NULL;
-	int r = oci_spec_parse(json, strlen(json), "config.json", &s, &err);
 
-	if (c->at_parse) {
-		if (r == 0 || !strstr(err->msg, c->err))
-			fail_msg("%s: expected the parse error '%s', got '%s'", c->name, c->err,
-				 r == 0 ? "success" : err->msg);
-		berth_err_free(&err);
-		return NULL;
-	}
-	if (r < 0)
+	if (oci_spec_parse(json, strlen(json), "config.json", &s, &err) < 0)
 		fail_msg("%s: parse: %s", c->name, err->msg);
 	return s;
 }
@@ -98,11 +80,7 @@ static void check_table(void **state)
 		const struct case_ *c = &cases[i];
 		cleanup(oci_spec_freep) struct oci_spec *s = spec_of(c);
 		struct berth_err *err = NULL;
-		int r;
-
-		if (c->at_parse)
-			continue;
-		r = rt_idmounts_check(s, &err);
+		int r = rt_idmounts_check(s, &err);
 
 		if (rt_idmount_wanted(&s->mounts[0]) != c->wanted)
 			fail_msg("%s: wanted is %d, expected %d", c->name, !c->wanted, c->wanted);
@@ -123,7 +101,7 @@ static void too_many_extents_fail(void **state)
 	cleanup_free char *mount = NULL;
 	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
 	struct berth_err *err = NULL;
-	struct case_ c = {"341 extents", NULL, NULL, NULL, true, false};
+	struct case_ c = {"341 extents", NULL, NULL, NULL, true};
 
 	for (int i = 0; i < 341; i++) {
 		char *t = xasprintf("%s%s{\"containerID\": %d, \"hostID\": %d, \"size\": 1}", maps,

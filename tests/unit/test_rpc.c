@@ -129,8 +129,11 @@ static const struct rpc_method methods[] = {
 	{"/test.Svc/Forever", TS_DESC, TS_DESC, RPC_SERVER_STREAM, h_forever},
 };
 
-static const struct rpc_service svc = {"test.Svc", methods, sizeof(methods) / sizeof(methods[0]),
-				       NULL, NULL};
+static const struct rpc_service svc = {
+	.name = "test.Svc",
+	.methods = methods,
+	.n_methods = sizeof(methods) / sizeof(methods[0]),
+};
 
 struct fix {
 	char dir[64];
@@ -358,6 +361,113 @@ static void stop_ends_a_live_stream(void **state)
 	rpc_client_stream_free(s);
 }
 
+static void h_version(struct rpc_call *call, const ProtobufCMessage *msg)
+{
+	Containerd__Services__Version__V1__VersionResponse out =
+		CONTAINERD__SERVICES__VERSION__V1__VERSION_RESPONSE__INIT;
+
+	out.version = (char *)"9.9";
+	out.revision = (char *)"r";
+	rpc_call_reply(call, &out.base);
+}
+
+#define VERSION_DESC (&containerd__services__version__v1__version__descriptor)
+#define VERSION_PATH "/containerd.services.version.v1.Version/Version"
+#define VERSION_RESP (&containerd__services__version__v1__version_response__descriptor)
+
+/* one method table entry checked against the version service's descriptor */
+static int add_checked(const struct rpc_method *m, struct berth_err **err)
+{
+	struct rpc_server_opts o = {0};
+	const struct rpc_service s = {
+		.name = "v", .methods = m, .n_methods = 1, .desc = VERSION_DESC};
+	char dir[] = "/tmp/berth-test-rpc-XXXXXX";
+	struct berth_err *e = NULL;
+	struct rpc_server *srv;
+	char *sock;
+	int r;
+
+	assert_non_null(mkdtemp(dir));
+	sock = xasprintf("%s/s.sock", dir);
+	o.address = sock;
+	srv = rpc_server_new(&o, &e);
+	assert_non_null(srv);
+	r = rpc_server_add_service(srv, &s, NULL, err);
+	rpc_server_free(srv);
+	fs_rm_rf(dir, NULL);
+	free(sock);
+	return r;
+}
+
+static void a_method_must_agree_with_the_service_descriptor(void **state)
+{
+	const struct rpc_method good = {VERSION_PATH, &google__protobuf__empty__descriptor,
+					VERSION_RESP, RPC_UNARY, h_version};
+	const struct rpc_method bad_out = {VERSION_PATH, &google__protobuf__empty__descriptor,
+					   TS_DESC, RPC_UNARY, h_version};
+	const struct rpc_method bad_name = {VERSION_PATH "s", &google__protobuf__empty__descriptor,
+					    VERSION_RESP, RPC_UNARY, h_version};
+	const struct rpc_method bad_svc = {"/containerd.services.version.v2.Version/Version",
+					   &google__protobuf__empty__descriptor, VERSION_RESP,
+					   RPC_UNARY, h_version};
+	struct berth_err *err = NULL;
+
+	assert_int_equal(add_checked(&good, &err), 0);
+	assert_int_equal(add_checked(&bad_out, &err), -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "but the service says"));
+	berth_err_free(&err);
+	assert_int_equal(add_checked(&bad_name, &err), -1);
+	assert_non_null(strstr(err->msg, "has no method 'Versions'"));
+	berth_err_free(&err);
+	assert_int_equal(add_checked(&bad_svc, &err), -1);
+	assert_non_null(strstr(err->msg, "not a method of"));
+	berth_err_free(&err);
+}
+
+static void invoke_takes_path_and_types_from_the_descriptor(void **state)
+{
+	const struct rpc_method m[] = {{VERSION_PATH, &google__protobuf__empty__descriptor,
+					VERSION_RESP, RPC_UNARY, h_version}};
+	const struct rpc_service vs = {
+		.name = "v", .methods = m, .n_methods = 1, .desc = VERSION_DESC};
+	struct rpc_server_opts o = {0};
+	char dir[] = "/tmp/berth-test-rpc-XXXXXX";
+	Google__Protobuf__Empty in = GOOGLE__PROTOBUF__EMPTY__INIT;
+	Ts wrong = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	struct berth_err *err = NULL;
+	ProtobufCMessage *out = NULL;
+	struct rpc_server *srv;
+	struct rpc_client *cl;
+	char *sock;
+
+	assert_non_null(mkdtemp(dir));
+	sock = xasprintf("%s/s.sock", dir);
+	o.address = sock;
+	srv = rpc_server_new(&o, &err);
+	assert_non_null(srv);
+	assert_int_equal(rpc_server_add_service(srv, &vs, NULL, &err), 0);
+	assert_int_equal(rpc_server_start(srv, &err), 0);
+	cl = rpc_client_new(sock, NULL, &err);
+	assert_non_null(cl);
+	assert_int_equal(rpc_client_invoke(cl, VERSION_DESC, "Version", &in.base, &out, &err), 0);
+	assert_ptr_equal(out->descriptor, VERSION_RESP);
+	assert_string_equal(((Containerd__Services__Version__V1__VersionResponse *)out)->version,
+			    "9.9");
+	protobuf_c_message_free_unpacked(out, NULL);
+	assert_int_equal(rpc_client_invoke(cl, VERSION_DESC, "Version", &wrong.base, &out, &err),
+			 -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "request is a google.protobuf.Timestamp"));
+	berth_err_free(&err);
+	assert_int_equal(rpc_client_invoke(cl, VERSION_DESC, "Nope", &in.base, &out, &err), -1);
+	berth_err_free(&err);
+	rpc_client_free(cl);
+	rpc_server_free(srv);
+	fs_rm_rf(dir, NULL);
+	free(sock);
+}
+
 static void no_server_is_unavailable(void **state)
 {
 	struct berth_err *err = NULL;
@@ -391,6 +501,8 @@ int main(void)
 			second_server_on_the_socket_fails_and_first_keeps_serving, setup, teardown),
 		cmocka_unit_test_setup_teardown(stop_ends_a_live_stream, setup, teardown),
 		cmocka_unit_test(no_server_is_unavailable),
+		cmocka_unit_test(a_method_must_agree_with_the_service_descriptor),
+		cmocka_unit_test(invoke_takes_path_and_types_from_the_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "runtime/cli/cli.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/process.h"
+#include "runtime/lib/passwd.h"
 #include "runtime/lib/signals.h"
 #include "runtime/lib/state.h"
 #include "runtime/lib/sync.h"
@@ -72,7 +73,8 @@ static void signals_parse_by_name_prefix_case_and_number(void **state)
 		 {"RTMIN", SIGRTMIN},
 		 {"SIGRTMIN+3", SIGRTMIN + 3},
 		 {"RTMAX-1", SIGRTMAX - 1},
-		 {"CHLD", SIGCHLD}};
+		 {"CHLD", SIGCHLD},
+		 {"0", 0}}; /* kill(2)'s existence check, as runc's `kill ID 0` */
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int sig = -1;
@@ -84,8 +86,7 @@ static void signals_parse_by_name_prefix_case_and_number(void **state)
 
 static void unknown_or_out_of_range_signals_fail_and_name_the_input(void **state)
 {
-	const char *bad[] = {"FOO", "SIGFOO", "0",	 "65",	    "-9",
-			     "9x",  "",	      "RTMIN-1", "RTMAX+1", NULL};
+	const char *bad[] = {"FOO", "SIGFOO", "65", "-9", "9x", "", "RTMIN-1", "RTMAX+1", NULL};
 
 	for (int i = 0; bad[i]; i++) {
 		cleanup_err struct berth_err *e = NULL;
@@ -308,7 +309,8 @@ struct fl {
 	char **env;
 };
 
-static int parse(struct fl *f, bool *help, int argc, char **argv, int *i, struct berth_err **err)
+static int parse_how(struct fl *f, bool head, bool *help, int argc, char **argv, int *i,
+		     struct berth_err **err)
 {
 	const struct cli_flag flags[] = {
 		{"root", 0, CLI_STRING, &f->root, NULL},
@@ -320,7 +322,14 @@ static int parse(struct fl *f, bool *help, int argc, char **argv, int *i, struct
 		{NULL},
 	};
 
+	if (head)
+		return cli_flags_parse_head(flags, argc, argv, i, help, err);
 	return cli_flags_parse(flags, argc, argv, i, help, err);
+}
+
+static int parse(struct fl *f, bool *help, int argc, char **argv, int *i, struct berth_err **err)
+{
+	return parse_how(f, false, help, argc, argv, i, err);
 }
 
 static void flags_accept_runc_spellings(void **state)
@@ -350,8 +359,9 @@ static void flags_accept_runc_spellings(void **state)
 	assert_int_equal(f.n, 2);
 	assert_int_equal(strv_len(f.env), 2);
 	assert_string_equal(f.env[1], "B=2");
-	/* flags stop at the first argument, as in runc */
+	/* after the first argument an unknown flag is an argument, as in runc */
 	assert_int_equal(i, 11);
+	assert_string_equal(argv[12], "--notaflag");
 	assert_false(help);
 	strv_free(f.env);
 }
@@ -389,6 +399,97 @@ static void help_and_double_dash(void **state)
 	assert_false(f.detach);
 }
 
+/* runc's urfave/cli moves a command's flags before its arguments: `update ID --pids-limit 10` */
+static void flags_after_arguments_are_parsed_and_arguments_keep_their_order(void **state)
+{
+	char *argv[] = {(char *)"x",  (char *)"id",   (char *)"--root", (char *)"/r",
+			(char *)"-d", (char *)"KILL", (char *)"-e",	(char *)"-9",
+			(char *)"-9", (char *)"--",   (char *)"-d"};
+	struct fl f = {0};
+	int i = 1;
+
+	assert_int_equal(parse(&f, NULL, 11, argv, &i, NULL), 0);
+	assert_string_equal(f.root, "/r");
+	assert_true(f.detach);
+	assert_int_equal(strv_len(f.env), 1);
+	assert_string_equal(f.env[0], "-9");
+	/* a stable partition: flags with their values, "--", then the arguments */
+	assert_int_equal(i, 7);
+	assert_string_equal(argv[1], "--root");
+	assert_string_equal(argv[2], "/r");
+	assert_string_equal(argv[3], "-d");
+	assert_string_equal(argv[4], "-e");
+	assert_string_equal(argv[5], "-9");
+	assert_string_equal(argv[6], "--");
+	assert_string_equal(argv[7], "id");
+	assert_string_equal(argv[8], "KILL");
+	assert_string_equal(argv[9], "-9");
+	assert_string_equal(argv[10], "-d");
+	strv_free(f.env);
+}
+
+/* create re-executes itself with its argv: the permuted argv must parse the same */
+static void permuted_argv_parses_the_same_again(void **state)
+{
+	char *argv[] = {(char *)"x",	 (char *)"id",	(char *)"--root", (char *)"/r",
+			(char *)"--env", (char *)"A=1", (char *)"-d"};
+	struct fl f = {0}, g = {0};
+	int i = 1, j = 1;
+
+	assert_int_equal(parse(&f, NULL, 7, argv, &i, NULL), 0);
+	assert_int_equal(parse(&g, NULL, 7, argv, &j, NULL), 0);
+	assert_int_equal(i, 6);
+	assert_int_equal(j, 6);
+	assert_string_equal(argv[6], "id");
+	assert_string_equal(g.root, "/r");
+	assert_true(g.detach);
+	assert_int_equal(strv_len(g.env), 1);
+	assert_string_equal(g.env[0], "A=1");
+	strv_free(f.env);
+	strv_free(g.env);
+}
+
+/* exec and ps hand what follows the id to someone else (runc's SkipArgReorder) */
+static void head_parse_stops_at_the_first_argument(void **state)
+{
+	char *argv[] = {(char *)"x", (char *)"-d", (char *)"id", (char *)"--root", (char *)"/r"};
+	struct fl f = {0};
+	int i = 1;
+
+	assert_int_equal(parse_how(&f, true, NULL, 5, argv, &i, NULL), 0);
+	assert_true(f.detach);
+	assert_null(f.root);
+	assert_int_equal(i, 2);
+	assert_string_equal(argv[3], "--root");
+}
+
+static void passwd_home_is_found_by_uid(void **state)
+{
+	char path[] = "/tmp/berth-passwd-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "# comment\nbroken\nroot:x:0:0:root:/root:/bin/sh\n"
+			    "short:x:5\napp:x:1000:1000::/home/app:/bin/sh\n"
+			    "dup:x:1000:1000::/second:/bin/sh\nnohome:x:7:7::\n";
+	char *home;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	home = rt_passwd_home(path, 0);
+	assert_string_equal(home, "/root");
+	free(home);
+	home = rt_passwd_home(path, 1000); /* the first line, as getpwuid */
+	assert_string_equal(home, "/home/app");
+	free(home);
+	home = rt_passwd_home(path, 7);
+	assert_string_equal(home, "");
+	free(home);
+	assert_null(rt_passwd_home(path, 5));
+	assert_null(rt_passwd_home(path, 42));
+	unlink(path);
+	assert_null(rt_passwd_home(path, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +514,10 @@ int main(void)
 		cmocka_unit_test(flags_accept_runc_spellings),
 		cmocka_unit_test(flags_errors_name_the_flag),
 		cmocka_unit_test(help_and_double_dash),
+		cmocka_unit_test(flags_after_arguments_are_parsed_and_arguments_keep_their_order),
+		cmocka_unit_test(head_parse_stops_at_the_first_argument),
+		cmocka_unit_test(permuted_argv_parses_the_same_again),
+		cmocka_unit_test(passwd_home_is_found_by_uid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

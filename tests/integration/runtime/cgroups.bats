@@ -145,3 +145,38 @@ kmem_limit_ignored() {
 	expect_status 0
 	expect_output_contains "linux.resources.memory.kernel: ignored by this kernel"
 }
+
+# regression: issue #14 (dockerd sends "blockIO": {"weight": 0} with every `docker run`; berth
+# refused it as out of range). What dockerd 20.10 puts in linux.resources when the user set
+# no limit; runc and crun read every zero as "not set".
+@test "cgroups: the zeros dockerd sends mean not set (blockIO.weight 0, cpu.shares 0, pids.limit 0...)" {
+	requires cgroup_v1
+	update_config '.linux.resources += {"memory": {"disableOOMKiller": false},
+		"cpu": {"shares": 0, "quota": 0, "period": 0,
+		"realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""}, "pids": {"limit": 0},
+		"blockIO": {"weight": 0, "leafWeight": 0}}'
+	run_container
+	[ "$(cg_v1 pids pids.max)" = max ] || fail_with "pids.max is $(cg_v1 pids pids.max)"
+	[ "$(cg_v1 cpu cpu.shares)" = 1024 ] || fail_with "cpu.shares is $(cg_v1 cpu cpu.shares)"
+	[ "$(cg_v1 cpu cpu.cfs_quota_us)" = -1 ] || fail_with "cpu.cfs_quota_us is $(cg_v1 cpu cpu.cfs_quota_us)"
+	[ -n "$(cg_v1 cpuset cpuset.cpus)" ] || fail_with "cpuset.cpus is empty"
+	[ "$(cg_v1 memory memory.limit_in_bytes)" -gt 1000000000 ] ||
+		fail_with "memory.limit_in_bytes is $(cg_v1 memory memory.limit_in_bytes)"
+}
+
+# runc reads these as "not set" too; crun 1.8.1 writes them (and fails on this host: a zero
+# memory limit, no blkio.weight_device, no net_cls) or refuses them.
+@test "cgroups: zero memory limits, weightDevice weights, network classID and swappiness -1 (as uint64) mean not set" {
+	requires cgroup_v1
+	not_runtime crun "writes zero memory limits, weightDevice weights and classID, refuses swappiness 2^64-1"
+	update_config '.linux.resources += {"blockIO": {"weightDevice": [{"major": 8, "minor": 0,
+		"weight": 0, "leafWeight": 0}]}, "network": {"classID": 0}, "memory": {"limit": 0,
+		"reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0, "swappiness": 424242}}'
+	# jq cannot write 2^64-1 exactly
+	sed -i 's/"swappiness": 424242/"swappiness": 18446744073709551615/' "$BUNDLE/config.json"
+	grep -q 18446744073709551615 "$BUNDLE/config.json" || fail_with "config.json was not edited"
+	run_container
+	[ "$(state_of "$CID")" = running ] || fail_with "the container is not running"
+	[ "$(cg_v1 memory memory.limit_in_bytes)" -gt 1000000000 ] ||
+		fail_with "memory.limit_in_bytes is $(cg_v1 memory memory.limit_in_bytes)"
+}

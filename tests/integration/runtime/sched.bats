@@ -50,6 +50,7 @@ expect_sched() {
 
 @test "scheduler: SCHED_FIFO with priority 12 sets the real-time priority" {
 	# a new v1 cpu cgroup has cpu.rt_runtime_us 0, where no real-time task may run
+	requires_rt_budget 10000
 	update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 12}
 		| .linux.resources.cpu.realtimeRuntime = 10000'
 	run_container
@@ -57,6 +58,7 @@ expect_sched() {
 }
 
 @test "scheduler: SCHED_RR with SCHED_FLAG_RESET_ON_FORK shows the flag in chrt" {
+	requires_rt_budget 10000
 	update_config '.process.scheduler = {"policy": "SCHED_RR", "priority": 3,
 		"flags": ["SCHED_FLAG_RESET_ON_FORK"]}
 		| .linux.resources.cpu.realtimeRuntime = 10000'
@@ -64,6 +66,31 @@ expect_sched() {
 	run chrt -p "$(container_pid)"
 	expect_status 0
 	expect_output_contains "SCHED_RR|SCHED_RESET_ON_FORK" "priority: 3"
+}
+
+# The two real-time tests above need 10000 us of the machine's real-time budget for the
+# container's cgroup; when other cgroups hold it they skip with the reason instead of
+# failing in the runtime. Here the budget of a parent cgroup of our own is taken by a
+# sibling: the probe says so, and the runtime does fail there as the probe predicts.
+@test "scheduler: a taken real-time budget is detected before the runtime fails on it" {
+	requires cgroup_v1
+	[ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no RT group scheduling (no cpu.rt_runtime_us)"
+	requires_rt_budget 20000
+	local parent=/sys/fs/cgroup/cpu/berth-test-$CID-rt
+	mkdir "$parent" "$parent/berth-test-$CID-hog"
+	echo 20000 >"$parent/cpu.rt_runtime_us"
+	run rt_budget_free 10000 "$parent"
+	expect_status 0
+	echo 20000 >"$parent/berth-test-$CID-hog/cpu.rt_runtime_us"
+	run rt_budget_free 10000 "$parent"
+	expect_status 1
+	expect_output_contains "real-time budget of '$parent' is taken" "hold 20000 of its 20000 us" "cpu.rt_runtime_us 10000"
+	update_config '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 12}
+		| .linux.resources.cpu.realtimeRuntime = 10000
+		| .linux.cgroupsPath = "/berth-test-'"$CID"'-rt/'"$CID"'"'
+	run_fg
+	expect_failure
+	[ "$(runtime_name)" != berth ] || expect_output_contains "rt_runtime_us"
 }
 
 @test "scheduler: SCHED_DEADLINE takes runtime, deadline and period" {

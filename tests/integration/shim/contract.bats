@@ -53,7 +53,7 @@ wait_gone() { # PID
 		[ "$(readlink "/proc/$pid/fd/$fd")" = /dev/null ] || [ "$fd" = 2 ]
 	done
 	# nothing but stdio, the listener and the daemon's own fds
-	! ls -l "/proc/$pid/fd" | grep -q pipe:
+	! ls -l "/proc/$pid/fd" | grep -q pipe: || false
 }
 
 @test "start: a second start for the same id reuses the running shim" {

@@ -177,7 +177,7 @@ create_with_log() { # URI
 	cat -A "$T/log.txt"
 	# the pty turns \n into \r\n; stderr shares the pty, the logger's fd 4 just ends
 	[ "$(grep '^stdout ' "$T/log.txt" | tr -d '\r' | tr '\n' ,)" = "stdout stdout-is-a-tty,stdout err-via-pty," ]
-	! grep -q '^stderr ' "$T/log.txt"
+	! grep -q '^stderr ' "$T/log.txt" || false
 	[ "$(tail -1 "$T/log.txt")" = logger-exit ]
 	call Delete id=c1
 }
@@ -232,7 +232,7 @@ create_with_log() { # URI
 	echo "$output"
 	[[ "$output" != code=0* ]]
 	[[ "$output" == *"'$uri': not ready after 1 s"* ]]
-	! kill -0 "$(cat "$T/logger.pid")" 2>/dev/null
+	! kill -0 "$(cat "$T/logger.pid")" 2>/dev/null || false
 	[ -z "$(runc --root "$T/runc/testns" list -q 2>/dev/null)" ]
 }
 

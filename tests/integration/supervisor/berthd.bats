@@ -82,8 +82,9 @@ start() {
 	[ -S "$SOCK" ]
 	[ ! -e "$T/other.sock" ]
 	ctr -a "$SOCK" namespaces ls
-	# failed calls are logged at debug level only
-	! ctr -a "$SOCK" namespaces rm no-such-ns
+	# failed calls are logged at debug level only. (ctr, like containerd's, exits 0 when
+	# the namespace to remove is NotFound: the debug line is what shows the call failed)
+	ctr -a "$SOCK" namespaces rm no-such-ns
 	grep -q "debug: rpc: .*no-such-ns" "$T/berthd.log"
 }
 

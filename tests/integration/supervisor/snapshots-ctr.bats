@@ -127,7 +127,7 @@ in_mount_ns() {
 		test "$(stat -c %a "$MNT/tmp")" = 1777
 		test -p "$MNT/run/fifo"
 		test ! -e "$MNT/.wh..wh.plnk"
-		! touch "$MNT/new-file" 2>/dev/null # images mount is read-only without --rw
+		! touch "$MNT/new-file" 2>/dev/null || false # images mount is read-only without --rw
 		ctr -a "$SOCK" -n "$NS" images unmount --rm "$MNT" >/dev/null
 	'
 	echo "$output"
