@@ -2,7 +2,7 @@
 #
 # Each directory adds its objects, binaries and tests through its own
 # module.mk (included below); objects go to build/ (or build/asan/).
-# Targets: all deps check demo asan format format-check lint install clean.
+# Targets: all deps check demo asan check-asan format format-check lint install clean.
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
@@ -71,6 +71,11 @@ demo: deps
 asan:
 	$(MAKE) BUILD=build/asan ASAN=1 CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined" \
 		LDFLAGS="-fsanitize=address,undefined" bins
+
+# The supervisor and compat berthd tests against the ASan/UBSan build; fails on any report.
+.PHONY: check-asan
+check-asan: asan
+	BUILD=build/asan tests/asan/run.sh
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 .PHONY: format format-check

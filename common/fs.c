@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/fs_walk.h"
 #include "common/xalloc.h"
 
 ssize_t fs_write_all(int fd, const void *buf, size_t len)
@@ -159,48 +160,10 @@ int fs_mkdir_p(const char *path, mode_t mode, struct berth_err **err)
 	return 0;
 }
 
-static int rm_rf_at(int parent, const char *name, dev_t dev, struct berth_err **err)
-{
-	struct stat st;
-	cleanup_close int fd = -1;
-	cleanup_dir DIR *d = NULL;
-	struct dirent *de;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : berth_err_sys(err, errno, "stat '%s'", name);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
-			return berth_err_sys(err, errno, "unlink '%s'", name);
-		return 0;
-	}
-	if (st.st_dev != dev)
-		return berth_err_new(err, BERTH_E_PRECONDITION,
-				     "'%s' is a mount point, not removing", name);
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return berth_err_sys(err, errno, "open '%s'", name);
-	d = fdopendir(fd);
-	if (!d)
-		return berth_err_sys(err, errno, "opendir '%s'", name);
-	fd = -1; /* owned by d */
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (rm_rf_at(dirfd(d), de->d_name, dev, err) < 0)
-			return berth_err_wrap(err, "'%s'", name);
-	}
-	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return berth_err_sys(err, errno, "rmdir '%s'", name);
-	return 0;
-}
-
 int fs_rm_rf(const char *path, struct berth_err **err)
 {
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : berth_err_sys(err, errno, "stat '%s'", path);
-	return rm_rf_at(AT_FDCWD, path, st.st_dev, err);
+	/* iterative (fs_walk.c): a tree's depth comes from its input, never our stack */
+	return fs_rm_rf_at(AT_FDCWD, path, err);
 }
 
 bool fs_exists(const char *path)

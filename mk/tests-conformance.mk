@@ -1,13 +1,14 @@
 # mk/tests-conformance.mk - `make conformance`: the OCI runtime-tools validation suite
 # (the OCI runtime conformance tests) against build/berth, through tests/conformance/run.sh,
 # which fails only on failures not listed in tests/conformance/expected-failures.txt.
-# The suite is built once in $(BUILD)/conformance (Debian Go packages and source tarball).
+# The suite is built once in $(BUILD)/conformance by tests/conformance/build-suite.sh
+# (Debian's Go packages and source tarball).
 # `make check` runs it too (tests/run.sh suite `conformance`: one TAP line per test binary).
 # CONFORMANCE_RUNTIME=runc compares with another runtime.
 #
 # podman: the compat tests (tests/compat/runtime-podman.bats) run berth under it.
-# The rest is what /work/shared/conformance/run-runtime-tools.sh needs to build the suite
-# offline (its DEBS list, which it would otherwise install itself) and to fetch the Debian
+# The rest is what tests/conformance/build-suite.sh needs to build the suite offline
+# (Debian's Go and the golang-*-dev libraries the suite imports) and to fetch the Debian
 # source tarball once from the apt mirror (curl, xz-utils).
 
 DEB_EXTRA += podman

@@ -2,4 +2,4 @@
 # sizes, env merging, entrypoint/cmd, user, workdir, limits, cgroups path. The end-to-end
 # tests are tests/integration/supervisor/berthctl-run.bats.
 CFLAGS_tests/unit/test_ctl_spec.c = $(SUPERVISOR_PB_CFLAGS)
-$(eval $(call unit_test,test_ctl_spec,$(BUILD)/supervisor/ctl/spec.o $(BUILD)/supervisor/ctl/user.o $(LIBSPEC) $(LIBCOMMON),$(call pkg_libs,json-c)))
+$(eval $(call unit_test,test_ctl_spec,$(BUILD)/supervisor/ctl/spec.o $(BUILD)/supervisor/ctl/user.o $(BUILD)/supervisor/ctl/spec_flags.o $(LIBSPEC) $(LIBCOMMON),$(call pkg_libs,json-c)))

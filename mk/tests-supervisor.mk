@@ -16,3 +16,5 @@ $(eval $(call unit_test,test_core,$(CORE_SRCS:%.c=$(BUILD)/%.o) $(LIBSNAPSHOT) $
 # image/ logic through an in-memory image_store: chain IDs, unpack, resolve
 $(eval $(call unit_test,test_image,$(BUILD)/supervisor/image/manifest.o $(BUILD)/supervisor/image/unpack.o \
 	$(LIBDIGEST) $(LIBCOMMON),$(DIGEST_LDLIBS) $(call pkg_libs,json-c)))
+# tests/compat/dockerd-berthd.bats: the Docker Engine (dockerd 20.10 and its client) on berthd
+DEB_EXTRA += docker.io

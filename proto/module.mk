@@ -40,3 +40,11 @@ $(PROTO_OUT)/%.pb-c.c $(PROTO_OUT)/%.pb-c.h: $(PROTO_SRC_STAMP)
 .SECONDARY:
 
 CFLAGS_$(PROTO_OUT) = $(call pkg_cflags,libprotobuf-c) -Wno-missing-prototypes -Wno-unused-parameter
+
+# berth's own extension services (documented in the .proto files themselves).
+TRANSFER_PROTO_C := $(PROTO_OUT)/berth/transfer/v1/transfer.pb-c.c
+$(TRANSFER_PROTO_C) $(TRANSFER_PROTO_C:.c=.h) &: proto/berth/transfer/v1/transfer.proto
+	@mkdir -p $(PROTO_OUT)
+	$(PROTOC_C) --proto_path=proto --c_out=$(PROTO_OUT) proto/berth/transfer/v1/transfer.proto
+BERTHD_PROTOS += $(TRANSFER_PROTO_C)
+PROTO_GEN += $(TRANSFER_PROTO_C)

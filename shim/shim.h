@@ -9,7 +9,8 @@
  * publishing task events (events.c).
  *
  * Paths: the ttrpc socket is <dir>/<sha256(address/ns/id)>, where <dir> is
- * $BERTH_SHIM_SOCKET_DIR or dirname(containerd address)/s (so
+ * $BERTH_SHIM_SOCKET_DIR (berthd always sets it: its shim_socket_dir, short
+ * and fixed, /run/berthd/s by default) or dirname(containerd address)/s (so
  * /run/containerd/s for the default address, as runc's shim; a private
  * containerd's sockets stay in its own directory). The runtime --root is the
  * runc option `root`, else $BERTH_SHIM_RUNTIME_ROOT, else

@@ -134,7 +134,8 @@ INSTALL_BINS += $(BERTHD)
 #    that runs at start-up goes first and together instead of being spread over 6.6 MB of
 #    text in 64 kB fault-around windows; -> 7.4 MB.
 # libc, libm (its .a cannot be mixed with a dynamic libc) and libzstd (no .a without
-# libzstd-dev) stay dynamic. $(BERTHD).map is the link map hot-text.sh reads.
+# libzstd-dev) stay dynamic; libcurl is dlopen()ed on the first pull or push
+# (supervisor/registry/curl_dl.h). $(BERTHD).map is the link map hot-text.sh reads.
 # Trade-off: a Debian security update of one of these libraries needs a rebuild of berthd.
 BERTHD_STATIC ?= $(if $(filter 1,$(ASAN)),0,1)
 # supervisor/berthd/hot-text.sh runs berthd under callgrind to regenerate hot-text.ld
@@ -175,12 +176,13 @@ ifneq ($(CTL_SRCS),)
 BERTHCTL := $(BUILD)/berthctl
 BINS += $(BERTHCTL)
 INSTALL_BINS += $(BERTHCTL)
+# CTL_LIBS / CTL_LDLIBS: libraries other folders add for berthctl (registry/: credentials).
 $(BERTHCTL): $(CTL_SRCS:%.c=$(BUILD)/%.o) $(IMAGE_SRCS:%.c=$(BUILD)/%.o) \
 		$$(sort $$(patsubst %.c,%.o,$$(BERTHD_PROTOS))) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
-		$(LIBCOMMON)
+		$(LIBCOMMON) $$(CTL_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) $(LIBCOMMON) \
-		$(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CTL_LIBS) $(LIBBERTHRPC) $(LIBSPEC) $(LIBDIGEST) \
+		$(LIBCOMMON) $(RPC_LDLIBS) $(IMAGE_LDLIBS) $(call pkg_libs,json-c) $(CTL_LDLIBS)
 endif
 
 .PHONY: supervisor

@@ -37,6 +37,7 @@
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -212,6 +213,26 @@ static int sysctl_ns(const char *k)
 	return -1;
 }
 
+/* The hostname belongs to the `hostname` field: runc and crun refuse a
+ * kernel.hostname sysctl whatever its value (two sources for one setting, and
+ * which one wins would depend on the order they are applied in); crun refuses
+ * kernel.domainname beside `domainname` too: refused here when they differ. */
+static int sysctl_conflict(const struct oci_spec *s, const struct oci_kv *kv,
+			   struct berth_err **err)
+{
+	if (!strcmp(kv->key, "kernel.hostname"))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.hostname': conflicts with the 'hostname' field: set the hostname there");
+	if (!strcmp(kv->key, "kernel.domainname") && s->domainname && *s->domainname &&
+	    strcmp(s->domainname, kv->value ?: ""))
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"linux.sysctl 'kernel.domainname': '%s' conflicts with the 'domainname' field '%s'",
+			kv->value ?: "", s->domainname);
+	return 0;
+}
+
 static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 {
 	const struct oci_linux *l = s->linux_;
@@ -219,6 +240,9 @@ static int check_sysctls(const struct oci_spec *s, struct berth_err **err)
 	for (size_t i = 0; l && i < l->n_sysctl; i++) {
 		const char *k = l->sysctl[i].key;
 		int need = sysctl_ns(k);
+
+		if (sysctl_conflict(s, &l->sysctl[i], err) < 0)
+			return -1;
 
 		if (need < 0)
 			return berth_err_new(
@@ -321,6 +345,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (rt_seccomp_compile(s->linux_->seccomp, &cr->seccomp, err) < 0)
 			return -1;
 		cr->plan.seccomp = cr->seccomp;
+		/* the child sends the notify fd over this, after loading the filter */
+		if (cr->has_plan && rt_seccomp_has_listener(cr->seccomp)) {
+			cr->plan.notify_sock =
+				rt_seccomp_notify_connect(s->linux_->seccomp->listener_path, err);
+			if (cr->plan.notify_sock < 0)
+				return -1;
+		}
 	}
 	if (prepare_cgroup(cr, err) < 0)
 		return -1;

@@ -5,9 +5,10 @@
  *   setns(pidfd, PID|TIME)  (for children)
  *   clone3 (INTO_CGROUP v2) -----------------> joins its v1 cgroups (cgjoin.h)
  *   back to our own pid/time namespaces
- *   GO ------------------------------------->  setns(pidfd, user|mnt|net|ipc|uts|cgroup)
+ *   GO [seccomp agent's message] ----------->  setns(pidfd, user|mnt|net|ipc|uts|cgroup)
  *                                              setsid + pty (--tty), rlimits, chdir,
- *                                              PATH lookup, identity, seccomp, execve
+ *                                              PATH lookup, identity, seccomp (the
+ *                                              notify fd to the agent), execve
  *   EOF on the socket (CLOEXEC) = exec'd    <- or ERROR {code, errnum, msg}
  *   pid file; wait (foreground) or return
  *
@@ -37,6 +38,7 @@
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
 #include "runtime/lib/seccomp.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef CLONE_NEWTIME
@@ -167,10 +169,15 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 	struct rt_pty pty = {-1, -1, ""};
 	int r = 0;
 
+	cleanup(rt_sync_msg_freep) struct rt_sync_msg *go = NULL;
+
 	if (rt_cgjoin_self(x->cgjoin, err) < 0)
 		return -1;
-	if (rt_sync_recv(x->sync_fd, RT_SYNC_GO, NULL, err) < 0)
+	if (rt_sync_recv(x->sync_fd, RT_SYNC_GO, &go, err) < 0)
 		return -1;
+	/* GO carries the seccomp agent's message when there is one (exec_handshake) */
+	if (x->plan->notify_sock >= 0 && go->hdr.len)
+		x->plan->notify_msg = take_ptr(go->data);
 	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
 		return berth_err_sys(err, errno, "join the container's namespaces");
 	closep(&x->pidfd);
@@ -192,8 +199,10 @@ static int exec_child_setup(struct exec_child *x, char **exe, struct berth_err *
 			return -1;
 	}
 	if (rt_proc_apply_early(x->plan, err) < 0 || rt_proc_apply_sched(x->plan, err) < 0 ||
-	    rt_proc_chdir(x->plan, err) < 0 || rt_proc_find_exec(x->plan, exe, err) < 0 ||
-	    rt_proc_prepare_exec(x->plan, err) < 0)
+	    rt_proc_chdir(x->plan, err) < 0)
+		return -1;
+	rt_proc_default_home(x->plan);
+	if (rt_proc_find_exec(x->plan, exe, err) < 0 || rt_proc_prepare_exec(x->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(x->plan) && rt_proc_load_seccomp(x->plan, err) < 0)
 		return -1;
@@ -284,6 +293,13 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	    rt_seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
 		return -1;
 	x->plan.seccomp = x->seccomp;
+	/* as for the init: the child sends its notify fd over this (seccomp_notify.h) */
+	if (x->seccomp && rt_seccomp_has_listener(x->seccomp)) {
+		x->plan.notify_sock =
+			rt_seccomp_notify_connect(x->spec->linux_->seccomp->listener_path, err);
+		if (x->plan.notify_sock < 0)
+			return -1;
+	}
 	if (rt_cgroup_open(x->c->st->cgroups_path, x->c->id, x->c->st->systemd_cgroup, &x->cg,
 			   err) < 0 ||
 	    (!rt_rootless_no_cgroup(x->cg) && rt_cgjoin_prepare(x->cg, &x->cgjoin, err) < 0))
@@ -359,11 +375,26 @@ static int exec_spawn(struct exec_run *x, struct berth_err **err)
 	return 0;
 }
 
+/* The seccomp agent's message for the exec'd process: its pid is known now. */
+static char *notify_msg(struct exec_run *x)
+{
+	cleanup_free char *state = NULL;
+
+	if (x->plan.notify_sock < 0)
+		return NULL;
+	state = rt_state_oci_json(x->c->st, rt_container_status(x->c), BJSON_PLAIN);
+	return rt_seccomp_notify_msg(x->spec->linux_->seccomp->listener_metadata, x->pid, state);
+}
+
 static int exec_handshake(struct exec_run *x, struct berth_err **err)
 {
 	struct berth_err *e = NULL;
+	cleanup_free char *msg = notify_msg(x);
 
-	if (rt_sync_send(x->sync[0], RT_SYNC_GO, NULL, 0) < 0)
+	if (x->plan.notify_sock >= 0 && !msg)
+		return berth_err_new(err, BERTH_E_INTERNAL,
+				     "linux.seccomp.listenerPath: build the state message");
+	if (rt_sync_send(x->sync[0], RT_SYNC_GO, msg, msg ? strlen(msg) : 0) < 0)
 		return berth_err_sys(err, errno, "sync socket: send GO");
 	/* the child's end is CLOEXEC: EOF means it exec'd */
 	if (rt_sync_recv(x->sync[0], 0, NULL, &e) == 0)
@@ -422,7 +453,8 @@ int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, i
 			     .console_sock = -1,
 			     .rootfd = -1,
 			     .sync = {-1, -1},
-			     .cgjoin = {.v2_fd = -1}};
+			     .cgjoin = {.v2_fd = -1},
+			     .plan = {.notify_sock = -1}};
 	cleanup_close int sfd = -1;
 	sigset_t old;
 	int r;

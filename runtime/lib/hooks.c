@@ -28,7 +28,6 @@ static int64_t now_ms(void)
 static _Noreturn void hook_child(const struct oci_hook *h, int in_fd, int out_fd)
 {
 	char *argv0[] = {h->path, NULL};
-	char *envp0[] = {NULL};
 	sigset_t none;
 
 	signal(SIGPIPE, SIG_DFL);
@@ -36,7 +35,8 @@ static _Noreturn void hook_child(const struct oci_hook *h, int in_fd, int out_fd
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(126);
-	execve(h->path, h->args ? h->args : argv0, h->env ? h->env : envp0);
+	/* no env: the caller's environment, as runc and crun give every hook kind */
+	execve(h->path, h->args ? h->args : argv0, h->env ? h->env : environ);
 	dprintf(2, "exec '%s': %s", h->path, strerror(errno));
 	_exit(127);
 }

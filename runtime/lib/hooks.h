@@ -2,7 +2,10 @@
  * runtime/lib/hooks.h - running OCI hooks (prestart, createRuntime, ...).
  *
  * Each hook is fork+execve of hook.path with hook.args (argv[0] = path when
- * args is absent) and exactly hook.env, the OCI state JSON on its stdin, its
+ * args is absent) and hook.env, or the caller's environ when the hook has no
+ * env (runc and crun: the runtime's environment for prestart, createRuntime,
+ * poststart, poststop; the container process's for startContainer, whose
+ * caller sets environ so), the OCI state JSON on its stdin, its
  * stdout and stderr captured. Hooks of a phase run in order; the first
  * failure stops the phase. The caller decides whether a failure fails the
  * operation (prestart, createRuntime, createContainer, startContainer) or is

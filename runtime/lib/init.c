@@ -19,6 +19,7 @@
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -105,6 +106,20 @@ static int run_child_hooks(struct rt_init_args *a, bool start, struct berth_err 
 			    err);
 }
 
+/* The message for the seccomp agent (seccomp_notify.h), now that the pid is known. */
+static int notify_msg(struct rt_init_args *a, struct berth_err **err)
+{
+	const struct oci_seccomp *sc = a->spec->linux_ ? a->spec->linux_->seccomp : NULL;
+	cleanup_free char *state = rt_state_oci_json(a->st, RT_STATUS_CREATING, BJSON_PLAIN);
+
+	a->plan->notify_msg =
+		rt_seccomp_notify_msg(sc ? sc->listener_metadata : NULL, a->st->pid, state);
+	if (!a->plan->notify_msg)
+		return berth_err_new(err, BERTH_E_INTERNAL,
+				     "linux.seccomp.listenerPath: build the state message");
+	return 0;
+}
+
 /* Up to READY: everything whose failure `create` must report. */
 static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err)
 {
@@ -117,6 +132,8 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 	if (rt_sync_recv(a->sync_fd, RT_SYNC_GO, &go, err) < 0)
 		return -1;
 	a->st->pid = atoi(go->data);
+	if (a->plan && a->plan->notify_sock >= 0 && notify_msg(a, err) < 0)
+		return -1;
 	if (join_namespaces(a, err) < 0 || set_identity_basics(a, err) < 0)
 		return -1;
 	if (a->plan && rt_proc_apply_early(a->plan, err) < 0)
@@ -136,8 +153,10 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 		return -1;
 	if (!a->plan)
 		return 0;
-	if (rt_proc_apply_sched(a->plan, err) < 0 || rt_proc_chdir(a->plan, err) < 0 ||
-	    rt_proc_find_exec(a->plan, exe, err) < 0 || rt_proc_prepare_exec(a->plan, err) < 0)
+	if (rt_proc_apply_sched(a->plan, err) < 0 || rt_proc_chdir(a->plan, err) < 0)
+		return -1;
+	rt_proc_default_home(a->plan);
+	if (rt_proc_find_exec(a->plan, exe, err) < 0 || rt_proc_prepare_exec(a->plan, err) < 0)
 		return -1;
 	if (rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, err) < 0)
 		return -1;
@@ -163,11 +182,17 @@ static _Noreturn void init_wait_and_exec(struct rt_init_args *a, const char *exe
 	close(a->state_dirfd);
 	if (!a->plan)
 		_exit(0);
-	if (run_child_hooks(a, true, &err) < 0)
+	/* a startContainer hook without env gets the container process's, as in
+	 * runc and crun (this process execs that process next) */
+	environ = a->plan->env;
+	if (run_child_hooks(a, true, &err) < 0 ||
+	    (!rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, &err) < 0)) {
+		rt_sync_fifo_err_write(fd, err);
 		_exit(126);
-	if (!rt_proc_seccomp_early(a->plan) && rt_proc_load_seccomp(a->plan, &err) < 0)
-		_exit(126);
+	}
 	rt_proc_exec(a->plan, exe, &err);
+	/* `start` reads this after the hang-up (issue #15: an E2BIG left nothing) */
+	rt_sync_fifo_err_write(fd, err);
 	_exit(127);
 }
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
+#include "runtime/lib/sync.h"
 
 int rt_container_open_dir(const struct rt_ctx *ctx, const char *id, struct rt_container **out,
 			  struct berth_err **err)
@@ -142,20 +144,34 @@ static int not_in_state(const struct rt_container *c, const char *want, enum rt_
  * started (or the init died). The spec runs poststart hooks after that, not before. */
 static int fifo_wait_exec(int fd, int pidfd, struct berth_err **err)
 {
+	char rec[PIPE_BUF + 1];
+	size_t len = 0;
+
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
 				      {.fd = pidfd, .events = POLLIN}};
-		char b;
+		bool done;
+		ssize_t n = -1;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return berth_err_sys(err, errno, "poll exec fifo");
 		}
-		if (p[1].revents || (p[0].revents & (POLLHUP | POLLERR)))
+		done = p[1].revents || (p[0].revents & (POLLHUP | POLLERR));
+		/* whatever the init wrote before it exited is still in the fifo: read
+		 * it even when the pidfd fired first (the fd is non-blocking) */
+		while (len < sizeof(rec) - 1 &&
+		       (n = read(fd, rec + len, sizeof(rec) - 1 - len)) > 0)
+			len += (size_t)n;
+		if (n == 0)
+			done = true;
+		if (!done)
+			continue;
+		if (!len)
 			return 0;
-		if ((p[0].revents & POLLIN) && read(fd, &b, 1) == 0)
-			return 0;
+		rec[len] = '\0';
+		return rt_sync_fifo_err_parse(rec, err);
 	}
 }
 

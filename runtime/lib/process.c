@@ -22,7 +22,9 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "runtime/lib/passwd.h"
 #include "runtime/lib/process.h"
+#include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/seccomp.h"
 #include "spec/caps.h"
 
@@ -39,7 +41,11 @@ const char *rt_env_get(char *const *env, const char *key)
 	return NULL;
 }
 
-static int caps_mask(char **names, const char *field, uint64_t *out, struct berth_err **err)
+/* runtime-spec 1.1 (config.md, "Linux Process"): a capability that cannot be
+ * mapped to a kernel interface, or cannot be granted otherwise, MUST be logged
+ * as a warning, and runtimes SHOULD NOT fail. An unknown name is skipped with a
+ * warning (runc 1.1 does the same); one newer than this kernel silently, as runc. */
+static uint64_t caps_mask(char **names, const char *field)
 {
 	uint64_t m = 0;
 	size_t i = 0;
@@ -48,32 +54,30 @@ static int caps_mask(char **names, const char *field, uint64_t *out, struct bert
 		int c = oci_cap_from_name(name);
 
 		if (c < 0)
-			return berth_err_new(
-				err, BERTH_E_INVALID,
-				"process.capabilities.%s[%zu]: unknown capability '%s'", field, i,
-				name);
-		/* a capability newer than this kernel is skipped, as runc does */
-		if (c <= (int)cap_max_bits() - 1)
+			log_warn("process.capabilities.%s[%zu]: unknown capability '%s': ignored",
+				 field, i, name);
+		else if (c <= (int)cap_max_bits() - 1)
 			m |= 1ULL << c;
 		i++;
 	}
-	*out = m;
-	return 0;
+	return m;
 }
 
-static int caps_check_bounding(uint64_t m, const char *field, struct berth_err **err)
+/* capset can only keep what the runtime holds: a capability missing from the
+ * runtime's bounding set cannot be granted, so (runtime-spec 1.1, as above) it
+ * is dropped with a warning naming it instead of failing in capset. */
+static void caps_drop_ungrantable(uint64_t *m, const char *field)
 {
 	for (int c = 0; c < 64; c++) {
-		if (!(m & (1ULL << c)))
+		if (!(*m & (1ULL << c)))
 			continue;
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			continue;
-		return berth_err_sys(
-			err, EPERM,
-			"process.capabilities.%s: '%s' is not in the runtime's bounding set", field,
-			oci_cap_name(c) ?: "?");
+		log_warn(
+			"process.capabilities.%s: '%s' is not in the runtime's bounding set: not granted",
+			field, oci_cap_name(c) ?: "?");
+		*m &= ~(1ULL << c);
 	}
-	return 0;
 }
 
 static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *c,
@@ -82,12 +86,14 @@ static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *
 	if (!c)
 		return 0;
 	cp->set = true;
-	if (caps_mask(c->bounding, "bounding", &cp->bounding, err) < 0 ||
-	    caps_mask(c->effective, "effective", &cp->effective, err) < 0 ||
-	    caps_mask(c->inheritable, "inheritable", &cp->inheritable, err) < 0 ||
-	    caps_mask(c->permitted, "permitted", &cp->permitted, err) < 0 ||
-	    caps_mask(c->ambient, "ambient", &cp->ambient, err) < 0)
-		return -1;
+	cp->bounding = caps_mask(c->bounding, "bounding");
+	cp->effective = caps_mask(c->effective, "effective");
+	cp->inheritable = caps_mask(c->inheritable, "inheritable");
+	cp->permitted = caps_mask(c->permitted, "permitted");
+	cp->ambient = caps_mask(c->ambient, "ambient");
+	caps_drop_ungrantable(&cp->permitted, "permitted");
+	caps_drop_ungrantable(&cp->effective, "effective");
+	caps_drop_ungrantable(&cp->inheritable, "inheritable");
 	/* the kernel refuses an ambient capability that is not also permitted and
 	 * inheritable; runc warns and goes on, so do we (decided here: the child
 	 * can not print) */
@@ -101,12 +107,6 @@ static int caps_prepare(struct rt_caps_plan *cp, const struct oci_capabilities *
 			cp->ambient &= ~bit;
 		}
 	}
-	/* capset can only keep what the runtime has: say which one is missing */
-	if (caps_check_bounding(cp->permitted, "permitted", err) < 0 ||
-	    caps_check_bounding(cp->effective, "effective", err) < 0 ||
-	    caps_check_bounding(cp->inheritable, "inheritable", err) < 0 ||
-	    caps_check_bounding(cp->ambient, "ambient", err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -115,6 +115,7 @@ int rt_proc_plan_prepare(struct rt_proc_plan *plan, const struct oci_process *pr
 {
 	plan->proc = proc;
 	plan->extra_fds = preserve_fds + listen_fds;
+	plan->notify_sock = -1;
 	if (caps_prepare(&plan->caps, proc->capabilities, err) < 0 ||
 	    rt_lsm_prepare(&plan->lsm, proc, err) < 0)
 		return -1;
@@ -132,6 +133,11 @@ void rt_proc_plan_clear(struct rt_proc_plan *plan)
 {
 	strv_free(plan->env);
 	plan->env = NULL;
+	if (plan->notify_sock >= 0)
+		close(plan->notify_sock);
+	plan->notify_sock = -1;
+	free(plan->notify_msg);
+	plan->notify_msg = NULL;
 	rt_lsm_plan_clear(&plan->lsm);
 }
 
@@ -265,6 +271,20 @@ static bool is_executable(const char *path, int *e)
 	return true;
 }
 
+/* linux/binfmts.h: no single argument or environment string may be longer */
+#define RT_MAX_ARG_STRLEN (32 * 4096)
+
+void rt_proc_default_home(struct rt_proc_plan *plan)
+{
+	cleanup_free char *home = NULL;
+
+	if (rt_env_get(plan->env, "HOME"))
+		return;
+	home = rt_passwd_home("/etc/passwd", plan->proc->user.uid);
+	/* runc's default for a user /etc/passwd does not list (crun sets none) */
+	strv_push_take(&plan->env, xasprintf("HOME=%s", home && *home ? home : "/"));
+}
+
 int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth_err **err)
 {
 	const char *arg0 = plan->proc->args ? plan->proc->args[0] : NULL;
@@ -274,11 +294,27 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 
 	if (!arg0 || !*arg0)
 		return berth_err_new(err, BERTH_E_INVALID, "process.args must not be empty");
+	/* The messages of a missing or unrunnable command say what runc's do ("executable
+	 * file not found", "permission denied"): the docker and podman CLIs read them to
+	 * exit 127 or 126 instead of 125. */
 	if (strchr(arg0, '/')) {
-		if (!is_executable(arg0, &e))
+		if (is_executable(arg0, &e)) {
+			*path = xstrdup(arg0);
+			return 0;
+		}
+		if (e == ENOENT || e == ENOTDIR)
+			berth_err_new(err, BERTH_E_NOT_FOUND,
+				      "process.args[0] '%s': executable file not found", arg0);
+		else if (e == EACCES)
+			berth_err_new(
+				err, BERTH_E_PERMISSION,
+				"process.args[0] '%s': not an executable file: permission denied",
+				arg0);
+		else
 			return berth_err_sys(err, e, "process.args[0] '%s'", arg0);
-		*path = xstrdup(arg0);
-		return 0;
+		if (err && *err)
+			(*err)->errnum = e;
+		return -1;
 	}
 	pathvar = rt_env_get(plan->env, "PATH") ?: DEFAULT_PATH;
 	dirs = strv_split(pathvar, ":");
@@ -293,9 +329,15 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 		if (pe == EACCES)
 			e = EACCES;
 	}
-	if (e == EACCES)
-		return berth_err_sys(
-			err, e, "process.args[0] '%s': found in $PATH but not executable", arg0);
+	if (e == EACCES) {
+		berth_err_new(
+			err, BERTH_E_PERMISSION,
+			"process.args[0] '%s': found in $PATH but not executable: permission denied",
+			arg0);
+		if (err && *err)
+			(*err)->errnum = EACCES;
+		return -1;
+	}
 	return berth_err_new(err, BERTH_E_NOT_FOUND,
 			     "process.args[0] '%s': executable file not found in $PATH", arg0);
 }
@@ -423,9 +465,18 @@ int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err
 	r = rt_seccomp_load(plan->seccomp, &listener);
 	if (r < 0)
 		return berth_err_sys(err, -r, "linux.seccomp: load filter");
-	if (listener >= 0)
-		close(listener);
-	return 0;
+	if (listener < 0)
+		return 0;
+	/* without the agent, a notified syscall would wait forever: fail instead */
+	if (plan->notify_sock < 0 || !plan->notify_msg)
+		r = berth_err_new(err, BERTH_E_INTERNAL,
+				  "linux.seccomp.listenerPath: no connection to the agent");
+	else
+		r = rt_seccomp_notify_send(plan->notify_sock, listener, plan->notify_msg, err);
+	close(listener);
+	if (plan->notify_sock >= 0)
+		close(plan->notify_sock);
+	return r;
 }
 
 /* Without close_range(CLOSE_RANGE_CLOEXEC) (before 5.11, or denied): walk /proc/self/fd. */
@@ -470,8 +521,49 @@ int rt_proc_prepare_exec(const struct rt_proc_plan *plan, struct berth_err **err
 	return 0;
 }
 
+/* The bytes execve copies for a list of strings; i/big: the first one longer
+ * than the kernel takes (MAX_ARG_STRLEN), if any. */
+static size_t strv_bytes(char *const *v, size_t *big)
+{
+	size_t total = 0;
+
+	*big = SIZE_MAX;
+	for (size_t i = 0; v && v[i]; i++) {
+		size_t n = strlen(v[i]) + 1;
+
+		if (n > RT_MAX_ARG_STRLEN && *big == SIZE_MAX)
+			*big = i;
+		total += n;
+	}
+	return total;
+}
+
+/* execve's E2BIG names no field: say which one is too large (issue #15). */
+static int exec_e2big(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
+{
+	size_t abig, ebig;
+	size_t a = strv_bytes(plan->proc->args, &abig), e = strv_bytes(plan->env, &ebig);
+
+	if (abig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.args[%zu]: longer than the kernel's %d bytes per string",
+			path, abig, RT_MAX_ARG_STRLEN);
+	if (ebig != SIZE_MAX)
+		return berth_err_sys(
+			err, E2BIG,
+			"exec '%s': process.env[%zu]: longer than the kernel's %d bytes per string",
+			path, ebig, RT_MAX_ARG_STRLEN);
+	return berth_err_sys(
+		err, E2BIG,
+		"exec '%s': %s too large: process.env %zu bytes, process.args %zu bytes, beyond the kernel's limit (a quarter of RLIMIT_STACK, at most 6 MiB)",
+		path, e >= a ? "process.env" : "process.args", e, a);
+}
+
 int rt_proc_exec(const struct rt_proc_plan *plan, const char *path, struct berth_err **err)
 {
 	execve(path, plan->proc->args, plan->env);
+	if (errno == E2BIG)
+		return exec_e2big(plan, path, err);
 	return berth_err_sys(err, errno, "exec '%s'", path);
 }

@@ -38,10 +38,14 @@ struct rt_proc_plan {
 	char **env;		/* owned: process.env (+ LISTEN_FDS/LISTEN_PID) */
 	unsigned extra_fds;	/* fds 3..3+extra_fds-1 cross into the process */
 	struct rt_lsm_plan lsm; /* owned: AppArmor/SELinux labels to apply (lsm.h) */
+	/* seccomp notify (seccomp_notify.h): the socket connected to listenerPath
+	 * (owned, -1 if none) and the message for it (owned, set by the child) */
+	int notify_sock;
+	char *notify_msg;
 };
 
-/* Resolves capability names and checks effective/permitted/inheritable/
- * ambient against this process's bounding set (naming the first missing one),
+/* Resolves capability names (an unknown one, or one missing from this
+ * process's bounding set, is dropped with a warning: runtime-spec 1.1),
  * builds the environment. listen_fds: from LISTEN_FDS, 0 if none. */
 int rt_proc_plan_prepare(struct rt_proc_plan *plan, const struct oci_process *proc,
 			 unsigned preserve_fds, unsigned listen_fds, struct berth_err **err);
@@ -51,12 +55,18 @@ void rt_proc_plan_clear(struct rt_proc_plan *plan);
 int rt_proc_apply_early(const struct rt_proc_plan *plan, struct berth_err **err);
 int rt_proc_apply_sched(const struct rt_proc_plan *plan, struct berth_err **err);
 int rt_proc_chdir(const struct rt_proc_plan *plan, struct berth_err **err);
+/* HOME, when process.env has none: the user's home from the container's
+ * /etc/passwd, "/" if it lists no such uid (what runc and crun give, runc's
+ * default). Call after the root is switched. */
+void rt_proc_default_home(struct rt_proc_plan *plan);
 /* Finds args[0] in the PATH of process.env (or the default PATH); *path owned by caller. */
 int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth_err **err);
 int rt_proc_apply_identity(const struct rt_proc_plan *plan, struct berth_err **err);
 /* Seccomp now (before dropping privileges) when no_new_privs is off, like runc:
  * without NNP only CAP_SYS_ADMIN may install a filter. */
 bool rt_proc_seccomp_early(const struct rt_proc_plan *plan);
+/* Loads the filter; a notify listener it returns goes to plan->notify_sock
+ * with plan->notify_msg (both set: seccomp_notify.h), then is closed. */
 int rt_proc_load_seccomp(const struct rt_proc_plan *plan, struct berth_err **err);
 /* Default signal dispositions, empty mask, CLOEXEC on every fd >= 3+extra_fds,
  * inheritable 3..3+extra_fds-1. Before any seccomp load: a profile may deny

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -64,6 +66,30 @@ void rt_sync_send_errf(int fd, enum berth_err_code code, int errnum, const char 
 	if (code == BERTH_E_UNKNOWN)
 		code = errnum ? berth_err_code_from_errno(errnum) : BERTH_E_INTERNAL;
 	send_err_parts(fd, code, errnum, full ?: m);
+}
+
+void rt_sync_fifo_err_write(int fd, const struct berth_err *e)
+{
+	char buf[PIPE_BUF];
+	int n = snprintf(buf, sizeof(buf), "%d %d %s", e ? (int)e->code : BERTH_E_INTERNAL,
+			 e ? e->errnum : 0, e && e->msg ? e->msg : "unknown error");
+
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	while (write(fd, buf, (size_t)n) < 0 && errno == EINTR)
+		;
+}
+
+int rt_sync_fifo_err_parse(const char *rec, struct berth_err **err)
+{
+	int code, errnum, off = 0;
+
+	if (sscanf(rec, "%d %d %n", &code, &errnum, &off) != 2 || !off)
+		return berth_err_new(err, BERTH_E_INTERNAL, "unreadable failure record '%.80s'",
+				     rec);
+	return berth_err_set(err, (enum berth_err_code)code, errnum, rec + off);
 }
 
 static const char *type_name(uint32_t t)

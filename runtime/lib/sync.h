@@ -35,6 +35,12 @@
  *   poll(fifo, pidfd) until hang-up <------- [seccomp if noNewPrivileges], execve
  *   unlink fifo; poststart hooks              (closes the fifo: O_CLOEXEC)
  *
+ *   After its byte the init has no sync socket: when the startContainer hooks,
+ *   the late seccomp filter or execve fail, it writes one record
+ *     "<code> <errnum> <message>" (below PIPE_BUF: one atomic write)
+ *   into the fifo and exits (126, 127 for execve); `start` reads it after the
+ *   hang-up and fails with that error (rt_sync_fifo_err_*).
+ *
  *   At any step before READY the child may instead send
  *     ERROR {code, errnum, message}          and _exit(1);
  *   the parent rebuilds the berth_err from it. EOF on the socket means the
@@ -70,6 +76,12 @@ struct rt_sync_msg {
 	struct rt_sync_hdr hdr;
 	char *data; /* NUL-terminated copy of the payload (len bytes) */
 };
+
+/* The init's failure record in the exec fifo (see above). write never fails
+ * loudly: the init exits right after. parse returns -1 with *err rebuilt from
+ * the record (a record it cannot read becomes an internal error). */
+void rt_sync_fifo_err_write(int fd, const struct berth_err *e);
+int rt_sync_fifo_err_parse(const char *rec, struct berth_err **err);
 
 /* Sends one message; -1 with errno on failure. */
 int rt_sync_send(int fd, uint32_t type, const void *data, size_t len);

@@ -18,9 +18,12 @@ void berthd_config_defaults(struct berthd_config *c)
 	c->root = xstrdup("/var/lib/berth");
 	c->state = xstrdup("/run/berthd");
 	c->address = xstrdup("/run/berthd/berthd.sock");
+	c->shim_socket_dir = xstrdup("/run/berthd/s");
 	c->log_level = LOG_LEVEL_INFO;
 	c->gc_interval = 300;
 	c->workers = 4;
+	c->unpack_limit = BERTHD_DEFAULT_UNPACK_LIMIT;
+	c->registry_certs_dir = xstrdup("/etc/berth/certs.d");
 }
 
 void berthd_config_clear(struct berthd_config *c)
@@ -28,7 +31,20 @@ void berthd_config_clear(struct berthd_config *c)
 	free(c->root);
 	free(c->state);
 	free(c->address);
+	free(c->shim_socket_dir);
+	free(c->registry_certs_dir);
+	free(c->registry_auth_file);
 	memset(c, 0, sizeof(*c));
+}
+
+int berthd_config_check(const struct berthd_config *c, struct berth_err **err)
+{
+	if (strlen(c->shim_socket_dir) > BERTHD_SHIM_SOCKET_DIR_MAX)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "shim_socket_dir '%s': longer than %d bytes (a shim socket is "
+				     "<dir>/<64 hex digits> and a unix socket path holds 107)",
+				     c->shim_socket_dir, BERTHD_SHIM_SOCKET_DIR_MAX);
+	return 0;
 }
 
 int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err **err)
@@ -45,6 +61,35 @@ int berthd_parse_log_level(const char *s, enum log_level *out, struct berth_err 
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "log level '%s': want error, warn, info or debug", s);
 	return 0;
+}
+
+int berthd_parse_size(const char *what, const char *s, int64_t *out, struct berth_err **err)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	long long n;
+	const char *u;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || end == s || n < 0)
+		goto bad;
+	if (*end) {
+		u = end[1] == '\0' ? strchr(units, end[0] & ~0x20) : NULL;
+		if (!u || !*u)
+			goto bad;
+		for (const char *p = units; p <= u; p++) {
+			if (n > INT64_MAX / 1024)
+				goto bad;
+			n *= 1024;
+		}
+	}
+	*out = n;
+	return 0;
+bad:
+	return berth_err_new(err, BERTH_E_INVALID,
+			     "%s '%s': want a number of bytes, optionally with K, M, G or T", what,
+			     s);
 }
 
 struct load {
@@ -94,8 +139,25 @@ static int member(const char *key, const struct bjson *val, void *arg)
 		return set_path(l, key, val, &l->c->state) ? 1 : 0;
 	if (strcmp(key, "address") == 0)
 		return set_path(l, key, val, &l->c->address) ? 1 : 0;
+	if (strcmp(key, "shim_socket_dir") == 0)
+		return set_path(l, key, val, &l->c->shim_socket_dir) ? 1 : 0;
+	if (strcmp(key, "registry_certs_dir") == 0)
+		return set_path(l, key, val, &l->c->registry_certs_dir) ? 1 : 0;
+	if (strcmp(key, "registry_auth_file") == 0)
+		return set_path(l, key, val, &l->c->registry_auth_file) ? 1 : 0;
 	if (strcmp(key, "gc_interval") == 0)
 		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
+	if (strcmp(key, "unpack_limit") == 0) {
+		int64_t n;
+
+		if (!bjson_get_int(m->obj, key, &n) || n < 0) {
+			berth_err_new(l->err, BERTH_E_INVALID,
+				      "%s: unpack_limit: want a number of bytes >= 0", l->path);
+			return 1;
+		}
+		l->c->unpack_limit = n;
+		return 0;
+	}
 	if (strcmp(key, "workers") == 0)
 		return set_uint(l, key, m->obj, 256, &l->c->workers) ? 1 : 0;
 	if (strcmp(key, "log_level") == 0) {

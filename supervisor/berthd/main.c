@@ -57,14 +57,18 @@ static void usage(FILE *f)
 		"  --root DIR         persistent state (default /var/lib/berth)\n"
 		"  --state DIR        runtime state (default /run/berthd)\n"
 		"  -a, --address PATH gRPC socket (default /run/berthd/berthd.sock)\n"
+		"  --shim-socket-dir DIR\n"
+		"                     shims' sockets, short (default /run/berthd/s)\n"
 		"  -c, --config FILE  JSON config (default " BERTHD_DEFAULT_CONFIG ", optional)\n"
 		"  -l, --log-level L  error, warn, info or debug (default info)\n"
+		"  --unpack-limit N   bytes a layer may uncompress to (K, M, G, T; 0: none;\n"
+		"                     default 32G)\n"
 		"  -v, --version      print the version\n"
 		"  -h, --help         this help\n");
 }
 
 struct flags {
-	const char *root, *state, *address, *config, *log_level;
+	const char *root, *state, *address, *config, *log_level, *shim_socket_dir, *unpack_limit;
 };
 
 static int parse_flags(int argc, char **argv, struct flags *fl)
@@ -75,6 +79,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		{"address", required_argument, NULL, 'a'},
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"shim-socket-dir", required_argument, NULL, 'S'},
+		{"unpack-limit", required_argument, NULL, 'U'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -98,6 +104,12 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case 'l':
 			fl->log_level = optarg;
+			break;
+		case 'S':
+			fl->shim_socket_dir = optarg;
+			break;
+		case 'U':
+			fl->unpack_limit = optarg;
 			break;
 		case 'v':
 			printf("berthd %s (%s)\n", BERTHD_VERSION, BERTHD_REVISION);
@@ -140,10 +152,15 @@ static int configure(const struct flags *fl, struct berthd_config *cfg, struct b
 		return -1;
 	if (abs_path("root", fl->root, &cfg->root, err) < 0 ||
 	    abs_path("state", fl->state, &cfg->state, err) < 0 ||
-	    abs_path("address", fl->address, &cfg->address, err) < 0)
+	    abs_path("address", fl->address, &cfg->address, err) < 0 ||
+	    abs_path("shim-socket-dir", fl->shim_socket_dir, &cfg->shim_socket_dir, err) < 0 ||
+	    berthd_config_check(cfg, err) < 0)
 		return -1;
 	if (fl->log_level && berthd_parse_log_level(fl->log_level, &cfg->log_level, err) < 0)
 		return berth_err_wrap(err, "--log-level");
+	if (fl->unpack_limit &&
+	    berthd_parse_size("--unpack-limit", fl->unpack_limit, &cfg->unpack_limit, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -225,6 +242,7 @@ static int open_tasks(struct berthd_components *c, struct berth_err **err)
 	struct tasks_manager_opts o = {
 		.state = c->state,
 		.address = c->address,
+		.socket_dir = c->shim_socket_dir,
 		.on_event = on_task_event,
 		.event_arg = c,
 	};
@@ -261,6 +279,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		{&svc_diff_service, "diff"},
 		{&svc_containers_service, "containers"},
 		{&svc_tasks_service, "tasks"},
+		{&svc_transfer_service, "transfer"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 
@@ -272,6 +291,10 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->root = cfg->root;
 	c->state = cfg->state;
 	c->address = cfg->address;
+	c->shim_socket_dir = cfg->shim_socket_dir;
+	c->unpack_limit = cfg->unpack_limit;
+	c->registry_certs_dir = cfg->registry_certs_dir;
+	c->registry_auth_file = cfg->registry_auth_file;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;

@@ -25,6 +25,8 @@
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/fs.h"
+#include "common/fs_walk.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store_internal.h"
@@ -418,4 +420,40 @@ int content_ingest_list(struct content_store *cs, const char *ns, struct content
 	if (ns_out)
 		*ns_out = nss;
 	return 0;
+}
+
+/* A .put-* temp file of content_blob_put in blobs/, or an ingest dir status_read refuses. */
+static void recover_dir(const char *dir, bool ingests)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		cleanup_err struct berth_err *err = NULL;
+		cleanup_close int dfd = -1;
+		struct content_status st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!ingests && strncmp(de->d_name, ".put-", 5) != 0)
+			continue;
+		if (ingests) {
+			dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0 && status_read(dfd, de->d_name, &st, NULL) == 0) {
+				content_status_clear(&st);
+				continue;
+			}
+		}
+		log_info("content: removing '%s/%s' left partial by a crash", dir, de->d_name);
+		if (fs_rm_rf_at(dirfd(d), de->d_name, &err) < 0)
+			log_warn("content: %s", err->msg);
+	}
+}
+
+void content_recover(struct content_store *cs)
+{
+	recover_dir(cs->blobs, false);
+	recover_dir(cs->ingest, true);
 }

@@ -37,6 +37,7 @@ struct content_store *content_store_open(const char *dir, struct berth_err **err
 	cs->dir = xstrdup(dir);
 	cs->blobs = take_ptr(blobs);
 	cs->ingest = take_ptr(ingest);
+	content_recover(cs);
 	return cs;
 }
 

@@ -33,7 +33,13 @@ struct content_status {
 	int64_t started, updated; /* ns since the epoch */
 };
 
-/* Creates dir/blobs/sha256 and dir/ingest if needed. */
+/*
+ * Creates dir/blobs/sha256 and dir/ingest if needed. Opening is recovery (berthd opens the
+ * store once, at start, when no writer can be active): what a crash left half-made goes,
+ * i.e. blobs/sha256/.put-* temp files and ingest dirs without a readable ref or data file
+ * (never resumable). Complete ingests stay resumable across restarts, as containerd keeps
+ * them; the GC removes one that no lease holds once it sat idle for an hour.
+ */
 struct content_store *content_store_open(const char *dir, struct berth_err **err);
 void content_store_close(struct content_store *cs);
 

@@ -12,4 +12,7 @@ struct content_store {
 	char *ingest; /* <dir>/ingest */
 };
 
+/* ingest.c: removes what a crash left half-made (see content_store_open). Logs, never fails. */
+void content_recover(struct content_store *cs);
+
 #endif

@@ -14,6 +14,7 @@
 #define BERTH_SUPERVISOR_CORE_COMPONENTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct meta_db;
 struct content_store;
@@ -31,16 +32,21 @@ struct core_snapshotter {
 };
 
 struct berthd_components {
-	const char *root;    /* --root: persistent state (content/, snapshots/, meta.db) */
-	const char *state;   /* --state: runtime state (sockets, bundles) */
-	const char *address; /* the gRPC socket path */
-	struct meta_db *db;  /* supervisor/meta/meta.h */
+	const char *root;	     /* --root: persistent state (content/, snapshots/, meta.db) */
+	const char *state;	     /* --state: runtime state (sockets, bundles) */
+	const char *address;	     /* the gRPC socket path */
+	int64_t unpack_limit;	     /* Diff.Apply: uncompressed bytes per layer, 0 = none */
+	const char *shim_socket_dir; /* shims' sockets: <dir>/<sha256 hex> (short, fixed) */
+	struct meta_db *db;	     /* supervisor/meta/meta.h */
 	struct content_store *content;			  /* supervisor/content/store.h */
 	struct core_events *events;			  /* events fan-out, core/events.h */
 	struct core_gc *gc;				  /* garbage collector, see core_gc_*() */
 	struct svc_plugins *plugins;			  /* introspection rows */
 	struct core_snapshotter snaps[CORE_SNAPSHOTTERS]; /* supervisor/snapshot/snapshot.h */
 	struct tasks_manager *tasks;			  /* supervisor/tasks/tasks.h */
+	/* registry client settings (transfer service), from berthd.json; NULL = none */
+	const char *registry_certs_dir; /* <dir>/<host[:port]>/{ca.crt,client.cert,client.key} */
+	const char *registry_auth_file; /* docker-style config.json used when a request has none */
 };
 
 /* The loaded snapshotter called name (NULL or "": "overlayfs"), or NULL. Borrowed. */

@@ -4,14 +4,19 @@
  * Order (containerd's client does the same): validate flags and build the spec first (no
  * side effect yet), unpack the image if its snapshots are missing, prepare the container's
  * active snapshot (key = id), create the container record, then the task with the
- * snapshot's mounts and stdio FIFOs; start, wait, and with --rm remove it all. Whatever
+ * snapshot's mounts and stdio FIFOs (with -d: the log, logger.c); start, wait, and with
+ * --rm remove it all (with -d --rm a helper left behind does, cmd_reap.c). Whatever
  * fails after the first side effect undoes what this run made. All of it runs under a
  * lease, so GC takes nothing midway.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +25,9 @@
 #include <github.com/containerd/containerd/api/services/images/v1/images.pb-c.h>
 #include <github.com/containerd/containerd/api/services/snapshots/v1/snapshots.pb-c.h>
 
+#include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
@@ -29,27 +36,68 @@
 #define CN_INIT(x) CONTAINERD__SERVICES__CONTAINERS__V1__##x##__INIT
 #define MAX_JSON (16 << 20)
 
+enum {
+	O_RM = 256,
+	O_NAME,
+	O_ENTRY,
+	O_MEM,
+	O_PIDS,
+	O_RUNTIME,
+	O_HOST,
+	O_RO,
+	O_MOUNT,
+	O_TMPFS,
+	O_ULIMIT,
+	O_CAPADD,
+	O_CAPDROP,
+	O_SECOPT,
+	O_DEVICE,
+	O_ENVFILE,
+	O_STOPSIG,
+	O_CPUS,
+	O_SHARES,
+	O_SWAP,
+	O_PRIV,
+	O_INIT,
+};
+
 #define RUN_USAGE \
-	"usage: berthctl run [OPTIONS] IMAGE [COMMAND [ARG...]] (options: berthctl --help)"
+	"usage: berthctl run [OPTIONS] IMAGE [COMMAND [ARG...]] (options: berthctl run --help)"
 
-void ctl_run_opts_free(struct ctl_run_opts *o)
-{
-	strv_free(o->env);
-	o->env = NULL;
-}
-
-static int parse_pids(const char *s, int64_t *out, struct berth_err **err)
-{
-	char *end = NULL;
-	long long v = strtoll(s, &end, 10);
-
-	if (!*s || *end || v == 0 || v < -1)
-		return berth_err_new(
-			err, BERTH_E_INVALID,
-			"--pids-limit: invalid value '%s': want a positive number or -1", s);
-	*out = v;
-	return 0;
-}
+static const char run_help[] =
+	"Usage: berthctl run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+	"\n"
+	"Run a container; in the foreground berthctl prints its output and exits with its status.\n"
+	"\n"
+	"  -d, --detach               run in the background, print the id (output: berthctl logs)\n"
+	"      --rm                   remove the container when it exits (with -d too)\n"
+	"  -i, --interactive          copy stdin to the container\n"
+	"  -t, --tty                  give the container a terminal\n"
+	"      --name NAME            name the container\n"
+	"  -e, --env K[=V]            set a variable (K alone: from berthctl's environment)\n"
+	"      --env-file FILE        variables from a file, one K[=V] a line\n"
+	"  -w, --workdir DIR          working directory (created if missing)\n"
+	"  -u, --user USER[:GROUP]    names or numbers, resolved in the image's /etc/passwd, /etc/group\n"
+	"      --entrypoint CMD       replace the image's entrypoint\n"
+	"      --hostname NAME        the container's hostname (default: its short id)\n"
+	"      --read-only            read-only root filesystem\n"
+	"  -v, --volume HOST:CTR[:ro|rw]  bind a host path\n"
+	"      --mount type=bind|tmpfs,source=,target=[,readonly][,tmpfs-size=][,tmpfs-mode=]\n"
+	"      --tmpfs PATH[:OPTS]    a tmpfs (nosuid,nodev,noexec unless OPTS say suid, dev, exec)\n"
+	"  -m, --memory BYTES[k|m|g]  memory limit\n"
+	"      --memory-swap BYTES|-1 memory plus swap limit (needs --memory; -1: unlimited)\n"
+	"      --cpus N               CPU quota (1.5: one and a half CPUs)\n"
+	"      --cpu-shares N         relative CPU weight\n"
+	"      --pids-limit N         process limit\n"
+	"      --ulimit NAME=SOFT[:HARD]  rlimit (nofile, nproc, core, ...)\n"
+	"      --cap-add CAP, --cap-drop CAP  capabilities (ALL: every one the host has)\n"
+	"      --privileged           every capability, every device, no masked paths, no seccomp\n"
+	"      --security-opt no-new-privileges|seccomp=unconfined|seccomp=PROFILE.json\n"
+	"      --device HOST[:CTR][:rwm]  a host device node\n"
+	"  -l, --label K=V            a label on the container\n"
+	"      --stop-signal SIG      what stop sends (default: the image's StopSignal, else TERM)\n"
+	"      --init                 a tiny init (tini) as pid 1\n"
+	"      --runtime NAME         containerd runtime (default io.containerd.berth.v2)\n";
 
 /* -e K=V as is; -e K takes K's value from berthctl's environment, or is dropped when K is
  * unset (docker) */
@@ -66,16 +114,174 @@ static void env_add(char ***env, const char *kv)
 		strv_push_take(env, xasprintf("%s=%s", kv, v));
 }
 
+void ctl_run_opts_free(struct ctl_run_opts *o)
+{
+	char ***v[] = {&o->env,	    &o->volumes,  &o->mounts,	     &o->tmpfs,	  &o->ulimits,
+		       &o->cap_add, &o->cap_drop, &o->security_opts, &o->devices, &o->labels};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		strv_free(*v[i]);
+		*v[i] = NULL;
+	}
+}
+
+/* --env-file: K=V lines (K alone: from berthctl's environment); # comments, blanks */
+static int env_file(char ***env, const char *path, struct berth_err **err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup(strv_freep) char **lines = NULL;
+	size_t len;
+
+	if (fs_read_file_max(AT_FDCWD, path, 1 << 20, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "--env-file");
+	lines = strv_split(buf, "\n");
+	for (size_t i = 0; lines[i]; i++) {
+		char *l = lines[i];
+
+		while (*l == ' ' || *l == '\t')
+			l++;
+		l[strcspn(l, "\r")] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '=')
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "--env-file '%s': line %zu: no variable name", path,
+					     i + 1);
+		env_add(env, l);
+	}
+	return 0;
+}
+
+static int parse_cpus(const char *s, double *out, struct berth_err **err)
+{
+	char *end = NULL;
+	double v = strtod(s, &end);
+
+	if (!*s || *end || !(v > 0) || v > 1024)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"--cpus: invalid value '%s': want a positive number such as 1.5", s);
+	*out = v;
+	return 0;
+}
+
+static int parse_u64_flag(const char *flag, const char *s, uint64_t *out, struct berth_err **err)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "%s: invalid value '%s': want a positive number", flag, s);
+	*out = v;
+	return 0;
+}
+
+/* The options of run only (exec refuses them): strings, lists, limits. */
+static int run_only_opt(int opt, struct ctl_run_opts *o, struct berth_err **err)
+{
+	int sig;
+
+	switch (opt) {
+	case 'v':
+		strv_push(&o->volumes, optarg);
+		return 0;
+	case O_MOUNT:
+		strv_push(&o->mounts, optarg);
+		return 0;
+	case O_TMPFS:
+		strv_push(&o->tmpfs, optarg);
+		return 0;
+	case O_ULIMIT:
+		strv_push(&o->ulimits, optarg);
+		return 0;
+	case O_CAPADD:
+		strv_push(&o->cap_add, optarg);
+		return 0;
+	case O_CAPDROP:
+		strv_push(&o->cap_drop, optarg);
+		return 0;
+	case O_SECOPT:
+		strv_push(&o->security_opts, optarg);
+		return 0;
+	case O_DEVICE:
+		strv_push(&o->devices, optarg);
+		return 0;
+	case 'l':
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			return berth_err_new(err, BERTH_E_INVALID, "--label '%s': want KEY=VALUE",
+					     optarg);
+		strv_push(&o->labels, optarg);
+		return 0;
+	case O_ENVFILE:
+		return env_file(&o->env, optarg, err);
+	case O_STOPSIG:
+		if (ctl_parse_signal(optarg, &sig, err) < 0)
+			return berth_err_wrap(err, "--stop-signal");
+		o->stop_signal = optarg;
+		return 0;
+	case O_CPUS:
+		o->has_cpus = true;
+		return parse_cpus(optarg, &o->cpus, err);
+	case O_SHARES:
+		o->has_cpu_shares = true;
+		return parse_u64_flag("--cpu-shares", optarg, &o->cpu_shares, err);
+	case O_SWAP:
+		o->has_memory_swap = true;
+		if (strcmp(optarg, "-1") == 0) {
+			o->memory_swap = -1;
+			return 0;
+		}
+		if (ctl_parse_bytes(optarg, &o->memory_swap, err) < 0)
+			return berth_err_wrap(err, "--memory-swap");
+		return 0;
+	case O_PRIV:
+		o->privileged = true;
+		return 0;
+	case O_INIT:
+		o->init = true;
+		return 0;
+	}
+	return 1; /* not one of these */
+}
+
+static int parse_pids(const char *s, int64_t *out, struct berth_err **err)
+{
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+
+	if (!*s || *end || v == 0 || v < -1)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"--pids-limit: invalid value '%s': want a positive number or -1", s);
+	*out = v;
+	return 0;
+}
+
+/* berthctl's terminal size for the container's (run -t, exec -t) */
+static void window_size(struct ctl_run_opts *o)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		o->rows = ws.ws_row;
+		o->cols = ws.ws_col;
+	}
+}
+
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err)
 {
-	enum { O_RM = 256, O_NAME, O_ENTRY, O_MEM, O_PIDS, O_RUNTIME, O_HOST, O_RO };
 	static const struct option opts[] = {
 		{"env", required_argument, NULL, 'e'},
 		{"workdir", required_argument, NULL, 'w'},
 		{"user", required_argument, NULL, 'u'},
 		{"detach", no_argument, NULL, 'd'},
 		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
 		{"rm", no_argument, NULL, O_RM},
 		{"name", required_argument, NULL, O_NAME},
 		{"entrypoint", required_argument, NULL, O_ENTRY},
@@ -84,6 +290,22 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 		{"runtime", required_argument, NULL, O_RUNTIME},
 		{"hostname", required_argument, NULL, O_HOST},
 		{"read-only", no_argument, NULL, O_RO},
+		{"volume", required_argument, NULL, 'v'},
+		{"mount", required_argument, NULL, O_MOUNT},
+		{"tmpfs", required_argument, NULL, O_TMPFS},
+		{"ulimit", required_argument, NULL, O_ULIMIT},
+		{"cap-add", required_argument, NULL, O_CAPADD},
+		{"cap-drop", required_argument, NULL, O_CAPDROP},
+		{"security-opt", required_argument, NULL, O_SECOPT},
+		{"device", required_argument, NULL, O_DEVICE},
+		{"label", required_argument, NULL, 'l'},
+		{"env-file", required_argument, NULL, O_ENVFILE},
+		{"stop-signal", required_argument, NULL, O_STOPSIG},
+		{"cpus", required_argument, NULL, O_CPUS},
+		{"cpu-shares", required_argument, NULL, O_SHARES},
+		{"memory-swap", required_argument, NULL, O_SWAP},
+		{"privileged", no_argument, NULL, O_PRIV},
+		{"init", no_argument, NULL, O_INIT},
 		{NULL, 0, NULL, 0},
 	};
 	int opt, li = -1;
@@ -91,9 +313,9 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 	optind = 0;
 	opterr = 0;
 
-	while ((opt = getopt_long(argc + 1, argv - 1, exec ? "+ie:w:u:" : "+ie:w:u:dm:", opts,
+	while ((opt = getopt_long(argc + 1, argv - 1, exec ? "+ite:w:u:" : "+ite:w:u:dm:v:l:", opts,
 				  &li)) != -1) {
-		if (exec && opt != '?' && !strchr("eiwu", opt)) {
+		if (exec && opt != '?' && !strchr("eiwut", opt)) {
 			if (li >= 0)
 				return berth_err_new(err, BERTH_E_INVALID,
 						     "usage: exec: no option '--%s'",
@@ -102,6 +324,14 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 					     opt);
 		}
 		li = -1;
+		if (opt != '?' && !exec) {
+			int r = run_only_opt(opt, o, err);
+
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				continue;
+		}
 		switch (opt) {
 		case 'e':
 			env_add(&o->env, optarg);
@@ -117,6 +347,10 @@ int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int 
 			break;
 		case 'i':
 			o->interactive = true;
+			break;
+		case 't':
+			o->tty = true;
+			window_size(o);
 			break;
 		case O_RM:
 			o->rm = true;
@@ -266,60 +500,104 @@ static int snapshot_prepare(struct ctl *c, const char *key, const char *parent,
 	return 0;
 }
 
+/* The image config's StopSignal, if any (caller frees). */
+static char *image_stop_signal(const struct image *im)
+{
+	cleanup(bjson_freep) struct bjson *img = NULL;
+	cleanup_err struct berth_err *e = NULL;
+	const char *sig;
+
+	if (bjson_parse(im->json, im->len, "image config", &img, &e) < 0)
+		return NULL;
+	sig = bjson_get_str(bjson_get(img, "config"), "StopSignal");
+	return sig && *sig ? xstrdup(sig) : NULL;
+}
+
+static void label_add(CN(Container__LabelsEntry) * **v, size_t *n, const char *k, size_t klen,
+		      const char *val)
+{
+	CN(Container__LabelsEntry) *e = xnew(CN(Container__LabelsEntry));
+
+	containerd__services__containers__v1__container__labels_entry__init(e);
+	e->key = xstrndup(k, klen);
+	e->value = xstrdup(val);
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = e;
+}
+
 static int container_create(struct ctl *c, const char *id, const struct ctl_run_opts *o,
-			    const char *image, const char *spec, struct berth_err **err)
+			    const struct image *im, const char *spec, struct berth_err **err)
 {
 	CN(CreateContainerRequest) req = CN_INIT(CREATE_CONTAINER_REQUEST);
 	CN(Container) ct = CN_INIT(CONTAINER);
 	CN(Container__Runtime) rt = CN_INIT(CONTAINER__RUNTIME);
-	CN(Container__LabelsEntry) name = CN_INIT(CONTAINER__LABELS_ENTRY);
-	CN(Container__LabelsEntry) * labels[1] = {&name};
+	CN(Container__LabelsEntry) **labels = NULL;
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	cleanup_free char *stopsig =
+		o->stop_signal ? xstrdup(o->stop_signal) : image_stop_signal(im);
 	ProtobufCMessage *m = NULL;
+	size_t n = 0;
+	int r;
 
+	for (size_t i = 0; o->labels && o->labels[i]; i++) {
+		const char *eq = strchr(o->labels[i], '=');
+
+		label_add(&labels, &n, o->labels[i], (size_t)(eq - o->labels[i]), eq + 1);
+	}
+	if (o->name)
+		label_add(&labels, &n, CTL_NAME_LABEL, strlen(CTL_NAME_LABEL), o->name);
+	if (stopsig)
+		label_add(&labels, &n, CTL_STOPSIG_LABEL, strlen(CTL_STOPSIG_LABEL), stopsig);
 	rt.name = (char *)(o->runtime ? o->runtime : CTL_DEFAULT_RUNTIME);
 	any.type_url = (char *)CTL_SPEC_TYPE;
 	any.value.data = (uint8_t *)spec;
 	any.value.len = strlen(spec);
 	ct.id = (char *)id;
-	ct.image = (char *)image;
+	ct.image = im->name;
 	ct.runtime = &rt;
 	ct.spec = &any;
 	ct.snapshotter = (char *)CTL_SNAPSHOTTER;
 	ct.snapshot_key = (char *)id;
-	if (o->name) {
-		name.key = (char *)CTL_NAME_LABEL;
-		name.value = (char *)o->name;
-		ct.labels = labels;
-		ct.n_labels = 1;
-	}
+	ct.labels = labels;
+	ct.n_labels = n;
 	req.container = &ct;
-	if (rpc_client_call(
-		    c->rpc, "/containerd.services.containers.v1.Containers/Create", &req.base,
-		    &containerd__services__containers__v1__create_container_response__descriptor,
-		    &m, err) < 0)
+	r = rpc_client_call(
+		c->rpc, "/containerd.services.containers.v1.Containers/Create", &req.base,
+		&containerd__services__containers__v1__create_container_response__descriptor, &m,
+		err);
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i]->key);
+		free(labels[i]->value);
+		free(labels[i]);
+	}
+	free(labels);
+	if (r < 0)
 		return berth_err_wrap(err, "create container '%s'", id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
 }
 
 /* Creates, starts and (foreground) waits for the task; *status: the exit status. */
-static int task_run(struct ctl *c, const char *id, bool detach, bool interactive, uint32_t *status,
+static int task_run(struct ctl *c, const char *id, const struct ctl_run_opts *o, uint32_t *status,
 		    struct berth_err **err)
 {
 	struct ctl_stdio *io = NULL;
 	int r;
 
-	if (detach) {
-		if (ctl_task_create(c, id, "", "", "", err) < 0)
+	if (o->detach) {
+		cleanup_free char *uri = NULL;
+
+		/* output goes to the log through berthctl as the shim's logger (logger.c) */
+		if (ctl_log_uri(c->ns, id, &uri, err) < 0 ||
+		    ctl_task_create(c, id, "", uri, uri, o->tty, err) < 0)
 			return -1;
 		return ctl_task_start(c, id, NULL, err);
 	}
-	io = ctl_stdio_open(interactive, err);
+	io = ctl_stdio_open(o->interactive, o->tty, err);
 	if (!io)
 		return -1;
 	r = ctl_task_create(c, id, ctl_stdio_path(io, 0), ctl_stdio_path(io, 1),
-			    ctl_stdio_path(io, 2), err);
+			    ctl_stdio_path(io, 2), o->tty, err);
 	if (r == 0)
 		r = ctl_stdio_start(io, c, id, NULL, err);
 	if (r == 0)
@@ -375,16 +653,20 @@ static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct ima
 		ctl_container_remove(c, id, true, &undo); /* the snapshot */
 		return -1;
 	}
-	if (container_create(c, id, o, im->name, spec, err) < 0) {
+	if (container_create(c, id, o, im, spec, err) < 0) {
 		ctl_container_remove(c, id, true, &undo); /* the snapshot */
 		return -1;
 	}
-	if (task_run(c, id, o->detach, o->interactive, status, err) < 0) {
+	if (task_run(c, id, o, status, err) < 0) {
 		ctl_container_remove(c, id, true, &undo);
 		return -1;
 	}
 	if (o->rm && !o->detach && ctl_container_remove(c, id, true, err) < 0)
 		return -1;
+	if (o->rm && o->detach && ctl_reaper_spawn(c, id, err) < 0) {
+		ctl_container_remove(c, id, true, &undo);
+		return -1;
+	}
 	return 0;
 }
 
@@ -397,13 +679,15 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	uint32_t status = 0;
 	int next = 0;
 
+	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+		fputs(run_help, stdout);
+		return 0;
+	}
 	if (ctl_run_parse(argc, argv, false, &o, &next, err) < 0)
 		return -1;
 	if (next >= argc)
 		return berth_err_new(err, BERTH_E_INVALID, RUN_USAGE);
 	o.args = argv + next + 1;
-	if (o.rm && o.detach)
-		return berth_err_new(err, BERTH_E_INVALID, "--rm and -d: not supported together");
 	if (o.interactive && o.detach)
 		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
 	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0)

@@ -27,7 +27,7 @@
 /* ---------------------------------------------------------------- exec */
 
 static int exec_create(struct ctl *c, const char *id, const char *exec_id, const char *process,
-		       struct ctl_stdio *io, struct berth_err **err)
+		       struct ctl_stdio *io, bool tty, struct berth_err **err)
 {
 	Containerd__Services__Tasks__V1__ExecProcessRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__EXEC_PROCESS_REQUEST__INIT;
@@ -43,6 +43,7 @@ static int exec_create(struct ctl *c, const char *id, const char *exec_id, const
 	req.stdout = (char *)ctl_stdio_path(io, 1);
 	req.stderr = (char *)ctl_stdio_path(io, 2);
 	req.spec = &any;
+	req.terminal = tty;
 	if (rpc_client_call(c->rpc, TK_SVC "Exec", &req.base, &google__protobuf__empty__descriptor,
 			    &m, err) < 0)
 		return berth_err_wrap(err, "exec in '%s'", id);
@@ -64,7 +65,7 @@ static void exec_delete(struct ctl *c, const char *id, const char *exec_id)
 		protobuf_c_message_free_unpacked(m, NULL);
 }
 
-static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive,
+static int exec_run(struct ctl *c, const char *id, const char *process, bool interactive, bool tty,
 		    uint32_t *status, struct berth_err **err)
 {
 	unsigned char b[6] = {0};
@@ -76,10 +77,10 @@ static int exec_run(struct ctl *c, const char *id, const char *process, bool int
 		b[0] = (unsigned char)time(NULL);
 	snprintf(exec_id, sizeof(exec_id), "exec-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
 		 b[4], b[5]);
-	io = ctl_stdio_open(interactive, err);
+	io = ctl_stdio_open(interactive, tty, err);
 	if (!io)
 		return -1;
-	r = exec_create(c, id, exec_id, process, io, err);
+	r = exec_create(c, id, exec_id, process, io, tty, err);
 	if (r == 0) {
 		r = ctl_stdio_start(io, c, id, exec_id, err);
 		if (r == 0)
@@ -123,7 +124,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (argc - next < 2)
 		return berth_err_new(
 			err, BERTH_E_INVALID,
-			"usage: berthctl exec [-i] [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...");
+			"usage: berthctl exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD...");
 	o.args = argv + next + 1;
 	if (ctl_container_find(c, argv[next], &ct, err) < 0 ||
 	    ctl_task_get(c, ct->id, &st, err) < 0)
@@ -138,7 +139,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	o.resolved = o.user ? &u : NULL;
 	r = ctl_spec_exec_process(ct->spec, ct->spec_len, &o, &process, err);
 	ctl_user_clear(&u);
-	if (r < 0 || exec_run(c, ct->id, process, o.interactive, &status, err) < 0)
+	if (r < 0 || exec_run(c, ct->id, process, o.interactive, o.tty, &status, err) < 0)
 		return berth_err_wrap(err, "container '%s'", argv[next]);
 	c->status = (int)status;
 	return 0;
@@ -146,7 +147,7 @@ int ctl_cmd_exec(struct ctl *c, int argc, char **argv, struct berth_err **err)
 
 /* ---------------------------------------------------------------- stop, kill */
 
-static int parse_signal(const char *s, int *out, struct berth_err **err)
+int ctl_parse_signal(const char *s, int *out, struct berth_err **err)
 {
 	const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
 	char *end = NULL;
@@ -190,6 +191,7 @@ static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth
 	struct ctl_task_state st;
 	uint32_t status;
 	bool down = false;
+	int sig = SIGTERM;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
@@ -198,7 +200,10 @@ static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth
 	/* a frozen process gets no signal: thaw it first (docker does) */
 	if (st.status != ST(RUNNING) && ctl_task_resume(c, ct->id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, ct->id, NULL, SIGTERM, false, err) < 0 ||
+	/* the container's stop signal (--stop-signal or the image's StopSignal), else TERM */
+	if (ct->stop_signal && ctl_parse_signal(ct->stop_signal, &sig, err) < 0)
+		return berth_err_wrap(err, "stop signal of '%s'", ref);
+	if (ctl_task_kill(c, ct->id, NULL, sig, false, err) < 0 ||
 	    wait_down(c, ct->id, timeout_s * 1000, &down, err) < 0)
 		return -1;
 	if (!down && ctl_task_kill(c, ct->id, NULL, SIGKILL, false, err) < 0)
@@ -251,7 +256,7 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	int sig = SIGKILL, i = 0;
 
 	if (argc >= 2 && (strcmp(argv[0], "-s") == 0 || strcmp(argv[0], "--signal") == 0)) {
-		if (parse_signal(argv[1], &sig, err) < 0)
+		if (ctl_parse_signal(argv[1], &sig, err) < 0)
 			return -1;
 		i = 2;
 	}
@@ -274,6 +279,7 @@ static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_err struct berth_err *undo = NULL;
+	cleanup_free char *uri = NULL;
 	struct ctl_task_state st;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
@@ -283,7 +289,9 @@ static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
 	if (st.status == ST(CREATED))
 		return ctl_task_start(c, ct->id, NULL, err);
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", "", "", err) < 0)
+	    ctl_log_uri(c->ns, ct->id, &uri, err) < 0 ||
+	    ctl_task_create(c, ct->id, "", uri, uri,
+			    ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len), err) < 0)
 		return -1;
 	if (ctl_task_start(c, ct->id, NULL, err) < 0) {
 		ctl_task_delete(c, ct->id, NULL, &undo);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/containers/v1/containers.pb-c.h>
 #include <github.com/containerd/containerd/api/services/snapshots/v1/snapshots.pb-c.h>
@@ -14,6 +15,7 @@
 #include <google/protobuf/empty.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
 
@@ -34,6 +36,8 @@ void ctl_container_free(struct ctl_container *ct)
 	free(ct->name);
 	free(ct->image);
 	free(ct->runtime);
+	free(ct->stop_signal);
+	strv_free(ct->labels);
 	free(ct->spec);
 	free(ct);
 }
@@ -49,9 +53,14 @@ static void container_fill(struct ctl_container *ct, const CN(Container) * in)
 	ct->id = xstrdup(in->id);
 	ct->image = xstrdup(in->image ? in->image : "");
 	ct->runtime = xstrdup(in->runtime && in->runtime->name ? in->runtime->name : "");
-	for (size_t i = 0; i < in->n_labels; i++)
+	for (size_t i = 0; i < in->n_labels; i++) {
 		if (strcmp(in->labels[i]->key, CTL_NAME_LABEL) == 0)
 			ct->name = xstrdup(in->labels[i]->value);
+		else if (strcmp(in->labels[i]->key, CTL_STOPSIG_LABEL) == 0)
+			ct->stop_signal = xstrdup(in->labels[i]->value);
+		strv_push(&ct->labels, in->labels[i]->key);
+		strv_push(&ct->labels, in->labels[i]->value);
+	}
 	if (in->spec) {
 		ct->spec = xstrndup((const char *)in->spec->value.data, in->spec->value.len);
 		ct->spec_len = in->spec->value.len;
@@ -66,6 +75,8 @@ void ctl_container_list_free(struct ctl_container *v, size_t n)
 		free(v[i].name);
 		free(v[i].image);
 		free(v[i].runtime);
+		free(v[i].stop_signal);
+		strv_free(v[i].labels);
 		free(v[i].spec);
 	}
 	free(v);
@@ -215,11 +226,12 @@ static int snap_mounts(struct ctl *c, const char *key, ProtobufCMessage **out,
 }
 
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
-		    const char *errp, struct berth_err **err)
+		    const char *errp, bool terminal, struct berth_err **err)
 {
 	TK(CreateTaskRequest) req = TK_INIT(CREATE_TASK_REQUEST);
 	const Containerd__Services__Snapshots__V1__MountsResponse *mr;
 	ProtobufCMessage *mounts = NULL, *m = NULL;
+	uint32_t pid;
 	int r;
 
 	if (snap_mounts(c, id, &mounts, err) < 0)
@@ -231,12 +243,21 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	req.stdin = (char *)in;
 	req.stdout = (char *)out;
 	req.stderr = (char *)errp;
+	req.terminal = terminal;
 	r = rpc_client_call(c->rpc, TK_SVC "Create", &req.base, TK_MSG(create_task_response), &m,
 			    err);
 	protobuf_c_message_free_unpacked(mounts, NULL);
 	if (r < 0)
 		return berth_err_wrap(err, "create task '%s'", id);
+	pid = ((const TK(CreateTaskResponse) *)m)->pid;
 	protobuf_c_message_free_unpacked(m, NULL);
+	/* before start: the command finds lo up (netns.c) */
+	if (pid > 0 && ctl_netns_loopback_up(pid, err) < 0) {
+		cleanup_err struct berth_err *undo = NULL;
+
+		ctl_task_delete(c, id, NULL, &undo);
+		return berth_err_wrap(err, "task '%s'", id);
+	}
 	return 0;
 }
 
@@ -303,6 +324,7 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	Containerd__Services__Snapshots__V1__RemoveSnapshotRequest rs =
 		CONTAINERD__SERVICES__SNAPSHOTS__V1__REMOVE_SNAPSHOT_REQUEST__INIT;
 	struct ctl_task_state st;
+	cleanup_free char *log = NULL;
 
 	if (ctl_task_get(c, id, &st, err) < 0)
 		return -1;
@@ -321,6 +343,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	}
 	rs.snapshotter = (char *)CTL_SNAPSHOTTER;
 	rs.key = (char *)id;
+	log = ctl_log_path(c->ns, id);
+	unlink(log); /* a container run in the foreground has none */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)

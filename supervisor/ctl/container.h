@@ -19,6 +19,8 @@
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_NAME_LABEL "berthctl/name"
+#define CTL_STOPSIG_LABEL "berthctl/stop-signal" /* --stop-signal, else the image's StopSignal */
+#define CTL_DEFAULT_ROOT "/var/lib/berthctl"	 /* client state: container logs ($BERTHCTL_ROOT) */
 #define CTL_SNAPSHOTTER "overlayfs"
 #define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -33,8 +35,18 @@ struct ctl_run_opts {
 	char **args; /* the command after IMAGE; borrowed, may be empty */
 	bool has_memory, has_pids_limit;
 	int64_t memory, pids_limit;
-	bool readonly, rm, detach, interactive;
+	bool readonly, rm, detach, interactive, tty;
+	unsigned rows, cols;		 /* with tty: berthctl's window size (0: unknown) */
 	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
+	/* spec_flags.c; each strv owned (values copied from argv) */
+	char **volumes, **mounts, **tmpfs, **ulimits, **cap_add, **cap_drop, **security_opts,
+		**devices;
+	char **labels;		 /* --label K=V: the container record's */
+	const char *stop_signal; /* --stop-signal: a label, used by stop */
+	bool has_cpus, has_cpu_shares, has_memory_swap, privileged, init;
+	double cpus;
+	uint64_t cpu_shares;
+	int64_t memory_swap; /* -1: unlimited */
 };
 
 /* ---- spec.c ---- */
@@ -55,6 +67,13 @@ int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t
 /* The process of an exec: the container's spec process with the exec's args/env/cwd/user. */
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,
 			  char **out, struct berth_err **err);
+/* spec_flags.c: -v, --mount, --tmpfs, --ulimit, --device, caps, --privileged, --cpus... */
+struct oci_spec;
+int ctl_spec_apply_flags(struct oci_spec *s, const struct ctl_run_opts *o, struct berth_err **err);
+/* The last --security-opt seccomp=X's X ("unconfined" for --privileged); NULL if none. */
+const char *ctl_spec_seccomp_opt(const struct ctl_run_opts *o);
+/* Whether the spec's process has a terminal (a new task must ask the shim for one). */
+bool ctl_spec_is_terminal(const char *spec_json, size_t len);
 /* "123", "64m", "1g", "512k" -> bytes; INVALID naming the value otherwise. */
 int ctl_parse_bytes(const char *s, int64_t *out, struct berth_err **err);
 
@@ -104,7 +123,9 @@ int ctl_image_unpack(struct ctl *c, const char *config_digest, const char *confi
 /* ---- container.c ---- */
 struct ctl_container {
 	char *id, *name, *image, *runtime;
-	char *spec; /* the spec Any's value (JSON), NUL-terminated */
+	char *stop_signal; /* NULL: SIGTERM */
+	char **labels;	   /* k, v, k, v, ..., NULL */
+	char *spec;	   /* the spec Any's value (JSON), NUL-terminated */
 	size_t spec_len;
 	int64_t created; /* seconds since the epoch */
 };
@@ -134,9 +155,10 @@ int ctl_task_wait(struct ctl *c, const char *id, const char *exec_id, uint32_t *
 		  struct berth_err **err);
 /* Tasks.Delete; NOT_FOUND (no task) is success. *status (optional): its exit status. */
 int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct berth_err **err);
-/* Creates (not starts) the container's task on the snapshot's mounts with stdio paths. */
+/* Creates (not starts) the container's task on the snapshot's mounts with stdio paths,
+ * and brings its network namespace's lo up (netns.c). */
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
-		    const char *errp, struct berth_err **err);
+		    const char *errp, bool terminal, struct berth_err **err);
 int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
 /* Deletes the task (a running one only when force: killed first), the container and its
  * snapshot. */
@@ -151,7 +173,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
  * (Tasks.Kill over a second connection, from a thread of its own).
  */
 struct ctl_stdio;
-struct ctl_stdio *ctl_stdio_open(bool interactive, struct berth_err **err);
+/* tty: the process has a terminal (no stderr FIFO; resize and raw mode, see stdio.c) */
+struct ctl_stdio *ctl_stdio_open(bool interactive, bool tty, struct berth_err **err);
 const char *ctl_stdio_path(const struct ctl_stdio *s, int fd); /* 0, 1, 2; "" if none */
 /* Starts copying and forwarding signals to (id, exec_id). */
 int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const char *exec_id,
@@ -164,10 +187,28 @@ int ctl_stdio_begin_stdin(struct ctl_stdio *s, struct berth_err **err);
 /* After the process exited: drains the output, stops the threads, removes the FIFOs. */
 void ctl_stdio_close(struct ctl_stdio *s);
 
+/* ---- logger.c ---- */
+/* $BERTHCTL_ROOT/logs/<ns>/<id>.log (default root CTL_DEFAULT_ROOT). Caller frees. */
+char *ctl_log_path(const char *ns, const char *id);
+/* The binary:// URI making berthctl the container's logger (creates the log directory). */
+int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
+/* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
+int ctl_logger_main(const char *path);
+
+/* ---- netns.c ---- */
+/* Brings 'lo' up in the network namespace of process pid (a task's, before it starts). */
+int ctl_netns_loopback_up(uint32_t pid, struct berth_err **err);
+
+/* ---- cmd_reap.c ---- */
+/* Leaves a `berthctl __reap ID` process behind that removes the container once it exits. */
+int ctl_reaper_spawn(struct ctl *c, const char *id, struct berth_err **err);
+
 /* ---- cmd_run.c / cmd_ps.c / cmd_task.c ---- */
 /* Parses -e/-w/-u (and for run the rest) into o; *next: index of the first operand. */
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err);
 void ctl_run_opts_free(struct ctl_run_opts *o);
+/* "TERM", "SIGTERM", "15" -> 15; INVALID "invalid signal 'x'" */
+int ctl_parse_signal(const char *s, int *out, struct berth_err **err);
 
 #endif

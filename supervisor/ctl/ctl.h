@@ -48,6 +48,13 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_cmd_rm(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_login(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logout(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err);
+int ctl_cmd_reap(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_import(struct ctl *c, int argc, char **argv, struct berth_err **err);
 int ctl_images_export(struct ctl *c, int argc, char **argv, struct berth_err **err);
 

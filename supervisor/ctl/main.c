@@ -13,7 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "supervisor/ctl/ctl.h"
+#include "supervisor/ctl/container.h"
 
 #define DEFAULT_ADDRESS "/run/berthd/berthd.sock"
 
@@ -34,18 +34,24 @@ static void usage(FILE *f)
 		"  system df                         disk usage by images, content, snapshots\n"
 		"  system prune                      collect unreferenced content and snapshots\n"
 		"  run [OPTIONS] IMAGE [CMD...]      run a container, print its output, exit with its\n"
-		"                                    status; options: --rm, -d, --name NAME, -e K=V,\n"
-		"                                    -w DIR, -u UID[:GID], --entrypoint CMD,\n"
-		"                                    -m/--memory BYTES[k|m|g], --pids-limit N,\n"
-		"                                    --runtime NAME (io.containerd.berth.v2),\n"
-		"                                    --hostname NAME, --read-only\n"
+		"                                    status (berthctl run --help: the options)\n"
 		"  ps [-a] [-q]                      list containers (-a: also stopped ones)\n"
-		"  exec [-e K=V] [-w DIR] [-u UID[:GID]] NAME CMD...\n"
+		"  exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD...\n"
 		"                                    run a command in a running container\n"
 		"  stop [-t SECONDS] NAME...         SIGTERM, then SIGKILL after SECONDS (10)\n"
 		"  kill [-s SIGNAL] NAME...          signal a container (default KILL)\n"
 		"  start NAME...                     run a stopped container again\n"
 		"  rm [-f] NAME...                   remove containers (-f: kill running ones)\n"
+		"  pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF\n"
+		"                                    berthd pulls REF from its registry\n"
+		"  push [--plain-http] [--timeout S] IMAGE [REF]\n"
+		"                                    berthd pushes IMAGE (to REF, default its name)\n"
+		"  login -u USER [-p PW | --password-stdin] REGISTRY\n"
+		"                                    check and store credentials ($DOCKER_CONFIG/config.json)\n"
+		"  logout REGISTRY                   forget them\n"
+		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
+		"  attach NAME                       follow a -d container's output until it exits,\n"
+		"                                    then exit with its status (stdin not attached)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -98,6 +104,10 @@ int main(int argc, char **argv)
 		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
 		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
 		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
+		{"pull", ctl_cmd_pull},	      {"login", ctl_cmd_login},
+		{"logout", ctl_cmd_logout},   {"push", ctl_cmd_push},
+		{"logs", ctl_cmd_logs},	      {"attach", ctl_cmd_attach},
+		{"__reap", ctl_cmd_reap},
 	};
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
@@ -105,6 +115,9 @@ int main(int argc, char **argv)
 	int opt, r;
 
 	log_init("berthctl");
+	/* started by the shim as a container's logger (logger.c): no options, no connection */
+	if (argc == 3 && strcmp(argv[1], "__logger") == 0)
+		return ctl_logger_main(argv[2]);
 	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
 	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
 	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {

@@ -6,12 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bjson.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "spec/config.h"
@@ -81,6 +83,17 @@ bad:
 		err, BERTH_E_INVALID,
 		"invalid size '%s': want a positive number of bytes, optionally with a k, m or g suffix",
 		s);
+}
+
+/* Adds "K=V" unless env has K. */
+static void env_set_default(char ***env, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv);
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], kv, klen + 1) == 0)
+			return;
+	strv_push(env, kv);
 }
 
 /* Sets "K=V" in env, replacing an entry with the same key; a bare "K" is left as is. */
@@ -272,9 +285,52 @@ static int apply_process(struct oci_process *p, const struct ctl_run_opts *o,
 		user = o->user;
 	if (set_user(p, o, user, err) < 0)
 		return -1;
-	p->terminal = false;
+	p->terminal = o->tty;
 	free(p->console_size);
 	p->console_size = NULL;
+	/* the size from the start (a ResizePty after start would race the process) */
+	if (o->tty && o->rows && o->cols) {
+		p->console_size = xnew(struct oci_console_size);
+		p->console_size->height = o->rows;
+		p->console_size->width = o->cols;
+	}
+	if (o->tty)
+		env_set_default(&p->env, "TERM=xterm"); /* docker's -t */
+	return 0;
+}
+
+/*
+ * --security-opt seccomp=PROFILE: the profile (OCI linux.seccomp's shape, which docker's
+ * profiles share for defaultAction/architectures/syscalls) goes into the JSON, and the
+ * whole spec is parsed again so a bad profile is an error naming it. unconfined: none
+ * (the default spec has no filter).
+ */
+static int apply_seccomp(const struct ctl_run_opts *o, char **json, struct berth_err **err)
+{
+	const char *opt = ctl_spec_seccomp_opt(o);
+	cleanup(bjson_freep) struct bjson *root = NULL;
+	cleanup(oci_spec_freep) struct oci_spec *check = NULL;
+	struct bjson *profile = NULL;
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (!opt || strcmp(opt, "unconfined") == 0)
+		return 0;
+	if (fs_read_file_max(AT_FDCWD, opt, 4 << 20, &buf, &len, err) < 0)
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	if (bjson_parse(buf, len, opt, &profile, err) < 0 ||
+	    bjson_parse(*json, strlen(*json), "spec", &root, err) < 0) {
+		bjson_free(profile);
+		return berth_err_wrap(err, "--security-opt seccomp");
+	}
+	bjson_set_take((struct bjson *)bjson_get(root, "linux"), "seccomp", profile);
+	free(*json);
+	*json = bjson_to_string(root, BJSON_PLAIN);
+	if (oci_spec_parse(*json, strlen(*json), "spec", &check, err) < 0) {
+		free(*json);
+		*json = NULL;
+		return berth_err_wrap(err, "--security-opt seccomp='%s'", opt);
+	}
 	return 0;
 }
 
@@ -303,11 +359,14 @@ int ctl_spec_build(const struct ctl_run_opts *o, const char *config_json, size_t
 	s->root->path = xstrdup("rootfs");
 	s->root->readonly = o->readonly;
 	free(s->hostname);
-	s->hostname = o->hostname ? xstrdup(o->hostname) : NULL;
+	/* docker: the short id unless --hostname (the spec has a new uts namespace) */
+	s->hostname = o->hostname ? xstrdup(o->hostname) : xstrndup(id, 12);
 	free(s->linux_->cgroups_path);
 	s->linux_->cgroups_path = xasprintf("/%s/%s", ns, id);
+	if (ctl_spec_apply_flags(s, o, err) < 0)
+		return -1;
 	*out = oci_spec_to_json(s);
-	return 0;
+	return apply_seccomp(o, out, err);
 }
 
 int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t len, char **user,
@@ -325,6 +384,15 @@ int ctl_spec_wants(const struct ctl_run_opts *o, const char *config_json, size_t
 	*user = u && *u ? xstrdup(u) : NULL;
 	*workdir = w && *w && strcmp(w, "/") != 0 ? xstrdup(w) : NULL;
 	return 0;
+}
+
+bool ctl_spec_is_terminal(const char *spec_json, size_t len)
+{
+	cleanup(oci_spec_freep) struct oci_spec *s = NULL;
+	cleanup_err struct berth_err *err = NULL;
+
+	return oci_spec_parse(spec_json, len, "container spec", &s, &err) == 0 && s->process &&
+	       s->process->terminal;
 }
 
 int ctl_spec_exec_process(const char *spec_json, size_t len, const struct ctl_run_opts *o,

@@ -9,8 +9,12 @@
  *
  * Threads: the copier (poll on the two FIFOs), the signal forwarder (reads signal
  * numbers a handler writes into a pipe; its own rpc client, as clients are one per
- * thread; a 0 byte in the pipe stops it) and, with interactive, the stdin copier (detached:
- * it may be blocked reading a terminal when the process exits; berthctl just exits).
+ * thread; a 0 byte in the pipe stops it; with a terminal, SIGWINCH becomes
+ * Tasks.ResizePty) and, with interactive, the stdin copier (detached: it may be blocked
+ * reading a terminal when the process exits; berthctl just exits).
+ *
+ * With a terminal (run -t, exec -t) the shim makes the pty (the runtime's console
+ * socket) and copies between it and the stdin/stdout FIFOs; there is no stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h>
@@ -36,8 +42,10 @@ struct ctl_stdio {
 	char *path[3];	    /* stdin (with interactive), stdout, stderr FIFOs */
 	int rfd[3], wfd[3]; /* read ends (1, 2); berthctl's own write ends (0, 1, 2) */
 	pthread_t copier, sigs;
-	bool started;
-	int sig_pipe[2]; /* signal handler -> forwarder thread */
+	bool started, tty;
+	bool raw;	      /* berthctl's terminal was put in raw mode: restore it */
+	struct termios saved; /* its mode before */
+	int sig_pipe[2];      /* signal handler -> forwarder thread */
 	/* for the forwarder */
 	const char *address, *ns;
 	char *id, *exec_id;
@@ -58,6 +66,8 @@ static void stdio_free(struct ctl_stdio *s)
 		close(s->sig_pipe[0]);
 	if (s->sig_pipe[1] >= 0)
 		close(s->sig_pipe[1]);
+	if (s->raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved);
 	if (s->dir)
 		rmdir(s->dir);
 	free(s->dir);
@@ -93,7 +103,7 @@ static int fifo_make(struct ctl_stdio *s, int i, struct berth_err **err)
 	return 0;
 }
 
-struct ctl_stdio *ctl_stdio_open(bool interactive, struct berth_err **err)
+struct ctl_stdio *ctl_stdio_open(bool interactive, bool tty, struct berth_err **err)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct ctl_stdio *s = xnew(struct ctl_stdio);
@@ -109,7 +119,9 @@ struct ctl_stdio *ctl_stdio_open(bool interactive, struct berth_err **err)
 		stdio_free(s);
 		return NULL;
 	}
-	for (int i = interactive ? 0 : 1; i <= 2; i++) {
+	s->tty = tty;
+	/* a terminal has one output: the pty's, on the stdout FIFO */
+	for (int i = interactive ? 0 : 1; i <= (tty ? 1 : 2); i++) {
 		if (fifo_make(s, i, err) < 0) {
 			stdio_free(s);
 			return NULL;
@@ -166,12 +178,65 @@ static void *stdin_main(void *arg)
 	return NULL;
 }
 
+/* Tasks.ResizePty to berthctl's terminal size (none: nothing to do). */
+static int resize(struct ctl *c, const struct ctl_stdio *s, struct berth_err **err)
+{
+	Containerd__Services__Tasks__V1__ResizePtyRequest req =
+		CONTAINERD__SERVICES__TASKS__V1__RESIZE_PTY_REQUEST__INIT;
+	ProtobufCMessage *m = NULL;
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		return 0;
+	if (ws.ws_col == 0 || ws.ws_row == 0)
+		return 0;
+	req.container_id = s->id;
+	req.exec_id = s->exec_id;
+	req.width = ws.ws_col;
+	req.height = ws.ws_row;
+	if (rpc_client_call(c->rpc, "/containerd.services.tasks.v1.Tasks/ResizePty", &req.base,
+			    &google__protobuf__empty__descriptor, &m, err) < 0)
+		return berth_err_wrap(err, "resize the terminal of '%s'", s->id);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+/*
+ * With a terminal: the pty gets berthctl's window size once the process started (the
+ * shim made the pty at create), and berthctl's own terminal, when stdin is one, goes
+ * raw (keys such as ^C reach the container's pty as bytes; its line discipline answers).
+ */
+static int tty_begin(struct ctl_stdio *s, struct berth_err **err)
+{
+	struct ctl c = {.address = s->address, .ns = s->ns};
+	struct termios raw;
+	int r;
+
+	c.rpc = rpc_client_new(s->address, s->ns, err);
+	if (!c.rpc)
+		return -1;
+	r = resize(&c, s, err);
+	rpc_client_free(c.rpc);
+	if (r < 0)
+		return -1;
+	if (s->wfd[0] >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s->saved) == 0) {
+		raw = s->saved;
+		cfmakeraw(&raw);
+		raw.c_oflag |= OPOST; /* keep \n -> \r\n for berthctl's own messages */
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0)
+			s->raw = true;
+	}
+	return 0;
+}
+
 int ctl_stdio_begin_stdin(struct ctl_stdio *s, struct berth_err **err)
 {
 	struct stdin_copy *sc;
 	pthread_t t;
 	int r;
 
+	if (s->tty && tty_begin(s, err) < 0)
+		return -1;
 	if (s->wfd[0] < 0)
 		return 0;
 	sc = xnew(struct stdin_copy);
@@ -250,7 +315,9 @@ static void *sigs_main(void *arg)
 		if (!rpc)
 			rpc = rpc_client_new(s->address, s->ns, &err);
 		c.rpc = rpc;
-		if (rpc && ctl_task_kill(&c, s->id, s->exec_id, b, false, &err) < 0)
+		if (rpc && b == SIGWINCH)
+			resize(&c, s, &err); /* the process may be gone: nothing to resize */
+		else if (rpc && ctl_task_kill(&c, s->id, s->exec_id, b, false, &err) < 0)
 			fprintf(stderr, "berthctl: forward signal %d: %s\n", b, err->msg);
 	}
 	rpc_client_free(rpc);
@@ -263,7 +330,7 @@ static void *sigs_main(void *arg)
  * an inherited SIG_IGN (a shell starts background jobs with SIGINT ignored; ctr forwards
  * those too).
  */
-static void forward_signals(void)
+static void forward_signals(bool tty)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
@@ -271,6 +338,9 @@ static void forward_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* a window change becomes Tasks.ResizePty (sigs_main) */
+	if (tty)
+		sigaction(SIGWINCH, &sa, NULL);
 }
 
 int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const char *exec_id,
@@ -298,7 +368,7 @@ int ctl_stdio_start(struct ctl_stdio *s, struct ctl *c, const char *id, const ch
 	}
 	s->started = true;
 	sig_pipe_w = s->sig_pipe[1];
-	forward_signals();
+	forward_signals(s->tty);
 	return 0;
 }
 
@@ -314,14 +384,17 @@ void ctl_stdio_close(struct ctl_stdio *s)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		signal(SIGWINCH, SIG_DFL);
 		sig_pipe_w = -1;
 		if (write(s->sig_pipe[1], &stop, 1) != 1) {
 			/* a full pipe: the forwarder still reads the 0 after the queued ones */
 		}
 		pthread_join(s->sigs, NULL);
 		/* the shim closed its ends when the process exited; drop ours and drain */
-		close(s->wfd[1]);
-		close(s->wfd[2]);
+		if (s->wfd[1] >= 0)
+			close(s->wfd[1]);
+		if (s->wfd[2] >= 0)
+			close(s->wfd[2]);
 		s->wfd[1] = s->wfd[2] = -1;
 		pthread_join(s->copier, NULL);
 	}

@@ -78,7 +78,18 @@ struct pipe {
 	struct archive *outer;
 	struct digest *md;
 	int64_t total;
+	int64_t max; /* 0: no limit */
+	bool over;   /* total passed max: the read stopped there */
 };
+
+/* Counts n more uncompressed bytes; false once they pass the limit. */
+static bool pipe_count(struct pipe *p, size_t n)
+{
+	p->total += (int64_t)n;
+	if (p->max > 0 && p->total > p->max)
+		p->over = true;
+	return !p->over;
+}
 
 /* Inner reader's callback: the next uncompressed block, hashed on the way. */
 static la_ssize_t pipe_read(struct archive *inner, void *opaque, const void **buf)
@@ -96,7 +107,10 @@ static la_ssize_t pipe_read(struct archive *inner, void *opaque, const void **bu
 		return -1;
 	}
 	digest_update(p->md, *buf, len);
-	p->total += (int64_t)len;
+	if (!pipe_count(p, len)) {
+		archive_set_error(inner, EFBIG, "unpack limit");
+		return -1;
+	}
 	return (la_ssize_t)len;
 }
 
@@ -109,7 +123,8 @@ static int pipe_drain(struct pipe *p, struct berth_err **err)
 
 	while ((r = archive_read_data_block(p->outer, &buf, &len, &off)) == ARCHIVE_OK) {
 		digest_update(p->md, buf, len);
-		p->total += (int64_t)len;
+		if (!pipe_count(p, len))
+			return -1;
 	}
 	if (r != ARCHIVE_EOF)
 		return berth_err_new(err, BERTH_E_INVALID, "decompress: %s",
@@ -170,7 +185,7 @@ static int read_entries(struct extract *x, struct pipe *p, struct berth_err **er
 static int apply_stream(int fd, const char *target, const struct diff_apply_opts *o,
 			enum compression c, struct diff_result *out, struct berth_err **err)
 {
-	struct pipe p = {.outer = archive_read_new(), .md = digest_new()};
+	struct pipe p = {.outer = archive_read_new(), .md = digest_new(), .max = o->max_size};
 	struct extract x;
 	cleanup_free char *id = NULL;
 	int ret;
@@ -182,6 +197,14 @@ static int apply_stream(int fd, const char *target, const struct diff_apply_opts
 		ret = read_entries(&x, &p, err);
 	if (ret == 0)
 		ret = pipe_drain(&p, err);
+	if (ret < 0 && p.over) {
+		/* whatever the reader made of the cut stream, the cause is the limit */
+		berth_err_free(err);
+		ret = berth_err_new(
+			err, BERTH_E_RESOURCE,
+			"uncompressed size passes the unpack limit of %lld bytes (berthd --unpack-limit, config key 'unpack_limit')",
+			(long long)p.max);
+	}
 	if (ret == 0)
 		ret = extract_finish(&x, err);
 	extract_fini(&x);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs_walk.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/diff/diff_internal.h"
@@ -81,35 +82,20 @@ static bool is_opaque(int dfd, const char *name)
 
 /* --- export of an overlay upper dir --- */
 
-static int export_dir(struct layer_writer *w, int dfd, const char *rel, struct berth_err **err)
+/* fs_walk visit, sorted: every entry of the upper dir is a change (iterative: issue #15) */
+static int export_visit(void *arg, const struct fs_walk_entry *e, struct berth_err **err)
 {
-	cleanup(strv_freep) char **names = NULL;
+	struct layer_writer *w = arg;
 
-	if (sorted_names(dfd, &names, err) < 0)
-		return berth_err_wrap(err, "'%s'", *rel ? rel : "/");
-	strv_foreach (name, names) {
-		cleanup_free char *sub = join(rel, name);
-		cleanup_close int cfd = -1;
-		struct stat st;
-
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return berth_err_sys(err, errno, "stat '%s'", sub);
-		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-			if (layer_writer_whiteout(w, sub, false, err) < 0)
-				return -1;
-			continue;
-		}
-		if (layer_writer_add(w, dfd, name, sub, err) < 0)
-			return -1;
-		if (!S_ISDIR(st.st_mode))
-			continue;
-		if (is_opaque(dfd, name) && layer_writer_whiteout(w, sub, true, err) < 0)
-			return -1;
-		cfd = open_dir(dfd, name, err);
-		if (cfd < 0 || export_dir(w, cfd, sub, err) < 0)
-			return -1;
-	}
-	return 0;
+	if (S_ISCHR(e->st.st_mode) && e->st.st_rdev == makedev(0, 0))
+		return layer_writer_whiteout(w, e->rel, false, err) < 0 ? -1 : FS_WALK_SKIP;
+	if (layer_writer_add(w, e->dirfd, e->name, e->rel, err) < 0)
+		return -1;
+	if (!S_ISDIR(e->st.st_mode))
+		return FS_WALK_SKIP;
+	if (is_opaque(e->dirfd, e->name) && layer_writer_whiteout(w, e->rel, true, err) < 0)
+		return -1;
+	return FS_WALK_DESCEND;
 }
 
 /* --- comparison of two full trees --- */
@@ -301,7 +287,8 @@ static int compute(struct layer_writer *w, char *const *lower, char *const *uppe
 		ufd = open(upper[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ufd < 0)
 			return berth_err_sys(err, errno, "open '%s'", upper[0]);
-		return export_dir(w, ufd, "", err);
+		return fs_walk(ufd, -1, FS_WALK_SORTED,
+			       &(const struct fs_walk_ops){export_visit, NULL}, w, err);
 	}
 	if (strv_len(lower) != 1 || strv_len(upper) != 1)
 		return berth_err_new(

@@ -43,6 +43,7 @@ struct diff_apply_opts {
 	char *const *lowers; /* overlay: lower dirs nearest first (parent dirs'
 					 attributes, symlinks, hardlink targets); may be NULL */
 	bool allow_devices;  /* char/block device entries; refused (PERMISSION) if false */
+	int64_t max_size;    /* uncompressed bytes the layer may have; 0: no limit */
 };
 
 struct diff_result {
@@ -53,7 +54,8 @@ struct diff_result {
 /*
  * Reads the layer blob from fd (borrowed; read to its end) and applies it onto the
  * existing directory target. err: INVALID for an unknown media type (named), a corrupt
- * stream, a hostile entry or a diff-id mismatch; PERMISSION for a refused device node.
+ * stream, a hostile entry or a diff-id mismatch; PERMISSION for a refused device node;
+ * RESOURCE when the uncompressed stream passes o->max_size (a gzip bomb), naming the limit.
  */
 int diff_apply(int fd, const char *target, const struct diff_apply_opts *o, struct diff_result *out,
 	       struct berth_err **err);

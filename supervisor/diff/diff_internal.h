@@ -35,6 +35,7 @@ struct extract {
 	const struct diff_apply_opts *o;
 	struct strset created; /* entries of this layer (whiteouts never hide them) */
 	struct dir_time *dirs; /* directory times, set once every entry is in */
+	bool root_opaque;      /* overlay target: an opaque whiteout at the layer's root */
 	size_t ndirs;
 };
 
@@ -61,8 +62,6 @@ int resolve_clean(const char *name, char **out, struct berth_err **err);
 int resolve_dir(struct extract *x, const char *rel, bool create, struct berth_err **err);
 /* openat2(rootfd, rel, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS); -1 with errno. */
 int resolve_in_root(int rootfd, const char *rel, int flags);
-/* rm -rf of dfd/name without following symlinks; ENOENT is success. -1 with errno. */
-int remove_at(int dfd, const char *name);
 
 /*
  * writer.c: a tar stream (pax) into a diff_write_fn, hashed before and after the optional

@@ -15,6 +15,7 @@
  * (an overlay upper dir would take trusted.overlay.* as opaque/redirect markers),
  * other security.* (LSM labels belong to the host's policy) and system.* (ACLs).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/fs_walk.h"
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -315,8 +317,8 @@ static int clear_place(int pfd, const char *base, struct archive_entry *e, struc
 	if (S_ISDIR(st.st_mode) && archive_entry_filetype(e) == AE_IFDIR &&
 	    !archive_entry_hardlink(e))
 		return 0;
-	if (remove_at(pfd, base) < 0)
-		return berth_err_sys(err, errno, "replace existing");
+	if (fs_rm_rf_at(pfd, base, err) < 0)
+		return berth_err_wrap(err, "replace existing");
 	return 0;
 }
 
@@ -340,8 +342,8 @@ static int whiteout(struct extract *x, const char *dir, const char *name, struct
 		}
 		return -1;
 	}
-	if (remove_at(pfd, name) < 0)
-		return berth_err_sys(err, errno, "remove '%s'", path);
+	if (fs_rm_rf_at(pfd, name, err) < 0)
+		return berth_err_wrap(err, "whiteout '%s'", path);
 	if (!overlay)
 		return 0;
 	if (mknodat(pfd, name, S_IFCHR | 0, makedev(0, 0)) < 0)
@@ -373,8 +375,8 @@ static int remove_lower_children(struct extract *x, int pfd, const char *dir,
 		path = *dir ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(de->d_name);
 		if (strset_has(&x->created, path))
 			continue;
-		if (remove_at(dirfd(d), de->d_name) < 0)
-			return berth_err_sys(err, errno, "remove '%s'", path);
+		if (fs_rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return berth_err_wrap(err, "opaque '%s'", *dir ? dir : "/");
 	}
 	if (errno)
 		return berth_err_sys(err, errno, "read '%s'", dir);
@@ -390,6 +392,10 @@ static int opaque(struct extract *x, const char *dir, struct berth_err **err)
 		return -1;
 	if (x->o->whiteouts != DIFF_WHITEOUT_OVERLAY)
 		return remove_lower_children(x, pfd, dir, err);
+	/* overlayfs ignores trusted.overlay.opaque on the upper ROOT (the root always merges
+	 * every layer): extract_finish hides the lowers' root entries one by one instead */
+	if (!*dir)
+		x->root_opaque = true;
 	fd_path(path, sizeof(path), pfd, "");
 	if (lsetxattr(path, "trusted.overlay.opaque", "y", 1, 0) < 0)
 		return berth_err_sys(err, errno, "mark '%s' opaque", *dir ? dir : "/");
@@ -435,8 +441,65 @@ int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e,
 	return 0;
 }
 
+/*
+ * The overlay equivalent of an opaque root: a whiteout for every name of the lowers' roots
+ * that this layer did not put in the upper root, and trusted.overlay.opaque on the upper
+ * root's directories that a lower also has (else overlayfs merges the lower's entries in).
+ */
+static int hide_lower_root(struct extract *x, struct berth_err **err)
+{
+	struct strset done = {0};
+	int ret = 0;
+
+	for (size_t i = 0; i < x->nlowers && ret == 0; i++) {
+		int fd = openat(x->lowerfds[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *de;
+
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			ret = berth_err_sys(err, errno, "opaque '/': open lower '%s'",
+					    x->o->lowers[i]);
+			break;
+		}
+		while (ret == 0 && (errno = 0, de = readdir(d))) {
+			struct stat st;
+			char path[64 + NAME_MAX];
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			    strset_has(&done, de->d_name))
+				continue;
+			strset_add(&done, de->d_name);
+			if (fstatat(x->rootfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno != ENOENT)
+					ret = berth_err_sys(err, errno, "opaque '/': stat '%s'",
+							    de->d_name);
+				else if (mknodat(x->rootfd, de->d_name, S_IFCHR, makedev(0, 0)) < 0)
+					ret = berth_err_sys(err, errno,
+							    "opaque '/': create whiteout of '%s'",
+							    de->d_name);
+				continue;
+			}
+			if (!S_ISDIR(st.st_mode))
+				continue;
+			fd_path(path, sizeof(path), x->rootfd, de->d_name);
+			if (lsetxattr(path, "trusted.overlay.opaque", "y", 1, 0) < 0)
+				ret = berth_err_sys(err, errno, "opaque '/': mark '%s' opaque",
+						    de->d_name);
+		}
+		if (ret == 0 && errno)
+			ret = berth_err_sys(err, errno, "opaque '/': read lower '%s'",
+					    x->o->lowers[i]);
+	}
+	strset_fini(&done);
+	return ret;
+}
+
 int extract_finish(struct extract *x, struct berth_err **err)
 {
+	if (x->root_opaque && hide_lower_root(x, err) < 0)
+		return -1;
 	/* deepest first is not needed: setting a directory's times touches no other's */
 	for (size_t i = 0; i < x->ndirs; i++) {
 		cleanup_close int fd = resolve_in_root(x->rootfd, x->dirs[i].path,

@@ -118,35 +118,6 @@ int resolve_in_root(int rootfd, const char *rel, int flags)
 	return (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
 }
 
-int remove_at(int dfd, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *de;
-
-		if (!d) {
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		while ((errno = 0, de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (remove_at(dirfd(d), de->d_name) < 0)
-				return -1;
-		}
-		if (errno)
-			return -1;
-		return unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
-	}
-	return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /*
  * What the nearest lower holds at dir/comp (overlay targets): 0 and *st filled, with
  * *link set for a symlink; -1 if no lower has it (or a whiteout hides it).

@@ -3,12 +3,17 @@
  * settings, label vectors. Per-table helpers are meta_table.c's.
  * See meta.h for the contract and schema.sql for the tables.
  */
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/meta/meta_internal.h"
@@ -32,6 +37,8 @@ int meta_sqlerr(struct meta_db *db, struct berth_err **err, const char *what)
 		code = BERTH_E_UNAVAILABLE;
 	else if (rc == SQLITE_FULL)
 		code = BERTH_E_RESOURCE;
+	if (rc == SQLITE_FULL)
+		db->full = true;
 	return berth_err_new(err, code, "%s: %s", what, sqlite3_errmsg(db->h));
 }
 
@@ -214,10 +221,65 @@ void meta_rollback(struct meta_db *db)
 	pthread_mutex_unlock(&db->lock);
 }
 
-int meta_tx(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct berth_err **err)
+/* ---------------------------------------------------------------- full disk */
+
+/*
+ * A full disk must not stop deletes (issue #15): SQLite needs pages of WAL even to delete a
+ * row. Three things give it room. The WAL file persists across closes
+ * (SQLITE_FCNTL_PERSIST_WAL) and is never truncated, so after a checkpoint a later
+ * transaction reuses its blocks without allocating: a write failing with SQLITE_FULL
+ * checkpoints and retries. If that fails too, <db>.reserve, RESERVE_BYTES kept for this,
+ * is freed before a last retry; the reserve is made again at open and, at most once a
+ * minute, after a write succeeded without it.
+ */
+#define RESERVE_BYTES (4 << 20)
+
+static void reserve_make(struct meta_db *db)
+{
+	int fd;
+
+	db->reserve_try = time(NULL);
+	if (access(db->reserve, F_OK) == 0)
+		return;
+	fd = open(db->reserve, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (posix_fallocate(fd, 0, RESERVE_BYTES) != 0) {
+		unlink(db->reserve); /* no room now: a later write tries again */
+	}
+	close(fd);
+}
+
+/* Frees the reserve for a retry: true if there was one. */
+static bool reserve_release(struct meta_db *db)
+{
+	if (unlink(db->reserve) < 0)
+		return false;
+	log_warn("meta: disk full: released the %d MiB reserve '%s' so the write can go on",
+		 RESERVE_BYTES >> 20, db->reserve);
+	return true;
+}
+
+/*
+ * Below LOW_SPACE_BYTES free, every write is checkpointed at once: the db file then has
+ * every page it needs while there is room, and the next write restarts the WAL at its start
+ * (reusing its blocks) instead of appending.
+ */
+#define LOW_SPACE_BYTES (INT64_C(64) << 20)
+
+static bool low_space(struct meta_db *db)
+{
+	struct statvfs sv;
+
+	return db->path && statvfs(db->path, &sv) == 0 &&
+	       (int64_t)sv.f_bavail * (int64_t)sv.f_frsize < LOW_SPACE_BYTES;
+}
+
+static int tx_once(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct berth_err **err)
 {
 	if (meta_begin(db, write, err) < 0)
 		return -1;
+	db->full = false;
 	if (fn(db, arg, err) < 0) {
 		meta_rollback(db);
 		return -1;
@@ -227,6 +289,32 @@ int meta_tx(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct ber
 		return 0;
 	}
 	return meta_commit(db, err);
+}
+
+int meta_tx(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct berth_err **err)
+{
+	int ret = tx_once(db, write, fn, arg, err);
+
+	/* a checkpoint lets the next transaction write the WAL from its start again */
+	if (ret < 0 && write && db->full) {
+		pthread_mutex_lock(&db->lock);
+		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_unlock(&db->lock);
+		berth_err_free(err);
+		ret = tx_once(db, write, fn, arg, err);
+	}
+	if (ret < 0 && write && db->full && db->reserve && reserve_release(db)) {
+		berth_err_free(err);
+		ret = tx_once(db, write, fn, arg, err);
+	}
+	if (ret == 0 && write && low_space(db)) {
+		pthread_mutex_lock(&db->lock);
+		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_unlock(&db->lock);
+	}
+	if (ret == 0 && write && db->reserve && time(NULL) - db->reserve_try >= 60)
+		reserve_make(db);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- migrations */
@@ -307,6 +395,14 @@ struct meta_db *meta_open(const char *path, struct berth_err **err)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db->h, 5000);
+	db->path = xstrdup(path);
+	db->reserve = xasprintf("%s.reserve", path);
+	reserve_make(db);
+	{
+		int persist = 1;
+
+		sqlite3_file_control(db->h, NULL, SQLITE_FCNTL_PERSIST_WAL, &persist);
+	}
 	/* WAL: readers (sqlite3 CLI, integrity checks) do not block the writer; FULL sync
 	 * makes each commit durable, not only each checkpoint (https://sqlite.org/wal.html) */
 	if (sqlite3_exec(
@@ -334,6 +430,8 @@ void meta_close(struct meta_db *db)
 	if (db->h)
 		sqlite3_close_v2(db->h);
 	pthread_mutex_destroy(&db->lock);
+	free(db->path);
+	free(db->reserve);
 	free(db);
 }
 

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include "supervisor/meta/meta.h"
 
@@ -22,6 +23,10 @@ struct meta_db {
 	sqlite3 *h;
 	pthread_mutex_t lock; /* one connection, one transaction at a time */
 	int version;
+	char *path;	    /* the database file */
+	char *reserve;	    /* <db path>.reserve: space SQLite gets back on a full disk */
+	bool full;	    /* the last error was SQLITE_FULL */
+	time_t reserve_try; /* when the reserve was last (re)made, or tried */
 };
 
 /* ---- transactions (meta.c) ---- */

@@ -186,7 +186,10 @@ static int stream_status(struct rpc_client_stream *s, struct berth_err **err)
 		if (s->status == GRPC_STATUS_UNAVAILABLE && !*msg)
 			return berth_err_new(err, BERTH_E_UNAVAILABLE, "cannot reach '%s'",
 					     s->c->address);
-		if (s->status == GRPC_STATUS_UNAVAILABLE && strstr(msg, "connect"))
+		/* gRPC's own words when the socket is not there; a server's UNAVAILABLE
+		 * (a registry berthd could not reach) keeps its message */
+		if (s->status == GRPC_STATUS_UNAVAILABLE &&
+		    strstr(msg, "failed to connect to all addresses"))
 			return berth_err_new(err, BERTH_E_UNAVAILABLE, "cannot reach '%s': %s",
 					     s->c->address, msg);
 		return berth_err_new(err, rpc_code_from_status(s->status), "%s", msg);
@@ -245,13 +248,22 @@ void rpc_client_stream_free(struct rpc_client_stream *s)
 	free(s);
 }
 
-struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const char *path,
-						 const ProtobufCMessage *req,
-						 const ProtobufCMessageDescriptor *out,
-						 struct berth_err **err)
+static grpc_byte_buffer *raw_buffer(const void *data, size_t len)
+{
+	grpc_slice s = grpc_slice_from_copied_buffer(data, len);
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+
+	grpc_slice_unref(s);
+	return bb;
+}
+
+/* Opens the call; bb (NULL: none) is sent and the send side closed; bb is consumed. */
+static struct rpc_client_stream *stream_open(struct rpc_client *c, const char *path,
+					     grpc_byte_buffer *bb,
+					     const ProtobufCMessageDescriptor *out,
+					     struct berth_err **err)
 {
 	struct rpc_client_stream *s = stream_new(c, path, out);
-	grpc_byte_buffer *bb = req ? pack(req) : NULL;
 	grpc_op ops[4], st;
 	size_t n = 0;
 	bool ok;
@@ -293,6 +305,22 @@ struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const cha
 		return NULL;
 	}
 	return s;
+}
+
+struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const char *path,
+						 const ProtobufCMessage *req,
+						 const ProtobufCMessageDescriptor *out,
+						 struct berth_err **err)
+{
+	return stream_open(c, path, req ? pack(req) : NULL, out, err);
+}
+
+struct rpc_client_stream *rpc_client_stream_open_raw(struct rpc_client *c, const char *path,
+						     const void *data, size_t len,
+						     const ProtobufCMessageDescriptor *out,
+						     struct berth_err **err)
+{
+	return stream_open(c, path, raw_buffer(data, len), out, err);
 }
 
 int rpc_client_stream_send(struct rpc_client_stream *s, const ProtobufCMessage *msg,

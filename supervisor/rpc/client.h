@@ -45,6 +45,14 @@ struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const cha
 						 const ProtobufCMessage *req,
 						 const ProtobufCMessageDescriptor *out,
 						 struct berth_err **err);
+/*
+ * The same with a request that is already encoded (or is not a valid message at all:
+ * tests send malformed payloads with it). data is copied.
+ */
+struct rpc_client_stream *rpc_client_stream_open_raw(struct rpc_client *c, const char *path,
+						     const void *data, size_t len,
+						     const ProtobufCMessageDescriptor *out,
+						     struct berth_err **err);
 int rpc_client_stream_send(struct rpc_client_stream *s, const ProtobufCMessage *msg,
 			   struct berth_err **err);
 int rpc_client_stream_close_send(struct rpc_client_stream *s, struct berth_err **err);

@@ -42,14 +42,16 @@ static struct meta_container *from_pb(const CO(Container) * pb)
 		c->runtime_options.type_url = xstrdup(pb->runtime->options->type_url);
 		c->runtime_options.len = pb->runtime->options->value.len;
 		c->runtime_options.data = xmalloc(c->runtime_options.len + 1);
-		memcpy(c->runtime_options.data, pb->runtime->options->value.data,
-		       c->runtime_options.len);
+		if (c->runtime_options.len) /* value.data is NULL when empty */
+			memcpy(c->runtime_options.data, pb->runtime->options->value.data,
+			       c->runtime_options.len);
 	}
 	c->spec.type_url = xstrdup(pb->spec ? pb->spec->type_url : "");
 	if (pb->spec) {
 		c->spec.len = pb->spec->value.len;
 		c->spec.data = xmalloc(c->spec.len + 1);
-		memcpy(c->spec.data, pb->spec->value.data, c->spec.len);
+		if (c->spec.len)
+			memcpy(c->spec.data, pb->spec->value.data, c->spec.len);
 	}
 	c->labels = svc_kv_from_pb(pb->n_labels, pb->labels);
 	c->exts = xcalloc(pb->n_extensions + 1, sizeof(*c->exts));
@@ -60,7 +62,7 @@ static struct meta_container *from_pb(const CO(Container) * pb)
 		c->exts[i].type_url = xstrdup(v ? v->type_url : "");
 		c->exts[i].len = v ? v->value.len : 0;
 		c->exts[i].data = xmalloc(c->exts[i].len + 1);
-		if (v)
+		if (c->exts[i].len)
 			memcpy(c->exts[i].data, v->value.data, c->exts[i].len);
 	}
 	return c;

@@ -16,7 +16,9 @@
  * with label containerd.io/uncompressed=<diff-id>, under the call's lease, holding the
  * collector off between the blob commit and its record.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +28,8 @@
 #include <github.com/containerd/containerd/api/services/diff/v1/diff.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/fs_walk.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/content/store.h"
@@ -134,6 +138,31 @@ static int target_from_mounts(const struct berthd_components *c, size_t n, Mount
 	return 0;
 }
 
+/*
+ * A failed apply leaves nothing half-written in an overlay upper dir (fresh before the
+ * apply, so it is emptied): the disk space a gzip bomb took is back at once, before the
+ * client removes the snapshot. A native target holds its parent's copy: the client's
+ * remove of the snapshot frees it (containerd's unpacker removes it on any failure).
+ */
+static void clear_upper(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -1; /* owned by d */
+	while ((de = readdir(d))) {
+		cleanup_err struct berth_err *err = NULL;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fs_rm_rf_at(dirfd(d), de->d_name, &err) < 0)
+			log_warn("diff: clear '%s' after a failed apply: %s", dir, err->msg);
+	}
+}
+
 static int do_apply(struct berthd_components *ctx, const char *ns,
 		    const Containerd__Types__Descriptor *d, size_t n_mounts, MountPb **mounts,
 		    struct diff_result *res, struct berth_err **err)
@@ -171,7 +200,10 @@ static int do_apply(struct berthd_components *ctx, const char *ns,
 	o.whiteouts = t.whiteouts;
 	o.lowers = t.lowers;
 	o.allow_devices = geteuid() == 0; /* mknod needs CAP_MKNOD: refuse devices otherwise */
+	o.max_size = ctx->unpack_limit;
 	ret = diff_apply(fd, t.dir, &o, res, err);
+	if (ret < 0 && t.whiteouts == DIFF_WHITEOUT_OVERLAY)
+		clear_upper(t.dir);
 	apply_target_fini(&t);
 	return ret;
 }

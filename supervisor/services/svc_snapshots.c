@@ -297,6 +297,8 @@ static void snaps_list(struct rpc_call *call, const ProtobufCMessage *msg)
 {
 	const Containerd__Services__Snapshots__V1__ListSnapshotsRequest *req = (const void *)msg;
 	cleanup_err struct berth_err *err = NULL;
+	/* snap_list wants a NULL-terminated vector; protobuf-c's repeated field is counted */
+	cleanup_free char **filters = xcalloc(req->n_filters + 1, sizeof(char *));
 	struct snap_info *v = NULL;
 	size_t n = 0;
 	const char *ns = svc_namespace(call, &err);

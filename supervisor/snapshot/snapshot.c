@@ -8,7 +8,8 @@
  *           then save metadata (a crash before the save leaves an unreferenced dir);
  *   remove: save metadata without the snapshot, then rename the dir to rm-<id> and
  *           delete it (a crash leaves an unreferenced dir).
- * snap_cleanup() deletes unreferenced dirs; ids are never reused while a dir exists.
+ * snap_cleanup() deletes unreferenced dirs, and snap_open() does the same (restart after a
+ * crash); ids are never reused while a dir exists.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -191,10 +192,42 @@ static int rec_mounts(struct snapshotter *s, const struct snap_rec *r, struct sn
 	return ret;
 }
 
+static int cleanup_locked(struct snapshotter *s, struct berth_err **err);
+
+/*
+ * Drops childless records whose directory is gone: a remove on a full disk deletes the
+ * directory before it saves the metadata, and a crash in between leaves such a record.
+ */
+static void drop_dirless(struct snapshotter *s)
+{
+	struct berth_err *err = NULL;
+	bool dropped = false;
+
+	for (size_t i = 0; i < s->st.n;) {
+		struct snap_rec *r = &s->st.v[i];
+		cleanup_free char *rel = xasprintf("snapshots/%" PRIu64, r->id);
+
+		if (faccessat(s->rootfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT ||
+		    snap_store_has_children(&s->st, r)) {
+			i++;
+			continue;
+		}
+		log_warn("snapshotter '%s': snapshot '%s' has no directory '%s': dropped",
+			 s->ops->name, r->name, rel);
+		snap_store_del(&s->st, r);
+		dropped = true;
+	}
+	if (dropped && snap_store_save(s->rootfd, &s->st, &err) < 0) {
+		log_warn("snapshotter '%s': %s", s->ops->name, err->msg);
+		berth_err_free(&err);
+	}
+}
+
 struct snapshotter *snap_open(const char *driver, const char *root, struct berth_err **err)
 {
 	const struct snap_ops *ops = NULL;
 	cleanup_free char *snapdir = NULL;
+	struct berth_err *cerr = NULL;
 	struct snapshotter *s;
 
 	if (strcmp(driver, "overlayfs") == 0)
@@ -237,6 +270,13 @@ struct snapshotter *snap_open(const char *driver, const char *root, struct berth
 	if (snap_store_load(s->rootfd, &s->st, err) < 0) {
 		berth_err_wrap(err, "snapshotter root '%s'", root);
 		goto fail;
+	}
+	/* opening is recovery: a crash leaves new-<id> (half-made), rm-<id> (half-removed) or
+	 * <id> dirs no metadata references; nobody else can use them (the root is locked) */
+	drop_dirless(s);
+	if (cleanup_locked(s, &cerr) < 0) {
+		log_warn("snapshotter '%s': %s", root, cerr->msg);
+		berth_err_free(&cerr);
 	}
 	return s;
 fail:
@@ -467,24 +507,13 @@ int snap_commit(struct snapshotter *s, const char *ns, const char *name, const c
 	return 0;
 }
 
-static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
-			 struct berth_err **err)
+/* Renames snapshot id's dir to rm-<id> (invisible from then on) and deletes it. */
+static int delete_dir(struct snapshotter *s, const char *key, uint64_t id)
 {
-	struct snap_rec *r = find(s, ns, key, err);
-	cleanup_free char *dir = NULL, *rmdir_ = NULL;
+	cleanup_free char *dir = rec_dir(s, id);
+	cleanup_free char *rmdir_ = xasprintf("%s/snapshots/rm-%" PRIu64, s->root, id);
 	struct berth_err *rerr = NULL;
-	uint64_t id;
 
-	if (!r)
-		return -1;
-	if (snap_store_has_children(&s->st, r))
-		return berth_err_new(err, BERTH_E_PRECONDITION, "snapshot '%s' has children", key);
-	id = r->id;
-	snap_store_del(&s->st, r);
-	if (store_commit(s, err) < 0)
-		return -1;
-	dir = rec_dir(s, id);
-	rmdir_ = xasprintf("%s/snapshots/rm-%" PRIu64, s->root, id);
 	if (rename(dir, rmdir_) < 0) {
 		log_warn("snapshot '%s': rename '%s': %m (left for cleanup)", key, dir);
 		return 0;
@@ -494,6 +523,37 @@ static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
 		berth_err_free(&rerr);
 	}
 	return 0;
+}
+
+static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
+			 struct berth_err **err)
+{
+	struct snap_rec *r = find(s, ns, key, err);
+	uint64_t id;
+
+	if (!r)
+		return -1;
+	if (snap_store_has_children(&s->st, r))
+		return berth_err_new(err, BERTH_E_PRECONDITION, "snapshot '%s' has children", key);
+	id = r->id;
+	snap_store_del(&s->st, r);
+	if (store_commit(s, err) < 0) {
+		/*
+		 * A full disk (issue #15): the metadata's rewrite needs room, so the files go
+		 * first, then the save is retried. A crash in between leaves a record without
+		 * its dir, which snap_open drops.
+		 */
+		if (!berth_err_is(*err, ENOSPC) && !berth_err_is(*err, EDQUOT))
+			return -1;
+		r = snap_store_find(&s->st, ns, key); /* the failed commit reloaded the store */
+		if (!r || r->id != id)
+			return -1;
+		berth_err_free(err);
+		delete_dir(s, key, id);
+		snap_store_del(&s->st, r);
+		return store_commit(s, err);
+	}
+	return delete_dir(s, key, id);
 }
 
 int snap_remove(struct snapshotter *s, const char *ns, const char *key, struct berth_err **err)

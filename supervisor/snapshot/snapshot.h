@@ -14,7 +14,8 @@
  * Invariants: the metadata file is rewritten atomically (fs_write_atomic) after the
  * directory of a new snapshot is in place and before the directory of a removed one is
  * deleted, so a crash leaves at worst an unreferenced directory, which snap_cleanup()
- * removes. All calls are serialised by a mutex: safe from several threads.
+ * and the next snap_open() remove. All calls are serialised by a mutex: safe from several
+ * threads.
  * Not here: leases and GC roots (meta/), layer application (diff/).
  */
 #ifndef BERTH_SUPERVISOR_SNAPSHOT_H

@@ -81,5 +81,4 @@ int snap_tree_copy(const char *src, const char *dst, struct berth_err **err);
 /* du: st_blocks * 512 of every inode once, and the inode count. */
 int snap_tree_usage(const char *path, struct snap_usage *out, struct berth_err **err);
 
-
 #endif

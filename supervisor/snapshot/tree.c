@@ -1,7 +1,7 @@
 /*
  * supervisor/snapshot/tree.c - copying a snapshot tree (native driver) and measuring
- * one (Usage). Both walk with *at() calls relative to directory fds and never follow
- * symlinks; neither crosses into another mount.
+ * one (Usage). Both walk with fs_walk (iterative, two fds at any depth) and *at() calls,
+ * never follow symlinks and never cross into another mount.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs_walk.h"
 #include "common/xalloc.h"
 #include "supervisor/snapshot/snapshot_internal.h"
 
@@ -136,43 +137,33 @@ static int copy_data(int sdir, int ddir, const char *name, struct berth_err **er
 	}
 }
 
-static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *rel,
-		    struct berth_err **err);
-
-static int copy_entry(struct copy_ctx *c, int sdir, int ddir, const char *name, const char *rel,
-		      struct berth_err **err)
+/* fs_walk visit: e is in the source tree, e->mirrorfd the same directory of the copy. */
+static int copy_visit(void *arg, const struct fs_walk_entry *e, struct berth_err **err)
 {
-	struct stat st;
-	const char *first;
+	struct copy_ctx *c = arg;
+	const struct stat *st = &e->st;
+	int sdir = e->dirfd, ddir = e->mirrorfd;
+	const char *name = e->name, *rel = e->rel, *first;
 
-	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return berth_err_sys(err, errno, "stat '%s'", rel);
-	if (st.st_dev != c->dev)
-		return 0; /* a mount point inside the snapshot: not ours to copy */
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-		first = find_link(c, &st);
+	if (st->st_dev != c->dev)
+		return FS_WALK_SKIP; /* a mount point inside the snapshot: not ours to copy */
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		first = find_link(c, st);
 		if (first) {
 			if (linkat(c->dstroot, first, ddir, name, 0) < 0)
 				return berth_err_sys(err, errno, "link '%s' to '%s'", rel, first);
-			return 0;
+			return FS_WALK_SKIP;
 		}
-		add_link(c, &st, rel);
+		add_link(c, st, rel);
 	}
-	if (S_ISDIR(st.st_mode)) {
-		cleanup_close int s2 = -1, d2 = -1;
-
+	if (S_ISDIR(st->st_mode)) {
 		if (mkdirat(ddir, name, 0700) < 0)
 			return berth_err_sys(err, errno, "mkdir '%s'", rel);
-		s2 = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		d2 = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (s2 < 0 || d2 < 0)
-			return berth_err_sys(err, errno, "open directory '%s'", rel);
-		if (copy_dir(c, s2, d2, rel, err) < 0)
-			return -1;
-	} else if (S_ISREG(st.st_mode)) {
+		return FS_WALK_DESCEND; /* its attributes once its entries are in: copy_leave */
+	} else if (S_ISREG(st->st_mode)) {
 		if (copy_data(sdir, ddir, name, err) < 0)
 			return berth_err_wrap(err, "'%s'", rel);
-	} else if (S_ISLNK(st.st_mode)) {
+	} else if (S_ISLNK(st->st_mode)) {
 		char target[PATH_MAX + 1];
 		ssize_t n = readlinkat(sdir, name, target, PATH_MAX);
 
@@ -181,39 +172,22 @@ static int copy_entry(struct copy_ctx *c, int sdir, int ddir, const char *name, 
 		target[n] = '\0';
 		if (symlinkat(target, ddir, name) < 0)
 			return berth_err_sys(err, errno, "symlink '%s'", rel);
-	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
-		if (mknodat(ddir, name, st.st_mode, st.st_rdev) < 0)
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) || S_ISFIFO(st->st_mode)) {
+		if (mknodat(ddir, name, st->st_mode, st->st_rdev) < 0)
 			return berth_err_sys(err, errno, "mknod '%s'", rel);
 	} else {
-		return 0; /* sockets belong to a process that is gone */
+		return FS_WALK_SKIP; /* sockets belong to a process that is gone */
 	}
-	if (copy_meta(sdir, ddir, name, &st, err) < 0)
+	if (copy_meta(sdir, ddir, name, st, err) < 0)
 		return berth_err_wrap(err, "copy '%s'", rel);
-	return 0;
+	return FS_WALK_SKIP;
 }
 
-static int copy_dir(struct copy_ctx *c, int sdir, int ddir, const char *rel, struct berth_err **err)
+/* A directory's owner, mode and times after its entries: creating them changed its mtime. */
+static int copy_leave(void *arg, const struct fs_walk_entry *e, struct berth_err **err)
 {
-	int fd = dup(sdir);
-	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return berth_err_sys(err, errno, "read directory '%s'", rel);
-	}
-	while ((errno = 0, de = readdir(d))) {
-		cleanup_free char *sub = NULL;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		if (copy_entry(c, sdir, ddir, de->d_name, sub, err) < 0)
-			return -1;
-	}
-	if (errno)
-		return berth_err_sys(err, errno, "read directory '%s'", rel);
+	if (copy_meta(e->dirfd, e->mirrorfd, e->name, &e->st, err) < 0)
+		return berth_err_wrap(err, "copy '%s'", e->rel);
 	return 0;
 }
 
@@ -233,7 +207,8 @@ int snap_tree_copy(const char *src, const char *dst, struct berth_err **err)
 		return berth_err_sys(err, errno, "stat '%s'", src);
 	c.dev = st.st_dev;
 	c.dstroot = dfd;
-	ret = copy_dir(&c, sfd, dfd, "", err);
+	/* iterative: a layer decides the depth, not berthd's stack (issue #15) */
+	ret = fs_walk(sfd, dfd, 0, &(const struct fs_walk_ops){copy_visit, copy_leave}, &c, err);
 	for (size_t i = 0; i < c.nlinks; i++)
 		free(c.links[i].path);
 	free(c.links);
@@ -252,53 +227,23 @@ struct usage_ctx {
 	struct snap_usage u;
 };
 
-static int usage_dir(struct usage_ctx *c, int dfd, struct berth_err **err)
+static int usage_visit(void *arg, const struct fs_walk_entry *e, struct berth_err **err)
 {
-	int fd = dup(dfd);
-	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
+	struct usage_ctx *c = arg;
+	const struct stat *st = &e->st;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return berth_err_sys(err, errno, "read directory");
+	if (st->st_dev != c->dev)
+		return FS_WALK_SKIP;
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		for (size_t i = 0; i < c->nseen; i++)
+			if (c->seen[i].ino == st->st_ino)
+				return FS_WALK_SKIP;
+		c->seen = xreallocarray(c->seen, c->nseen + 1, sizeof(*c->seen));
+		c->seen[c->nseen++] = (struct inode_key){st->st_dev, st->st_ino, NULL};
 	}
-	while ((errno = 0, de = readdir(d))) {
-		struct stat st;
-		bool dup_inode = false;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return berth_err_sys(err, errno, "stat '%s'", de->d_name);
-		if (st.st_dev != c->dev)
-			continue;
-		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-			for (size_t i = 0; i < c->nseen && !dup_inode; i++)
-				dup_inode = c->seen[i].ino == st.st_ino;
-			if (!dup_inode) {
-				c->seen = xreallocarray(c->seen, c->nseen + 1, sizeof(*c->seen));
-				c->seen[c->nseen++] =
-					(struct inode_key){st.st_dev, st.st_ino, NULL};
-			}
-		}
-		if (dup_inode)
-			continue;
-		c->u.inodes++;
-		c->u.size += (int64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode)) {
-			cleanup_close int sub = openat(
-				dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub < 0)
-				return berth_err_sys(err, errno, "open '%s'", de->d_name);
-			if (usage_dir(c, sub, err) < 0)
-				return berth_err_wrap(err, "'%s'", de->d_name);
-		}
-	}
-	if (errno)
-		return berth_err_sys(err, errno, "read directory");
-	return 0;
+	c->u.inodes++;
+	c->u.size += (int64_t)st->st_blocks * 512;
+	return S_ISDIR(st->st_mode) ? FS_WALK_DESCEND : FS_WALK_SKIP;
 }
 
 int snap_tree_usage(const char *path, struct snap_usage *out, struct berth_err **err)
@@ -315,7 +260,7 @@ int snap_tree_usage(const char *path, struct snap_usage *out, struct berth_err *
 	c.dev = st.st_dev;
 	c.u.inodes = 1;
 	c.u.size = (int64_t)st.st_blocks * 512;
-	ret = usage_dir(&c, fd, err);
+	ret = fs_walk(fd, -1, 0, &(const struct fs_walk_ops){usage_visit, NULL}, &c, err);
 	free(c.seen);
 	if (ret < 0)
 		return berth_err_wrap(err, "disk usage of '%s'", path);

@@ -176,6 +176,7 @@ static struct tasks_shim_cmd shim_cmd(const struct tasks_task *t)
 		.address = m->address,
 		.ttrpc_address = m->ttrpc_address,
 		.publish_binary = m->publish_binary,
+		.socket_dir = m->socket_dir,
 		.bundle = t->bundle,
 	};
 }
@@ -504,6 +505,7 @@ struct tasks_manager *tasks_manager_new(const struct tasks_manager_opts *o, stru
 		o->ttrpc_address ? xstrdup(o->ttrpc_address) : xasprintf("%s.ttrpc", o->address);
 	m->publish_binary = xstrdup(o->publish_binary ? o->publish_binary : "");
 	m->shim_dir = xstrdup_or_null(o->shim_dir);
+	m->socket_dir = xstrdup_or_null(o->socket_dir);
 	m->on_event = o->on_event;
 	m->event_arg = o->event_arg;
 	if (fs_mkdir_p(m->root, 0711, err) < 0) {
@@ -568,5 +570,6 @@ void tasks_manager_free(struct tasks_manager *m)
 	free(m->ttrpc_address);
 	free(m->publish_binary);
 	free(m->shim_dir);
+	free(m->socket_dir);
 	free(m);
 }

@@ -30,14 +30,18 @@ extern char **environ;
 #define SHIM_RUN_TIMEOUT_MS 60000
 #define SHIM_OUTPUT_MAX (1u << 20)
 
-static char **shim_env(const char *ttrpc_address)
+static char **shim_env(const struct tasks_shim_cmd *c)
 {
 	char **env = NULL;
 
 	for (char **e = environ; e && *e; e++)
-		if (strncmp(*e, "TTRPC_ADDRESS=", 14) != 0)
+		if (strncmp(*e, "TTRPC_ADDRESS=", 14) != 0 &&
+		    (!c->socket_dir || strncmp(*e, "BERTH_SHIM_SOCKET_DIR=", 22) != 0))
 			strv_push(&env, *e);
-	strv_push_take(&env, xasprintf("TTRPC_ADDRESS=%s", ttrpc_address));
+	strv_push_take(&env, xasprintf("TTRPC_ADDRESS=%s", c->ttrpc_address));
+	/* berth's shim puts its socket there (shim/paths.c); other shims ignore it */
+	if (c->socket_dir)
+		strv_push_take(&env, xasprintf("BERTH_SHIM_SOCKET_DIR=%s", c->socket_dir));
 	return env;
 }
 
@@ -184,7 +188,7 @@ int tasks_shim_run(const struct tasks_shim_cmd *c, const char *action, const uin
 		   size_t in_len, char **out, size_t *out_len, struct berth_err **err)
 {
 	cleanup(strv_freep) char **argv = shim_argv(c, action);
-	cleanup(strv_freep) char **env = shim_env(c->ttrpc_address);
+	cleanup(strv_freep) char **env = shim_env(c);
 	cleanup_close int in_fd = -1, rd = -1, wr = -1;
 	cleanup_free char *output = NULL;
 	posix_spawn_file_actions_t fa;

@@ -58,6 +58,8 @@ struct tasks_manager_opts {
 	const char *ttrpc_address;  /* events socket; NULL: <address>.ttrpc */
 	const char *publish_binary; /* the shims' -publish-binary (berthd's own path) */
 	const char *shim_dir;	    /* where shim binaries are looked for after PATH */
+	const char *socket_dir;	    /* shims' sockets, BERTH_SHIM_SOCKET_DIR (NULL: the shim's
+				       own default); short: <dir>/<64 hex> must fit 107 bytes */
 	tasks_event_fn on_event;
 	void *event_arg;
 };

@@ -66,6 +66,7 @@ struct tasks_manager {
 	char *root;	     /* <state>/io.containerd.runtime.v2.task */
 	char *address;	     /* berthd's gRPC socket */
 	char *ttrpc_address; /* events socket */
+	char *socket_dir;    /* shims' sockets (BERTH_SHIM_SOCKET_DIR), or NULL */
 	char *publish_binary;
 	char *shim_dir;
 	tasks_event_fn on_event;
@@ -108,7 +109,8 @@ struct tasks_shim_cmd {
 	const char *binary;
 	const char *ns, *id;
 	const char *address, *ttrpc_address, *publish_binary;
-	const char *bundle; /* cwd; `delete` also gets -bundle */
+	const char *socket_dir; /* $BERTH_SHIM_SOCKET_DIR for the shim, or NULL */
+	const char *bundle;	/* cwd; `delete` also gets -bundle */
 };
 /*
  * Runs `<binary> -namespace NS -address A -publish-binary P -id ID [-bundle B] ACTION` in

@@ -60,7 +60,7 @@ umoci unpack --image "$out/oci:$tag" "$out/bundle" >/dev/null
 root=$out/bundle/rootfs
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/data"
 cp "$bb" "$root/bin/busybox"
-for a in sh ls cat echo true false sleep id env mkdir rm hostname ip stat grep head; do
+for a in sh ls cat echo true false sleep id env mkdir rm hostname ip stat grep head stty tty mknod; do
 	ln -sf busybox "$root/bin/$a"
 done
 printf 'root:x:0:0:root:/:/bin/sh\n' > "$root/etc/passwd"

@@ -41,7 +41,7 @@ berth() {
 
 # berth_keep_fds ARGS...: the same without closing fd 3 (for --preserve-fds tests). crun
 # refuses this host's hybrid cgroup layout, so it runs in a private mount namespace with
-# the cgroup2 mount hidden (see /work/shared/notes/host.md). With BERTH_TIMEOUT=SECONDS the
+# the cgroup2 mount hidden (see docs/architecture.md, the test machines). With BERTH_TIMEOUT=SECONDS the
 # runtime is killed after that long (status 124), for calls that a broken runtime could
 # block on forever.
 berth_keep_fds() {

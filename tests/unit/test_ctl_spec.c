@@ -280,9 +280,97 @@ static void a_resolved_user_sets_ids_groups_and_home(void **state)
 	oci_spec_free(s);
 }
 
+static const struct oci_mount *find_mount(const struct oci_spec *s, const char *dst)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, dst) == 0)
+			return &s->mounts[i];
+	return NULL;
+}
+
+static void run_flags_map_into_the_spec(void **state)
+{
+	char *args[] = {"sh", NULL};
+	struct ctl_run_opts o = {
+		.args = args,
+		.volumes = (char *[]){"/tmp:/data:ro", NULL},
+		.tmpfs = (char *[]){"/run:size=1m,exec", NULL},
+		.mounts = (char *[]){"type=tmpfs,target=/t,tmpfs-size=4096", NULL},
+		.ulimits = (char *[]){"nofile=10:20", NULL},
+		.cap_add = (char *[]){"net_admin", NULL},
+		.cap_drop = (char *[]){"CAP_CHOWN", NULL},
+		.security_opts = (char *[]){"no-new-privileges", NULL},
+		.has_cpus = true,
+		.cpus = 0.5,
+		.has_cpu_shares = true,
+		.cpu_shares = 256,
+		.has_memory = true,
+		.memory = 1 << 20,
+		.has_memory_swap = true,
+		.memory_swap = -1,
+	};
+	struct oci_spec *s = build(&o, "{}");
+	const struct oci_mount *m;
+
+	m = find_mount(s, "/data");
+	assert_non_null(m);
+	assert_string_equal(m->source, "/tmp");
+	assert_true(strv_contains(m->options, "ro"));
+	/* --tmpfs /run replaces containerd's /run mount; exec drops noexec */
+	m = find_mount(s, "/run");
+	assert_true(strv_contains(m->options, "size=1m"));
+	assert_false(strv_contains(m->options, "noexec"));
+	assert_true(strv_contains(find_mount(s, "/t")->options, "size=4096"));
+	assert_int_equal(s->process->n_rlimits, 1);
+	assert_int_equal(s->process->rlimits[0].soft, 10);
+	assert_int_equal(s->process->rlimits[0].hard, 20);
+	assert_true(strv_contains(s->process->capabilities->bounding, "CAP_NET_ADMIN"));
+	assert_false(strv_contains(s->process->capabilities->effective, "CAP_CHOWN"));
+	assert_true(s->process->no_new_privileges);
+	assert_int_equal(s->linux_->resources->cpu->quota, 50000);
+	assert_int_equal(s->linux_->resources->cpu->period, 100000);
+	assert_int_equal(s->linux_->resources->cpu->shares, 256);
+	assert_int_equal(s->linux_->resources->memory->swap, -1);
+	oci_spec_free(s);
+}
+
+static void bad_run_flags_are_named(void **state)
+{
+	const struct {
+		struct ctl_run_opts o;
+		const char *want;
+	} cases[] = {
+		{{.volumes = (char *[]){"named:/x", NULL}}, "named volumes are not supported"},
+		{{.volumes = (char *[]){"/a:rel", NULL}}, "container path must be absolute"},
+		{{.mounts = (char *[]){"type=bind,target=/x", NULL}}, "absolute source"},
+		{{.mounts = (char *[]){"type=tmpfs,target=/x,bogus=1", NULL}},
+		 "unknown key 'bogus'"},
+		{{.ulimits = (char *[]){"nofile=5:4", NULL}}, "soft limit is above"},
+		{{.cap_drop = (char *[]){"nope", NULL}}, "--cap-drop: unknown capability 'nope'"},
+		{{.security_opts = (char *[]){"label=x", NULL}}, "--security-opt 'label=x'"},
+		{{.has_memory_swap = true, .memory_swap = 5}, "needs --memory"},
+		{{.devices = (char *[]){"/dev/nosuchdev", NULL}}, "--device '/dev/nosuchdev'"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ctl_run_opts o = cases[i].o;
+		struct berth_err *err = NULL;
+		char *json = NULL;
+
+		o.args = (char *[]){"true", NULL};
+		assert_int_equal(ctl_spec_build(&o, "{}", 2, "n", "i", &json, &err), -1);
+		if (!strstr(err->msg, cases[i].want))
+			fail_msg("case %zu: want '%s' in '%s'", i, cases[i].want, err->msg);
+		berth_err_free(&err);
+		assert_null(json);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(run_flags_map_into_the_spec),
+		cmocka_unit_test(bad_run_flags_are_named),
 		cmocka_unit_test(users_resolve_by_docker_rules),
 		cmocka_unit_test(a_resolved_user_sets_ids_groups_and_home),
 		cmocka_unit_test(sizes_take_k_m_g_suffixes_and_reject_garbage),

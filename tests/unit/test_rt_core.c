@@ -19,6 +19,7 @@
 #include "runtime/cli/cli.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/process.h"
+#include "runtime/lib/passwd.h"
 #include "runtime/lib/signals.h"
 #include "runtime/lib/state.h"
 #include "runtime/lib/sync.h"
@@ -434,6 +435,33 @@ static void head_parse_stops_at_the_first_argument(void **state)
 	assert_string_equal(argv[3], "--root");
 }
 
+static void passwd_home_is_found_by_uid(void **state)
+{
+	char path[] = "/tmp/berth-passwd-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "# comment\nbroken\nroot:x:0:0:root:/root:/bin/sh\n"
+			    "short:x:5\napp:x:1000:1000::/home/app:/bin/sh\n"
+			    "dup:x:1000:1000::/second:/bin/sh\nnohome:x:7:7::\n";
+	char *home;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	home = rt_passwd_home(path, 0);
+	assert_string_equal(home, "/root");
+	free(home);
+	home = rt_passwd_home(path, 1000); /* the first line, as getpwuid */
+	assert_string_equal(home, "/home/app");
+	free(home);
+	home = rt_passwd_home(path, 7);
+	assert_string_equal(home, "");
+	free(home);
+	assert_null(rt_passwd_home(path, 5));
+	assert_null(rt_passwd_home(path, 42));
+	unlink(path);
+	assert_null(rt_passwd_home(path, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +488,7 @@ int main(void)
 		cmocka_unit_test(help_and_double_dash),
 		cmocka_unit_test(flags_after_arguments_are_parsed_and_arguments_keep_their_order),
 		cmocka_unit_test(head_parse_stops_at_the_first_argument),
+		cmocka_unit_test(passwd_home_is_found_by_uid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,8 +148,8 @@ expect_nothing_created() {
 }
 
 # OCI runtime spec, delete: "Attempting to delete a container that is not stopped MUST
-# generate an error". runc and crun both delete a created container (see
-# /work/shared/conformance/README.md).
+# generate an error". runc and crun both delete a created container (the OCI validation
+# suite's delete test fails for both).
 @test "delete: deleting a created container without --force fails and keeps it" {
 	requires berth -- "runc 1.1.5 and crun 1.8.1 delete created containers (OCI says fail)"
 	create_container
@@ -222,5 +222,26 @@ expect_nothing_created() {
 	update_config '.mounts += [{"destination": "/x", "type": "frobfs", "source": "none"}]'
 	run berth_detached create --bundle "$BUNDLE" "$CID"
 	expect_fail_naming /x
+	expect_nothing_created
+}
+
+# The docker and podman CLIs exit 127 for a command that does not exist and 126 for one
+# that cannot run, when the runtime's message holds the words runc's has ("executable
+# file not found" or "no such file or directory"; "permission denied"); else 125.
+@test "run: a missing command's message has the words the docker CLI maps to exit 127" {
+	not_runtime crun "1.8.1 says 'executable file \`X\` not found in \$PATH: No such file or directory' (docker exits 125 with crun)"
+	set_args /no/such/cmd
+	run_fg
+	expect_fail_naming /no/such/cmd
+	[[ "$output" == *"executable file not found"* || "$output" == *"no such file or directory"* ]] ||
+		fail_with "neither 'executable file not found' nor 'no such file or directory' in the message"
+	expect_nothing_created
+}
+
+@test "run: a command that is not executable has 'permission denied', the docker CLI's exit 126" {
+	not_runtime crun "1.8.1 says 'open executable: Permission denied', without the path (docker exits 125 with crun)"
+	set_args /etc/passwd
+	run_fg
+	expect_fail_naming /etc/passwd "permission denied"
 	expect_nothing_created
 }

@@ -123,3 +123,18 @@ process_json() {
 	run berth exec --cgroup memory:/abs "$CID" /bin/testinit exit 0
 	expect_fail_naming "--cgroup 'memory:/abs'" "relative"
 }
+
+# regression: issue #15 (HOME from the container's /etc/passwd, as runc and crun)
+@test "exec: without HOME in the environment, HOME is the user's home from /etc/passwd" {
+	echo 'app:x:1000:1000:app:/home/app:/bin/sh' >>"$ROOTFS/etc/passwd"
+	run_container
+	run berth exec "$CID" /bin/testinit env
+	expect_status 0
+	expect_line "HOME=/root"
+	run berth exec --user 1000:1000 "$CID" /bin/testinit env
+	expect_status 0
+	expect_line "HOME=/home/app"
+	run berth exec --env HOME=/x "$CID" /bin/testinit env
+	expect_status 0
+	expect_line "HOME=/x"
+}

@@ -122,6 +122,47 @@ start_container_hook() {
 	grep -qx "env HOOKVAR=forty-two" "$LOG" || fail_with "hook log: $(cat "$LOG")"
 }
 
+# env_hook KIND: a hook without env that logs "KIND HOOKMARK=<value of $HOOKMARK>", to the
+# log wherever its mount namespace sees it (as hook.sh)
+env_hook() {
+	jq -cn --arg log "$LOG" --arg k "$1" '{path: "/bin/sh", args: ["sh", "-c",
+		("for f in " + $log + " /hooklog/hooks.log; do if [ -d \"${f%/*}\" ]; then echo \"" + $k +
+		 " HOOKMARK=$HOOKMARK\" >> $f; break; fi; done")]}'
+}
+
+# regression: issue #15. runc and crun run a hook that has no env with the runtime's own
+# environment (containerd's and podman's hooks read PATH, XDG_* and their own variables).
+@test "hooks: a host hook without env inherits the runtime's environment" {
+	add_hook prestart "$(env_hook prestart)"
+	add_hook createRuntime "$(env_hook createRuntime)"
+	add_hook poststart "$(env_hook poststart)"
+	add_hook poststop "$(env_hook poststop)"
+	HOOKMARK=m1 create_container
+	HOOKMARK=m1 run berth start "$CID"
+	expect_status 0
+	wait_for_state "$CID" running
+	HOOKMARK=m1 run berth delete --force "$CID"
+	expect_status 0
+	for k in prestart createRuntime poststart poststop; do
+		grep -qx "$k HOOKMARK=m1" "$LOG" || fail_with "$k: hook log: $(cat "$LOG")" || return 1
+	done
+}
+
+@test "hooks: a createContainer hook without env inherits the runtime's environment" {
+	not_runtime runc "gives createContainer the container process's environment"
+	add_hook createContainer "$(env_hook createContainer)"
+	HOOKMARK=m2 create_container
+	grep -qx "createContainer HOOKMARK=m2" "$LOG" || fail_with "hook log: $(cat "$LOG")"
+}
+
+@test "hooks: a startContainer hook without env gets the container process's environment" {
+	update_config '.process.env += ["CTRMARK=c3"]'
+	add_hook startContainer "$(jq -cn \
+		'{path: "/bin/sh", args: ["sh", "-c", "echo \"startContainer $CTRMARK $HOME HOOKMARK=$HOOKMARK\" >> /hooklog/hooks.log"]}')"
+	HOOKMARK=m3 run_container
+	grep -qx "startContainer c3 /root HOOKMARK=" "$LOG" || fail_with "hook log: $(cat "$LOG")"
+}
+
 @test "hooks: args are passed to the hook, args[0] included" {
 	add_hook prestart "$(jq -cn --arg log "$LOG" \
 		'{path: "/bin/sh", args: ["sh", "-c", ("echo \"args $0 $1\" >> " + $log), "zero", "one"]}')"

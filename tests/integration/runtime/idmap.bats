@@ -176,12 +176,12 @@ requires_idmap_runtime() {
 	expect_line "file 0644 1000 1000 0:0"
 }
 
-@test "idmap: a mapping of size 0 fails and names the mount" {
+@test "idmap: a mapping of size 0 fails and names the field" {
 	requires_idmap_runtime
 	idmap_mount /data 0:1000:0 0:1000:1
 	set_args true
 	run_fg
-	expect_fail_naming "mounts[7] '/data'" "uidMappings[0]" "size"
+	expect_fail_naming "mounts[7].uidMappings[0].size"
 	[ ! -d "$ROOT/$CID" ] || fail_with "state left behind"
 }
 

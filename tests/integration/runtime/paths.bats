@@ -108,3 +108,20 @@ teardown() {
 	run berth_detached run --bundle "$BUNDLE" "$CID"
 	expect_fail_naming vm.swappiness
 }
+
+# regression: issue #15. The hostname has its own field: runc and crun refuse a
+# kernel.hostname sysctl (whatever its value), naming it.
+@test "sysctl: kernel.hostname is refused as conflicting with the hostname field" {
+	update_config '.hostname = "aa" | .linux.sysctl = {"kernel.hostname": "bb"}'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming kernel.hostname hostname
+	run berth state "$CID"
+	expect_failure
+}
+
+@test "sysctl: kernel.domainname different from the domainname field is refused" {
+	not_runtime runc "applies both, the sysctl last"
+	update_config '.domainname = "aa" | .linux.sysctl = {"kernel.domainname": "bb"}'
+	run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_fail_naming kernel.domainname domainname
+}

@@ -6,11 +6,11 @@
 # export writing through symlinks and devices.
 #
 # Runs against a private berthd; with BERTHCTL_PEER=containerd against a private
-# containerd 1.6 instead (berthctl only needs the containerd API; the tasks run on berth's
-# shim, found in $PATH by containerd as containerd-shim-berth-v2).
+# containerd 1.6 instead (berthctl-peer.bash).
 
 load ../helpers
 load ../../compat/compat-helpers
+load berthctl-peer
 
 bats_require_minimum_version 1.5.0
 
@@ -18,9 +18,7 @@ IMAGE=localhost/berth-cli:latest
 UIMG=localhost/berth-cli-user:latest
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	export T SOCK NS BERTHD_PID PEER=${BERTHCTL_PEER:-berthd}
-	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-ctlcli-XXXXXX")
+	ctl_peer_setup_file || return 1
 	mkdir -p "$T/etc"
 	cat >"$T/etc/passwd" <<-EOF
 		root:x:0:0:root:/root:/bin/sh
@@ -37,55 +35,20 @@ setup_file() {
 	"$BERTH_TOP/tests/helpers/mkimage.sh" "$T/img" --layers 1 --name "$IMAGE" >/dev/null
 	"$BERTH_TOP/tests/helpers/mkimage.sh" "$T/uimg" --layers 1 --name "$UIMG" \
 		--etc "$T/etc" --user app >/dev/null
-	if [ "$PEER" = containerd ]; then
-		command -v containerd >/dev/null || skip "needs containerd"
-		PATH=$BUILD_DIR:$PATH compat_containerd_start "$T/ctrd" || return 1
-		SOCK=$CTRD_DIR/c.sock
-		NS=$CTRD_NS
-	else
-		SOCK=$T/berthd.sock
-		NS=ctlcli-$(echo "$T" | md5sum | cut -c1-10)
-		BERTHD=$BUILD_DIR/berthd start_berthd || return 1
-	fi
 	bctl images import "$T/img/image.oci.tar" >/dev/null
 	bctl images import "$T/uimg/image.oci.tar" >/dev/null
 }
 
 teardown_file() {
-	[ -n "${T:-}" ] || return 0
-	if [ "${PEER:-}" = containerd ]; then
-		compat_containerd_stop
-	elif [ -n "${BERTHD_PID:-}" ]; then
-		kill -TERM "$BERTHD_PID" 2>/dev/null
-		for _ in $(seq 100); do kill -0 "$BERTHD_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	compat_kill_procs_under "$T"
-	compat_cgroup_remove "$NS"
-	compat_umount_under "$T"
-	rm -rf --one-file-system "$T"
+	ctl_peer_teardown_file
 }
 
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	unset BERTH_ADDRESS BERTH_NAMESPACE CONTAINERD_ADDRESS CONTAINERD_NAMESPACE
+	ctl_peer_setup
 }
 
 teardown() {
-	local id
-	for id in $(bctl_t 20 ps -a -q 2>/dev/null); do
-		bctl_t 30 rm -f "$id" >/dev/null 2>&1
-	done
-	return 0
-}
-
-bctl() {
-	bctl_t 60 "$@"
-}
-
-bctl_t() {
-	local secs=$1
-	shift
-	timeout -k 5 "$secs" "$BUILD_DIR/berthctl" -a "$SOCK" -n "$NS" "$@" 3>&-
+	ctl_peer_teardown
 }
 
 # ---------------------------------------------------------------- -e

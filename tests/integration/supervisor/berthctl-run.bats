@@ -15,8 +15,9 @@ IMAGE=localhost/berth-run:latest
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	command -v ctr >/dev/null || skip "needs ctr (Debian package containerd)"
-	export T SOCK NS BERTHD_PID
+	export T SOCK NS BERTHD_PID BERTHCTL_ROOT
 	T=$(mktemp -d "${BERTH_TEST_TMPBASE:-/tmp}/berth-ctlrun-XXXXXX")
+	BERTHCTL_ROOT=$T/ctl-root # container logs (run -d), never /var/lib/berthctl
 	SOCK=$T/berthd.sock
 	NS=ctlrun-$(echo "$T" | md5sum | cut -c1-10)
 	"$BERTH_TOP/tests/helpers/mkimage.sh" "$T/img" --layers 2 --name "$IMAGE" >/dev/null
