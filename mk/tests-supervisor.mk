@@ -10,11 +10,11 @@ $(eval $(call unit_test,test_content,$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON
 $(eval $(call unit_test,test_core_filter,$(CORE_SRCS:%.c=$(BUILD)/%.o) $(LIBSNAPSHOT) $(LIBBERTHMETA) \
 	$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(META_LDLIBS) $(CONTENT_LDLIBS) -lpthread))
 DEB_EXTRA += python3-grpcio
+# tests/compat/dockerd-berthd.bats: the Docker Engine (dockerd 20.10 and its client) on berthd
+DEB_EXTRA += docker.io
 # core/ without a gRPC server: commit, leases, GC, events (meta + content + a native snapshotter)
 $(eval $(call unit_test,test_core,$(CORE_SRCS:%.c=$(BUILD)/%.o) $(LIBSNAPSHOT) $(LIBBERTHMETA) \
 	$(LIBBERTHCONTENT) $(LIBDIGEST) $(LIBCOMMON),$(META_LDLIBS) $(CONTENT_LDLIBS) -lpthread))
 # image/ logic through an in-memory image_store: chain IDs, unpack, resolve
 $(eval $(call unit_test,test_image,$(BUILD)/supervisor/image/manifest.o $(BUILD)/supervisor/image/unpack.o \
 	$(LIBDIGEST) $(LIBCOMMON),$(DIGEST_LDLIBS) $(call pkg_libs,json-c)))
-# tests/compat/dockerd-berthd.bats: the Docker Engine (dockerd 20.10 and its client) on berthd
-DEB_EXTRA += docker.io

@@ -40,8 +40,9 @@ struct cli_flag {
 /* Parses flags at argv[*i...] wherever they stand among the positional
  * arguments, as runc's CLI (urfave/cli's argument reordering) does: `update ID
  * --pids-limit 10` is `update --pids-limit 10 ID`. argv[*i...] is permuted in
- * place so that on return *i is the first positional argument and the rest
- * follow in their order. `--` ends the flags; after the first positional
+ * place (flags with their values first, then "--" if given, then the
+ * positional arguments, each group in its order: parsing it again gives the
+ * same result) and on return *i is the first positional argument. `--` ends the flags; after the first positional
  * argument, one that names no flag is positional (`kill ID -9`). flags ends
  * with a {NULL} entry. "-h"/"--help" set *help if given. */
 int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,

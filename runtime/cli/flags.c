@@ -116,14 +116,18 @@ int cli_flags_parse_head(const struct cli_flag *flags, int argc, char **argv, in
 int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i, bool *help,
 		    struct berth_err **err)
 {
-	cleanup_free char **pos = xcalloc((size_t)(argc - *i) + 1, sizeof(*pos));
-	size_t npos = 0;
-	int ret;
+	size_t cap = (size_t)(argc - *i) + 1, nflag = 0, npos = 0;
+	cleanup_free char **flagv = xcalloc(cap, sizeof(*flagv));
+	cleanup_free char **pos = xcalloc(cap, sizeof(*pos));
+	char *dashdash = NULL;
+	int first = *i, ret;
 
 	while (*i < argc) {
-		const char *a = argv[*i];
+		char *a = argv[*i];
+		int start = *i;
 
 		if (!strcmp(a, "--")) {
+			dashdash = a;
 			for ((*i)++; *i < argc; (*i)++)
 				pos[npos++] = argv[*i];
 			break;
@@ -133,10 +137,20 @@ int cli_flags_parse(const struct cli_flag *flags, int argc, char **argv, int *i,
 		ret = is_flag_like(a) ? parse_one(flags, argc, argv, i, help, npos > 0, err) : 1;
 		if (ret < 0)
 			return -1;
-		if (ret > 0)
+		if (ret > 0) {
 			pos[npos++] = argv[(*i)++];
+			continue;
+		}
+		while (start < *i)
+			flagv[nflag++] = argv[start++];
 	}
-	*i = argc - (int)npos;
+	/* a stable partition: the flags (with their values) in their order, then the
+	 * arguments, so that parsing argv again (create re-executes itself with it,
+	 * selfexec.h) gives the same result */
+	memcpy(argv + first, flagv, nflag * sizeof(*flagv));
+	*i = first + (int)nflag;
+	if (dashdash)
+		argv[(*i)++] = dashdash;
 	memcpy(argv + *i, pos, npos * sizeof(*pos));
 	return 0;
 }

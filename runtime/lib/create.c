@@ -32,7 +32,9 @@
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/idmap.h"
+#include "runtime/lib/devnodes.h"
 #include "runtime/lib/idmount.h"
+#include "runtime/lib/mountsrc.h"
 #include "runtime/lib/lsm.h"
 #include "runtime/lib/pidstat.h"
 #include "runtime/lib/rootless.h"
@@ -74,6 +76,7 @@ struct create {
 	bool cgroup_created;
 	bool want_cgroup;	      /* false: rootless without a writable cgroup (rootless.h) */
 	struct rt_idmounts *idmounts; /* detached idmapped trees the child inherits */
+	struct rt_devnodes *devnodes; /* linux.devices nodes for a new user ns (devnodes.h) */
 };
 
 static void create_clear(struct create *cr)
@@ -92,6 +95,7 @@ static void create_clear(struct create *cr)
 	rt_cgroup_free(cr->cg);
 	rt_seccomp_free(cr->seccomp);
 	rt_idmounts_free(cr->idmounts);
+	rt_devnodes_free(cr->devnodes);
 	oci_spec_free(cr->spec);
 	free(cr->config_buf);
 	free(cr->bundle);
@@ -360,7 +364,9 @@ static int prepare(struct create *cr, struct berth_err **err)
 		if (cr->console_sock < 0)
 			return -1;
 	}
-	/* here, not in the child: see idmount.h */
+	/* here, not in the child: see idmount.h, devnodes.h */
+	if (cr->new_userns && !rt_rootless_is() && rt_devnodes_prepare(s, &cr->devnodes, err) < 0)
+		return -1;
 	return rt_idmounts_prepare(s, cr->bundle, &cr->idmounts, err);
 }
 
@@ -548,10 +554,27 @@ static int systemd_cgroup(struct create *cr, struct berth_err **err)
 	return rt_cgroup_enter(cr->cg, cr->pid, err);
 }
 
+/* GO {pid}; in a new user namespace with the bind sources our root opened there. */
+static int send_go(struct create *cr, struct berth_err **err)
+{
+	struct rt_mountsrc ms = {0};
+	cleanup_free char *go = NULL;
+	int r;
+
+	if (cr->new_userns && (cr->clone_flags & CLONE_NEWNS) && !rt_rootless_is() &&
+	    rt_mountsrc_open(cr->spec, cr->bundle, cr->pid, &ms, err) < 0)
+		return -1;
+	go = rt_mountsrc_payload(&ms, cr->pid);
+	r = rt_sync_send_fds(cr->sync[0], RT_SYNC_GO, go, strlen(go), ms.fds, ms.n);
+	rt_mountsrc_clear(&ms);
+	if (r < 0)
+		return berth_err_sys(err, errno, "sync socket: send GO");
+	return 0;
+}
+
 /* After the clone: the handshake of sync.h. */
 static int drive_child(struct create *cr, struct berth_err **err)
 {
-	char num[32];
 	struct rt_pid_stat pst;
 
 	if (rt_pid_stat_read(cr->pid, &pst, err) < 0)
@@ -562,9 +585,8 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		return -1;
 	if (cr->want_cgroup && rt_cgroup_systemd_unit(cr->cg) && systemd_cgroup(cr, err) < 0)
 		return -1;
-	snprintf(num, sizeof(num), "%d", (int)cr->pid);
-	if (rt_sync_send(cr->sync[0], RT_SYNC_GO, num, strlen(num)) < 0)
-		return berth_err_sys(err, errno, "sync socket: send GO");
+	if (send_go(cr, err) < 0)
+		return -1;
 	if (has_parent_hooks(cr->spec) && run_parent_hooks(cr, err) < 0)
 		goto child_error;
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_READY, NULL, err) < 0)
@@ -618,7 +640,8 @@ static void init_args(struct create *cr, struct rt_init_args *a)
 			   .no_pivot = cr->o->no_pivot,
 			   .host_mntns = cr->host_mntns,
 			   .userns = cr->new_userns || cr->ns_fds[OCI_NS_USER] >= 0,
-			   .idmounts = cr->idmounts},
+			   .idmounts = cr->idmounts,
+			   .devnodes = cr->devnodes},
 		.sync_fd = cr->sync[1],
 		.state_dirfd = cr->fifo_dirfd,
 		.lock_fd = cr->c->dirfd,

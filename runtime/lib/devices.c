@@ -22,6 +22,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "runtime/lib/devnodes.h"
 #include "runtime/lib/paths.h"
 #include "runtime/lib/rootfs_internal.h"
 
@@ -104,6 +105,24 @@ static int ensure_file(int parent, const char *name)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+/* In a new user namespace, linux.devices[i]: an empty file with the node the parent
+ * made (devnodes.h) moved over it. */
+static int dev_attach(struct rootfs_ctx *c, const struct dev_node *d, size_t i,
+		      struct berth_err **err)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_close int parent = -1, fd = -1;
+	const char *name;
+
+	parent = rt_path_open_parent(c->rootfd, d->path, RT_PATH_MKDIR, 0755, &buf, &name, err);
+	if (parent < 0)
+		return -1;
+	fd = ensure_file(parent, name);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "create '%s'", d->path);
+	return rt_devnodes_attach(c->opts->devnodes, i, fd, err);
 }
 
 /* In a user namespace: an empty file with the host's node bound over it. */
@@ -216,7 +235,9 @@ int rootfs_dev_setup(struct rootfs_ctx *c, struct berth_err **err)
 		if (!od->path || od->path[0] != '/')
 			return berth_err_new(err, BERTH_E_INVALID,
 					     "linux.devices[%zu].path: not an absolute path", i);
-		if (dev_create(c, &d, err) < 0)
+		if ((c->opts->userns && rt_devnodes_has(c->opts->devnodes, i)
+			     ? dev_attach(c, &d, i, err)
+			     : dev_create(c, &d, err)) < 0)
 			return berth_err_wrap(err, "linux.devices[%zu] '%s'", i, od->path);
 	}
 	devfd = rt_path_open(c->rootfd, "/dev", RT_PATH_MKDIR, 0755, err);

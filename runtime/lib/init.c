@@ -19,6 +19,7 @@
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
+#include "runtime/lib/mountsrc.h"
 #include "runtime/lib/seccomp_notify.h"
 #include "runtime/lib/sync.h"
 
@@ -132,6 +133,7 @@ static int init_setup(struct rt_init_args *a, char **exe, struct berth_err **err
 	if (rt_sync_recv(a->sync_fd, RT_SYNC_GO, &go, err) < 0)
 		return -1;
 	a->st->pid = atoi(go->data);
+	a->rootfs.bind_fds = rt_mountsrc_from_go(go->data, go->fds, go->n_fds, s->n_mounts);
 	if (a->plan && a->plan->notify_sock >= 0 && notify_msg(a, err) < 0)
 		return -1;
 	if (join_namespaces(a, err) < 0 || set_identity_basics(a, err) < 0)

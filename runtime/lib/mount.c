@@ -223,20 +223,27 @@ static int mount_after(const struct rootfs_ctx *c, const struct oci_mount *m, co
 	return set_rec_attrs(c, m, fd, dest, err);
 }
 
+/* srcfd: the source as the parent opened it (mountsrc.h), or -1 to walk the path here. */
 static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m, const char *src_in,
-		      const char *dest, bool rec, struct berth_err **err)
+		      int srcfd, const char *dest, bool rec, struct berth_err **err)
 {
 	cleanup_free char *src = bind_source(c, src_in);
 	cleanup_close int fd = -1;
-	char buf[RT_PATH_FD_LEN];
+	char buf[RT_PATH_FD_LEN], sbuf[RT_PATH_FD_LEN];
+	const char *from = src;
 	struct stat st;
 
-	if (stat(src, &st) < 0)
+	if (srcfd >= 0 && c->procfd) {
+		if (fstat(srcfd, &st) < 0)
+			return berth_err_sys(err, errno, "stat source '%s'", src);
+		from = rt_path_fd(srcfd, sbuf);
+	} else if (stat(src, &st) < 0) {
 		return berth_err_sys(err, errno, "stat source '%s'", src);
+	}
 	fd = rootfs_dest_prepare(c, dest, S_ISDIR(st.st_mode), err);
 	if (fd < 0 || check_proc_dest(c, m, fd, src, err) < 0)
 		return -1;
-	if (mount(src, rootfs_target(c, fd, dest, buf), NULL, MS_BIND | (rec ? MS_REC : 0), NULL) <
+	if (mount(from, rootfs_target(c, fd, dest, buf), NULL, MS_BIND | (rec ? MS_REC : 0), NULL) <
 	    0)
 		return berth_err_sys(err, errno, "mount '%s' on '%s'", src, dest);
 	return mount_after(c, m, dest, (m->flags & RT_MNT_FLAGS_MASK) != 0, err);
@@ -326,7 +333,8 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m, size_t i
 	if (m->bind) {
 		if (!m->source)
 			return berth_err_new(err, BERTH_E_INVALID, "bind mount without a source");
-		return mount_bind(c, m, m->source, dest, m->rbind, err);
+		return mount_bind(c, m, m->source, c->opts->bind_fds ? c->opts->bind_fds[i] : -1,
+				  dest, m->rbind, err);
 	}
 	if (!m->type)
 		return berth_err_new(err, BERTH_E_INVALID, "mount without a type");
@@ -335,7 +343,7 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m, size_t i
 	/* sysfs belongs to the network namespace: a user namespace without its own
 	 * may not mount one, so bind the host's like runc does */
 	if (!strcmp(m->type, "sysfs") && c->opts->userns && !has_new_netns(c->spec))
-		return mount_bind(c, m, "/sys", dest, true, err);
+		return mount_bind(c, m, "/sys", -1, dest, true, err);
 	return mount_fs(c, m, dest, err);
 }
 

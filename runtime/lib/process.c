@@ -295,16 +295,19 @@ int rt_proc_find_exec(const struct rt_proc_plan *plan, char **path, struct berth
 	if (!arg0 || !*arg0)
 		return berth_err_new(err, BERTH_E_INVALID, "process.args must not be empty");
 	/* The messages of a missing or unrunnable command say what runc's do ("executable
-	 * file not found", "permission denied"): the docker and podman CLIs read them to
-	 * exit 127 or 126 instead of 125. */
+	 * file not found", "no such file or directory", "permission denied"): the docker and
+	 * podman CLIs read them to exit 127 or 126 instead of 125 (podman wants "executable
+	 * file not found in" or "no such file or directory" for 127). */
 	if (strchr(arg0, '/')) {
 		if (is_executable(arg0, &e)) {
 			*path = xstrdup(arg0);
 			return 0;
 		}
 		if (e == ENOENT || e == ENOTDIR)
-			berth_err_new(err, BERTH_E_NOT_FOUND,
-				      "process.args[0] '%s': executable file not found", arg0);
+			berth_err_new(
+				err, BERTH_E_NOT_FOUND,
+				"process.args[0] '%s': executable file not found: no such file or directory",
+				arg0);
 		else if (e == EACCES)
 			berth_err_new(
 				err, BERTH_E_PERMISSION,

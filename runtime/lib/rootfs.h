@@ -45,6 +45,7 @@
 #include "spec/config.h"
 
 struct rt_idmounts;
+struct rt_devnodes;
 
 struct rt_rootfs_opts {
 	const char *bundle;	  /* absolute bundle dir; root.path is relative to it */
@@ -55,6 +56,12 @@ struct rt_rootfs_opts {
 	/* borrowed: idmapped trees prepared by the parent (idmount.h), or NULL;
 	 * rt_rootfs_setup() moves them into place and closes their fds */
 	struct rt_idmounts *idmounts;
+	/* per mounts[] index, the bind source opened by the parent (mountsrc.h), or
+	 * -1; NULL when none came. O_CLOEXEC, gone at the exec. */
+	int *bind_fds;
+	/* borrowed: linux.devices nodes made by the parent for a new user namespace
+	 * (devnodes.h), or NULL; rt_rootfs_setup() moves them into place */
+	struct rt_devnodes *devnodes;
 };
 
 int rt_rootfs_setup(const struct oci_spec *spec, const struct rt_rootfs_opts *opts,

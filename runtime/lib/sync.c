@@ -1,12 +1,12 @@
 /* runtime/lib/sync.c - see sync.h. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <limits.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -26,6 +26,52 @@ int rt_sync_send(int fd, uint32_t type, const void *data, size_t len)
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : 0;
+}
+
+int rt_sync_send_fds(int fd, uint32_t type, const void *data, size_t len, const int *fds,
+		     size_t n_fds)
+{
+	struct rt_sync_hdr h = {.type = type, .len = (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+	cleanup_free char *ctl = NULL;
+	ssize_t n;
+
+	if (n_fds > RT_SYNC_MAX_FDS) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (n_fds) {
+		struct cmsghdr *c;
+
+		ctl = xzalloc(CMSG_SPACE(n_fds * sizeof(int)));
+		mh.msg_control = ctl;
+		mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+/* The fds of an SCM_RIGHTS control message, into m (they are O_CLOEXEC). */
+static void take_fds(struct msghdr *mh, struct rt_sync_msg *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		m->fds = xrealloc(m->fds, (m->n_fds + n) * sizeof(int));
+		memcpy(m->fds + m->n_fds, CMSG_DATA(c), n * sizeof(int));
+		m->n_fds += n;
+	}
 }
 
 static void send_err_parts(int fd, int code, int errnum, const char *msg)
@@ -103,7 +149,14 @@ int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_e
 {
 	cleanup(rt_sync_msg_freep) struct rt_sync_msg *m = xnew(struct rt_sync_msg);
 	struct iovec iov[2];
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	union {
+		char buf[CMSG_SPACE(RT_SYNC_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = {.msg_iov = iov,
+			    .msg_iovlen = 2,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
 	ssize_t n;
 
 	/* SEQPACKET keeps message boundaries: peek the size, then read it whole */
@@ -121,10 +174,11 @@ int rt_sync_recv(int fd, uint32_t type, struct rt_sync_msg **out, struct berth_e
 	iov[0] = (struct iovec){&m->hdr, sizeof(m->hdr)};
 	iov[1] = (struct iovec){m->data, (size_t)n - sizeof(m->hdr)};
 	do
-		n = recvmsg(fd, &mh, 0);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return berth_err_sys(err, errno, "read sync socket");
+	take_fds(&mh, m);
 	if ((size_t)n != sizeof(m->hdr) + m->hdr.len)
 		return berth_err_new(err, BERTH_E_INTERNAL, "sync socket: truncated message");
 	m->data[m->hdr.len] = '\0';
@@ -142,6 +196,10 @@ void rt_sync_msg_free(struct rt_sync_msg *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->n_fds; i++)
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+	free(m->fds);
 	free(m->data);
 	free(m);
 }

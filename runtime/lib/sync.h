@@ -9,7 +9,10 @@
  *   ------                                    -----
  *   clone3(CLONE_NEW*, INTO_CGROUP v2) ------> joins its v1 cgroups ("0" > tasks,
  *   uid_map/gid_map (new user ns)               see cgjoin.h), then waits
- *   GO {init pid} -------------------------> setns (joined namespaces, user first),
+ *   [new user ns: bind sources opened as our
+ *    root inside the child's mount ns,
+ *    mountsrc.h]
+ *   GO {init pid, mount indexes} + fds ----> setns (joined namespaces, user first),
  *                                             unshare the rest (cgroup ns last);
  *                                             in a user ns: setresuid/gid 0 there
  *                                             setsid, keyring, hostname, domainname
@@ -75,7 +78,12 @@ struct rt_sync_hdr {
 struct rt_sync_msg {
 	struct rt_sync_hdr hdr;
 	char *data; /* NUL-terminated copy of the payload (len bytes) */
+	int *fds;   /* owned: fds that came with it (SCM_RIGHTS, O_CLOEXEC); -1 once taken */
+	size_t n_fds;
 };
+
+/* At most this many fds go with one message (the kernel's SCM_MAX_FD is 253). */
+#define RT_SYNC_MAX_FDS 200
 
 /* The init's failure record in the exec fifo (see above). write never fails
  * loudly: the init exits right after. parse returns -1 with *err rebuilt from
@@ -85,6 +93,9 @@ int rt_sync_fifo_err_parse(const char *rec, struct berth_err **err);
 
 /* Sends one message; -1 with errno on failure. */
 int rt_sync_send(int fd, uint32_t type, const void *data, size_t len);
+/* The same with fds as SCM_RIGHTS (at most RT_SYNC_MAX_FDS; E2BIG beyond). */
+int rt_sync_send_fds(int fd, uint32_t type, const void *data, size_t len, const int *fds,
+		     size_t n_fds);
 /* Child side: sends e as an ERROR message (best effort). */
 void rt_sync_send_err(int fd, const struct berth_err *e);
 /* Child side: berth_err_sys-like error sent straight to the parent. */

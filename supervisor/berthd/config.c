@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/bjson.h"
+#include "common/strv.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
@@ -34,6 +35,7 @@ void berthd_config_clear(struct berthd_config *c)
 	free(c->shim_socket_dir);
 	free(c->registry_certs_dir);
 	free(c->registry_auth_file);
+	strv_free(c->registry_mirrors);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -122,6 +124,49 @@ static int set_uint(struct load *l, const char *key, const struct bjson *obj, un
 	return 0;
 }
 
+struct mirrors_ctx {
+	struct load *l;
+	char ***out;
+};
+
+/* "registry_mirrors": {"docker.io": ["http://127.0.0.1:5000", ...], ...} -> host,url,... */
+static int mirror_member(const char *host, const struct bjson *urls, void *arg)
+{
+	struct mirrors_ctx *m = arg;
+
+	if (!bjson_is_array(urls))
+		return berth_err_new(m->l->err, BERTH_E_INVALID,
+				     "%s: registry_mirrors.%s: want an array of URLs", m->l->path,
+				     host) < 0;
+	for (size_t i = 0; i < bjson_array_len(urls); i++) {
+		const char *u = bjson_str(bjson_array_get(urls, i));
+		if (!u || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) ||
+		    !u[strcspn(u, ":") + 3]) {
+			berth_err_new(
+				m->l->err, BERTH_E_INVALID,
+				"%s: registry_mirrors.%s[%zu]: want an http:// or https:// URL",
+				m->l->path, host, i);
+			return 1;
+		}
+		strv_push(m->out, host);
+		strv_push(m->out, u);
+	}
+	return 0;
+}
+
+static int set_mirrors(struct load *l, const struct bjson *v)
+{
+	struct mirrors_ctx m = {.l = l, .out = &l->c->registry_mirrors};
+
+	if (!bjson_is_object(v))
+		return berth_err_new(l->err, BERTH_E_INVALID,
+				     "%s: registry_mirrors: want an object of host: [URL...]",
+				     l->path);
+	strv_free(l->c->registry_mirrors);
+	l->c->registry_mirrors = NULL;
+	return bjson_object_foreach(v, mirror_member, &m) ? -1 : 0;
+}
+
 /* Called per member; the parent object is needed for bjson_get_int. */
 struct member_ctx {
 	struct load *l;
@@ -145,6 +190,8 @@ static int member(const char *key, const struct bjson *val, void *arg)
 		return set_path(l, key, val, &l->c->registry_certs_dir) ? 1 : 0;
 	if (strcmp(key, "registry_auth_file") == 0)
 		return set_path(l, key, val, &l->c->registry_auth_file) ? 1 : 0;
+	if (strcmp(key, "registry_mirrors") == 0)
+		return set_mirrors(l, val) ? 1 : 0;
 	if (strcmp(key, "gc_interval") == 0)
 		return set_uint(l, key, m->obj, 86400 * 7, &l->c->gc_interval) ? 1 : 0;
 	if (strcmp(key, "unpack_limit") == 0) {

@@ -9,8 +9,9 @@
  * default 32 GiB: a gzip bomb must not fill the disk), "registry_certs_dir"
  * (containerd-style certs.d root, default /etc/berth/certs.d), "registry_auth_file"
  * (docker-style config.json berthd uses for registries when a pull or push request
- * carries no credentials; default none). Unknown keys are an error naming the key,
- * so typos are seen.
+ * carries no credentials; default none), "registry_mirrors" ({"docker.io":
+ * ["http://127.0.0.1:5000", ...]}: pulls of that registry try each mirror first, then the
+ * registry itself). Unknown keys are an error naming the key, so typos are seen.
  */
 #ifndef BERTH_SUPERVISOR_BERTHD_CONFIG_H
 #define BERTH_SUPERVISOR_BERTHD_CONFIG_H
@@ -37,6 +38,7 @@ struct berthd_config {
 	int64_t unpack_limit;	  /* bytes, 0 = none */
 	char *registry_certs_dir; /* /etc/berth/certs.d */
 	char *registry_auth_file; /* NULL */
+	char **registry_mirrors;  /* host, mirror URL, host, mirror URL, ..., NULL */
 };
 
 #define BERTHD_DEFAULT_UNPACK_LIMIT (INT64_C(32) << 30)

@@ -295,6 +295,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 	c->unpack_limit = cfg->unpack_limit;
 	c->registry_certs_dir = cfg->registry_certs_dir;
 	c->registry_auth_file = cfg->registry_auth_file;
+	c->registry_mirrors = cfg->registry_mirrors;
 	c->db = meta_open(dbpath, err);
 	if (!c->db)
 		return -1;

@@ -47,6 +47,7 @@ struct berthd_components {
 	/* registry client settings (transfer service), from berthd.json; NULL = none */
 	const char *registry_certs_dir; /* <dir>/<host[:port]>/{ca.crt,client.cert,client.key} */
 	const char *registry_auth_file; /* docker-style config.json used when a request has none */
+	char *const *registry_mirrors;	/* host, mirror URL, ..., NULL: pulls try mirrors first */
 };
 
 /* The loaded snapshotter called name (NULL or "": "overlayfs"), or NULL. Borrowed. */

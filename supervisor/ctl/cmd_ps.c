@@ -90,7 +90,7 @@ int ctl_cmd_ps(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	const Containerd__Services__Tasks__V1__ListTasksResponse *tasks;
 	struct ctl_container *v = NULL;
 	ProtobufCMessage *m = NULL;
-	bool all = false, quiet = false;
+	bool all = false, quiet = false, full = false;
 	size_t n = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -100,8 +100,11 @@ int ctl_cmd_ps(struct ctl *c, int argc, char **argv, struct berth_err **err)
 			quiet = true;
 		else if (strcmp(argv[i], "-aq") == 0 || strcmp(argv[i], "-qa") == 0)
 			all = quiet = true;
+		else if (strcmp(argv[i], "--no-trunc") == 0)
+			full = true;
 		else
-			return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl ps [-a] [-q]");
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "usage: berthctl ps [-a] [-q] [--no-trunc]");
 	}
 	if (ctl_container_list(c, &v, &n, err) < 0)
 		return -1;
@@ -122,13 +125,13 @@ int ctl_cmd_ps(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		if (!all && !up)
 			continue;
 		if (quiet) {
-			printf("%.12s\n", v[i].id);
+			printf("%.*s\n", full ? 64 : 12, v[i].id);
 			continue;
 		}
 		cmd = command_text(&v[i]);
 		ago = ctl_human_ago(v[i].created * 1000000000LL);
-		printf("%-12.12s   %-30s %-22s %-16s %-14s %s\n", v[i].id, v[i].image, cmd, ago, st,
-		       v[i].name ? v[i].name : "-");
+		printf("%-12.*s   %-30s %-22s %-16s %-14s %s\n", full ? 64 : 12, v[i].id,
+		       v[i].image, cmd, ago, st, v[i].name ? v[i].name : "-");
 	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	ctl_container_list_free(v, n);

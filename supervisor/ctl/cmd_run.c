@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -585,13 +586,22 @@ static int task_run(struct ctl *c, const char *id, const struct ctl_run_opts *o,
 	int r;
 
 	if (o->detach) {
-		cleanup_free char *uri = NULL;
+		cleanup_free char *uri = NULL, *in = NULL;
 
-		/* output goes to the log through berthctl as the shim's logger (logger.c) */
-		if (ctl_log_uri(c->ns, id, &uri, err) < 0 ||
-		    ctl_task_create(c, id, "", uri, uri, o->tty, err) < 0)
+		/* output goes to the log through berthctl as the shim's logger (logger.c);
+		 * with -i, stdin is a FIFO next to it that attach writes into */
+		if (o->interactive) {
+			in = ctl_stdin_path(c->ns, id);
+			if (ctl_log_uri(c->ns, id, in, &uri, err) < 0)
+				return -1;
+			if (mkfifo(in, 0600) < 0 && errno != EEXIST)
+				return berth_err_sys(err, errno, "mkfifo '%s'", in);
+		} else if (ctl_log_uri(c->ns, id, NULL, &uri, err) < 0) {
 			return -1;
-		return ctl_task_start(c, id, NULL, err);
+		}
+		if (ctl_task_create(c, id, in ? in : "", uri, uri, o->tty, err) < 0)
+			return -1;
+		return ctl_task_start_recorded(c, id, err);
 	}
 	io = ctl_stdio_open(o->interactive, o->tty, err);
 	if (!io)
@@ -601,7 +611,7 @@ static int task_run(struct ctl *c, const char *id, const struct ctl_run_opts *o,
 	if (r == 0)
 		r = ctl_stdio_start(io, c, id, NULL, err);
 	if (r == 0)
-		r = ctl_task_start(c, id, NULL, err);
+		r = ctl_task_start_recorded(c, id, err);
 	if (r == 0)
 		r = ctl_stdio_begin_stdin(io, err);
 	if (r == 0)
@@ -657,7 +667,7 @@ static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct ima
 		ctl_container_remove(c, id, true, &undo); /* the snapshot */
 		return -1;
 	}
-	if (task_run(c, id, o, status, err) < 0) {
+	if (!o->create_only && task_run(c, id, o, status, err) < 0) {
 		ctl_container_remove(c, id, true, &undo);
 		return -1;
 	}
@@ -670,7 +680,20 @@ static int run_container(struct ctl *c, struct ctl_run_opts *o, const struct ima
 	return 0;
 }
 
+static int run_or_create(struct ctl *c, int argc, char **argv, bool create, struct berth_err **err);
+
 int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
+{
+	return run_or_create(c, argc, argv, false, err);
+}
+
+/* create: the container (spec, snapshot, record) without a task; start runs it */
+int ctl_cmd_create(struct ctl *c, int argc, char **argv, struct berth_err **err)
+{
+	return run_or_create(c, argc, argv, true, err);
+}
+
+static int run_or_create(struct ctl *c, int argc, char **argv, bool create, struct berth_err **err)
 {
 	cleanup(ctl_run_opts_free) struct ctl_run_opts o = {0};
 	cleanup(image_clear) struct image im = {0};
@@ -687,9 +710,10 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return -1;
 	if (next >= argc)
 		return berth_err_new(err, BERTH_E_INVALID, RUN_USAGE);
+	o.create_only = create;
+	if (create && (o.rm || o.detach))
+		return berth_err_new(err, BERTH_E_INVALID, "usage: create: no --rm or -d");
 	o.args = argv + next + 1;
-	if (o.interactive && o.detach)
-		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
 	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0)
 		return -1;
 	/* every flag checked before the first side effect; names in --user resolve later */
@@ -700,7 +724,7 @@ int ctl_cmd_run(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	o.resolved = NULL;
 	if (run_container(c, &o, &im, id, &status, err) < 0)
 		return -1;
-	if (o.detach)
+	if (o.detach || create)
 		printf("%s\n", id);
 	c->status = (int)status;
 	return 0;

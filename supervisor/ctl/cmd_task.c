@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
@@ -185,7 +186,7 @@ static int wait_down(struct ctl *c, const char *id, long timeout_ms, bool *down,
 	}
 }
 
-static int stop_one(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err)
+int ctl_container_stop(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	struct ctl_task_state st;
@@ -228,7 +229,7 @@ int ctl_cmd_stop(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "usage: berthctl stop [-t SECONDS] NAME...");
 	for (; i < argc; i++) {
-		if (stop_one(c, argv[i], timeout, err) < 0) {
+		if (ctl_container_stop(c, argv[i], timeout, err) < 0) {
 			berth_err_wrap(err, "stop '%s'", argv[i]);
 			ctl_err_print(c, err);
 			continue;
@@ -275,25 +276,28 @@ int ctl_cmd_kill(struct ctl *c, int argc, char **argv, struct berth_err **err)
 
 /* ---------------------------------------------------------------- start, rm */
 
-static int start_one(struct ctl *c, const char *ref, struct berth_err **err)
+int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_err struct berth_err *undo = NULL;
-	cleanup_free char *uri = NULL;
+	cleanup_free char *uri = NULL, *in = NULL;
 	struct ctl_task_state st;
+	bool has_in;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
 	if (ctl_task_is_up(&st))
 		return 0; /* docker: starting a running container is fine */
 	if (st.status == ST(CREATED))
-		return ctl_task_start(c, ct->id, NULL, err);
+		return ctl_task_start_recorded(c, ct->id, err);
+	in = ctl_stdin_path(c->ns, ct->id);
+	has_in = access(in, F_OK) == 0; /* run -d -i made it: the new task reads it too */
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
-	    ctl_log_uri(c->ns, ct->id, &uri, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", uri, uri,
+	    ctl_log_uri(c->ns, ct->id, has_in ? in : NULL, &uri, err) < 0 ||
+	    ctl_task_create(c, ct->id, has_in ? in : "", uri, uri,
 			    ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len), err) < 0)
 		return -1;
-	if (ctl_task_start(c, ct->id, NULL, err) < 0) {
+	if (ctl_task_start_recorded(c, ct->id, err) < 0) {
 		ctl_task_delete(c, ct->id, NULL, &undo);
 		return -1;
 	}
@@ -305,7 +309,7 @@ int ctl_cmd_start(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	if (argc < 1)
 		return berth_err_new(err, BERTH_E_INVALID, "usage: berthctl start NAME...");
 	for (int i = 0; i < argc; i++) {
-		if (start_one(c, argv[i], err) < 0) {
+		if (ctl_container_start(c, argv[i], err) < 0) {
 			berth_err_wrap(err, "start '%s'", argv[i]);
 			ctl_err_print(c, err);
 			continue;

@@ -15,6 +15,7 @@
 #include <google/protobuf/empty.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
@@ -154,6 +155,9 @@ int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struc
 		st->status = resp->process->status;
 		st->pid = resp->process->pid;
 		st->exit_status = resp->process->exit_status;
+		if (resp->process->exited_at)
+			st->exited_ns = resp->process->exited_at->seconds * 1000000000LL +
+					resp->process->exited_at->nanos;
 	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -313,9 +317,14 @@ static int task_force_stop(struct ctl *c, const char *id, const struct ctl_task_
 	if ((st->status == ST(PAUSED) || st->status == ST(PAUSING)) &&
 	    ctl_task_resume(c, id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0)
-		return -1;
-	return ctl_task_wait(c, id, NULL, &status, err);
+	/* someone else (run -d --rm's helper, another rm) may delete the task meanwhile */
+	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0 ||
+	    ctl_task_wait(c, id, NULL, &status, err) < 0) {
+		if ((*err)->code != BERTH_E_NOT_FOUND)
+			return -1;
+		berth_err_free(err);
+	}
+	return 0;
 }
 
 int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err)
@@ -345,6 +354,9 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	rs.key = (char *)id;
 	log = ctl_log_path(c->ns, id);
 	unlink(log); /* a container run in the foreground has none */
+	free(log);
+	log = ctl_stdin_path(c->ns, id);
+	unlink(log); /* run -d -i's */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
@@ -352,4 +364,44 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 		berth_err_free(err);
 	}
 	return 0;
+}
+
+int ctl_container_set_label(struct ctl *c, const char *id, const char *key, const char *value,
+			    struct berth_err **err)
+{
+	CN(UpdateContainerRequest) req = CN_INIT(UPDATE_CONTAINER_REQUEST);
+	CN(Container) ct = CN_INIT(CONTAINER);
+	CN(Container__LabelsEntry) e = CN_INIT(CONTAINER__LABELS_ENTRY);
+	CN(Container__LabelsEntry) * labels[1] = {&e};
+	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+	cleanup_free char *path = xasprintf("labels.%s", key);
+	char *paths[1] = {path};
+	ProtobufCMessage *m = NULL;
+
+	e.key = (char *)key;
+	e.value = (char *)value;
+	ct.id = (char *)id;
+	ct.labels = labels;
+	ct.n_labels = 1;
+	mask.paths = paths;
+	mask.n_paths = 1;
+	req.container = &ct;
+	req.update_mask = &mask;
+	if (rpc_client_call(
+		    c->rpc, CN_SVC "Update", &req.base,
+		    &containerd__services__containers__v1__update_container_response__descriptor,
+		    &m, err) < 0)
+		return berth_err_wrap(err, "label container '%s'", id);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return 0;
+}
+
+int ctl_task_start_recorded(struct ctl *c, const char *id, struct berth_err **err)
+{
+	char t[48];
+
+	if (ctl_task_start(c, id, NULL, err) < 0)
+		return -1;
+	log_time_rfc3339(t, sizeof(t));
+	return ctl_container_set_label(c, id, CTL_STARTED_LABEL, t, err);
 }

@@ -1,13 +1,18 @@
 /*
- * supervisor/ctl/container.h - what berthctl's container commands share (run, ps, exec,
- * stop, kill, start, rm): run options, the OCI spec built from an image config, image
- * unpacking into snapshots, container lookup by name or id, task calls and the FIFOs that
- * carry a process's stdio.
+ * supervisor/ctl/container.h - what berthctl's container commands share (run, create,
+ * ps, exec, stop, kill, start, restart, rm, logs, attach, inspect, wait, pause, top):
+ * run options, the OCI spec built from an image config and the flags, the user resolved
+ * in the rootfs, image unpacking into snapshots, container lookup by name or id, task
+ * calls, the FIFOs that carry a foreground process's stdio, and the log a detached one
+ * writes through berthctl as the shim's logger.
  *
  * A berthctl container is a containerd container record (id: 64 random hex digits,
- * label "berthctl/name" = its name, unique per namespace), an active snapshot whose key
- * is the id, and at most one task. Everything goes through the containerd API, so the
- * same commands drive a real containerd.
+ * labels "berthctl/name" = its name, unique per namespace, "berthctl/stop-signal",
+ * "berthctl/started-at", and the user's --label ones), an active snapshot whose key is
+ * the id, at most one task, and its log $BERTHCTL_ROOT/logs/<ns>/<id>.log. Everything
+ * goes through the containerd API (plus, on the daemon's host: the snapshot mounted to
+ * resolve --user and make -w, the task's netns to bring lo up), so the same commands
+ * drive a real containerd.
  */
 #ifndef BERTH_SUPERVISOR_CTL_CONTAINER_H
 #define BERTH_SUPERVISOR_CTL_CONTAINER_H
@@ -19,8 +24,10 @@
 #include "supervisor/ctl/ctl.h"
 
 #define CTL_NAME_LABEL "berthctl/name"
-#define CTL_STOPSIG_LABEL "berthctl/stop-signal" /* --stop-signal, else the image's StopSignal */
-#define CTL_DEFAULT_ROOT "/var/lib/berthctl"	 /* client state: container logs ($BERTHCTL_ROOT) */
+#define CTL_STOPSIG_LABEL "berthctl/stop-signal"
+#define CTL_STARTED_LABEL \
+	"berthctl/started-at" /* RFC 3339, set at each task start */ /* --stop-signal, else the image's StopSignal */
+#define CTL_DEFAULT_ROOT "/var/lib/berthctl" /* client state: container logs ($BERTHCTL_ROOT) */
 #define CTL_SNAPSHOTTER "overlayfs"
 #define CTL_DEFAULT_RUNTIME "io.containerd.berth.v2"
 #define CTL_SPEC_TYPE "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -36,6 +43,7 @@ struct ctl_run_opts {
 	bool has_memory, has_pids_limit;
 	int64_t memory, pids_limit;
 	bool readonly, rm, detach, interactive, tty;
+	bool create_only;		 /* create: no task */
 	unsigned rows, cols;		 /* with tty: berthctl's window size (0: unknown) */
 	const struct ctl_user *resolved; /* borrowed: the user resolved in the rootfs, or NULL */
 	/* spec_flags.c; each strv owned (values copied from argv) */
@@ -143,6 +151,7 @@ int ctl_container_find(struct ctl *c, const char *ref, struct ctl_container **ou
 struct ctl_task_state {
 	int status;
 	uint32_t pid, exit_status;
+	int64_t exited_ns; /* 0 unless stopped */
 };
 int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struct berth_err **err);
 /* Running, paused or pausing: a process exists. */
@@ -160,6 +169,11 @@ int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct bert
 int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *out,
 		    const char *errp, bool terminal, struct berth_err **err);
 int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct berth_err **err);
+/* Sets one label on the container record (Containers.Update, mask labels.<key>). */
+int ctl_container_set_label(struct ctl *c, const char *id, const char *key, const char *value,
+			    struct berth_err **err);
+/* Starts the task and records the time in CTL_STARTED_LABEL (inspect's StartedAt). */
+int ctl_task_start_recorded(struct ctl *c, const char *id, struct berth_err **err);
 /* Deletes the task (a running one only when force: killed first), the container and its
  * snapshot. */
 int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err);
@@ -190,10 +204,14 @@ void ctl_stdio_close(struct ctl_stdio *s);
 /* ---- logger.c ---- */
 /* $BERTHCTL_ROOT/logs/<ns>/<id>.log (default root CTL_DEFAULT_ROOT). Caller frees. */
 char *ctl_log_path(const char *ns, const char *id);
-/* The binary:// URI making berthctl the container's logger (creates the log directory). */
-int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
-/* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
-int ctl_logger_main(const char *path);
+/* $BERTHCTL_ROOT/logs/<ns>/<id>.stdin: the stdin FIFO of a -d -i container. */
+char *ctl_stdin_path(const char *ns, const char *id);
+/* The binary:// URI making berthctl the container's logger (creates the log directory);
+ * stdin_fifo (optional): a FIFO the logger holds open for the container's life. */
+int ctl_log_uri(const char *ns, const char *id, const char *stdin_fifo, char **out,
+		struct berth_err **err);
+/* `berthctl __logger PATH [stdin FIFO]`, run by the shim: copies fds 3 and 4 into PATH. */
+int ctl_logger_main(const char *path, const char *stdin_fifo);
 
 /* ---- netns.c ---- */
 /* Brings 'lo' up in the network namespace of process pid (a task's, before it starts). */
@@ -208,6 +226,10 @@ int ctl_reaper_spawn(struct ctl *c, const char *id, struct berth_err **err);
 int ctl_run_parse(int argc, char **argv, bool exec, struct ctl_run_opts *o, int *next,
 		  struct berth_err **err);
 void ctl_run_opts_free(struct ctl_run_opts *o);
+/* stop: the stop signal, SIGKILL after timeout_s; a stopped container is fine. */
+int ctl_container_stop(struct ctl *c, const char *ref, long timeout_s, struct berth_err **err);
+/* start: a new task (with the log as output) unless one is up. */
+int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err);
 /* "TERM", "SIGTERM", "15" -> 15; INVALID "invalid signal 'x'" */
 int ctl_parse_signal(const char *s, int *out, struct berth_err **err);
 

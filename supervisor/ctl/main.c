@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"  logout REGISTRY                   forget them\n"
 		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
 		"  attach NAME                       follow a -d container's output until it exits,\n"
-		"                                    then exit with its status (stdin not attached)\n"
+		"                                    then exit with its status (with -d -i: stdin too)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -94,21 +94,52 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	/* help: what `berthctl CMD --help` prints; NULL: the command prints its own */
 	static const struct {
 		const char *name;
 		ctl_cmd_fn fn;
+		const char *help;
 	} cmds[] = {
-		{"images", ctl_cmd_images},   {"image", ctl_cmd_images},
-		{"content", ctl_cmd_content}, {"snapshots", ctl_cmd_snapshots},
-		{"system", ctl_cmd_system},   {"run", ctl_cmd_run},
-		{"ps", ctl_cmd_ps},	      {"exec", ctl_cmd_exec},
-		{"stop", ctl_cmd_stop},	      {"kill", ctl_cmd_kill},
-		{"start", ctl_cmd_start},     {"rm", ctl_cmd_rm},
-		{"pull", ctl_cmd_pull},	      {"login", ctl_cmd_login},
-		{"logout", ctl_cmd_logout},   {"push", ctl_cmd_push},
-		{"logs", ctl_cmd_logs},	      {"attach", ctl_cmd_attach},
-		{"__reap", ctl_cmd_reap},
+		{"images", ctl_cmd_images, "berthctl images ls|inspect|tag|rm|import|export ..."},
+		{"image", ctl_cmd_images, "berthctl image ls|inspect|tag|rm|import|export ..."},
+		{"content", ctl_cmd_content, "berthctl content ls [-q]"},
+		{"snapshots", ctl_cmd_snapshots, "berthctl snapshots ls [--snapshotter NAME]"},
+		{"system", ctl_cmd_system, "berthctl system df|prune"},
+		{"run", ctl_cmd_run, NULL},
+		{"create", ctl_cmd_create,
+		 "berthctl create [OPTIONS] IMAGE [CMD...]: a container to start later (the options of run)"},
+		{"ps", ctl_cmd_ps, "berthctl ps [-a] [-q] [--no-trunc]: list containers"},
+		{"exec", ctl_cmd_exec,
+		 "berthctl exec [-i] [-t] [-e K[=V]] [-w DIR] [-u USER[:GROUP]] NAME CMD..."},
+		{"stop", ctl_cmd_stop,
+		 "berthctl stop [-t SECONDS] NAME...: the stop signal, then KILL"},
+		{"kill", ctl_cmd_kill, "berthctl kill [-s SIGNAL] NAME...: signal (default KILL)"},
+		{"start", ctl_cmd_start,
+		 "berthctl start NAME...: run stopped or created containers"},
+		{"restart", ctl_cmd_restart, NULL},
+		{"rm", ctl_cmd_rm, "berthctl rm [-f] NAME...: remove containers (-f: running too)"},
+		{"logs", ctl_cmd_logs,
+		 "berthctl logs [-f] [--tail N] [-t] NAME: the output of a container run with -d"},
+		{"attach", ctl_cmd_attach,
+		 "berthctl attach NAME: follow a -d container's output until it exits, with its status; for one run with -d -i, berthctl's stdin goes to it"},
+		{"inspect", ctl_cmd_inspect, NULL},
+		{"wait", ctl_cmd_wait, NULL},
+		{"pause", ctl_cmd_pause, NULL},
+		{"unpause", ctl_cmd_unpause, NULL},
+		{"top", ctl_cmd_top, NULL},
+		{"container", ctl_cmd_container,
+		 "berthctl container prune [-f] | ls | rm | inspect | start | stop | ...: docker's container group"},
+		{"pull", ctl_cmd_pull,
+		 "berthctl pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout SECONDS] [--name NAME] REF"},
+		{"push", ctl_cmd_push,
+		 "berthctl push [--plain-http] [--timeout SECONDS] IMAGE [REF]"},
+		{"login", ctl_cmd_login,
+		 "berthctl login -u USER [-p PASSWORD | --password-stdin] [--plain-http] REGISTRY"},
+		{"logout", ctl_cmd_logout, "berthctl logout REGISTRY"},
+		{"__reap", ctl_cmd_reap, NULL},
 	};
+	const char *help = NULL;
+
 	struct ctl c = {0};
 	cleanup_err struct berth_err *err = NULL;
 	ctl_cmd_fn fn = NULL;
@@ -116,8 +147,9 @@ int main(int argc, char **argv)
 
 	log_init("berthctl");
 	/* started by the shim as a container's logger (logger.c): no options, no connection */
-	if (argc == 3 && strcmp(argv[1], "__logger") == 0)
-		return ctl_logger_main(argv[2]);
+	if ((argc == 3 || (argc == 5 && strcmp(argv[3], "stdin") == 0)) &&
+	    strcmp(argv[1], "__logger") == 0)
+		return ctl_logger_main(argv[2], argc == 5 ? argv[4] : NULL);
 	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
 	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
 	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {
@@ -141,12 +173,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[optind], cmds[i].name) == 0)
+		if (strcmp(argv[optind], cmds[i].name) == 0) {
 			fn = cmds[i].fn;
+			help = cmds[i].help;
+		}
 	if (!fn) {
 		fprintf(stderr, "berthctl: unknown command '%s' (see berthctl --help)\n",
 			argv[optind]);
 		return 127; /* as a shell's command not found, and docker's CLI */
+	}
+	if (help && optind + 1 < argc &&
+	    (strcmp(argv[optind + 1], "--help") == 0 || strcmp(argv[optind + 1], "-h") == 0)) {
+		printf("Usage: %s\n", help);
+		return 0;
 	}
 	c.rpc = rpc_client_new(c.address, c.ns, &err);
 	if (!c.rpc) {

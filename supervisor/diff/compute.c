@@ -58,20 +58,6 @@ static int sorted_names(int dfd, char ***out, struct berth_err **err)
 	return 0;
 }
 
-static char *join(const char *rel, const char *name)
-{
-	return *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-}
-
-static int open_dir(int dfd, const char *name, struct berth_err **err)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		berth_err_sys(err, errno, "open directory '%s'", name);
-	return fd;
-}
-
 static bool is_opaque(int dfd, const char *name)
 {
 	char path[64 + NAME_MAX], v[2] = {0};
@@ -147,102 +133,265 @@ static bool same_entry(int ldfd, int udfd, const char *name, const struct stat *
 	return u->st_mtim.tv_nsec != 0 || same_content(ldfd, udfd, name);
 }
 
-static int compare_dir(struct layer_writer *w, int ldfd, int udfd, const char *rel, bool *changed,
-		       struct berth_err **err);
+/*
+ * The comparison walks both trees at once without recursion (issue #15: the depth is the
+ * container's choice), holding the current directory of each tree: up is ".." checked
+ * against the inode met going down. A directory's entry must precede its children, yet an
+ * unchanged directory is written only if something below changed: such a directory is
+ * pending until the first change below it, when flush() climbs to the topmost pending one
+ * and writes the pending entries downwards.
+ */
+struct cframe {
+	char **un, **ln; /* sorted names of the upper and lower dir (ln NULL: no lower) */
+	size_t i, j;
+	bool has_lower;
+	bool written;	 /* its own entry is in the layer (the root: always) */
+	int parked_lfd;	 /* the parent's lower fd, kept while this dir has no lower */
+	size_t rel_len;	 /* its path's length in rel */
+	char *name;	 /* its name in the parent (NULL for the root) */
+	struct stat ust; /* its upper dir */
+	struct stat lst; /* its lower dir (has_lower) */
+};
 
-/* u is a directory at udfd/name: write it (and, with ldfd < 0, everything below). */
-static int compare_subdir(struct layer_writer *w, int ldfd, int udfd, const char *name,
-			  const char *sub, bool force, bool *changed, struct berth_err **err)
+struct cmp {
+	struct layer_writer *w;
+	struct cframe *v;
+	size_t depth, cap;
+	int ufd, lfd; /* the current dirs (lfd -1: no lower here) */
+	char *rel;
+	size_t rel_cap;
+};
+
+static void cframe_fini(struct cframe *f)
 {
-	cleanup_close int lfd = ldfd >= 0 ? open_dir(ldfd, name, err) : -1;
-	cleanup_close int ufd = open_dir(udfd, name, err);
-	bool below = false;
-
-	if (ufd < 0 || (ldfd >= 0 && lfd < 0))
-		return -1;
-	/* the directory entry must precede its children: write it first when forced, else
-	 * find out whether anything below changed with a dry pass */
-	if (force) {
-		*changed = true;
-		if (layer_writer_add(w, udfd, name, sub, err) < 0)
-			return -1;
-		return compare_dir(w, lfd, ufd, sub, &below, err);
-	}
-	if (compare_dir(NULL, lfd, ufd, sub, &below, err) < 0)
-		return -1;
-	if (!below)
-		return 0;
-	*changed = true;
-	if (!w)
-		return 0; /* a dry pass itself: knowing is enough */
-	if (layer_writer_add(w, udfd, name, sub, err) < 0)
-		return -1;
-	return compare_dir(w, lfd, ufd, sub, &below, err);
+	strv_free(f->un);
+	strv_free(f->ln);
+	free(f->name);
+	if (f->parked_lfd >= 0)
+		close(f->parked_lfd);
 }
 
-static int compare_one(struct layer_writer *w, int ldfd, int udfd, const char *name,
-		       const char *rel, bool *changed, struct berth_err **err)
+static void rel_put(struct cmp *c, size_t base, const char *name)
 {
-	cleanup_free char *sub = join(rel, name);
-	struct stat l, u;
-	bool in_lower = ldfd >= 0 && fstatat(ldfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0;
-	bool in_upper = fstatat(udfd, name, &u, AT_SYMLINK_NOFOLLOW) == 0;
+	size_t need = base + strlen(name) + 2;
 
-	if (!in_upper) {
-		*changed = true;
-		return w ? layer_writer_whiteout(w, sub, false, err) : 0;
+	if (need > c->rel_cap) {
+		c->rel_cap = need * 2;
+		c->rel = xrealloc(c->rel, c->rel_cap);
+	}
+	if (base)
+		c->rel[base++] = '/';
+	strcpy(c->rel + base, name);
+}
+
+/* openat(fd, name) as a directory, checked to be the inode want. */
+static int open_same(int fd, const char *name, const struct stat *want, struct berth_err **err)
+{
+	struct stat st;
+	int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (nfd < 0)
+		return berth_err_sys(err, errno, "open directory '%s'", name);
+	if (fstat(nfd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino) {
+		close(nfd);
+		return berth_err_new(err, BERTH_E_PRECONDITION,
+				     "directory '%s' changed during the comparison", name);
+	}
+	return nfd;
+}
+
+/* Writes the entries of the pending dirs on the stack, topmost first. */
+static int flush(struct cmp *c, struct berth_err **err)
+{
+	size_t first = c->depth;
+	int fd;
+
+	while (first > 1 && !c->v[first - 1].written)
+		first--;
+	if (first == c->depth)
+		return 0;
+	fd = dup(c->ufd);
+	if (fd < 0)
+		return berth_err_sys(err, errno, "dup");
+	/* up to the parent of the topmost pending dir */
+	for (size_t k = c->depth - 1; k >= first; k--) {
+		int up = open_same(fd, "..", &c->v[k - 1].ust, err);
+
+		close(fd);
+		if (up < 0)
+			return -1;
+		fd = up;
+	}
+	for (size_t k = first; k < c->depth; k++) {
+		struct cframe *f = &c->v[k];
+		char saved = c->rel[f->rel_len];
+		int down, r;
+
+		c->rel[f->rel_len] = '\0';
+		r = layer_writer_add(c->w, fd, f->name, c->rel, err);
+		c->rel[f->rel_len] = saved;
+		down = r < 0 ? -1 : open_same(fd, f->name, &f->ust, err);
+		close(fd);
+		if (down < 0)
+			return -1;
+		fd = down;
+		f->written = true;
+	}
+	close(fd);
+	return 0;
+}
+
+static int push(struct cmp *c, const char *name, bool written, bool lower, struct berth_err **err)
+{
+	struct cframe f = {.parked_lfd = -1, .written = written, .has_lower = lower};
+	int nu, nl = -1;
+
+	nu = openat(c->ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nu < 0)
+		return berth_err_sys(err, errno, "open directory");
+	if (lower)
+		nl = openat(c->lfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if ((lower && nl < 0) || fstat(nu, &f.ust) < 0 || (lower && fstat(nl, &f.lst) < 0) ||
+	    sorted_names(nu, &f.un, err) < 0 || (lower && sorted_names(nl, &f.ln, err) < 0)) {
+		if (!*err)
+			berth_err_sys(err, errno, "open directory");
+		close(nu);
+		if (nl >= 0)
+			close(nl);
+		cframe_fini(&f);
+		return -1;
+	}
+	f.name = xstrdup(name);
+	f.rel_len = strlen(c->rel);
+	if (c->lfd >= 0 && !lower)
+		f.parked_lfd = c->lfd;
+	else if (c->lfd >= 0)
+		close(c->lfd);
+	close(c->ufd);
+	c->ufd = nu;
+	c->lfd = nl;
+	if (c->depth == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->depth++] = f;
+	return 0;
+}
+
+static int pop(struct cmp *c, struct berth_err **err)
+{
+	struct cframe *f = &c->v[c->depth - 1], *p = &c->v[c->depth - 2];
+	int nu, nl = -1;
+
+	nu = open_same(c->ufd, "..", &p->ust, err);
+	if (nu < 0)
+		return -1;
+	if (f->has_lower) {
+		nl = open_same(c->lfd, "..", &p->lst, err);
+		if (nl < 0) {
+			close(nu);
+			return -1;
+		}
+	} else {
+		nl = f->parked_lfd;
+		f->parked_lfd = -1;
+	}
+	close(c->ufd);
+	if (c->lfd >= 0)
+		close(c->lfd);
+	c->ufd = nu;
+	c->lfd = nl;
+	c->rel[p->rel_len] = '\0';
+	cframe_fini(f);
+	c->depth--;
+	return 0;
+}
+
+/* One name of the current directory pair: in upper (u), lower (l) or both. */
+static int compare_name(struct cmp *c, const char *name, bool in_u, bool in_l,
+			struct berth_err **err)
+{
+	struct stat l, u;
+	bool same;
+
+	rel_put(c, c->v[c->depth - 1].rel_len, name);
+	in_l = in_l && fstatat(c->lfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0;
+	in_u = in_u && fstatat(c->ufd, name, &u, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!in_u) {
+		if (!in_l)
+			return 0;
+		return flush(c, err) < 0 ? -1 : layer_writer_whiteout(c->w, c->rel, false, err);
 	}
 	if (S_ISDIR(u.st_mode)) {
-		bool same = in_lower && S_ISDIR(l.st_mode) &&
-			    same_entry(ldfd, udfd, name, &l, &u) &&
-			    l.st_mtim.tv_sec == u.st_mtim.tv_sec &&
-			    l.st_mtim.tv_nsec == u.st_mtim.tv_nsec;
+		bool ldir = in_l && S_ISDIR(l.st_mode);
 
-		if (!w && !same) {
-			*changed = true;
-			return 0;
-		}
-		return compare_subdir(w, in_lower && S_ISDIR(l.st_mode) ? ldfd : -1, udfd, name,
-				      sub, !same, changed, err);
+		same = ldir && same_entry(c->lfd, c->ufd, name, &l, &u) &&
+		       l.st_mtim.tv_sec == u.st_mtim.tv_sec &&
+		       l.st_mtim.tv_nsec == u.st_mtim.tv_nsec;
+		if (!same &&
+		    (flush(c, err) < 0 || layer_writer_add(c->w, c->ufd, name, c->rel, err) < 0))
+			return -1;
+		return push(c, name, !same, ldir, err);
 	}
-	if (in_lower && same_entry(ldfd, udfd, name, &l, &u))
+	if (in_l && same_entry(c->lfd, c->ufd, name, &l, &u))
 		return 0;
-	*changed = true;
-	return w ? layer_writer_add(w, udfd, name, sub, err) : 0;
+	return flush(c, err) < 0 ? -1 : layer_writer_add(c->w, c->ufd, name, c->rel, err);
 }
 
-/*
- * Compares directory ldfd (-1: absent, everything is new) with udfd. With w == NULL only
- * sets *changed (the dry pass of compare_subdir); else writes the changes.
- */
-static int compare_dir(struct layer_writer *w, int ldfd, int udfd, const char *rel, bool *changed,
-		       struct berth_err **err)
+/* One step of the merge of the current directory pair; 1 when the walk is over. */
+static int compare_step(struct cmp *c, struct berth_err **err)
 {
-	cleanup(strv_freep) char **un = NULL;
-	cleanup(strv_freep) char **ln = NULL;
-	size_t i = 0, j = 0, nu, nl;
+	struct cframe *f = &c->v[c->depth - 1];
+	size_t nu = strv_len(f->un), nl = strv_len(f->ln);
+	const char *name;
+	int cmp;
 
-	if (sorted_names(udfd, &un, err) < 0)
-		return berth_err_wrap(err, "'%s'", *rel ? rel : "/");
-	if (ldfd >= 0 && sorted_names(ldfd, &ln, err) < 0)
-		return berth_err_wrap(err, "lower '%s'", *rel ? rel : "/");
-	nu = strv_len(un);
-	nl = strv_len(ln);
-	/* merge the two sorted lists: names only in lower are deletions */
-	while (i < nu || j < nl) {
-		int c = i == nu ? 1 : j == nl ? -1 : strcmp(un[i], ln[j]);
-		const char *name = c <= 0 ? un[i] : ln[j];
+	if (f->i == nu && f->j == nl)
+		return c->depth == 1 ? 1 : pop(c, err);
+	cmp = f->i == nu ? 1 : f->j == nl ? -1 : strcmp(f->un[f->i], f->ln[f->j]);
+	name = cmp <= 0 ? f->un[f->i] : f->ln[f->j];
+	if (cmp <= 0)
+		f->i++;
+	if (cmp >= 0)
+		f->j++;
+	/* f may move (push reallocates): use nothing of it below */
+	return compare_name(c, name, cmp <= 0, cmp >= 0, err);
+}
 
-		if (compare_one(w, ldfd, udfd, name, rel, changed, err) < 0)
-			return -1;
-		if (!w && *changed)
-			return 0;
-		if (c <= 0)
-			i++;
-		if (c >= 0)
-			j++;
+/* Compares two full trees (native snapshots): their changes into w. */
+static int compare_trees(struct layer_writer *w, int lfd, int ufd, struct berth_err **err)
+{
+	struct cmp c = {.w = w, .ufd = dup(ufd), .lfd = dup(lfd)};
+	struct cframe root = {.parked_lfd = -1, .written = true, .has_lower = true};
+	int ret = -1;
+
+	c.rel = xstrdup("");
+	c.rel_cap = 1;
+	if (c.ufd < 0 || c.lfd < 0) {
+		berth_err_sys(err, errno, "dup");
+	} else if (fstat(c.ufd, &root.ust) == 0 && fstat(c.lfd, &root.lst) == 0 &&
+		   sorted_names(c.ufd, &root.un, err) == 0 &&
+		   sorted_names(c.lfd, &root.ln, err) == 0) {
+		c.v = xmalloc(sizeof(*c.v));
+		c.cap = 1;
+		c.v[c.depth++] = root;
+		root = (struct cframe){.parked_lfd = -1};
+		while ((ret = compare_step(&c, err)) == 0)
+			;
+		ret = ret < 0 ? berth_err_wrap(err, "'%s'", *c.rel ? c.rel : "/") : 0;
+	} else if (!*err) {
+		berth_err_sys(err, errno, "stat the trees");
 	}
-	return 0;
+	cframe_fini(&root);
+	for (size_t k = 0; k < c.depth; k++)
+		cframe_fini(&c.v[k]);
+	free(c.v);
+	free(c.rel);
+	if (c.ufd >= 0)
+		close(c.ufd);
+	if (c.lfd >= 0)
+		close(c.lfd);
+	return ret;
 }
 
 /* --- entry point --- */
@@ -281,7 +430,6 @@ static int compute(struct layer_writer *w, char *const *lower, char *const *uppe
 		   struct berth_err **err)
 {
 	cleanup_close int ufd = -1, lfd = -1;
-	bool changed = false;
 
 	if (one_layer_on_top(lower, upper)) {
 		ufd = open(upper[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -299,7 +447,7 @@ static int compute(struct layer_writer *w, char *const *lower, char *const *uppe
 	lfd = open(lower[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ufd < 0 || lfd < 0)
 		return berth_err_sys(err, errno, "open '%s' or '%s'", upper[0], lower[0]);
-	return compare_dir(w, lfd, ufd, "", &changed, err);
+	return compare_trees(w, lfd, ufd, err);
 }
 
 int diff_compute(char *const *lower, char *const *upper, const char *media_type,

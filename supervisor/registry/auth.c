@@ -31,6 +31,7 @@ struct reg_client *reg_client_new(const struct reg_opts *opts, struct berth_err 
 	c->timeout_s = opts->timeout_s > 0 ? opts->timeout_s : 30;
 	c->parallel = opts->parallel > 0 ? opts->parallel : 3;
 	c->max_manifest = opts->max_manifest > 0 ? opts->max_manifest : 4 << 20;
+	c->mirrors = strv_dup(opts->mirrors);
 	return c;
 }
 
@@ -53,6 +54,7 @@ void reg_client_free(struct reg_client *c)
 	free(c->config_path);
 	free(c->certs_dir);
 	strv_free(c->insecure);
+	strv_free(c->mirrors);
 	free(c->username);
 	free(c->password);
 	free(c);

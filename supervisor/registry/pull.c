@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/strv.h"
@@ -38,7 +39,8 @@ struct pull {
 	struct reg_client *c;
 	struct content_store *cs;
 	const char *ns;
-	const struct reg_ref *ref;
+	const struct reg_ref *ref; /* where from: the registry or a mirror */
+	const char *source;	   /* the registry the labels name */
 	const struct reg_hooks *hooks;
 	char *scope;
 };
@@ -57,7 +59,7 @@ static bool cancelled(struct pull *p)
 /* labels: containerd's gc.ref labels (given) + the distribution source of every blob */
 static int record(struct pull *p, const struct reg_desc *d, char **labels, struct berth_err **err)
 {
-	cleanup_free char *src = xasprintf("containerd.io/distribution.source.%s", p->ref->domain);
+	cleanup_free char *src = xasprintf("containerd.io/distribution.source.%s", p->source);
 
 	strv_push(&labels, src);
 	strv_push(&labels, p->ref->path);
@@ -91,6 +93,9 @@ struct job {
 	int64_t offset; /* where this attempt started */
 	int64_t shown;
 	bool retried, done;
+	bool parked;	       /* another writer holds the ingest: wait for it */
+	int64_t park_offset;   /* its offset when last seen moving */
+	struct timespec moved; /* when that was */
 };
 
 static void job_reset(struct job *j)
@@ -103,46 +108,92 @@ static void job_reset(struct job *j)
 	reg_resp_clear(&j->resp);
 }
 
+/* Checks the bytes, then commits through the caller's hook (or the store itself). */
+static int commit_ingest(struct pull *p, struct content_ingest *ing, const struct reg_desc *d,
+			 struct berth_err **err)
+{
+	cleanup_free char *actual = content_ingest_digest(ing);
+	cleanup_err struct berth_err *e = NULL;
+	int r;
+
+	if (strcmp(actual, d->digest) != 0) {
+		cleanup_free char *ref = xasprintf("%s-%s", kind(d->media_type), d->digest);
+		content_ingest_close(ing);
+		/* the bytes are wrong: keep nothing to resume from */
+		content_ingest_abort(p->cs, p->ns, ref, &e);
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"blob '%s': digest mismatch: the registry sent content of digest '%s'",
+			d->digest, actual);
+	}
+	if (p->hooks && p->hooks->commit)
+		r = p->hooks->commit(p->hooks->arg, ing, d->digest, d->size, &e);
+	else
+		r = content_ingest_commit(ing, d->size, d->digest, NULL, &e);
+	content_ingest_close(ing);
+	if (r < 0 && e->code != BERTH_E_EXISTS) {
+		*err = take_ptr(e);
+		return berth_err_wrap(err, "blob '%s': commit", d->digest);
+	}
+	return 0;
+}
+
+/* Opens (or resumes) the ingest of d, after telling the caller its ref. */
+static struct content_ingest *open_ingest(struct pull *p, const struct reg_desc *d,
+					  struct berth_err **err)
+{
+	cleanup_free char *ref = xasprintf("%s-%s", kind(d->media_type), d->digest);
+	struct content_ingest *ing;
+
+	if (p->hooks && p->hooks->ingest && p->hooks->ingest(p->hooks->arg, ref, err) < 0)
+		return NULL;
+	ing = content_ingest_open(p->cs, p->ns, ref, d->size, d->digest, err);
+	if (!ing)
+		berth_err_wrap(err, "blob '%s'", d->digest);
+	return ing;
+}
+
 static int job_commit(struct pull *p, struct job *j, struct berth_err **err)
 {
-	cleanup_err struct berth_err *e = NULL;
 	int64_t got = content_ingest_offset(j->ing);
+	struct content_ingest *ing;
 
 	if (got < j->d->size)
 		return berth_err_new(err, BERTH_E_UNAVAILABLE,
 				     "blob '%s': truncated: got %lld of %lld bytes", j->d->digest,
 				     (long long)got, (long long)j->d->size);
-	if (content_ingest_commit(j->ing, j->d->size, j->d->digest, NULL, &e) < 0 &&
-	    e->code != BERTH_E_EXISTS) {
-		cleanup_free char *actual = content_ingest_digest(j->ing);
-		cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
-		cleanup_err struct berth_err *e2 = NULL;
-		content_ingest_close(j->ing);
-		j->ing = NULL;
-		/* the bytes are wrong: keep nothing to resume from */
-		content_ingest_abort(p->cs, p->ns, ref, &e2);
-		return berth_err_new(
-			err, BERTH_E_PRECONDITION,
-			"blob '%s': digest mismatch: the registry sent content of digest '%s'",
-			j->d->digest, actual);
-	}
-	content_ingest_close(j->ing);
-	j->ing = NULL;
+	ing = j->ing;
+	j->ing = NULL; /* commit_ingest closes it */
+	if (commit_ingest(p, ing, j->d, err) < 0)
+		return -1;
 	progress(p, j->d, j->d->size, REG_BLOB_DONE);
 	return 0;
 }
 
-/* Starts (or restarts) j: 0, or 1 when it was complete already and is now committed. */
+/*
+ * Starts (or restarts) j: 0, or 1 when it was complete already and is now committed, or 2
+ * when another writer holds its ingest (j->parked).
+ */
 static int job_start(struct pull *p, struct job *j, CURLM *multi, struct berth_err **err)
 {
-	cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
 	cleanup_free char *range = NULL;
 	char *extra[2] = {NULL, NULL};
 
 	if (!j->ing) {
-		j->ing = content_ingest_open(p->cs, p->ns, ref, j->d->size, j->d->digest, err);
-		if (!j->ing)
-			return berth_err_wrap(err, "blob '%s'", j->d->digest);
+		cleanup_err struct berth_err *e = NULL;
+		j->ing = open_ingest(p, j->d, &e);
+		if (!j->ing && e->code == BERTH_E_UNAVAILABLE) {
+			/* another pull is writing this blob: wait for it (run_jobs) */
+			if (!j->parked)
+				clock_gettime(CLOCK_MONOTONIC, &j->moved);
+			j->parked = true;
+			return 2;
+		}
+		if (!j->ing) {
+			*err = take_ptr(e);
+			return -1;
+		}
+		j->parked = false;
 	}
 	j->offset = content_ingest_offset(j->ing);
 	if (j->offset == j->d->size && j->d->size > 0) {
@@ -150,9 +201,12 @@ static int job_start(struct pull *p, struct job *j, CURLM *multi, struct berth_e
 		cleanup_err struct berth_err *e = NULL;
 		if (job_commit(p, j, &e) == 0)
 			return 1;
-		if (!j->ing) /* the bytes were wrong and are gone: fetch them again */
-			j->ing = content_ingest_open(p->cs, p->ns, ref, j->d->size, j->d->digest,
-						     err);
+		if (e->code != BERTH_E_PRECONDITION) {
+			*err = take_ptr(e);
+			return -1;
+		}
+		/* the bytes were wrong and are gone: fetch them again */
+		j->ing = open_ingest(p, j->d, err);
 		if (!j->ing)
 			return -1;
 		j->offset = content_ingest_offset(j->ing);
@@ -221,6 +275,45 @@ static void show_progress(struct pull *p, struct job *jobs, size_t n)
 	}
 }
 
+/*
+ * A parked job: 1 once the other writer committed the blob (or we took its ingest over and
+ * started, then active), 0 while it still writes, -1 if it stalled for timeout_s.
+ */
+static int job_unpark(struct pull *p, struct job *j, CURLM *multi, size_t *active,
+		      struct berth_err **err)
+{
+	cleanup_free char *ref = xasprintf("%s-%s", kind(j->d->media_type), j->d->digest);
+	struct content_status st = {0};
+	cleanup_err struct berth_err *e = NULL;
+	struct timespec now;
+	int64_t size;
+	int r;
+
+	if (content_blob_stat(p->cs, j->d->digest, &size, &e) == 0) {
+		j->parked = false;
+		progress(p, j->d, size, REG_BLOB_EXISTS);
+		return 1;
+	}
+	r = job_start(p, j, multi, err);
+	if (r != 2) {
+		if (r == 0)
+			(*active)++;
+		return r < 0 ? -1 : r == 1 ? 1 : 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (content_ingest_status(p->cs, p->ns, ref, &st, &e) == 0 && st.offset != j->park_offset) {
+		j->park_offset = st.offset;
+		j->moved = now;
+	}
+	content_status_clear(&st);
+	if (now.tv_sec - j->moved.tv_sec > p->c->timeout_s)
+		return berth_err_new(
+			err, BERTH_E_TIMEOUT,
+			"blob '%s': another pull holds its ingest and made no progress for %ld s",
+			j->d->digest, p->c->timeout_s);
+	return 0;
+}
+
 static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 		    struct berth_err **err)
 {
@@ -235,8 +328,20 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 			jobs[next++].done = r == 1;
 			if (r == 1)
 				finished++;
-			else
+			else if (r == 0)
 				active++;
+		}
+		for (size_t i = 0; i < next; i++) {
+			int r;
+			if (!jobs[i].parked || jobs[i].done)
+				continue;
+			r = job_unpark(p, &jobs[i], multi, &active, err);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				jobs[i].done = true;
+				finished++;
+			}
 		}
 		if (curl_multi_perform(multi, &running) != CURLM_OK)
 			return berth_err_new(err, BERTH_E_INTERNAL, "curl multi failed");
@@ -258,6 +363,10 @@ static int run_jobs(struct pull *p, CURLM *multi, struct job *jobs, size_t n,
 					return -1;
 				if (r == 0)
 					continue;
+				if (r == 2) { /* parked: waits for the other writer */
+					active--;
+					continue;
+				}
 			}
 			j->done = true;
 			active--;
@@ -293,6 +402,9 @@ static int fetch_blobs(struct pull *p, struct reg_desc *const *descs, size_t n,
 			continue;
 		if (content_blob_stat(p->cs, descs[i]->digest, &size, &e) == 0) {
 			progress(p, descs[i], size, REG_BLOB_EXISTS);
+			/* recorded at once: an unreferenced blob could be collected meanwhile */
+			if (record(p, descs[i], NULL, err) < 0)
+				return -1;
 			continue;
 		}
 		jobs[nj].d = descs[i];
@@ -318,16 +430,28 @@ static int fetch_blobs(struct pull *p, struct reg_desc *const *descs, size_t n,
 	return 0;
 }
 
-/* Stores a manifest or index body (verified by reg_manifest_get) as a blob. */
+/* Stores a manifest or index body (verified by reg_manifest_get) through an ingest. */
 static int store_doc(struct pull *p, const struct reg_doc *m, struct berth_err **err)
 {
+	struct content_ingest *ing;
+	int64_t size;
 	cleanup_err struct berth_err *e = NULL;
 
-	if (content_blob_put(p->cs, m->body, (size_t)m->self.size, m->self.digest, NULL, &e) < 0 &&
-	    e->code != BERTH_E_EXISTS) {
-		*err = take_ptr(e);
+	if (content_blob_stat(p->cs, m->self.digest, &size, &e) == 0) {
+		/* on disk (maybe for another namespace): the record comes with the blob hook */
+		progress(p, &m->self, m->self.size, REG_BLOB_EXISTS);
+		return 0;
+	}
+	ing = open_ingest(p, &m->self, err);
+	if (!ing)
+		return -1;
+	if (content_ingest_truncate(ing, 0, err) < 0 ||
+	    content_ingest_write(ing, m->body, (size_t)m->self.size, err) < 0) {
+		content_ingest_close(ing);
 		return berth_err_wrap(err, "store '%s'", m->self.digest);
 	}
+	if (commit_ingest(p, ing, &m->self, err) < 0)
+		return -1;
 	progress(p, &m->self, m->self.size, REG_BLOB_DONE);
 	return 0;
 }
@@ -404,26 +528,65 @@ static int pull_index(struct pull *p, const struct reg_doc *idx,
 	return record(p, &idx->self, labels, err);
 }
 
-int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
-	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,
-	     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
+static int pull_from(struct reg_client *c, struct content_store *cs, const char *ns,
+		     const struct reg_ref *ref, const char *source,
+		     const struct reg_platform *platform, bool all_platforms,
+		     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
 {
 	cleanup(reg_doc_freep) struct reg_doc *root = NULL;
 	cleanup_free char *scope = xasprintf("repository:%s:pull", ref->path);
-	cleanup_free char *name = reg_ref_string(ref);
-	struct pull p = {.c = c, .cs = cs, .ns = ns, .ref = ref, .hooks = hooks, .scope = scope};
+	struct pull p = {.c = c,
+			 .cs = cs,
+			 .ns = ns,
+			 .ref = ref,
+			 .source = source,
+			 .hooks = hooks,
+			 .scope = scope};
 	int ret;
 
 	if (reg_manifest_get(c, ref, ref->digest ? ref->digest : ref->tag, &root, err) < 0)
-		return berth_err_wrap(err, "pull '%s'", name);
+		return -1;
 	if (root->index)
 		ret = pull_index(&p, root, platform, all_platforms, err);
 	else
 		ret = pull_manifest(&p, root, err);
 	if (ret < 0)
-		return berth_err_wrap(err, "pull '%s'", name);
+		return -1;
 	target->media_type = xstrdup(root->self.media_type);
 	target->digest = xstrdup(root->self.digest);
 	target->size = root->self.size;
+	return 0;
+}
+
+int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
+	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,
+	     const struct reg_hooks *hooks, struct reg_desc *target, struct berth_err **err)
+{
+	cleanup_free char *name = reg_ref_string(ref);
+	cleanup(strv_freep) char **tried = NULL;
+
+	strv_foreach (url, c->mirrors) {
+		bool plain = !strncmp(url, "http://", 7);
+		const char *host = url + (plain ? 7 : 8);
+		cleanup_free char *h = xstrndup(host, strcspn(host, "/"));
+		struct reg_ref mref = *ref;
+		cleanup_err struct berth_err *e = NULL;
+
+		if (plain && !reg_host_is_insecure(c, h))
+			strv_push(&c->insecure, h);
+		mref.domain = h;
+		if (pull_from(c, cs, ns, &mref, ref->domain, platform, all_platforms, hooks, target,
+			      &e) == 0)
+			return 0;
+		strv_push_take(&tried, xasprintf("mirror '%s': %s", url, e->msg));
+	}
+	if (pull_from(c, cs, ns, ref, ref->domain, platform, all_platforms, hooks, target, err) <
+	    0) {
+		if (tried) {
+			cleanup_free char *t = strv_join(tried, "; ");
+			berth_err_wrap(err, "(%s); registry", t);
+		}
+		return berth_err_wrap(err, "pull '%s'", name);
+	}
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "common/err.h"
 
 struct content_store;
+struct content_ingest;
 
 /* ---- references (ref.c) ---- */
 struct reg_ref {
@@ -101,6 +102,8 @@ struct reg_opts {
 	long timeout_s;	      /* abort after this long without progress; 0 = 30 */
 	unsigned parallel;    /* blobs fetched at once; 0 = 3 */
 	int64_t max_manifest; /* bytes; 0 = 4 MiB */
+	char *const *mirrors; /* pull: "http[s]://host[:port]" tried in order before the registry;
+			      http:// ones over plain HTTP */
 };
 
 struct reg_client;
@@ -142,6 +145,19 @@ struct reg_hooks {
 	 * none. Caller of the hook frees the result.
 	 */
 	char *(*mount_source)(void *arg, const char *digest, const char *host);
+	/*
+	 * Pull, optional: ref is the ingest a blob is about to be written to (before it is
+	 * opened), so the caller can lease it: a collection then keeps a partial blob for a
+	 * resume.
+	 */
+	int (*ingest)(void *arg, const char *ref, struct berth_err **err);
+	/*
+	 * Pull, optional: commits ing, whose bytes were checked against digest and size, the
+	 * caller's way (berthd: blob, record and lease in one step under the collector's
+	 * hold). EXISTS counts as success. Without it: content_ingest_commit.
+	 */
+	int (*commit)(void *arg, struct content_ingest *ing, const char *digest, int64_t size,
+		      struct berth_err **err);
 	/* Optional: polled while waiting; true aborts with BERTH_E_CANCELLED. */
 	bool (*cancelled)(void *arg);
 	void *arg;
@@ -158,6 +174,10 @@ void reg_desc_clear(struct reg_desc *d);
  * into cs under namespace ns (ingest refs "<kind>-<digest>", resumed with Range when a
  * partial one is there). *target gets the root descriptor (index or manifest) that an
  * image record should point at. all_platforms fetches every manifest of an index.
+ * With mirrors (reg_opts.mirrors), each is tried first under the same repository path;
+ * the first that serves the whole image wins, else the registry itself is asked (its
+ * error then also names what each mirror answered). Labels name the registry, not the
+ * mirror.
  */
 int reg_pull(struct reg_client *c, struct content_store *cs, const char *ns,
 	     const struct reg_ref *ref, const struct reg_platform *platform, bool all_platforms,

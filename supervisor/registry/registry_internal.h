@@ -24,6 +24,7 @@ struct reg_client {
 	long timeout_s;
 	unsigned parallel;
 	int64_t max_manifest;
+	char **mirrors;
 	unsigned requests;
 	struct reg_token *tokens;
 };

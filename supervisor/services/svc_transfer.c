@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "supervisor/core/commit.h"
 #include "supervisor/meta/meta.h"
 #include "supervisor/registry/registry.h"
 #include "supervisor/rpc/server.h"
@@ -77,6 +78,25 @@ static int on_blob(void *arg, const char *digest, int64_t size, const char *medi
 			return -1;
 	}
 	return meta_lease_add_resource(op->ctx->db, op->ns, op->lease, "content", digest, err);
+}
+
+/* a partial blob belongs to the pull's lease, so a collection keeps it for a resume */
+static int on_ingest(void *arg, const char *ref, struct berth_err **err)
+{
+	struct transfer_op *op = arg;
+
+	return meta_lease_add_resource(op->ctx->db, op->ns, op->lease, "ingests", ref, err);
+}
+
+/* blob, record and lease in one step, under the collector's hold (core/commit.h) */
+static int on_commit(void *arg, struct content_ingest *ing, const char *digest, int64_t size,
+		     struct berth_err **err)
+{
+	struct transfer_op *op = arg;
+	struct core_commit_opts o = {
+		.ns = op->ns, .lease = op->lease, .size = size, .expected = digest};
+
+	return core_content_commit(op->ctx, ing, &o, NULL, err);
 }
 
 static int lease_open(struct transfer_op *op, struct berth_err **err)
@@ -140,7 +160,7 @@ static int image_record(struct transfer_op *op, const char *name, const struct r
 
 static void client_opts(struct berthd_components *ctx, const struct reg_ref *ref, const char *user,
 			const char *password, bool plain_http, uint32_t timeout, char ***insecure,
-			struct reg_opts *o)
+			char ***mirrors, struct reg_opts *o)
 {
 	strv_push(insecure, "localhost");
 	strv_push(insecure, "127.0.0.1");
@@ -154,6 +174,12 @@ static void client_opts(struct berthd_components *ctx, const struct reg_ref *ref
 	o->username = user;
 	o->password = password;
 	o->timeout_s = timeout;
+	for (size_t i = 0;
+	     ctx->registry_mirrors && ctx->registry_mirrors[i] && ctx->registry_mirrors[i + 1];
+	     i += 2)
+		if (!strcmp(ctx->registry_mirrors[i], ref->domain))
+			strv_push(mirrors, ctx->registry_mirrors[i + 1]);
+	o->mirrors = *mirrors;
 }
 
 static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progress) * fin,
@@ -162,12 +188,17 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 	cleanup(reg_ref_freep) struct reg_ref *ref = NULL;
 	cleanup(reg_client_freep) struct reg_client *c = NULL;
 	cleanup(strv_freep) char **insecure = NULL;
+	cleanup(strv_freep) char **mirrors = NULL;
 	cleanup_free char *name = NULL;
 	struct reg_platform pf = {0};
 	struct reg_desc target = {0};
 	struct reg_opts o;
-	struct reg_hooks hooks = {
-		.progress = on_progress, .blob = on_blob, .cancelled = on_cancelled, .arg = op};
+	struct reg_hooks hooks = {.progress = on_progress,
+				  .blob = on_blob,
+				  .ingest = on_ingest,
+				  .commit = on_commit,
+				  .cancelled = on_cancelled,
+				  .arg = op};
 	int ret;
 
 	if (reg_ref_parse(req->ref, &ref, err) < 0)
@@ -176,7 +207,7 @@ static int do_pull(struct transfer_op *op, const TR(PullRequest) * req, TR(Progr
 		return berth_err_wrap(err, "platform");
 	name = req->name && *req->name ? xstrdup(req->name) : reg_ref_string(ref);
 	client_opts(op->ctx, ref, req->username, req->password, req->plain_http,
-		    req->timeout_seconds, &insecure, &o);
+		    req->timeout_seconds, &insecure, &mirrors, &o);
 	c = reg_client_new(&o, err);
 	if (!c || lease_open(op, err) < 0) {
 		reg_platform_clear(&pf);
@@ -225,6 +256,7 @@ static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progr
 	cleanup(reg_ref_freep) struct reg_ref *ref = NULL;
 	cleanup(reg_client_freep) struct reg_client *c = NULL;
 	cleanup(strv_freep) char **insecure = NULL;
+	cleanup(strv_freep) char **mirrors = NULL;
 	cleanup(meta_image_freep) struct meta_image *im = NULL;
 	struct reg_opts o;
 	struct reg_hooks hooks = {.progress = on_progress,
@@ -240,7 +272,7 @@ static int do_push(struct transfer_op *op, const TR(PushRequest) * req, TR(Progr
 	if (reg_ref_parse(req->ref && *req->ref ? req->ref : req->image, &ref, err) < 0)
 		return berth_err_wrap(err, "ref");
 	client_opts(op->ctx, ref, req->username, req->password, req->plain_http,
-		    req->timeout_seconds, &insecure, &o);
+		    req->timeout_seconds, &insecure, &mirrors, &o);
 	c = reg_client_new(&o, err);
 	if (!c)
 		return -1;

@@ -5,9 +5,9 @@
  *
  * Order of effects, so that a crash leaves nothing half-visible:
  *   create: mkdir snapshots/new-<id>, driver fills it, rename to snapshots/<id>,
- *           then save metadata (a crash before the save leaves an unreferenced dir);
- *   remove: save metadata without the snapshot, then rename the dir to rm-<id> and
- *           delete it (a crash leaves an unreferenced dir).
+ *           then journal the record (a crash before leaves an unreferenced dir);
+ *   remove: journal the removal, then rename the dir to rm-<id> and delete it (a crash
+ *           leaves an unreferenced dir).
  * snap_cleanup() deletes unreferenced dirs, and snap_open() does the same (restart after a
  * crash); ids are never reused while a dir exists.
  */
@@ -315,18 +315,28 @@ static uint64_t alloc_id(struct snapshotter *s)
 	}
 }
 
-/* Saves the store; on failure reloads it so memory matches the disk again. */
-static int store_commit(struct snapshotter *s, struct berth_err **err)
+/* After a failed save: reload, so that memory matches the disk again. */
+static int store_failed(struct snapshotter *s)
 {
 	struct berth_err *lerr = NULL;
 
-	if (snap_store_save(s->rootfd, &s->st, err) == 0)
-		return 0;
 	if (snap_store_load(s->rootfd, &s->st, &lerr) < 0) {
 		log_error("snapshotter '%s': reload metadata: %s", s->root, lerr->msg);
 		berth_err_free(&lerr);
 	}
 	return -1;
+}
+
+/* Journals r as it now is (store.c); on failure memory is reloaded from the disk. */
+static int store_put(struct snapshotter *s, const struct snap_rec *r, struct berth_err **err)
+{
+	return snap_store_log_put(s->rootfd, &s->st, r, err) == 0 ? 0 : store_failed(s);
+}
+
+/* Journals the removal of id (already gone from memory). */
+static int store_drop(struct snapshotter *s, uint64_t id, struct berth_err **err)
+{
+	return snap_store_log_del(s->rootfd, &s->st, id, err) == 0 ? 0 : store_failed(s);
 }
 
 static int create_locked(struct snapshotter *s, enum snap_kind kind, const char *ns,
@@ -387,7 +397,7 @@ static int create_locked(struct snapshotter *s, enum snap_kind kind, const char 
 	r->parent = xstrdup_or_null(tmp.parent);
 	r->created = r->updated = now();
 	r->labels = strv_dup(labels);
-	if (store_commit(s, err) < 0) {
+	if (store_put(s, r, err) < 0) {
 		struct berth_err *rerr = NULL;
 
 		if (fs_rm_rf(dir, &rerr) < 0)
@@ -486,7 +496,7 @@ static int commit_locked(struct snapshotter *s, const char *ns, const char *name
 	strv_free(r->labels);
 	r->labels = strv_dup(labels);
 	r->created = r->updated = now();
-	return store_commit(s, err);
+	return store_put(s, r, err);
 }
 
 int snap_commit(struct snapshotter *s, const char *ns, const char *name, const char *key,
@@ -537,7 +547,7 @@ static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
 		return berth_err_new(err, BERTH_E_PRECONDITION, "snapshot '%s' has children", key);
 	id = r->id;
 	snap_store_del(&s->st, r);
-	if (store_commit(s, err) < 0) {
+	if (store_drop(s, id, err) < 0) {
 		/*
 		 * A full disk (issue #15): the metadata's rewrite needs room, so the files go
 		 * first, then the save is retried. A crash in between leaves a record without
@@ -551,7 +561,7 @@ static int remove_locked(struct snapshotter *s, const char *ns, const char *key,
 		berth_err_free(err);
 		delete_dir(s, key, id);
 		snap_store_del(&s->st, r);
-		return store_commit(s, err);
+		return store_drop(s, id, err);
 	}
 	return delete_dir(s, key, id);
 }
@@ -650,7 +660,7 @@ int snap_update(struct snapshotter *s, const char *ns, const struct snap_info *i
 	r = find(s, ns, in->name, err);
 	if (r && update_labels(&r->labels, in, fieldpaths, err) == 0) {
 		r->updated = now();
-		ret = store_commit(s, err);
+		ret = store_put(s, r, err);
 		/* the store may have been reloaded: look the record up again */
 		r = ret == 0 ? snap_store_find(&s->st, ns, in->name) : NULL;
 		if (r)

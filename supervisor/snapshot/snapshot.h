@@ -4,6 +4,7 @@
  * Owns one snapshotter root (e.g. /var/lib/berth/snapshots/overlayfs):
  *   <root>/lock                 flock'd for the lifetime of a struct snapshotter
  *   <root>/metadata             every snapshot of every namespace (format in store.c)
+ *   <root>/metadata.log         changes since metadata was last written in full
  *   <root>/snapshots/<id>/fs    the snapshot's tree (overlay: its upper dir)
  *   <root>/snapshots/<id>/work  overlay workdir (active overlay snapshots only)
  * Semantics are containerd's: keys and committed names share one name space per
@@ -11,9 +12,8 @@
  * snapshot into a committed one under a new name; a snapshot with children cannot be
  * removed. The snapshotter never mounts anything: it returns the mounts a caller makes.
  *
- * Invariants: the metadata file is rewritten atomically (fs_write_atomic) after the
- * directory of a new snapshot is in place and before the directory of a removed one is
- * deleted, so a crash leaves at worst an unreferenced directory, which snap_cleanup()
+ * Invariants: a change is journalled durably (store.c) after the directory of a new
+ * snapshot is in place and before the directory of a removed one is deleted, so a crash leaves at worst an unreferenced directory, which snap_cleanup()
  * and the next snap_open() remove. All calls are serialised by a mutex: safe from several
  * threads.
  * Not here: leases and GC roots (meta/), layer application (diff/).

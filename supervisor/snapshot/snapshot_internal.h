@@ -28,11 +28,23 @@ struct snap_store {
 	struct snap_rec *v;
 	size_t n;
 	uint64_t next_id;
+	size_t nlog; /* changes in metadata.log since the last full save */
+	bool dirty;  /* the journal may end in a torn line: save in full next */
 };
 
 /* store.c */
+/* Loads metadata, then replays metadata.log over it. */
 int snap_store_load(int rootfd, struct snap_store *st, struct berth_err **err);
-int snap_store_save(int rootfd, const struct snap_store *st, struct berth_err **err);
+/* Full rewrite of metadata (atomic), then an empty metadata.log. */
+int snap_store_save(int rootfd, struct snap_store *st, struct berth_err **err);
+/*
+ * Journals one change (an append and fdatasync to metadata.log, O(1) whatever the number
+ * of snapshots): the record as it now is, or the removal of id. Every so often (when the
+ * journal outgrows the store) this is a full save instead.
+ */
+int snap_store_log_put(int rootfd, struct snap_store *st, const struct snap_rec *r,
+		       struct berth_err **err);
+int snap_store_log_del(int rootfd, struct snap_store *st, uint64_t id, struct berth_err **err);
 void snap_store_clear(struct snap_store *st);
 struct snap_rec *snap_store_find(struct snap_store *st, const char *ns, const char *name);
 bool snap_store_has_children(const struct snap_store *st, const struct snap_rec *r);

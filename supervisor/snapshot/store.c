@@ -1,8 +1,16 @@
 /*
- * supervisor/snapshot/store.c - the snapshot metadata file <root>/metadata.
+ * supervisor/snapshot/store.c - the snapshot metadata: <root>/metadata and its journal
+ * <root>/metadata.log.
  *
- * A text file rewritten whole and atomically (fs_write_atomic) on every change; it is
- * small (one line per snapshot) and the snapshotter keeps it in memory. Format:
+ * The snapshotter keeps every record in memory. A change appends one line to the journal
+ * ("put <record>" with the record as it now is, or "del <id>") and fdatasyncs it: O(1)
+ * per change (issue #10: rewriting the whole file cost O(N) with fsync at every change).
+ * When the journal has more lines than the store has records (at least 1024), the store
+ * is saved in full: metadata rewritten atomically (fs_write_atomic), then the journal
+ * emptied. Loading replays the journal over metadata; every line is an absolute
+ * assignment (by id), so a crash between the two steps of a full save replays lines
+ * metadata already holds, to the same result. A last line without its newline is a
+ * write torn by a crash: it is ignored and the next change saves in full. metadata:
  *
  *   berth-snapshots 1
  *   next <next id>
@@ -21,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/hex.h"
 #include "common/cleanup.h"
@@ -31,6 +41,7 @@
 
 #define STORE_FILE "metadata"
 #define STORE_MAGIC "berth-snapshots 1"
+#define LOG_FILE "metadata.log"
 
 struct buf {
 	char *p;
@@ -159,6 +170,8 @@ void snap_store_clear(struct snap_store *st)
 	st->v = NULL;
 	st->n = 0;
 	st->next_id = 1;
+	st->nlog = 0;
+	st->dirty = false;
 }
 
 static int parse_rec(char **f, size_t nf, struct snap_rec *r)
@@ -196,6 +209,76 @@ static int parse_rec(char **f, size_t nf, struct snap_rec *r)
 	return bad ? -1 : 0;
 }
 
+static struct snap_rec *find_id(struct snap_store *st, uint64_t id)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->v[i].id == id)
+			return &st->v[i];
+	return NULL;
+}
+
+/* One journal line: "put <record>" or "del <id>". */
+static int replay_line(struct snap_store *st, char *line)
+{
+	cleanup(strv_freep) char **f = strv_split(line, " ");
+	size_t nf = strv_len(f);
+	struct snap_rec r = {0}, *old;
+	char *end;
+
+	if (nf == 2 && strcmp(f[0], "del") == 0) {
+		uint64_t id = strtoull(f[1], &end, 10);
+
+		if (*end || id == 0)
+			return -1;
+		old = find_id(st, id);
+		if (old)
+			snap_store_del(st, old);
+		return 0;
+	}
+	if (nf < 1 || strcmp(f[0], "put") != 0 || parse_rec(f + 1, nf - 1, &r) < 0) {
+		snap_rec_fini(&r);
+		return -1;
+	}
+	old = find_id(st, r.id);
+	if (old)
+		snap_rec_fini(old);
+	else
+		old = snap_store_add(st);
+	*old = r;
+	if (r.id >= st->next_id)
+		st->next_id = r.id + 1;
+	return 0;
+}
+
+static int replay_log(int rootfd, struct snap_store *st, struct berth_err **err)
+{
+	cleanup_free char *data = NULL;
+	char *line, *nl;
+	size_t len = 0;
+	int lineno = 0;
+
+	if (fs_read_file(rootfd, LOG_FILE, &data, &len, err) < 0) {
+		if (berth_err_is(*err, ENOENT)) {
+			berth_err_free(err);
+			return 0;
+		}
+		return berth_err_wrap(err, "snapshot metadata");
+	}
+	for (line = data; (nl = memchr(line, '\n', len - (size_t)(line - data))); line = nl + 1) {
+		*nl = '\0';
+		lineno++;
+		if (replay_line(st, line) < 0) {
+			snap_store_clear(st);
+			return berth_err_new(err, BERTH_E_INVALID, "%s: line %d: malformed change",
+					     LOG_FILE, lineno);
+		}
+		st->nlog++;
+	}
+	if (line < data + len)
+		st->dirty = true; /* a torn last line: never applied, the next change saves all */
+	return 0;
+}
+
 int snap_store_load(int rootfd, struct snap_store *st, struct berth_err **err)
 {
 	cleanup_free char *data = NULL;
@@ -206,7 +289,7 @@ int snap_store_load(int rootfd, struct snap_store *st, struct berth_err **err)
 	if (fs_read_file(rootfd, STORE_FILE, &data, NULL, err) < 0) {
 		if (berth_err_is(*err, ENOENT)) {
 			berth_err_free(err);
-			return 0;
+			return replay_log(rootfd, st, err);
 		}
 		return -1;
 	}
@@ -241,37 +324,104 @@ int snap_store_load(int rootfd, struct snap_store *st, struct berth_err **err)
 		}
 		strv_free(f);
 	}
-	return 0;
+	return replay_log(rootfd, st, err);
 }
 
-int snap_store_save(int rootfd, const struct snap_store *st, struct berth_err **err)
+static void put_rec(struct buf *b, const struct snap_rec *r)
+{
+	buf_printf(b, "%" PRIu64 " %s", r->id, kind_word(r->kind));
+	put_str(b, r->ns);
+	put_str(b, r->name);
+	put_str(b, r->parent);
+	buf_printf(b, " %lld.%09ld %lld.%09ld %" PRId64 " %" PRId64, (long long)r->created.tv_sec,
+		   r->created.tv_nsec, (long long)r->updated.tv_sec, r->updated.tv_nsec, r->size,
+		   r->inodes);
+	for (char **l = r->labels; l && l[0] && l[1]; l += 2) {
+		put_str(b, l[0]);
+		put_str(b, l[1]);
+	}
+	buf_puts(b, "\n");
+}
+
+int snap_store_save(int rootfd, struct snap_store *st, struct berth_err **err)
 {
 	struct buf b = {0};
 	int ret;
 
 	buf_puts(&b, STORE_MAGIC "\n");
 	buf_printf(&b, "next %" PRIu64 "\n", st->next_id);
-	for (size_t i = 0; i < st->n; i++) {
-		const struct snap_rec *r = &st->v[i];
-
-		buf_printf(&b, "%" PRIu64 " %s", r->id, kind_word(r->kind));
-		put_str(&b, r->ns);
-		put_str(&b, r->name);
-		put_str(&b, r->parent);
-		buf_printf(&b, " %lld.%09ld %lld.%09ld %" PRId64 " %" PRId64,
-			   (long long)r->created.tv_sec, r->created.tv_nsec,
-			   (long long)r->updated.tv_sec, r->updated.tv_nsec, r->size, r->inodes);
-		for (char **l = r->labels; l && l[0] && l[1]; l += 2) {
-			put_str(&b, l[0]);
-			put_str(&b, l[1]);
-		}
-		buf_puts(&b, "\n");
-	}
+	for (size_t i = 0; i < st->n; i++)
+		put_rec(&b, &st->v[i]);
 	ret = fs_write_atomic(rootfd, STORE_FILE, b.p, b.len, 0600, err);
 	free(b.p);
+	if (ret == 0) {
+		cleanup_close int fd =
+			openat(rootfd, LOG_FILE, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+
+		if (fd < 0 && errno != ENOENT)
+			ret = berth_err_sys(err, errno, "empty '%s'", LOG_FILE);
+		else if (fd >= 0 && fdatasync(fd) < 0)
+			ret = berth_err_sys(err, errno, "sync '%s'", LOG_FILE);
+	}
 	if (ret < 0)
 		return berth_err_wrap(err, "save snapshot metadata");
+	st->nlog = 0;
+	st->dirty = false;
 	return 0;
+}
+
+/* Appends line to the journal and syncs it; a failed append is cut off again. */
+static int log_append(int rootfd, struct snap_store *st, const struct buf *line,
+		      struct berth_err **err)
+{
+	cleanup_close int fd = -1;
+	struct stat sb;
+	bool created = false;
+
+	if (st->dirty || st->nlog >= (st->n > 1024 ? st->n : 1024))
+		return snap_store_save(rootfd, st, err);
+	fd = openat(rootfd, LOG_FILE, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		fd = openat(rootfd, LOG_FILE,
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		created = true;
+	}
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		return berth_err_sys(err, errno, "save snapshot metadata: open '%s'", LOG_FILE);
+	if (fs_write_all(fd, line->p, line->len) < 0 || fdatasync(fd) < 0 ||
+	    (created && fsync(rootfd) < 0)) {
+		int e = errno;
+
+		if (ftruncate(fd, sb.st_size) < 0)
+			st->dirty = true;
+		return berth_err_sys(err, e, "save snapshot metadata: append to '%s'", LOG_FILE);
+	}
+	st->nlog++;
+	return 0;
+}
+
+int snap_store_log_put(int rootfd, struct snap_store *st, const struct snap_rec *r,
+		       struct berth_err **err)
+{
+	struct buf b = {0};
+	int ret;
+
+	buf_puts(&b, "put ");
+	put_rec(&b, r);
+	ret = log_append(rootfd, st, &b, err);
+	free(b.p);
+	return ret;
+}
+
+int snap_store_log_del(int rootfd, struct snap_store *st, uint64_t id, struct berth_err **err)
+{
+	struct buf b = {0};
+	int ret;
+
+	buf_printf(&b, "del %" PRIu64 "\n", id);
+	ret = log_append(rootfd, st, &b, err);
+	free(b.p);
+	return ret;
 }
 
 struct snap_rec *snap_store_find(struct snap_store *st, const char *ns, const char *name)

@@ -393,3 +393,64 @@ bad_pull() {
 	[ "$n" -eq 5 ] || fail_with "expected 5 'done' lines (config, 3 layers, manifest), got $n"
 	[ "$(sort <<<"$output" | uniq -d | wc -l)" -eq 0 ] || fail_with "repeated lines: $output"
 }
+
+@test "registry: mirrors from berthd.json are tried first, then the registry itself" {
+	reg_start mirror
+	local mirror=$REG mirror_dir=$REG_DIR up_port
+	skopeo_push "$IMG_TMP/img/oci:latest" "$mirror/mir/img:1"
+	# an upstream that is not there at all: the mirror alone serves it
+	up_port=$(free_port 127.0.0.2)
+	stop_berthd
+	cat >"$T/berthd.json" <<JSON
+{"registry_certs_dir": "$T/certs.d",
+ "registry_mirrors": {"127.0.0.2:$up_port": ["http://$mirror"],
+                      "$mirror": ["http://127.0.0.1:$(free_port)"]}}
+JSON
+	start_berthd
+	run bctl pull "127.0.0.2:$up_port/mir/img:1"
+	[ "$status" -eq 0 ] || fail_with "pull through the mirror: $output"
+	local want
+	want=$(jq -r '.manifests[0].digest' "$IMG_TMP/img/oci/index.json")
+	run ctr -a "$SOCK" content ls
+	[[ "$(grep "^$want" <<<"$output")" == *"containerd.io/distribution.source.127.0.0.2:$up_port=mir/img"* ]] ||
+		fail_with "the label does not name the registry: $output"
+	# a mirror that is not there: the registry itself answers
+	run bctl -n up pull "$mirror/mir/img:1"
+	[ "$status" -eq 0 ] || fail_with "fallback to the registry: $output"
+	# neither: the error names both
+	run bctl -n none pull "127.0.0.2:$up_port/mir/nothing:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mirror 'http://$mirror': "*"HTTP 404"*"registry: manifest '127.0.0.2:$up_port/mir/nothing'"* ]] ||
+		fail_with "$output"
+	# a bad mirror entry is refused at start, naming it
+	stop_berthd
+	echo '{"registry_mirrors": {"docker.io": ["ftp://x"]}}' >"$T/berthd.json"
+	run "$BERTHD" --root "$T/root" --state "$T/state" -a "$SOCK" -c "$T/berthd.json"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"registry_mirrors.docker.io[0]: want an http:// or https:// URL"* ]] || fail_with "$output"
+}
+
+@test "registry: two pulls of the same image at once both succeed (the second waits for the first's blobs)" {
+	fake_start stall "$IMG_TMP/img/oci"
+	local stall=$FAKE
+	# the first pull holds every blob's ingest, half written, on a registry that stalls
+	# (berthctl itself in the background, not a function's subshell: it is killed below)
+	"$BERTHCTL" -a "$SOCK" -n one pull --timeout 60 "$stall/two/img:1" >"$T/one.out" 2>&1 3>&- &
+	local one=$!
+	wait_for_half() {
+		ctr -a "$SOCK" -n one content active 2>/dev/null | awk 'NR > 1 && $2 ~ /kB|KiB|MB|MiB/' | grep -q .
+	}
+	wait_for wait_for_half || fail_with "no partial ingest"
+	# a second pull of the same blobs from a healthy registry, while the first holds them
+	fake_start ok "$IMG_TMP/img/oci"
+	bctl -n one pull --timeout 5 "$FAKE/two/img:1" >"$T/two.out" 2>&1 &
+	local two=$!
+	sleep 1
+	kill -0 "$two" 2>/dev/null || fail_with "the second pull did not wait: $(cat "$T/two.out")"
+	# the first pull is cancelled: its ingests are released, the second takes them over
+	kill "$one"
+	wait "$one" || true
+	wait "$two" || fail_with "second pull: $(cat "$T/two.out")"
+	run ctr -a "$SOCK" -n one images check
+	[[ "$output" == *complete* ]] || fail_with "$output"
+}

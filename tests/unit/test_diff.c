@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -752,12 +753,93 @@ static void identical_trees_give_an_empty_layer(void **state)
 	diff_compute_result_fini(&r);
 }
 
+/* Makes dir/d/d/.../d (depth levels), with a file "leaf" at the bottom when leaf. */
+static void make_deep(const char *dir, int depth, bool leaf)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	for (int i = 0; i < depth; i++) {
+		int next;
+
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	if (leaf) {
+		int f = openat(fd, "leaf", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		assert_true(f >= 0);
+		close(f);
+	}
+	close(fd);
+}
+
+struct deep_job {
+	char *const *lower, *const *upper;
+	int fd;
+	int ret;
+	struct diff_compute_result r;
+	struct berth_err *err;
+};
+
+static void *deep_compute(void *arg)
+{
+	struct deep_job *j = arg;
+
+	j->ret = diff_compute(j->lower, j->upper, MT_TAR, sink_fd, &j->fd, &j->r, &j->err);
+	return NULL;
+}
+
+/* regression: issue #15 (no recursion on input depth): 3,000 levels on a 256 KiB stack */
+static void compare_of_trees_3000_deep_needs_no_deep_stack(void **state)
+{
+	cleanup_free char *l = path_of(fx->target, "deep-l");
+	cleanup_free char *u = path_of(fx->target, "deep-u");
+	cleanup_free char *out = path_of(fx->layers, "deep.tar");
+	cleanup_free char *cmd = NULL;
+	char *lowers[] = {l, NULL}, *uppers[] = {u, NULL};
+	struct deep_job j = {.lower = lowers, .upper = uppers};
+	char line[64] = "";
+	pthread_attr_t attr;
+	pthread_t t;
+	FILE *p;
+
+	assert_int_equal(mkdir(l, 0755), 0);
+	assert_int_equal(mkdir(u, 0755), 0);
+	make_deep(l, 3000, false);
+	make_deep(u, 3000, true);
+	j.fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(j.fd >= 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	assert_int_equal(pthread_create(&t, &attr, deep_compute, &j), 0);
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&attr);
+	close(j.fd);
+	if (j.ret < 0)
+		fail_msg("diff_compute: %s", j.err->msg);
+	diff_compute_result_fini(&j.r);
+	/* the unchanged dirs are written once the leaf below them shows they lead to a change */
+	cmd = xasprintf("tar tf '%s' | awk 'END {print NR, substr($0, length($0) - 6)}'", out);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	pclose(p);
+	assert_string_equal(line, "3001 /d/leaf\n");
+	assert_int_equal(fs_rm_rf(l, NULL), 0);
+	assert_int_equal(fs_rm_rf(u, NULL), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(plain_tar_gives_the_exact_tree_and_its_diff_id),
+		T(compare_of_trees_3000_deep_needs_no_deep_stack),
 		T(compressed_layers_have_the_diff_id_of_their_tar),
 		T(unknown_media_type_is_refused_by_name_before_any_write),
 		T(wrong_diff_id_fails_naming_both_digests),

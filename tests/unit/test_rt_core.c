@@ -413,12 +413,40 @@ static void flags_after_arguments_are_parsed_and_arguments_keep_their_order(void
 	assert_true(f.detach);
 	assert_int_equal(strv_len(f.env), 1);
 	assert_string_equal(f.env[0], "-9");
+	/* a stable partition: flags with their values, "--", then the arguments */
 	assert_int_equal(i, 7);
+	assert_string_equal(argv[1], "--root");
+	assert_string_equal(argv[2], "/r");
+	assert_string_equal(argv[3], "-d");
+	assert_string_equal(argv[4], "-e");
+	assert_string_equal(argv[5], "-9");
+	assert_string_equal(argv[6], "--");
 	assert_string_equal(argv[7], "id");
 	assert_string_equal(argv[8], "KILL");
 	assert_string_equal(argv[9], "-9");
 	assert_string_equal(argv[10], "-d");
 	strv_free(f.env);
+}
+
+/* create re-executes itself with its argv: the permuted argv must parse the same */
+static void permuted_argv_parses_the_same_again(void **state)
+{
+	char *argv[] = {(char *)"x",	 (char *)"id",	(char *)"--root", (char *)"/r",
+			(char *)"--env", (char *)"A=1", (char *)"-d"};
+	struct fl f = {0}, g = {0};
+	int i = 1, j = 1;
+
+	assert_int_equal(parse(&f, NULL, 7, argv, &i, NULL), 0);
+	assert_int_equal(parse(&g, NULL, 7, argv, &j, NULL), 0);
+	assert_int_equal(i, 6);
+	assert_int_equal(j, 6);
+	assert_string_equal(argv[6], "id");
+	assert_string_equal(g.root, "/r");
+	assert_true(g.detach);
+	assert_int_equal(strv_len(g.env), 1);
+	assert_string_equal(g.env[0], "A=1");
+	strv_free(f.env);
+	strv_free(g.env);
 }
 
 /* exec and ps hand what follows the id to someone else (runc's SkipArgReorder) */
@@ -488,6 +516,7 @@ int main(void)
 		cmocka_unit_test(help_and_double_dash),
 		cmocka_unit_test(flags_after_arguments_are_parsed_and_arguments_keep_their_order),
 		cmocka_unit_test(head_parse_stops_at_the_first_argument),
+		cmocka_unit_test(permuted_argv_parses_the_same_again),
 		cmocka_unit_test(passwd_home_is_found_by_uid),
 	};
 

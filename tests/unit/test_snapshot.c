@@ -572,20 +572,79 @@ static void corrupt_metadata_fails_open_naming_the_line(void **state)
 {
 	struct fx *f = *state;
 	cleanup_free char *path = xasprintf("%s/metadata", f->root);
-	cleanup_free char *msg = NULL;
+	cleanup_free char *data = NULL, *msg = NULL, *want = NULL;
 	cleanup_fclose FILE *fp = NULL;
 	struct berth_err *err = NULL;
+	int lines = 0;
 
 	make_layer1(f);
 	snap_close(f->s);
 	f->s = NULL;
+	/* changes go to metadata.log first: metadata exists after a full save only */
+	if (!fs_exists(path)) {
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fputs("berth-snapshots 1\n", fp);
+		fclose(take_ptr(fp));
+	}
+	ok(fs_read_file(AT_FDCWD, path, &data, NULL, err_));
+	for (char *p = data; *p; p++)
+		lines += *p == '\n';
 	fp = fopen(path, "a");
 	assert_non_null(fp);
 	fputs("7 committed ns name - 1.000000000\n", fp);
 	fclose(take_ptr(fp));
 	assert_null(snap_open(f->driver, f->root, &err));
 	msg = expect_fail(-1, &err, BERTH_E_INVALID);
-	assert_non_null(strstr(msg, "metadata: line 4: malformed snapshot record"));
+	want = xasprintf("metadata: line %d: malformed snapshot record", lines + 1);
+	assert_non_null(strstr(msg, want));
+}
+
+/* regression: issue #10 (the journal): changes replay over metadata at open, a torn last
+ * line (a crash during the append) is ignored, a malformed whole line fails by name */
+static void journal_replays_changes_and_ignores_a_torn_last_line(void **state)
+{
+	struct fx *f = *state;
+	cleanup_free char *log = xasprintf("%s/metadata.log", f->root);
+	cleanup_free char *msg = NULL;
+	cleanup_fclose FILE *fp = NULL;
+	struct berth_err *err = NULL;
+	struct snap_mounts m = {0};
+	struct snap_info info = {0};
+	struct stat st;
+
+	make_layer1(f);
+	ok(snap_prepare(f->s, NS, "k2", "layer1", NULL, &m, err_));
+	snap_mounts_free(&m);
+	ok(snap_remove(f->s, NS, "k2", err_));
+	/* three changes journalled, none rewrote the whole file */
+	assert_int_equal(stat(log, &st), 0);
+	assert_true(st.st_size > 0);
+	snap_close(f->s);
+	fp = fopen(log, "a");
+	assert_non_null(fp);
+	fputs("put 99 active ns torn", fp); /* no newline: torn */
+	fclose(take_ptr(fp));
+	f->s = snap_open(f->driver, f->root, &err);
+	if (!f->s)
+		fail_msg("open: %s", err->msg);
+	ok(snap_stat(f->s, NS, "layer1", &info, err_));
+	assert_int_equal(info.kind, SNAP_KIND_COMMITTED);
+	snap_info_free(&info);
+	assert_int_equal(snap_stat(f->s, NS, "k2", &info, &err), -1);
+	berth_err_free(&err);
+	/* the next change saves in full: the torn line is gone */
+	ok(snap_prepare(f->s, NS, "k3", "layer1", NULL, &m, err_));
+	snap_mounts_free(&m);
+	snap_close(f->s);
+	f->s = NULL;
+	fp = fopen(log, "a");
+	assert_non_null(fp);
+	fputs("put 5 bogus\n", fp);
+	fclose(take_ptr(fp));
+	assert_null(snap_open(f->driver, f->root, &err));
+	msg = expect_fail(-1, &err, BERTH_E_INVALID);
+	assert_non_null(strstr(msg, "metadata.log: line 1: malformed change"));
 }
 
 static void cleanup_removes_only_unreferenced_directories(void **state)
@@ -784,6 +843,7 @@ int main(void)
 		BOTH(metadata_survives_reopen),
 		BOTH(cleanup_removes_only_unreferenced_directories),
 		BOTH(corrupt_metadata_fails_open_naming_the_line),
+		BOTH(journal_replays_changes_and_ignores_a_torn_last_line),
 		BOTH(only_an_active_snapshots_dir_accepts_a_layer),
 		BOTH(attributes_survive_commit_and_prepare),
 		OVERLAY(overlay_mounts_list_parents_nearest_first),

@@ -48,6 +48,27 @@ teardown() {
 	expect_failure
 }
 
+# create and run re-execute berth with its argv: the flags after the id must survive that
+@test "create: --bundle and --pid-file after the container id apply" {
+	not_runtime crun "takes no flags after the container id"
+	cd "$TEST_TMP"
+	run berth_detached create "$CID" --bundle "$BUNDLE" --pid-file "$TEST_TMP/after.pid"
+	expect_status 0
+	[ -f "$TEST_TMP/after.pid" ] || fail_with "no pid file at $TEST_TMP/after.pid"
+	[ "$(cat "$TEST_TMP/after.pid")" = "$(container_pid)" ] ||
+		fail_with "pid file says $(cat "$TEST_TMP/after.pid"), state says $(container_pid)"
+	[ "$(state_of "$CID")" = created ] || fail_with "state is '$(state_of "$CID")'"
+	[ ! -e "$TEST_TMP/$CID" ] || fail_with "a file named after the id appeared in the cwd"
+}
+
+@test "run: -d and --bundle after the container id apply" {
+	not_runtime crun "takes no flags after the container id"
+	cd "$TEST_TMP"
+	run berth_detached run "$CID" -d --bundle "$BUNDLE"
+	expect_status 0
+	wait_for_state "$CID" running
+}
+
 @test "kill: an unknown flag before the container id is refused and named" {
 	run_container
 	run berth kill --frobnicate "$CID" KILL

@@ -121,3 +121,32 @@ teardown() {
 		expect_output_not_contains "$d" || return 1
 	done
 }
+
+# regression: issue #15. A user namespace may not mknod, so its devices are bind mounts;
+# a node the host lacks (here /dev/berth-null, 1:3) must still be there, with the config's
+# mode, owned by the host ids its uid/gid map to. runc 1.1.5 binds the host's path and
+# fails. crun 1.8.1 would give it too, but chowns the host's /dev/null on the way
+# (not_crun_userns). The test checks that the host's /dev/null is left alone.
+@test "devices: a linux.devices node the host lacks is available in a user namespace container" {
+	requires userns root
+	not_runtime runc "1.1.5 binds the host's /dev/berth-null, which does not exist"
+	not_crun_userns
+	local before
+	before=$(stat -c '%u:%g %a %Z' /dev/null)
+	[ ! -e /dev/berth-null ] || skip "the host has /dev/berth-null"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.devices = [{"path": "/dev/berth-null", "type": "c", "major": 1, "minor": 3,
+			"fileMode": 438, "uid": 0, "gid": 0}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3,
+			"access": "rwm"}]'
+	set_args /bin/sh -c '/bin/testinit stat /dev/berth-null; echo x >/dev/berth-null && echo wrote'
+	run_fg
+	expect_status 0
+	expect_line wrote
+	expect_line "char 0666 0 0 1:3"
+	[ ! -e /dev/berth-null ] || fail_with "the host got a /dev/berth-null"
+	[ "$(stat -c '%u:%g %a %Z' /dev/null)" = "$before" ] ||
+		fail_with "the host's /dev/null changed: $before -> $(stat -c '%u:%g %a %Z' /dev/null)"
+}

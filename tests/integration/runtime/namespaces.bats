@@ -201,6 +201,7 @@ mounts_under_bundle() {
 
 @test "user: mapped uid 0 is root inside and the mapped uid outside" {
 	requires userns
+	not_crun_userns
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
@@ -218,6 +219,7 @@ mounts_under_bundle() {
 
 @test "user: a uid outside the mapping is refused" {
 	requires userns
+	not_crun_userns
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
 		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000}]
@@ -265,4 +267,32 @@ mounts_under_bundle() {
 	run berth run --bundle "$BUNDLE" "$CID-b" </dev/null
 	expect_status 0
 	expect_output first-box
+}
+
+# regression: issue #15 (`stat source ...: Permission denied`). In a user namespace the
+# container's root is not the host's: a source under a 0700 root-owned directory is out of
+# its reach, yet runc and crun mount it (the runtime's root opens it).
+@test "user: bind sources only the host's root can reach are mounted, their options kept" {
+	requires userns root
+	not_crun_userns
+	mkdir -p "$TEST_TMP/secret/inner"
+	echo inner >"$TEST_TMP/secret/inner/f"
+	echo file >"$TEST_TMP/secret/file"
+	chmod 0700 "$TEST_TMP/secret"
+	chmod 0755 "$TEST_TMP/secret/inner"
+	# the rootfs is the host root's: the container's root could not create these
+	mkdir -p "$ROOTFS/data"
+	touch "$ROOTFS/fmnt"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind"]},
+			{"destination": "/fmnt", "type": "bind", "source": $f, "options": ["bind", "ro"]}]' \
+		--arg s "$TEST_TMP/secret/inner" --arg f "$TEST_TMP/secret/file"
+	set_args /bin/sh -c '/bin/testinit cat /data/f /fmnt; /bin/testinit write /fmnt x'
+	run_fg
+	expect_line inner
+	expect_line file
+	# the "ro" option still holds on the bind the parent's fd gave
+	expect_output_contains "Read-only file system"
 }

@@ -100,7 +100,7 @@ caps_hex() {
 	expect_output 0022
 }
 
-@test "env: the environment is exactly process.env" {
+@test "env: the environment is process.env (plus HOME when it has none), nothing of the runtime's" {
 	update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]'
 	set_args env
 	run_fg

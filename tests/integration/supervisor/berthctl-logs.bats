@@ -138,3 +138,16 @@ wait_gone() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such container: 'nosuch'"* ]]
 }
+
+@test "run -d --rm: the helper waits through a berthd restart and still removes the container" {
+	[ "$PEER" = berthd ] || skip "restarts the daemon (berthd only)"
+	bctl run -d --rm --name rr "$IMAGE" sleep 4
+	# berthd is setup_file's child, not this shell's: stop it by pid and poll
+	kill -TERM "$BERTHD_PID"
+	for _ in $(seq 100); do kill -0 "$BERTHD_PID" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$BERTHD_PID" 2>/dev/null || false
+	BERTHD=$BUILD_DIR/berthd start_berthd
+	export BERTHD_PID # teardown_file stops the new one
+	bctl ps | awk '{ print $NF }' | grep -qx rr # still running after the restart
+	wait_gone rr
+}
