@@ -31,10 +31,12 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	# containerd's overlay snapshots may still be mounted under its root
-	grep -o " ${tmp}[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
+	# (|| true: with nothing mounted grep fails, and under set -e + pipefail the trap would
+	# stop here and leave the 1.4 GB temp dir behind)
+	{ grep -o " ${tmp}[^ ]*" /proc/self/mounts 2>/dev/null || true; } | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
-	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+	[ -n "${KEEP:-}" ] || rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
 

@@ -7,7 +7,7 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libjson-c-dev libcap-dev 
 	libsqlite3-dev libarchive-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
 DEB_TEST  := clang-format bats jq busybox-static runc crun containerd umoci skopeo conmon \
 	hyperfine util-linux iproute2 time sqlite3 python3 file cppcheck docker-registry apache2-utils \
-	openssl tini
+	openssl tini containernetworking-plugins iptables
 DEB_PKGS   = $(DEB_BUILD) $(DEB_TEST) $(DEB_EXTRA)
 
 .PHONY: deps

@@ -4,7 +4,8 @@
 # server, the only <grpc/...> user), meta/ (SQLite, the only <sqlite3.h> user), content/
 # (blob store), core/ (namespaced, lease-aware operations: commit, GC, leases, events,
 # filters), services/ (one svc_<name>.c per gRPC service), berthd/ (main, config,
-# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive).
+# publish), ctl/ (berthctl), image/ (image logic and archive parsing: libarchive), cni/
+# (the CNI client, supervisor/cni/module.mk).
 #
 # For other module.mk files (snapshot/, diff/, tasks/, cri/ ...):
 #   BERTHD_OBJS    += objects to link into berthd (duplicates are removed at link time)
@@ -27,6 +28,7 @@ BERTHD_PROTOS += \
 	$(call proto_c,google/protobuf/timestamp.proto) \
 	$(call proto_c,google/protobuf/field_mask.proto) \
 	$(call proto_c,google/rpc/status.proto) \
+	$(call proto_c,health/v1/health.proto) \
 	$(call proto_c,$(CTRD_API)/types/descriptor.proto) \
 	$(call proto_c,$(CTRD_API)/types/platform.proto) \
 	$(call proto_c,$(CTRD_API)/types/mount.proto) \
@@ -55,6 +57,14 @@ $(call proto_c,google/rpc/status.proto) $(call proto_h,google/rpc/status.proto) 
 $(call proto_c,$(CTRD_API)/services/introspection/v1/introspection.proto) \
 $(call proto_h,$(CTRD_API)/services/introspection/v1/introspection.proto): \
 	$(PROTO_ROOT)/google/rpc/status.proto
+
+# health/v1/health.proto is ours too: the published gRPC health protocol, package
+# grpc.health.v1 (kept out of grpc/ so that its header is not taken for gRPC core's).
+$(PROTO_ROOT)/health/v1/health.proto: supervisor/proto/health/v1/health.proto $(PROTO_SRC_STAMP)
+	@mkdir -p $(@D)
+	cp $< $@
+$(call proto_c,health/v1/health.proto) $(call proto_h,health/v1/health.proto): \
+	$(PROTO_ROOT)/health/v1/health.proto
 
 SUPERVISOR_PB_CFLAGS := $(call pkg_cflags,libprotobuf-c) -I$(PROTO_OUT)
 

@@ -537,6 +537,9 @@ int rt_cgroup_create(struct rt_cgroup *cg, const struct oci_resources *res, stru
 		if (hier_mkdir(h, cg->cgpath, err) < 0)
 			goto fail;
 	}
+	/* an existing cgroup someone froze, or a new one under a frozen parent */
+	if (rt_cgroup_check_not_frozen(cg, err) < 0)
+		goto fail;
 	if (res && cg_apply(cg, res, false, err) < 0)
 		goto fail;
 	return 0;
@@ -637,6 +640,11 @@ static int must_exist(const struct cg_hier *h, struct berth_err **err)
 	return 0;
 }
 
+static bool frozen_by_ancestor(const struct cg_hier *h)
+{
+	return (h->v2 ? cg_v2_frozen_by_ancestor(h->dir) : cg_v1_frozen_by_ancestor(h->dir)) > 0;
+}
+
 int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
 {
 	struct cg_hier *h = freezer(cg);
@@ -648,6 +656,12 @@ int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
 			err, BERTH_E_UNIMPLEMENTED,
 			"cannot %s cgroup '%s': no freezer (v1 freezer not mounted, no cgroup.freeze)",
 			frozen ? "freeze" : "thaw", cg->cgpath);
+	/* no write here can thaw it: say so now rather than after the ~10 s of retries */
+	if (!frozen && frozen_by_ancestor(h))
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"cannot thaw cgroup '%s': an ancestor cgroup is frozen (thaw the ancestor first)",
+			h->dir);
 	if (h->v2)
 		return cg_v2_freeze(h->dir, frozen, err);
 	return cg_v1_freeze(h->dir, frozen, err);
@@ -660,6 +674,18 @@ bool rt_cgroup_is_frozen(struct rt_cgroup *cg)
 	if (!h)
 		return false;
 	return (h->v2 ? cg_v2_is_frozen(h->dir) : cg_v1_is_frozen(h->dir)) > 0;
+}
+
+int rt_cgroup_check_not_frozen(struct rt_cgroup *cg, struct berth_err **err)
+{
+	struct cg_hier *h = freezer(cg);
+
+	if (!h || !rt_cgroup_is_frozen(cg))
+		return 0;
+	return berth_err_new(
+		err, BERTH_E_PRECONDITION,
+		"container's cgroup '%s' is unexpectedly frozen%s: a process there could never run; thaw it or use another cgroup",
+		h->dir, frozen_by_ancestor(h) ? " (by an ancestor)" : "");
 }
 
 static int signal_all(struct rt_cgroup *cg, int sig, struct berth_err **err)
@@ -694,7 +720,10 @@ int rt_cgroup_kill_all(struct rt_cgroup *cg, int sig, struct berth_err **err)
 	if (!was_frozen && rt_cgroup_freeze(cg, true, err) < 0)
 		return -1;
 	ret = signal_all(cg, sig, err);
-	if (!was_frozen) {
+	/* a frozen v1 task does not act on SIGKILL until thawed: thaw a paused (or
+	 * externally frozen) cgroup after the kill, as runc does, or delete --force
+	 * waits for an exit that never comes (issue #15) */
+	if (!was_frozen || sig == SIGKILL) {
 		struct berth_err *e = NULL;
 
 		if (rt_cgroup_freeze(cg, false, ret < 0 ? &e : err) < 0 && ret == 0)

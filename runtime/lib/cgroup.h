@@ -84,6 +84,10 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res, stru
  * polled), at most ~10 s: then BERTH_E_TIMEOUT and the cgroup is thawed. */
 int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err);
 bool rt_cgroup_is_frozen(struct rt_cgroup *cg);
+/* Fails (BERTH_E_PRECONDITION, naming the cgroup and who froze it) when the
+ * cgroup is frozen: create and run refuse to start a process that could never
+ * run (runc: "container's cgroup unexpectedly frozen"). */
+int rt_cgroup_check_not_frozen(struct rt_cgroup *cg, struct berth_err **err);
 /* The pids in the cgroup (cgroup.procs), caller frees *pids. */
 int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n, struct berth_err **err);
 /* Sends sig to every process of the cgroup (kill --all, delete --force).

@@ -100,6 +100,8 @@ int cg_v1_devices(const struct rt_cgroup *cg, const char *dir, const struct oci_
 		  size_t n, struct berth_err **err);
 int cg_v1_freeze(const char *dir, bool frozen, struct berth_err **err);
 int cg_v1_is_frozen(const char *dir);
+/* 1 when an ancestor's freeze holds dir frozen (thawing dir itself cannot help), 0, -1 */
+int cg_v1_frozen_by_ancestor(const char *dir);
 
 /* ---- v2 (cgroup_v2.c) ---- */
 
@@ -117,6 +119,7 @@ int cg_v2_hugetlb(const char *dir, const struct oci_hugepage_limit *l, size_t n,
 int cg_v2_unified(const char *dir, const struct oci_kv *kv, size_t n, struct berth_err **err);
 int cg_v2_freeze(const char *dir, bool frozen, struct berth_err **err);
 int cg_v2_is_frozen(const char *dir);
+int cg_v2_frozen_by_ancestor(const char *dir);
 /* shares (v1, 2..262144) -> cpu.weight (1..10000), as runc converts */
 uint64_t cg_v2_shares_to_weight(uint64_t shares);
 /* blkio weight (10..1000) -> io.weight (1..10000), as runc converts */

@@ -362,6 +362,18 @@ int cg_v1_is_frozen(const char *dir)
 	return strncmp(s, "FROZEN", 6) == 0;
 }
 
+int cg_v1_frozen_by_ancestor(const char *dir)
+{
+	cleanup_free char *s = NULL;
+	struct berth_err *e = NULL;
+
+	if (cg_read(dir, "freezer.parent_freezing", &s, &e) < 0) {
+		berth_err_free(&e);
+		return -1;
+	}
+	return s[0] == '1';
+}
+
 /* The kernel moves FREEZING to FROZEN only when every task stopped; a task in
  * vfork or an uninterruptible sleep can hold it back, so the write is
  * repeated (as runc does) until the state is reached or ~10 s passed. */

@@ -269,6 +269,21 @@ int cg_v2_is_frozen(const char *dir)
 	return fd < 0 ? -1 : events_frozen(fd);
 }
 
+/* frozen (cgroup.events) although our own cgroup.freeze is 0: an ancestor froze it */
+int cg_v2_frozen_by_ancestor(const char *dir)
+{
+	cleanup_free char *s = NULL;
+	struct berth_err *e = NULL;
+
+	if (cg_v2_is_frozen(dir) <= 0)
+		return 0;
+	if (cg_read(dir, "cgroup.freeze", &s, &e) < 0) {
+		berth_err_free(&e);
+		return -1;
+	}
+	return s[0] == '0';
+}
+
 /* cgroup.events is a kernfs file that signals POLLPRI when it changes; the
  * poll timeout only bounds a missed notification. */
 int cg_v2_freeze(const char *dir, bool frozen, struct berth_err **err)

@@ -59,6 +59,42 @@ int rt_pty_open(struct rt_pty *pty, const struct oci_console_size *size, struct 
 	return 0;
 }
 
+int rt_console_pair(int sv[2], struct berth_err **err)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return berth_err_sys(err, errno, "console socketpair");
+	return 0;
+}
+
+int rt_console_recv(int sock, struct berth_err **err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char name[64];
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	memset(&u, 0, sizeof(u));
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berth_err_sys(err, errno, "receive the pty master");
+	c = CMSG_FIRSTHDR(&mh);
+	if (n == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return berth_err_new(err, BERTH_E_INTERNAL, "receive the pty master: no fd came");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
 int rt_pty_send(const struct rt_pty *pty, int sock, struct berth_err **err)
 {
 	union {

@@ -18,6 +18,13 @@
 /* Connects to the unix socket at path; returns the fd (O_CLOEXEC). */
 int rt_console_connect(const char *path, struct berth_err **err);
 
+/* Foreground terminal mode (run, exec -t without --console-socket, as runc):
+ * a socketpair instead of the caller's socket; sv[1] goes to the child as its
+ * console socket, sv[0] receives the master (rt_console_recv). */
+int rt_console_pair(int sv[2], struct berth_err **err);
+/* Receives the pty master the child sent on sock; returns it (O_CLOEXEC). */
+int rt_console_recv(int sock, struct berth_err **err);
+
 struct rt_pty {
 	int master, slave; /* owned; O_CLOEXEC */
 	char name[64];	   /* slave path, "/dev/pts/N" */

@@ -37,7 +37,10 @@ struct rt_create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	unsigned preserve_fds; /* fds 3..3+N-1 (after LISTEN_FDS ones) cross into the init */
-	/* run in the foreground only: */
+	/* run in the foreground only (set by rt_container_run, not by callers): with
+	 * process.terminal and no console_socket, create stores here its end of a
+	 * socketpair on which the init sends the pty master; stays -1 otherwise */
+	int *tty_sock;
 	bool keep;	   /* leave the stopped container for `delete` */
 	bool no_subreaper; /* else orphans of the container's processes are ours to reap */
 };

@@ -11,6 +11,7 @@
 #include "runtime/lib/container.h"
 #include "runtime/lib/process.h"
 #include "runtime/lib/rootfs.h"
+#include "runtime/lib/tty_relay.h"
 #include "spec/config.h"
 
 #define RT_STATE_FILE "state.json"
@@ -41,8 +42,11 @@ _Noreturn void rt_init_main(struct rt_init_args *a);
  * returns a signalfd for them. *old gets the previous mask. */
 int rt_signals_block(sigset_t *old, struct berth_err **err);
 /* Waits for our child `child`, forwarding signals read from sfd through pidfd;
- * *exit_code is its status, 128+signal when killed. */
-int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct berth_err **err);
+ * *exit_code is its status, 128+signal when killed. relay (may be NULL): the
+ * foreground terminal to pump meanwhile; SIGWINCH then resizes it instead of
+ * being forwarded, and the process's last output is drained before returning. */
+int rt_wait_forwarding(pid_t child, int pidfd, int sfd, struct rt_relay *relay, int *exit_code,
+		       struct berth_err **err);
 
 /* "<root>/<id>" and its lock. */
 int rt_container_open_dir(const struct rt_ctx *ctx, const char *id, struct rt_container **out,

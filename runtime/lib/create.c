@@ -68,6 +68,7 @@ struct create {
 	bool host_bound; /* rt_rootfs_host_bind() done: undo releases it */
 	char *rootfs;
 	int console_sock;
+	int tty_peer;	/* foreground terminal: our end of the console socketpair, or -1 */
 	int fifo_dirfd; /* the state dir again, for the child: not the locked file */
 	struct rt_container *c;
 	int sync[2];
@@ -84,6 +85,7 @@ static void create_clear(struct create *cr)
 	for (int i = 0; i < OCI_NS_COUNT; i++)
 		closep(&cr->ns_fds[i]);
 	closep(&cr->console_sock);
+	closep(&cr->tty_peer);
 	closep(&cr->fifo_dirfd);
 	closep(&cr->sync[0]);
 	closep(&cr->sync[1]);
@@ -325,7 +327,7 @@ static int prepare(struct create *cr, struct berth_err **err)
 	if (!realpath(root, buf))
 		return berth_err_sys(err, errno, "root.path '%s'", s->root->path);
 	cr->rootfs = xstrdup(buf);
-	if (s->process && s->process->terminal && !cr->o->console_socket)
+	if (s->process && s->process->terminal && !cr->o->console_socket && !cr->o->tty_sock)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "process.terminal is true: --console-socket is required");
 	if (cr->o->console_socket && !(s->process && s->process->terminal))
@@ -363,6 +365,13 @@ static int prepare(struct create *cr, struct berth_err **err)
 		cr->console_sock = rt_console_connect(cr->o->console_socket, err);
 		if (cr->console_sock < 0)
 			return -1;
+	} else if (s->process && s->process->terminal && cr->o->tty_sock) {
+		int sv[2];
+
+		if (rt_console_pair(sv, err) < 0)
+			return -1;
+		cr->tty_peer = sv[0];
+		cr->console_sock = sv[1];
 	}
 	/* here, not in the child: see idmount.h, devnodes.h */
 	if (cr->new_userns && !rt_rootless_is() && rt_devnodes_prepare(s, &cr->devnodes, err) < 0)
@@ -496,7 +505,9 @@ static int run_parent_hooks(struct create *cr, struct berth_err **err)
 	const struct oci_hooks *h = cr->spec->hooks;
 	cleanup_free char *json = NULL;
 
-	if (rt_sync_recv(cr->sync[0], RT_SYNC_HOOKS, NULL, err) < 0)
+	if (rt_sync_wait(cr->sync[0], cr->want_cgroup ? cr->cg : NULL, RT_CHILD_WAIT_S,
+			 "container init setup", err) < 0 ||
+	    rt_sync_recv(cr->sync[0], RT_SYNC_HOOKS, NULL, err) < 0)
 		return -1;
 	/* the legacy prestart hooks get "created", as runc's and crun's do (and the
 	 * runtime-tools suite checks); the 1.1 createRuntime ones "creating" */
@@ -554,6 +565,14 @@ static int systemd_cgroup(struct create *cr, struct berth_err **err)
 	return rt_cgroup_enter(cr->cg, cr->pid, err);
 }
 
+/* The child runs the createContainer hooks before READY. */
+static int ready_bound(const struct oci_spec *s)
+{
+	if (!s->hooks)
+		return RT_CHILD_WAIT_S;
+	return rt_sync_bound(s->hooks->create_container, s->hooks->n_create_container);
+}
+
 /* GO {pid}; in a new user namespace with the bind sources our root opened there. */
 static int send_go(struct create *cr, struct berth_err **err)
 {
@@ -589,6 +608,10 @@ static int drive_child(struct create *cr, struct berth_err **err)
 		return -1;
 	if (has_parent_hooks(cr->spec) && run_parent_hooks(cr, err) < 0)
 		goto child_error;
+	/* bounded: a cgroup frozen meanwhile, or a child stuck, must not hang create */
+	if (rt_sync_wait(cr->sync[0], cr->want_cgroup ? cr->cg : NULL, ready_bound(cr->spec),
+			 "container init setup", err) < 0)
+		return -1;
 	if (rt_sync_recv(cr->sync[0], RT_SYNC_READY, NULL, err) < 0)
 		goto child_error;
 	log_debug("container '%s': init %d is ready, waiting on the exec fifo", cr->id,
@@ -613,7 +636,18 @@ static void undo(struct create *cr)
 			syscall(SYS_pidfd_send_signal, cr->pidfd, SIGKILL, NULL, 0);
 		else
 			kill(cr->pid, SIGKILL);
-		waitpid(cr->pid, NULL, 0);
+		/* a frozen v1 task acts on SIGKILL only once thawed; and never wait
+		 * without a bound (an ancestor's freeze can not be undone here) */
+		if (cr->want_cgroup && rt_cgroup_is_frozen(cr->cg) &&
+		    rt_cgroup_freeze(cr->cg, false, &e) < 0) {
+			log_warn("container '%s': %s", cr->id, e->msg);
+			berth_err_free(&e);
+		}
+		if (cr->pidfd < 0 || rt_pid_wait_exit(cr->pidfd, 10000, NULL) > 0)
+			waitpid(cr->pid, NULL, 0);
+		else
+			log_warn("container '%s': init %d did not exit after SIGKILL", cr->id,
+				 (int)cr->pid);
 	}
 	if (cr->host_bound && rt_rootfs_host_release(cr->rootfs, &e) < 0) {
 		log_warn("container '%s': %s", cr->id, e->msg);
@@ -719,6 +753,7 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct r
 			    .id = id,
 			    .o = opts,
 			    .console_sock = -1,
+			    .tty_peer = -1,
 			    .fifo_dirfd = -1,
 			    .sync = {-1, -1},
 			    .pidfd = -1,
@@ -732,6 +767,8 @@ int rt_container_create(const struct rt_ctx *ctx, const char *id, const struct r
 		cr.c->child = cr.pid;
 		*out = take_ptr(cr.c);
 	}
+	if (r == 0 && opts->tty_sock)
+		*opts->tty_sock = take_fd(&cr.tty_peer);
 	create_clear(&cr);
 	if (r < 0)
 		return berth_err_wrap(err, "create container '%s'", id);

@@ -247,7 +247,8 @@ struct exec_run {
 	struct rt_cgjoin cgjoin;
 	struct rt_proc_plan plan;
 	int pidfd, pidfd_child, console_sock, sync[2];
-	int rootfd; /* see exec_child */
+	int tty_peer; /* foreground terminal: our end of the console socketpair, or -1 */
+	int rootfd;   /* see exec_child */
 	pid_t pid;
 };
 
@@ -281,9 +282,10 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 	if (rt_container_config(x->c, &x->spec, err) < 0 ||
 	    load_process(x->spec, o, &x->proc, err) < 0)
 		return -1;
-	if (x->proc->terminal && !o->console_socket)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "process.terminal is true: --console-socket is required");
+	if (x->proc->terminal && !o->console_socket && o->detach)
+		return berth_err_new(
+			err, BERTH_E_INVALID,
+			"process.terminal is true: --console-socket is required with --detach");
 	if (!x->proc->terminal && o->console_socket)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "--console-socket given but process.terminal is false");
@@ -315,6 +317,14 @@ static int exec_prepare(struct exec_run *x, struct berth_err **err)
 		x->console_sock = rt_console_connect(o->console_socket, err);
 		if (x->console_sock < 0)
 			return -1;
+	} else if (x->proc->terminal) {
+		int sv[2];
+
+		/* in the foreground: the pty comes to us, relayed to our stdio (runc) */
+		if (rt_console_pair(sv, err) < 0)
+			return -1;
+		x->tty_peer = sv[0];
+		x->console_sock = sv[1];
 	}
 	x->pidfd = rt_pid_open(x->c->st->pid, x->c->st->pid_start, err);
 	if (x->pidfd < 0)
@@ -396,6 +406,10 @@ static int exec_handshake(struct exec_run *x, struct berth_err **err)
 				     "linux.seccomp.listenerPath: build the state message");
 	if (rt_sync_send(x->sync[0], RT_SYNC_GO, msg, msg ? strlen(msg) : 0) < 0)
 		return berth_err_sys(err, errno, "sync socket: send GO");
+	/* bounded: a cgroup frozen meanwhile must not hang exec */
+	if (rt_sync_wait(x->sync[0], rt_rootless_no_cgroup(x->cg) ? NULL : x->cg, RT_CHILD_WAIT_S,
+			 "exec", err) < 0)
+		return -1;
 	/* the child's end is CLOEXEC: EOF means it exec'd */
 	if (rt_sync_recv(x->sync[0], 0, NULL, &e) == 0)
 		return berth_err_new(err, BERTH_E_INTERNAL,
@@ -415,6 +429,7 @@ static void exec_clear(struct exec_run *x)
 	closep(&x->rootfd);
 	rt_cgjoin_clear(&x->cgjoin);
 	closep(&x->console_sock);
+	closep(&x->tty_peer);
 	closep(&x->sync[0]);
 	closep(&x->sync[1]);
 	rt_proc_plan_clear(&x->plan);
@@ -422,6 +437,26 @@ static void exec_clear(struct exec_run *x)
 	rt_seccomp_free(x->seccomp);
 	oci_process_free(x->proc);
 	oci_spec_free(x->spec);
+}
+
+/* Foreground terminal: the master the child sent before its execve, relayed
+ * to our stdio until the process exits. */
+static int wait_relaying(struct exec_run *x, int sfd, int *exit_code, struct berth_err **err)
+{
+	struct rt_relay relay = {.master = -1};
+	int master = rt_console_recv(x->tty_peer, err);
+	int r;
+
+	if (master < 0 || rt_relay_start(&relay, master, err) < 0) {
+		if (master >= 0)
+			rt_relay_stop(&relay);
+		kill(x->pid, SIGKILL);
+		waitpid(x->pid, NULL, 0);
+		return -1;
+	}
+	r = rt_wait_forwarding(x->pid, x->pidfd_child, sfd, &relay, exit_code, err);
+	rt_relay_stop(&relay);
+	return r;
 }
 
 static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err **err)
@@ -440,7 +475,9 @@ static int do_exec(struct exec_run *x, int sfd, int *exit_code, struct berth_err
 			waitpid(x->pid, NULL, 0);
 		return r;
 	}
-	return rt_wait_forwarding(x->pid, x->pidfd_child, sfd, exit_code, err);
+	if (x->tty_peer < 0)
+		return rt_wait_forwarding(x->pid, x->pidfd_child, sfd, NULL, exit_code, err);
+	return wait_relaying(x, sfd, exit_code, err);
 }
 
 int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, int *exit_code,
@@ -451,6 +488,7 @@ int rt_container_exec(struct rt_container *c, const struct rt_exec_opts *opts, i
 			     .pidfd = -1,
 			     .pidfd_child = -1,
 			     .console_sock = -1,
+			     .tty_peer = -1,
 			     .rootfd = -1,
 			     .sync = {-1, -1},
 			     .cgjoin = {.v2_fd = -1},

@@ -139,25 +139,46 @@ static int not_in_state(const struct rt_container *c, const char *want, enum rt_
 			     rt_status_name(s));
 }
 
+/* A second passed without news from the init: fails when its cgroup is frozen
+ * (it can make no progress) or bound_s (0: none) seconds passed. */
+static int fifo_stuck(struct rt_cgroup *cg, int s, int bound_s, const char *what,
+		      struct berth_err **err)
+{
+	if (cg && !rt_rootless_no_cgroup(cg) && rt_cgroup_is_frozen(cg))
+		return berth_err_new(
+			err, BERTH_E_PRECONDITION,
+			"container init can not %s: its cgroup is frozen (thaw it, or delete --force)",
+			what);
+	if (bound_s > 0 && s + 1 >= bound_s)
+		return berth_err_new(err, BERTH_E_TIMEOUT, "container init did not %s within %d s",
+				     what, bound_s);
+	return 0;
+}
+
 /* After the init's byte: it keeps its end of the fifo open (O_CLOEXEC) through the
  * startContainer hooks until execve, so the hang-up says the container's process was
  * started (or the init died). The spec runs poststart hooks after that, not before. */
-static int fifo_wait_exec(int fd, int pidfd, struct berth_err **err)
+static int fifo_wait_exec(int fd, int pidfd, struct rt_cgroup *cg, int bound_s,
+			  struct berth_err **err)
 {
 	char rec[PIPE_BUF + 1];
 	size_t len = 0;
 
-	for (;;) {
+	for (int s = 0;; s++) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
 				      {.fd = pidfd, .events = POLLIN}};
 		bool done;
 		ssize_t n = -1;
 
-		if (poll(p, 2, -1) < 0) {
+		int r = poll(p, 2, 1000);
+
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return berth_err_sys(err, errno, "poll exec fifo");
 		}
+		if (r == 0 && fifo_stuck(cg, s, bound_s, "exec its process", err) < 0)
+			return -1;
 		done = p[1].revents || (p[0].revents & (POLLHUP | POLLERR));
 		/* whatever the init wrote before it exited is still in the fifo: read
 		 * it even when the pidfd fired first (the fd is non-blocking) */
@@ -176,12 +197,19 @@ static int fifo_wait_exec(int fd, int pidfd, struct berth_err **err)
 }
 
 /* Waits until the init wrote its byte into the fifo and then exec'd, or died. */
-static int fifo_handshake(struct rt_container *c, struct berth_err **err)
+static int fifo_handshake(struct rt_container *c, const struct oci_spec *spec,
+			  struct berth_err **err)
 {
 	/* the pidfd first: opening the fifo lets the init run, and a short-lived
 	 * process may be gone before we look; its byte stays in the fifo */
 	cleanup_close int pidfd = rt_pid_open(c->st->pid, c->st->pid_start, err);
 	cleanup_close int fd = -1;
+	/* no wait without a bound (issue #15): the init runs the startContainer
+	 * hooks between its byte and the execve */
+	struct rt_cgroup *cg = container_cgroup(c, NULL);
+	int bound = spec && spec->hooks ? rt_sync_bound(spec->hooks->start_container,
+							spec->hooks->n_start_container)
+					: RT_CHILD_WAIT_S;
 	char b;
 
 	if (pidfd < 0)
@@ -189,20 +217,23 @@ static int fifo_handshake(struct rt_container *c, struct berth_err **err)
 	fd = openat(c->dirfd, RT_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return berth_err_sys(err, errno, "open '%s/%s'", c->dir, RT_FIFO_FILE);
-	for (;;) {
+	for (int s = 0;; s++) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
 				      {.fd = pidfd, .events = POLLIN}};
 		ssize_t n;
+		int r = poll(p, 2, 1000);
 
-		if (poll(p, 2, -1) < 0) {
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return berth_err_sys(err, errno, "poll exec fifo");
 		}
+		if (r == 0 && fifo_stuck(cg, s, RT_CHILD_WAIT_S, "start", err) < 0)
+			return -1;
 		if (p[0].revents & POLLIN) {
 			n = read(fd, &b, 1);
 			if (n == 1)
-				return fifo_wait_exec(fd, pidfd, err);
+				return fifo_wait_exec(fd, pidfd, cg, bound, err);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				return berth_err_sys(err, errno, "read exec fifo");
 		}
@@ -238,7 +269,7 @@ static int start_nothing(struct rt_container *c, struct berth_err **err)
 {
 	struct berth_err *e = NULL;
 
-	if (fifo_handshake(c, &e) < 0 ||
+	if (fifo_handshake(c, NULL, &e) < 0 ||
 	    (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)) {
 		log_warn("container '%s': release the init: %s", c->id,
 			 e ? e->msg : strerror(errno));
@@ -259,11 +290,14 @@ int rt_container_start(struct rt_container *c, struct berth_err **err)
 		return not_in_state(c, "created", s, err);
 	if (!c->st->has_process)
 		return start_nothing(c, err);
-	if (fifo_handshake(c, err) < 0)
+	/* read now for the hooks' timeouts; an unreadable one is reported below */
+	if (rt_container_config(c, &spec, NULL) < 0)
+		spec = NULL;
+	if (fifo_handshake(c, spec, err) < 0)
 		return berth_err_wrap(err, "start container '%s'", c->id);
 	if (unlinkat(c->dirfd, RT_FIFO_FILE, 0) < 0 && errno != ENOENT)
 		return berth_err_sys(err, errno, "start container '%s': remove exec fifo", c->id);
-	if (rt_container_config(c, &spec, err) < 0)
+	if (!spec && rt_container_config(c, &spec, err) < 0)
 		return berth_err_wrap(err, "start container '%s'", c->id);
 	if (spec->hooks)
 		warn_hooks(c, spec->hooks->poststart, spec->hooks->n_poststart, "poststart",
@@ -302,6 +336,33 @@ int rt_container_kill(struct rt_container *c, int sig, bool all, struct berth_er
 	return 0;
 }
 
+#define KILL_WAIT_S 10
+
+/*
+ * After SIGKILL: wait for the init's exit, at most KILL_WAIT_S. A frozen cgroup
+ * holds a v1 task's SIGKILL until it is thawed; kill_all thawed it, but someone
+ * may freeze it again, or an ancestor's freeze holds it: look each second, thaw
+ * what can be thawed, and give up with an error that says why.
+ */
+static int wait_killed(struct rt_container *c, struct rt_cgroup *cg, int pidfd,
+		       struct berth_err **err)
+{
+	for (int i = 0; i < KILL_WAIT_S; i++) {
+		int r = rt_pid_wait_exit(pidfd, 1000, err);
+
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (!rt_rootless_no_cgroup(cg) && rt_cgroup_is_frozen(cg) &&
+		    rt_cgroup_freeze(cg, false, err) < 0)
+			return berth_err_wrap(err, "container init %d cannot exit",
+					      (int)c->st->pid);
+	}
+	return berth_err_new(err, BERTH_E_TIMEOUT,
+			     "container init %d did not exit within %d s of SIGKILL%s",
+			     (int)c->st->pid, KILL_WAIT_S,
+			     rt_cgroup_is_frozen(cg) ? " (its cgroup is frozen)" : "");
+}
+
 /* SIGKILL everything and wait until the init is gone. */
 static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 {
@@ -315,7 +376,7 @@ static int kill_and_wait(struct rt_container *c, struct berth_err **err)
 	/* rootless without a cgroup: SIGKILL to the init ends its pid namespace */
 	if (!rt_rootless_no_cgroup(cg) && rt_cgroup_kill_all(cg, SIGKILL, err) < 0)
 		return -1;
-	if (pidfd >= 0 && rt_pid_wait_exit(pidfd, -1, err) < 0)
+	if (pidfd >= 0 && wait_killed(c, cg, pidfd, err) < 0)
 		return -1;
 	if (c->child > 0)
 		waitpid(c->child, NULL, 0);

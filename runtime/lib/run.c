@@ -22,6 +22,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/pidstat.h"
 
@@ -45,7 +46,21 @@ int rt_signals_block(sigset_t *old, struct berth_err **err)
 	return fd;
 }
 
-int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct berth_err **err)
+/* With a terminal to relay: until sfd is readable, move its bytes. 1 when sfd
+ * is readable, 0 to look again, -1 on error. */
+static int relay_until_signal(int sfd, struct rt_relay *relay, struct berth_err **err)
+{
+	struct pollfd p[3] = {{.fd = sfd, .events = POLLIN}};
+
+	rt_relay_fds(relay, p + 1);
+	if (poll(p, 3, -1) < 0)
+		return errno == EINTR ? 0 : berth_err_sys(err, errno, "poll");
+	rt_relay_pump(relay, p + 1);
+	return (p[0].revents & POLLIN) != 0;
+}
+
+int rt_wait_forwarding(pid_t child, int pidfd, int sfd, struct rt_relay *relay, int *exit_code,
+		       struct berth_err **err)
 {
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -56,6 +71,8 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 		if (r > 0 && r != child)
 			continue;
 		if (r == child) {
+			if (relay)
+				rt_relay_drain(relay);
 			*exit_code =
 				WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 			return 0;
@@ -64,10 +81,24 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 			return berth_err_sys(err, errno, "wait for process %d", (int)child);
 		if (r < 0)
 			continue;
+		if (relay) {
+			int ready = relay_until_signal(sfd, relay, err);
+
+			if (ready < 0)
+				return -1;
+			if (!ready)
+				continue;
+		}
 		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
 			if (errno == EINTR)
 				continue;
 			return berth_err_sys(err, errno, "read signalfd");
+		}
+		/* our terminal changed size: the container's follows (runc resizes, it
+		 * does not forward SIGWINCH) */
+		if (relay && si.ssi_signo == SIGWINCH) {
+			rt_relay_resize(relay);
+			continue;
 		}
 		if (si.ssi_signo == SIGCHLD || pidfd < 0)
 			continue;
@@ -79,16 +110,33 @@ int rt_wait_forwarding(pid_t child, int pidfd, int sfd, int *exit_code, struct b
 	}
 }
 
+/* The container was created but can not run (start or the relay failed): remove it. */
+static void kill_created(struct rt_container *c)
+{
+	struct berth_err *e = NULL;
+
+	if (rt_container_delete(c, true, &e) < 0) {
+		log_warn("%s", e->msg);
+		berth_err_free(&e);
+	}
+}
+
 int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
 		     bool detach, int *exit_code, struct berth_err **err)
 {
 	cleanup(rt_container_freep) struct rt_container *c = NULL;
 	cleanup_close int sfd = -1;
 	cleanup_close int pidfd = -1;
+	cleanup_close int tty_sock = -1;
+	struct rt_relay relay = {.master = -1};
+	struct rt_create_opts o = *opts;
 	sigset_t old;
 	int ret;
 
 	*exit_code = 0;
+	/* foreground without --console-socket: the pty comes to us (runc's way) */
+	if (!detach && !opts->console_socket)
+		o.tty_sock = &tty_sock;
 	if (!detach) {
 		sfd = rt_signals_block(&old, err);
 		if (sfd < 0)
@@ -96,22 +144,26 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		if (!opts->no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 			log_warn("prctl PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	}
-	ret = rt_container_create(ctx, id, opts, &c, err);
+	ret = rt_container_create(ctx, id, &o, &c, err);
 	if (ret == 0 && !detach)
 		pidfd = rt_pid_open(c->st->pid, c->st->pid_start, NULL);
-	if (ret == 0 && rt_container_start(c, err) < 0) {
-		struct berth_err *e = NULL;
+	if (ret == 0 && tty_sock >= 0) {
+		int master = rt_console_recv(tty_sock, err);
 
-		if (rt_container_delete(c, true, &e) < 0) {
-			log_warn("%s", e->msg);
-			berth_err_free(&e);
-		}
+		ret = master < 0 ? -1 : rt_relay_start(&relay, master, err);
+		if (ret < 0)
+			kill_created(c);
+	}
+	if (ret == 0 && rt_container_start(c, err) < 0) {
+		kill_created(c);
 		ret = -1;
 	}
 	if (ret == 0 && !detach) {
 		/* others may kill or delete --force the container meanwhile: unlock */
 		flock(c->dirfd, LOCK_UN);
-		ret = rt_wait_forwarding(c->child, pidfd, sfd, exit_code, err);
+		ret = rt_wait_forwarding(c->child, pidfd, sfd, relay.master >= 0 ? &relay : NULL,
+					 exit_code, err);
+		rt_relay_stop(&relay);
 		if (ret == 0) {
 			c->child = 0;
 			ret = rt_container_lock(c, err);
@@ -120,6 +172,7 @@ int rt_container_run(const struct rt_ctx *ctx, const char *id, const struct rt_c
 		if (ret == 0 && !opts->keep && faccessat(c->dirfd, RT_STATE_FILE, F_OK, 0) == 0)
 			ret = rt_container_delete(c, true, err);
 	}
+	rt_relay_stop(&relay);
 	if (!detach)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "runtime/lib/cgroup.h"
 #include "runtime/lib/sync.h"
 
 #define RT_SYNC_MAX (1u << 20)
@@ -136,6 +138,38 @@ int rt_sync_fifo_err_parse(const char *rec, struct berth_err **err)
 		return berth_err_new(err, BERTH_E_INTERNAL, "unreadable failure record '%.80s'",
 				     rec);
 	return berth_err_set(err, (enum berth_err_code)code, errnum, rec + off);
+}
+
+int rt_sync_wait(int fd, struct rt_cgroup *cg, int bound_s, const char *what,
+		 struct berth_err **err)
+{
+	for (int s = 0; bound_s <= 0 || s < bound_s; s++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, 1000);
+
+		if (r < 0 && errno != EINTR)
+			return berth_err_sys(err, errno, "%s: poll", what);
+		if (r > 0)
+			return 0;
+		if (cg && rt_cgroup_is_frozen(cg))
+			return berth_err_new(
+				err, BERTH_E_PRECONDITION,
+				"%s: the container's cgroup was frozen meanwhile: its process can make no progress (thaw it, or delete --force)",
+				what);
+	}
+	return berth_err_new(err, BERTH_E_TIMEOUT, "%s: no progress within %d s", what, bound_s);
+}
+
+int rt_sync_bound(const struct oci_hook *h, size_t n)
+{
+	int bound = RT_CHILD_WAIT_S;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!h[i].has_timeout)
+			return 0;
+		bound += h[i].timeout;
+	}
+	return bound;
 }
 
 static const char *type_name(uint32_t t)

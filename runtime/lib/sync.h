@@ -59,6 +59,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "spec/config.h"
 
 enum rt_sync_type {
 	RT_SYNC_GO = 1,
@@ -90,6 +91,25 @@ struct rt_sync_msg {
  * the record (a record it cannot read becomes an internal error). */
 void rt_sync_fifo_err_write(int fd, const struct berth_err *e);
 int rt_sync_fifo_err_parse(const char *rec, struct berth_err **err);
+
+struct rt_cgroup;
+
+/* How long the runtime waits for a container child's own work (mounts, exec),
+ * hooks' timeouts not included: past it the child is taken as stuck. */
+#define RT_CHILD_WAIT_S 120
+
+/*
+ * Waits until fd is readable (a sync message, the exec fifo). Every second it
+ * looks at cg (may be NULL): a frozen cgroup means the child can make no
+ * progress, so the wait fails at once, naming the cgroup; after bound_s
+ * seconds (0: no overall bound, when a hook without a timeout runs meanwhile)
+ * it fails with BERTH_E_TIMEOUT. what names the wait ("container init setup").
+ */
+int rt_sync_wait(int fd, struct rt_cgroup *cg, int bound_s, const char *what,
+		 struct berth_err **err);
+/* The bound for a wait that includes hooks: RT_CHILD_WAIT_S plus each hook's
+ * timeout, 0 (none) when one of them has no timeout. */
+int rt_sync_bound(const struct oci_hook *h, size_t n);
 
 /* Sends one message; -1 with errno on failure. */
 int rt_sync_send(int fd, uint32_t type, const void *data, size_t len);

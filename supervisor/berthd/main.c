@@ -280,6 +280,7 @@ static int daemon_open(struct daemon *d, struct berth_err **err)
 		{&svc_containers_service, "containers"},
 		{&svc_tasks_service, "tasks"},
 		{&svc_transfer_service, "transfer"},
+		{&svc_health_service, "healthcheck"},
 	};
 	const size_t n = sizeof(svcs) / sizeof(svcs[0]);
 

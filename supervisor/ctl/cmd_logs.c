@@ -4,23 +4,28 @@
  * stream back to berthctl's stdout or stderr; -t prefixes each line with its time; -f
  * follows the file until the container's task is no longer running.
  *
- * berthctl attach NAME is the follow part alone: output from now on until the container
- * exits, and the container's exit status as berthctl's. Its stdin is not attached: a
- * detached container's output goes to the logger and its stdin is /dev/null (attaching
- * stdin would need FIFOs that someone drains while nobody is attached).
+ * berthctl attach NAME is the follow part: output from now on until the container exits,
+ * and the container's exit status as berthctl's. For a container run with -d -i, berthctl's
+ * stdin also goes to the container's (its stdin FIFO, held open by the logger, so the
+ * end of one attach's input is not the container's EOF), with berthctl's terminal raw
+ * when the container has one. A container run without -i has no stdin to attach.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/xalloc.h"
 #include "supervisor/ctl/container.h"
 
@@ -211,8 +216,53 @@ int ctl_cmd_logs(struct ctl *c, int argc, char **argv, struct berth_err **err)
 	return follow(c, ct->id, fd, o.timestamps, err);
 }
 
+static void *stdin_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && fs_write_all(fd, buf, (size_t)n) < 0)
+			break;
+	close(fd);
+	return NULL;
+}
+
+/* Copies stdin into the container's stdin FIFO (detached: it may block on a terminal). */
+static int attach_stdin(struct ctl *c, const struct ctl_container *ct, bool *raw,
+			struct termios *saved, struct berth_err **err)
+{
+	cleanup_free char *in = ctl_stdin_path(c->ns, ct->id);
+	struct termios t;
+	pthread_t th;
+	int fd, r;
+
+	fd = open(in, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : berth_err_sys(err, errno, "open '%s'", in);
+	fcntl(fd, F_SETFL, 0);
+	if (ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len) && isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, saved) == 0) {
+		t = *saved;
+		cfmakeraw(&t);
+		t.c_oflag |= OPOST;
+		*raw = tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0;
+	}
+	r = pthread_create(&th, NULL, stdin_main, (void *)(intptr_t)fd);
+	if (r != 0) {
+		close(fd);
+		return berth_err_sys(err, r, "start the stdin copier");
+	}
+	pthread_detach(th);
+	return 0;
+}
+
 int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err)
 {
+	struct termios saved;
+	bool raw = false;
+	int r;
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_close int fd = -1;
@@ -233,8 +283,14 @@ int ctl_cmd_attach(struct ctl *c, int argc, char **argv, struct berth_err **err)
 				     path);
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return berth_err_sys(err, errno, "seek '%s'", path);
-	if (follow(c, ct->id, fd, false, err) < 0 ||
-	    ctl_task_wait(c, ct->id, NULL, &status, err) < 0)
+	if (attach_stdin(c, ct, &raw, &saved, err) < 0)
+		return -1;
+	r = follow(c, ct->id, fd, false, err);
+	if (r == 0)
+		r = ctl_task_wait(c, ct->id, NULL, &status, err);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	if (r < 0)
 		return -1;
 	c->status = (int)status;
 	return 0;

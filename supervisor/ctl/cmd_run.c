@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -585,11 +586,20 @@ static int task_run(struct ctl *c, const char *id, const struct ctl_run_opts *o,
 	int r;
 
 	if (o->detach) {
-		cleanup_free char *uri = NULL;
+		cleanup_free char *uri = NULL, *in = NULL;
 
-		/* output goes to the log through berthctl as the shim's logger (logger.c) */
-		if (ctl_log_uri(c->ns, id, &uri, err) < 0 ||
-		    ctl_task_create(c, id, "", uri, uri, o->tty, err) < 0)
+		/* output goes to the log through berthctl as the shim's logger (logger.c);
+		 * with -i, stdin is a FIFO next to it that attach writes into */
+		if (o->interactive) {
+			in = ctl_stdin_path(c->ns, id);
+			if (ctl_log_uri(c->ns, id, in, &uri, err) < 0)
+				return -1;
+			if (mkfifo(in, 0600) < 0 && errno != EEXIST)
+				return berth_err_sys(err, errno, "mkfifo '%s'", in);
+		} else if (ctl_log_uri(c->ns, id, NULL, &uri, err) < 0) {
+			return -1;
+		}
+		if (ctl_task_create(c, id, in ? in : "", uri, uri, o->tty, err) < 0)
 			return -1;
 		return ctl_task_start_recorded(c, id, err);
 	}
@@ -704,8 +714,6 @@ static int run_or_create(struct ctl *c, int argc, char **argv, bool create, stru
 	if (create && (o.rm || o.detach))
 		return berth_err_new(err, BERTH_E_INVALID, "usage: create: no --rm or -d");
 	o.args = argv + next + 1;
-	if (o.interactive && o.detach)
-		return berth_err_new(err, BERTH_E_INVALID, "-i and -d: not supported together");
 	if ((o.name && check_name(c, o.name, err) < 0) || image_load(c, argv[next], &im, err) < 0)
 		return -1;
 	/* every flag checked before the first side effect; names in --user resolve later */

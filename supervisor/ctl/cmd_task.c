@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <github.com/containerd/containerd/api/services/tasks/v1/tasks.pb-c.h>
 #include <google/protobuf/empty.pb-c.h>
@@ -279,8 +280,9 @@ int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err)
 {
 	cleanup(ctl_container_freep) struct ctl_container *ct = NULL;
 	cleanup_err struct berth_err *undo = NULL;
-	cleanup_free char *uri = NULL;
+	cleanup_free char *uri = NULL, *in = NULL;
 	struct ctl_task_state st;
+	bool has_in;
 
 	if (ctl_container_find(c, ref, &ct, err) < 0 || ctl_task_get(c, ct->id, &st, err) < 0)
 		return -1;
@@ -288,9 +290,11 @@ int ctl_container_start(struct ctl *c, const char *ref, struct berth_err **err)
 		return 0; /* docker: starting a running container is fine */
 	if (st.status == ST(CREATED))
 		return ctl_task_start_recorded(c, ct->id, err);
+	in = ctl_stdin_path(c->ns, ct->id);
+	has_in = access(in, F_OK) == 0; /* run -d -i made it: the new task reads it too */
 	if (ctl_task_delete(c, ct->id, NULL, err) < 0 ||
-	    ctl_log_uri(c->ns, ct->id, &uri, err) < 0 ||
-	    ctl_task_create(c, ct->id, "", uri, uri,
+	    ctl_log_uri(c->ns, ct->id, has_in ? in : NULL, &uri, err) < 0 ||
+	    ctl_task_create(c, ct->id, has_in ? in : "", uri, uri,
 			    ct->spec && ctl_spec_is_terminal(ct->spec, ct->spec_len), err) < 0)
 		return -1;
 	if (ctl_task_start_recorded(c, ct->id, err) < 0) {

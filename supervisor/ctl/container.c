@@ -317,9 +317,14 @@ static int task_force_stop(struct ctl *c, const char *id, const struct ctl_task_
 	if ((st->status == ST(PAUSED) || st->status == ST(PAUSING)) &&
 	    ctl_task_resume(c, id, err) < 0)
 		return -1;
-	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0)
-		return -1;
-	return ctl_task_wait(c, id, NULL, &status, err);
+	/* someone else (run -d --rm's helper, another rm) may delete the task meanwhile */
+	if (ctl_task_kill(c, id, NULL, SIGKILL, false, err) < 0 ||
+	    ctl_task_wait(c, id, NULL, &status, err) < 0) {
+		if ((*err)->code != BERTH_E_NOT_FOUND)
+			return -1;
+		berth_err_free(err);
+	}
+	return 0;
 }
 
 int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth_err **err)
@@ -349,6 +354,9 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	rs.key = (char *)id;
 	log = ctl_log_path(c->ns, id);
 	unlink(log); /* a container run in the foreground has none */
+	free(log);
+	log = ctl_stdin_path(c->ns, id);
+	unlink(log); /* run -d -i's */
 	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
 	    0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)

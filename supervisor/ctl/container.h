@@ -1,13 +1,18 @@
 /*
- * supervisor/ctl/container.h - what berthctl's container commands share (run, ps, exec,
- * stop, kill, start, rm): run options, the OCI spec built from an image config, image
- * unpacking into snapshots, container lookup by name or id, task calls and the FIFOs that
- * carry a process's stdio.
+ * supervisor/ctl/container.h - what berthctl's container commands share (run, create,
+ * ps, exec, stop, kill, start, restart, rm, logs, attach, inspect, wait, pause, top):
+ * run options, the OCI spec built from an image config and the flags, the user resolved
+ * in the rootfs, image unpacking into snapshots, container lookup by name or id, task
+ * calls, the FIFOs that carry a foreground process's stdio, and the log a detached one
+ * writes through berthctl as the shim's logger.
  *
  * A berthctl container is a containerd container record (id: 64 random hex digits,
- * label "berthctl/name" = its name, unique per namespace), an active snapshot whose key
- * is the id, and at most one task. Everything goes through the containerd API, so the
- * same commands drive a real containerd.
+ * labels "berthctl/name" = its name, unique per namespace, "berthctl/stop-signal",
+ * "berthctl/started-at", and the user's --label ones), an active snapshot whose key is
+ * the id, at most one task, and its log $BERTHCTL_ROOT/logs/<ns>/<id>.log. Everything
+ * goes through the containerd API (plus, on the daemon's host: the snapshot mounted to
+ * resolve --user and make -w, the task's netns to bring lo up), so the same commands
+ * drive a real containerd.
  */
 #ifndef BERTH_SUPERVISOR_CTL_CONTAINER_H
 #define BERTH_SUPERVISOR_CTL_CONTAINER_H
@@ -199,10 +204,14 @@ void ctl_stdio_close(struct ctl_stdio *s);
 /* ---- logger.c ---- */
 /* $BERTHCTL_ROOT/logs/<ns>/<id>.log (default root CTL_DEFAULT_ROOT). Caller frees. */
 char *ctl_log_path(const char *ns, const char *id);
-/* The binary:// URI making berthctl the container's logger (creates the log directory). */
-int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err);
-/* `berthctl __logger PATH`, run by the shim: copies fds 3 and 4 into PATH; exit status. */
-int ctl_logger_main(const char *path);
+/* $BERTHCTL_ROOT/logs/<ns>/<id>.stdin: the stdin FIFO of a -d -i container. */
+char *ctl_stdin_path(const char *ns, const char *id);
+/* The binary:// URI making berthctl the container's logger (creates the log directory);
+ * stdin_fifo (optional): a FIFO the logger holds open for the container's life. */
+int ctl_log_uri(const char *ns, const char *id, const char *stdin_fifo, char **out,
+		struct berth_err **err);
+/* `berthctl __logger PATH [stdin FIFO]`, run by the shim: copies fds 3 and 4 into PATH. */
+int ctl_logger_main(const char *path, const char *stdin_fifo);
 
 /* ---- netns.c ---- */
 /* Brings 'lo' up in the network namespace of process pid (a task's, before it starts). */

@@ -9,7 +9,8 @@
  * so `berthctl logs` can give the streams back separately, with times (-t). The logger is
  * the shim's child: it survives berthctl exiting and ends when the container's output
  * ends. The log file is $BERTHCTL_ROOT/logs/<namespace>/<id>.log (default root
- * /var/lib/berthctl: berthctl's only client-side state); rm removes it.
+ * /var/lib/berthctl: berthctl's only client-side state), next to <id>.stdin, the stdin
+ * FIFO of a container run with -d -i, which attach writes into; rm removes both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +41,23 @@ static bool isalnum_ascii(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* binary:///abs/berthctl?__logger=<percent-encoded log path> */
-int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **err)
+char *ctl_stdin_path(const char *ns, const char *id)
+{
+	cleanup_free char *log = ctl_log_path(ns, id);
+
+	return xasprintf("%.*s.stdin", (int)(strlen(log) - 4), log);
+}
+
+static void uri_escape(char **p, const char *s)
+{
+	for (; *s; s++)
+		*p += sprintf(*p, strchr("/-._~", *s) || isalnum_ascii(*s) ? "%c" : "%%%02X",
+			      (unsigned char)*s);
+}
+
+/* binary:///abs/berthctl?__logger=<log path>[&stdin=<FIFO>] (percent-encoded) */
+int ctl_log_uri(const char *ns, const char *id, const char *stdin_fifo, char **out,
+		struct berth_err **err)
 {
 	cleanup_free char *path = ctl_log_path(ns, id), *dir = NULL, *exe = NULL;
 	char buf[4096], *slash, *u, *p;
@@ -56,15 +72,16 @@ int ctl_log_uri(const char *ns, const char *id, char **out, struct berth_err **e
 	*slash = '\0';
 	if (fs_mkdir_p(dir, 0700, err) < 0)
 		return berth_err_wrap(err, "log directory");
-	u = p = xmalloc(3 * (strlen(exe) + strlen(path)) + 64);
+	u = p = xmalloc(3 * (strlen(exe) + strlen(path) + (stdin_fifo ? strlen(stdin_fifo) : 0)) +
+			64);
 	p += sprintf(p, "binary://");
-	for (const char *s = exe; *s; s++)
-		p += sprintf(p, strchr("/-._~", *s) || isalnum_ascii(*s) ? "%c" : "%%%02X",
-			     (unsigned char)*s);
+	uri_escape(&p, exe);
 	p += sprintf(p, "?__logger=");
-	for (const char *s = path; *s; s++)
-		p += sprintf(p, strchr("/-._~", *s) || isalnum_ascii(*s) ? "%c" : "%%%02X",
-			     (unsigned char)*s);
+	uri_escape(&p, path);
+	if (stdin_fifo) {
+		p += sprintf(p, "&stdin=");
+		uri_escape(&p, stdin_fifo);
+	}
 	*out = u;
 	return 0;
 }
@@ -113,7 +130,7 @@ static void drain(int out, struct stream *s, bool eof)
 	s->len -= start;
 }
 
-int ctl_logger_main(const char *path)
+int ctl_logger_main(const char *path, const char *stdin_fifo)
 {
 	static struct stream st[2] = {{.fd = 3, .name = "stdout"}, {.fd = 4, .name = "stderr"}};
 	int out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -125,6 +142,11 @@ int ctl_logger_main(const char *path)
 		fprintf(stderr, "berthctl logger: open '%s': %s\n", path, strerror(errno));
 		return 1;
 	}
+	/* run -d -i: hold the container's stdin FIFO open (read and write, so the open never
+	 * waits, and never reading) while the container lives: the shim's reader then sees
+	 * no EOF between attaches, which write into it (cmd_logs.c) */
+	if (stdin_fifo && open(stdin_fifo, O_RDWR | O_CLOEXEC) < 0)
+		fprintf(stderr, "berthctl logger: open '%s': %s\n", stdin_fifo, strerror(errno));
 	close(5); /* ready */
 	while (open_fds > 0) {
 		struct pollfd p[2] = {{.fd = st[0].fd, .events = POLLIN},

@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"  logout REGISTRY                   forget them\n"
 		"  logs [-f] [--tail N] [-t] NAME    output of a container run with -d (or started)\n"
 		"  attach NAME                       follow a -d container's output until it exits,\n"
-		"                                    then exit with its status (stdin not attached)\n"
+		"                                    then exit with its status (with -d -i: stdin too)\n"
 		"\n"
 		"Options:\n"
 		"  -a, --address SOCK   berthd socket ($BERTH_ADDRESS, $CONTAINERD_ADDRESS, " DEFAULT_ADDRESS
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		{"logs", ctl_cmd_logs,
 		 "berthctl logs [-f] [--tail N] [-t] NAME: the output of a container run with -d"},
 		{"attach", ctl_cmd_attach,
-		 "berthctl attach NAME: follow a -d container's output until it exits, with its status"},
+		 "berthctl attach NAME: follow a -d container's output until it exits, with its status; for one run with -d -i, berthctl's stdin goes to it"},
 		{"inspect", ctl_cmd_inspect, NULL},
 		{"wait", ctl_cmd_wait, NULL},
 		{"pause", ctl_cmd_pause, NULL},
@@ -130,10 +130,11 @@ int main(int argc, char **argv)
 		{"container", ctl_cmd_container,
 		 "berthctl container prune [-f] | ls | rm | inspect | start | stop | ...: docker's container group"},
 		{"pull", ctl_cmd_pull,
-		 "berthctl pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout S] REF"},
-		{"push", ctl_cmd_push, "berthctl push [--plain-http] [--timeout S] IMAGE [REF]"},
+		 "berthctl pull [--platform OS/ARCH[/VARIANT]] [--all-platforms] [--plain-http] [--timeout SECONDS] [--name NAME] REF"},
+		{"push", ctl_cmd_push,
+		 "berthctl push [--plain-http] [--timeout SECONDS] IMAGE [REF]"},
 		{"login", ctl_cmd_login,
-		 "berthctl login -u USER [-p PW | --password-stdin] REGISTRY"},
+		 "berthctl login -u USER [-p PASSWORD | --password-stdin] [--plain-http] REGISTRY"},
 		{"logout", ctl_cmd_logout, "berthctl logout REGISTRY"},
 		{"__reap", ctl_cmd_reap, NULL},
 	};
@@ -146,8 +147,9 @@ int main(int argc, char **argv)
 
 	log_init("berthctl");
 	/* started by the shim as a container's logger (logger.c): no options, no connection */
-	if (argc == 3 && strcmp(argv[1], "__logger") == 0)
-		return ctl_logger_main(argv[2]);
+	if ((argc == 3 || (argc == 5 && strcmp(argv[3], "stdin") == 0)) &&
+	    strcmp(argv[1], "__logger") == 0)
+		return ctl_logger_main(argv[2], argc == 5 ? argv[4] : NULL);
 	c.address = env_first("BERTH_ADDRESS", "CONTAINERD_ADDRESS", DEFAULT_ADDRESS);
 	c.ns = env_first("BERTH_NAMESPACE", "CONTAINERD_NAMESPACE", "default");
 	while ((opt = getopt_long(argc, argv, "+a:n:h", opts, NULL)) != -1) {

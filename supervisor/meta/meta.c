@@ -225,12 +225,12 @@ void meta_rollback(struct meta_db *db)
 
 /*
  * A full disk must not stop deletes (issue #15): SQLite needs pages of WAL even to delete a
- * row. Three things give it room. The WAL file persists across closes
+ * row. Two things give it room. The WAL file persists across closes
  * (SQLITE_FCNTL_PERSIST_WAL) and is never truncated, so after a checkpoint a later
- * transaction reuses its blocks without allocating: a write failing with SQLITE_FULL
- * checkpoints and retries. If that fails too, <db>.reserve, RESERVE_BYTES kept for this,
- * is freed before a last retry; the reserve is made again at open and, at most once a
- * minute, after a write succeeded without it.
+ * transaction reuses its blocks without allocating (a write failing with SQLITE_FULL
+ * checkpoints for the next one); and <db>.reserve, RESERVE_BYTES kept for this, is freed
+ * by a write that finds the disk (nearly) full, made again at open and, at most once a
+ * minute, after a write when there is room.
  */
 #define RESERVE_BYTES (4 << 20)
 
@@ -250,12 +250,12 @@ static void reserve_make(struct meta_db *db)
 	close(fd);
 }
 
-/* Frees the reserve for a retry: true if there was one. */
+/* Frees the reserve: true if there was one. */
 static bool reserve_release(struct meta_db *db)
 {
 	if (unlink(db->reserve) < 0)
 		return false;
-	log_warn("meta: disk full: released the %d MiB reserve '%s' so the write can go on",
+	log_warn("meta: disk (nearly) full: released the %d MiB reserve '%s' for the database",
 		 RESERVE_BYTES >> 20, db->reserve);
 	return true;
 }
@@ -263,16 +263,20 @@ static bool reserve_release(struct meta_db *db)
 /*
  * Below LOW_SPACE_BYTES free, every write is checkpointed at once: the db file then has
  * every page it needs while there is room, and the next write restarts the WAL at its start
- * (reusing its blocks) instead of appending.
+ * (reusing its blocks) instead of appending. Below RELEASE_BELOW_BYTES, a write first frees
+ * the reserve; it is made again only once LOW_SPACE_BYTES are free.
  */
 #define LOW_SPACE_BYTES (INT64_C(64) << 20)
+#define RELEASE_BELOW_BYTES (INT64_C(8) << 20)
 
-static bool low_space(struct meta_db *db)
+/* Free bytes on the database's filesystem, -1 if unknown. */
+static int64_t free_bytes(struct meta_db *db)
 {
 	struct statvfs sv;
 
-	return db->path && statvfs(db->path, &sv) == 0 &&
-	       (int64_t)sv.f_bavail * (int64_t)sv.f_frsize < LOW_SPACE_BYTES;
+	if (!db->path || statvfs(db->path, &sv) < 0)
+		return -1;
+	return (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
 }
 
 static int tx_once(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct berth_err **err)
@@ -291,28 +295,32 @@ static int tx_once(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, str
 	return meta_commit(db, err);
 }
 
+static void checkpoint(struct meta_db *db)
+{
+	pthread_mutex_lock(&db->lock);
+	sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	pthread_mutex_unlock(&db->lock);
+}
+
+/*
+ * No retry of fn after a failure: a transaction function may have filled its outputs
+ * (meta_table_write's object, a settings value) and must run once. The room is made before.
+ */
 int meta_tx(struct meta_db *db, bool write, meta_tx_fn fn, void *arg, struct berth_err **err)
 {
-	int ret = tx_once(db, write, fn, arg, err);
+	int64_t avail = write ? free_bytes(db) : -1;
+	int ret;
 
+	if (write && avail >= 0 && avail < RELEASE_BELOW_BYTES && db->reserve)
+		reserve_release(db);
+	ret = tx_once(db, write, fn, arg, err);
+	if (!write)
+		return ret;
 	/* a checkpoint lets the next transaction write the WAL from its start again */
-	if (ret < 0 && write && db->full) {
-		pthread_mutex_lock(&db->lock);
-		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		pthread_mutex_unlock(&db->lock);
-		berth_err_free(err);
-		ret = tx_once(db, write, fn, arg, err);
-	}
-	if (ret < 0 && write && db->full && db->reserve && reserve_release(db)) {
-		berth_err_free(err);
-		ret = tx_once(db, write, fn, arg, err);
-	}
-	if (ret == 0 && write && low_space(db)) {
-		pthread_mutex_lock(&db->lock);
-		sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		pthread_mutex_unlock(&db->lock);
-	}
-	if (ret == 0 && write && db->reserve && time(NULL) - db->reserve_try >= 60)
+	if ((ret < 0 && db->full) || (ret == 0 && avail >= 0 && avail < LOW_SPACE_BYTES))
+		checkpoint(db);
+	if (ret == 0 && db->reserve && (avail < 0 || avail >= LOW_SPACE_BYTES) &&
+	    time(NULL) - db->reserve_try >= 60)
 		reserve_make(db);
 	return ret;
 }

@@ -20,5 +20,6 @@ extern const struct rpc_service svc_diff_service;
 extern const struct rpc_service svc_containers_service;
 extern const struct rpc_service svc_tasks_service;
 extern const struct rpc_service svc_transfer_service;
+extern const struct rpc_service svc_health_service;
 
 #endif

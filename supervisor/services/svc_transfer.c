@@ -353,6 +353,7 @@ static const struct rpc_method transfer_methods[] = {
 
 const struct rpc_service svc_transfer_service = {
 	.name = "berth.services.transfer.v1.Transfer",
+	.desc = &berth__services__transfer__v1__transfer__descriptor,
 	.methods = transfer_methods,
 	.n_methods = sizeof(transfer_methods) / sizeof(transfer_methods[0]),
 	.init = svc_init_ctx,

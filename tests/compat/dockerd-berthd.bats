@@ -3,8 +3,10 @@
 # --containerd=<a private berthd's socket> and berth offered as a runtime
 # ("runtimes": {"berth": {"path": build/berth}} in daemon.json; dockerd runs it through
 # containerd's runc v2 shim with berth as the runc binary). Debian's docker client drives
-# it: load of a locally built image, run --rm (exit codes), -d, logs, exec, stop/start,
-# kill, rm -f, pause/unpause, every container with --runtime berth.
+# it: load of a locally built image, run --rm (exit codes), -i, -t, -d, logs, exec,
+# stop/start, kill, rm -f, pause/unpause, --memory/--cpus/--pids-limit, top, stats, a
+# restart policy, and a restart of berthd under a running container, every container
+# with --runtime berth.
 #
 # The same file, as tests/compat/dockerd-containerd.bats (a symlink), runs against a
 # private containerd 1.6 instead of berthd: the reference, every test passes on both.
@@ -76,6 +78,7 @@ teardown_file() {
 	if [ "$BACKEND" = containerd ]; then
 		compat_containerd_stop
 	else
+		[ ! -f "$T/berthd.pid" ] || BERTHD_PID=$(cat "$T/berthd.pid")
 		stop_berthd
 	fi
 	compat_kill_procs_under "$T"
@@ -251,4 +254,91 @@ run_d() {
 	[ "$(cat "/proc/$pid/root/tmp/tick")" != "$t2" ] || { echo "no tick after unpause"; false; }
 	run dk exec "$n" true
 	[ "$status" -eq 0 ]
+}
+
+@test "docker run -i: stdin reaches the container; -t: the process has a terminal" {
+	run bash -c 'echo piped-in | "$0" -H "unix://$1/docker.sock" run --rm -i --runtime berth "$2" cat' \
+		"$DOCKER" "$DK" "$IMG"
+	[ "$status" -eq 0 ]
+	[ "$output" = piped-in ]
+	run dk run --rm -t --runtime berth "$IMG" sh -c 'tty; [ -t 1 ] && echo is-a-tty'
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *is-a-tty* ]]
+}
+
+@test "docker run --memory --cpus --pids-limit: the container's cgroup has the limits" {
+	run dk run --rm --runtime berth --memory 64m --cpus 0.5 --pids-limit 50 "$IMG" sh -c '
+		for f in memory/memory.limit_in_bytes memory.max pids/pids.max pids.max \
+			cpu/cpu.cfs_quota_us cpu.max; do
+			[ -f /sys/fs/cgroup/$f ] && echo "$f $(cat /sys/fs/cgroup/$f)"
+		done; true'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"memory/memory.limit_in_bytes 67108864"* || "$output" == *"memory.max 67108864"* ]]
+	[[ "$output" == *"pids/pids.max 50"* || "$output" == *"pids.max 50"* ]]
+	[[ "$output" == *"cpu/cpu.cfs_quota_us 50000"* || "$output" == *"cpu.max 50000 100000"* ]]
+}
+
+@test "docker top, stats: the container's processes and figures" {
+	n=$(name top)
+	run_d "$n" sleep 1000
+	run dk top "$n"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sleep 1000"* ]]
+	run dk stats --no-stream --format '{{.Name}} {{.PIDs}}' "$n"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$n 1" ]
+}
+
+@test "docker run --restart on-failure:2: the container is restarted twice, then stays exited" {
+	n=$(name restartpol)
+	run dk run -d --runtime berth --name "$n" --restart on-failure:2 "$IMG" sh -c 'echo run; exit 1'
+	[ "$status" -eq 0 ]
+	state_is "$n" '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' "2 exited 1"
+	logs_have "$n" run 3
+}
+
+# restart_backend: stops berthd (or containerd) under the running containers and starts
+# it again on the same root and state; the shims keep running
+restart_backend() {
+	local pid
+	# started by setup_file, so not a child of this shell: no `wait`
+	if [ "$BACKEND" = containerd ]; then pid=$(cat "$CTRD_DIR/containerd.pid"); else pid=$BERTHD_PID; fi
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null || { echo "$BACKEND $pid did not stop"; return 1; }
+	if [ "$BACKEND" = containerd ]; then
+		compat_containerd_start "$CTRD_DIR"
+	else
+		start_berthd
+		echo "$BERTHD_PID" >"$T/berthd.pid" # for teardown_file, which sees setup_file's
+	fi
+}
+
+# dockerd reconnects and asks grpc.health.v1.Health/Check until its containerd answers
+# SERVING before it goes on (berthd without the health service left dockerd retrying).
+@test "docker after a restart of its containerd under a running container: exec, stop, start" {
+	n=$(name restart)
+	run_d "$n" sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 0.1; done'
+	logs_have "$n" started 1
+	restart_backend
+	# dockerd notices the restart and reconnects within a few seconds (30 s at most)
+	local end=$((SECONDS + 30))
+	while :; do
+		run timeout 10 "$DOCKER" -H "unix://$DK/docker.sock" exec "$n" echo after-restart
+		[ "$status" -eq 0 ] || [ $SECONDS -ge $end ] && break
+		sleep 0.2
+	done
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = after-restart ]
+	run dk stop -t 10 "$n"
+	[ "$status" -eq 0 ]
+	state_is "$n" '{{.State.Status}} {{.State.ExitCode}}' "exited 0"
+	run dk start "$n"
+	[ "$status" -eq 0 ]
+	logs_have "$n" started 2
 }

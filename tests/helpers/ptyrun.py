@@ -6,7 +6,8 @@ Usage: ptyrun.py [--size ROWSxCOLS] [--timeout S] [--send TEXT]...
 
 The command gets the pty's slave as stdin/stdout/stderr and its controlling terminal
 (initial window size --size, default 24x80). Everything it writes is copied to stdout.
-Each --send TEXT (\\n and \\r unescaped) is typed once the command printed something.
+Each --send TEXT (\\n and \\r unescaped) is typed once the command printed something
+(or after a second of silence).
 With --resize-on: when MARK appears, the window is resized (the kernel sends SIGWINCH
 to the command), then TEXT is typed every 0.3 s until UNTIL appears (the resize reaches
 the container asynchronously: a bounded retry, not a sleep). Exits with the command's
@@ -60,7 +61,8 @@ def main():
     sent = False
     resized = False
     last_poke = 0.0
-    deadline = time.monotonic() + a.timeout
+    start = time.monotonic()
+    deadline = start + a.timeout
     status = None
     while True:
         now = time.monotonic()
@@ -78,7 +80,9 @@ def main():
             if not data:
                 break
             out += data
-        if out and not sent:
+        # typed once the command printed something, or after a second of silence (a
+        # command such as attach prints only what the input causes)
+        if not sent and (out or now - start > 1.0):
             for t in a.send:
                 os.write(fd, unescape(t))
             sent = True

@@ -24,6 +24,9 @@ WRAP
 }
 
 teardown() {
+	# a cgroup a test froze itself: thaw it so teardown_bundle can remove it
+	[ -n "${V2_HOST:-}" ] && [ -f "$V2_HOST/berth-test-$CID/cgroup.freeze" ] &&
+		echo 0 >"$V2_HOST/berth-test-$CID/cgroup.freeze"
 	teardown_bundle
 }
 
@@ -59,6 +62,36 @@ has_controller() {
 	expect_status 0
 	[ "$(cat "$(v2_dir)/cgroup.freeze")" = 0 ] || fail_with "cgroup.freeze is not 0"
 	[ "$(state_of "$CID")" = running ] || fail_with "state '$(state_of "$CID")'"
+}
+
+# regression: issue #15 (frozen.bats has the v1 freezer versions)
+@test "cgroup2-only: delete --force of a paused container, and of one someone else froze" {
+	local pid
+	set_args pause
+	run_container
+	pid=$(container_pid)
+	run berth pause "$CID"
+	expect_status 0
+	BERTH_TIMEOUT=60 run berth delete --force "$CID"
+	expect_status 0
+	[ ! -d "$(v2_dir)" ] || fail_with "'$(v2_dir)' is still there"
+	run_container
+	echo 1 >"$(v2_dir)/cgroup.freeze"
+	BERTH_TIMEOUT=60 run berth delete --force "$CID"
+	expect_status 0
+	[ ! -d "$(v2_dir)" ] || fail_with "'$(v2_dir)' is still there"
+}
+
+@test "cgroup2-only: create into a pre-existing frozen cgroup is refused" {
+	mkdir "$(v2_dir)"
+	echo 1 >"$(v2_dir)/cgroup.freeze"
+	update_config '.linux.cgroupsPath = $p' --arg p "/berth-test-$CID"
+	set_args /bin/sh -c 'echo RAN'
+	BERTH_TIMEOUT=60 run berth_detached create --bundle "$BUNDLE" "$CID"
+	expect_failure
+	[ "$status" != 124 ] || fail_with "create hung"
+	expect_output_contains "frozen"
+	[ "$(cat "$(v2_dir)/cgroup.freeze")" = 1 ] || fail_with "the cgroup was thawed"
 }
 
 @test "cgroup2-only: kill --all ends every process of the cgroup" {

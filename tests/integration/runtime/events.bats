@@ -143,6 +143,9 @@ expect_json() {
 	requires berth -- runc 1.1 keeps watching until the cgroup is removed at delete
 	run_container
 	events_bg --interval 1s
+	# the stream must be open before the kill (under load `events` could start after it
+	# and rightly refuse a stopped container)
+	wait_for_records stats 1
 	run berth kill "$CID" KILL
 	expect_status 0
 	status=0

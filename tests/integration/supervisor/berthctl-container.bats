@@ -163,7 +163,7 @@ wait_state() {
 }
 
 @test "per-command --help prints the usage and exits 0" {
-	for cmd in run create ps exec stop kill start restart rm logs attach inspect wait pause unpause top container images; do
+	for cmd in run create ps exec stop kill start restart rm logs attach inspect wait pause unpause top container images pull push login logout; do
 		run bctl "$cmd" --help
 		[ "$status" -eq 0 ] || { echo "$cmd: $status $output"; false; }
 		[[ "$output" == Usage:* ]] || { echo "$cmd: $output"; false; }

@@ -115,3 +115,28 @@ onpty() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"is not running"* ]]
 }
+
+@test "run -d -i, then attach: berthctl's stdin reaches the container; its end is not the container's EOF" {
+	bctl run -d -i --name ai "$IMAGE" sh -c 'read a; echo got-$a; read b; echo got-$b; exit 5'
+	# the first attach ends when its input does not (the container runs on): bounded
+	echo one | timeout 5 "$BUILD_DIR/berthctl" -a "$SOCK" -n "$NS" attach ai >/dev/null || true
+	# its input ended, yet the container still runs, waiting for b
+	for _ in $(seq 100); do
+		bctl logs ai | grep -q got-one && break
+		sleep 0.1
+	done
+	run bctl inspect -f '{{.State.Status}}' ai
+	[ "$output" = running ] || { echo "$output"; bctl logs ai; false; }
+	run sh -c "echo two | timeout 30 '$BUILD_DIR/berthctl' -a '$SOCK' -n '$NS' attach ai"
+	[ "$status" -eq 5 ] || { echo "$status: $output"; false; }
+	[[ "$output" == *got-two* ]] || { echo "$output"; false; }
+	run bctl logs ai
+	[ "$output" = "$(printf 'got-one\ngot-two')" ] || { echo "$output"; false; }
+}
+
+@test "run -dit, then attach on a terminal: an interactive shell, with its exit status" {
+	bctl run -dit --name sh1 "$IMAGE" sh
+	run onpty --send 'echo via-$((6*7))\n' --send 'exit 9\n' -- attach sh1
+	[ "$status" -eq 9 ] || { echo "$status: $output"; false; }
+	[[ "$output" == *via-42* ]] || { echo "$output"; false; }
+}
