@@ -86,11 +86,14 @@ format-check:
 
 # lint: berthd's layers and library headers in their one folder (tests/lint/supervisor-layers.sh,
 # docs/supervisor.md), cppcheck, no bare `! cmd` in bats files (it never fails
-# a test), and supervisor/berthd/hot-text.ld fresh for the berthd just built (hot-text.sh
-# --check: one callgrind run of berthd, ~8 s; needs root and valgrind, as CI has).
+# a test), no hand-spelled "/containerd.services." or "/containerd.task." path in C files
+# (tests/lint/rpc-paths.sh: paths come from the protoc-c service descriptors), and
+# supervisor/berthd/hot-text.ld fresh for the berthd just built (hot-text.sh --check: one
+# callgrind run of berthd, ~8 s; needs root and valgrind, as CI has).
 .PHONY: lint
 lint: $(BUILD)/berthd
 	@tests/lint/bats-negation.sh
+	@tests/lint/rpc-paths.sh
 	BUILD=$(BUILD) supervisor/berthd/hot-text.sh --check
 	@tests/lint/supervisor-layers.sh
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. common spec runtime

@@ -63,8 +63,8 @@ static int publish(const char *address, const char *ns, const char *topic, struc
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "stdin: not a packed google.protobuf.Any (%zu bytes)", len);
 	c = rpc_client_new(address, ns, err);
-	ret = c ? rpc_client_call(c, "/containerd.services.events.v1.Events/Publish", &req.base,
-				  &google__protobuf__empty__descriptor, &resp, err)
+	ret = c ? rpc_client_invoke(c, &containerd__services__events__v1__events__descriptor,
+				    "Publish", &req.base, &resp, err)
 		: -1;
 	if (ret == 0)
 		protobuf_c_message_free_unpacked(resp, NULL);

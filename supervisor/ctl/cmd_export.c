@@ -122,9 +122,9 @@ static int write_blob(struct ctl *c, struct image_writer *w, const struct image_
 	if (ctl_blob_info(c, d->digest, &size, NULL, err) < 0)
 		return -1;
 	req.digest = d->digest;
-	r.s = rpc_client_stream_open(
-		c->rpc, "/containerd.services.content.v1.Content/Read", &req.base,
-		&containerd__services__content__v1__read_content_response__descriptor, err);
+	r.s = rpc_client_stream_invoke(c->rpc,
+				       &containerd__services__content__v1__content__descriptor,
+				       "Read", &req.base, err);
 	if (!r.s)
 		return -1;
 	ret = image_writer_file(w, name, size, stream_read, &r, err);
@@ -147,9 +147,8 @@ static int get_image(struct ctl *c, const char *ref,
 	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0)
 		return -1;
 	req.name = name;
-	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
-			    &containerd__services__images__v1__get_image_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "Get",
+			      &req.base, &m, err) < 0)
 		return -1;
 	*out = (void *)m;
 	return 0;

@@ -19,16 +19,14 @@
 
 #define IM(x) Containerd__Services__Images__V1__##x
 #define IM_INIT(x) CONTAINERD__SERVICES__IMAGES__V1__##x##__INIT
-#define IM_MSG(x) &containerd__services__images__v1__##x##__descriptor
-#define IM_SVC "/containerd.services.images.v1.Images/"
 
 static int list_images(struct ctl *c, IM(ListImagesResponse) * *out, struct berth_err **err)
 {
 	IM(ListImagesRequest) req = IM_INIT(LIST_IMAGES_REQUEST);
 	ProtobufCMessage *m = NULL;
 
-	if (rpc_client_call(c->rpc, IM_SVC "List", &req.base, IM_MSG(list_images_response), &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "List",
+			      &req.base, &m, err) < 0)
 		return -1;
 	*out = (void *)m;
 	return 0;
@@ -96,8 +94,8 @@ static int get_image(struct ctl *c, const char *ref, IM(GetImageResponse) * *out
 	if (ctl_image_lookup(c, ref, &name, NULL, err) < 0)
 		return -1;
 	req.name = name;
-	if (rpc_client_call(c->rpc, IM_SVC "Get", &req.base, IM_MSG(get_image_response), &m, err) <
-	    0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "Get",
+			      &req.base, &m, err) < 0)
 		return -1;
 	*out = (void *)m;
 	return 0;
@@ -187,8 +185,8 @@ static int images_tag(struct ctl *c, int argc, char **argv, struct berth_err **e
 	im.labels = src->image->labels;
 	im.n_labels = src->image->n_labels;
 	req.image = &im;
-	r = rpc_client_call(c->rpc, IM_SVC "Create", &req.base, IM_MSG(create_image_response), &m,
-			    err);
+	r = rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor,
+			      "Create", &req.base, &m, err);
 	if (m)
 		protobuf_c_message_free_unpacked(m, NULL);
 	protobuf_c_message_free_unpacked(&src->base, NULL);
@@ -209,8 +207,8 @@ static int rm_one(struct ctl *c, const char *ref, struct berth_err **err)
 			err, BERTH_E_PRECONDITION,
 			"image ID '%s' is referenced by %zu names: remove them by name", ref, n);
 	req.name = name;
-	if (rpc_client_call(c->rpc, IM_SVC "Delete", &req.base,
-			    &google__protobuf__empty__descriptor, &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor,
+			      "Delete", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "remove image '%s'", name);
 	protobuf_c_message_free_unpacked(m, NULL);
 	printf("%s\n", name);

@@ -34,7 +34,6 @@
 
 #define IM(x) Containerd__Services__Images__V1__##x
 #define IM_INIT(x) CONTAINERD__SERVICES__IMAGES__V1__##x##__INIT
-#define IM_MSG(x) &containerd__services__images__v1__##x##__descriptor
 #define KEEP_MAX (4 << 20) /* files this small stay in memory (manifests, configs) */
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
@@ -208,8 +207,8 @@ static int image_put(struct ctl *c, const char *name, const char *mt, const char
 	mask.n_paths = 1;
 	up.image = &img;
 	up.update_mask = &mask;
-	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Update", &up.base,
-			    IM_MSG(update_image_response), &m, err) == 0) {
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor,
+			      "Update", &up.base, &m, err) == 0) {
 		protobuf_c_message_free_unpacked(m, NULL);
 		return 0;
 	}
@@ -217,8 +216,8 @@ static int image_put(struct ctl *c, const char *name, const char *mt, const char
 		return -1;
 	berth_err_free(err);
 	cr.image = &img;
-	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Create", &cr.base,
-			    IM_MSG(create_image_response), &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor,
+			      "Create", &cr.base, &m, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;

@@ -29,9 +29,9 @@ static int content_each(struct ctl *c, info_fn fn, void *arg, struct berth_err *
 	ProtobufCMessage *m;
 	int r;
 
-	s = rpc_client_stream_open(
-		c->rpc, "/containerd.services.content.v1.Content/List", &req.base,
-		&containerd__services__content__v1__list_content_response__descriptor, err);
+	s = rpc_client_stream_invoke(c->rpc,
+				     &containerd__services__content__v1__content__descriptor,
+				     "List", &req.base, err);
 	if (!s)
 		return -1;
 	while ((r = rpc_client_stream_recv(s, &m, err)) == 1) {
@@ -99,9 +99,9 @@ static int snapshots_each(struct ctl *c, const char *snapshotter, snap_fn fn, vo
 	int r;
 
 	req.snapshotter = (char *)snapshotter;
-	s = rpc_client_stream_open(
-		c->rpc, "/containerd.services.snapshots.v1.Snapshots/List", &req.base,
-		&containerd__services__snapshots__v1__list_snapshots_response__descriptor, err);
+	s = rpc_client_stream_invoke(c->rpc,
+				     &containerd__services__snapshots__v1__snapshots__descriptor,
+				     "List", &req.base, err);
 	if (!s)
 		return -1;
 	while ((r = rpc_client_stream_recv(s, &m, err)) == 1) {
@@ -184,9 +184,8 @@ static int sum_snap(struct ctl *c, const char *sn, const SN(Info) * info, void *
 	u->count++;
 	req.snapshotter = (char *)sn;
 	req.key = info->name;
-	if (rpc_client_call(c->rpc, "/containerd.services.snapshots.v1.Snapshots/Usage", &req.base,
-			    &containerd__services__snapshots__v1__usage_response__descriptor, &m,
-			    NULL) == 0) {
+	if (rpc_client_invoke(c->rpc, &containerd__services__snapshots__v1__snapshots__descriptor,
+			      "Usage", &req.base, &m, NULL) == 0) {
 		u->bytes += ((const SN(UsageResponse) *)m)->size;
 		protobuf_c_message_free_unpacked(m, NULL);
 	}
@@ -201,9 +200,8 @@ static int images_usage(struct ctl *c, struct usage *u, struct berth_err **err)
 	ProtobufCMessage *m = NULL;
 	char **seen = NULL;
 
-	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/List", &req.base,
-			    &containerd__services__images__v1__list_images_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "List",
+			      &req.base, &m, err) < 0)
 		return -1;
 	resp = (const void *)m;
 	for (size_t i = 0; i < resp->n_images; i++) {
@@ -261,8 +259,8 @@ static int system_prune(struct ctl *c, struct berth_err **err)
 	rpc_client_set_metadata(c->rpc, "containerd-lease", NULL);
 	del.id = c->lease;
 	del.sync = true;
-	if (rpc_client_call(c->rpc, "/containerd.services.leases.v1.Leases/Delete", &del.base,
-			    &google__protobuf__empty__descriptor, &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__leases__v1__leases__descriptor,
+			      "Delete", &del.base, &m, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(m, NULL);
 	free(c->lease);

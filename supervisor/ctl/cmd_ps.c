@@ -25,9 +25,8 @@ static int list_tasks(struct ctl *c, ProtobufCMessage **out, struct berth_err **
 	Containerd__Services__Tasks__V1__ListTasksRequest req =
 		CONTAINERD__SERVICES__TASKS__V1__LIST_TASKS_REQUEST__INIT;
 
-	if (rpc_client_call(c->rpc, "/containerd.services.tasks.v1.Tasks/List", &req.base,
-			    &containerd__services__tasks__v1__list_tasks_response__descriptor, out,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "List",
+			      &req.base, out, err) < 0)
 		return berth_err_wrap(err, "list tasks");
 	return 0;
 }

@@ -87,7 +87,7 @@ static void display_clear(struct display *d)
 	strv_free(d->states);
 }
 
-static int run_stream(struct ctl *c, const char *path, const ProtobufCMessage *req,
+static int run_stream(struct ctl *c, const char *method, const ProtobufCMessage *req,
 		      const char *verb, struct berth_err **err)
 {
 	struct rpc_client_stream *s;
@@ -95,8 +95,8 @@ static int run_stream(struct ctl *c, const char *path, const ProtobufCMessage *r
 	ProtobufCMessage *m;
 	int r;
 
-	s = rpc_client_stream_open(c->rpc, path, req,
-				   &berth__services__transfer__v1__progress__descriptor, err);
+	s = rpc_client_stream_invoke(c->rpc, &berth__services__transfer__v1__transfer__descriptor,
+				     method, req, err);
 	if (!s)
 		return -1;
 	while ((r = rpc_client_stream_recv(s, &m, err)) == 1) {
@@ -168,7 +168,7 @@ int ctl_cmd_pull(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return -1;
 	req.username = cred.username ? cred.username : (char *)"";
 	req.password = cred.password ? cred.password : (char *)"";
-	r = run_stream(c, "/berth.services.transfer.v1.Transfer/Pull", &req.base, "pulled", err);
+	r = run_stream(c, "Pull", &req.base, "pulled", err);
 	reg_cred_clear(&cred);
 	return r;
 }
@@ -205,7 +205,7 @@ int ctl_cmd_push(struct ctl *c, int argc, char **argv, struct berth_err **err)
 		return -1;
 	req.username = cred.username ? cred.username : (char *)"";
 	req.password = cred.password ? cred.password : (char *)"";
-	r = run_stream(c, "/berth.services.transfer.v1.Transfer/Push", &req.base, "pushed", err);
+	r = run_stream(c, "Push", &req.base, "pushed", err);
 	reg_cred_clear(&cred);
 	return r;
 }

@@ -466,9 +466,8 @@ static int image_load(struct ctl *c, const char *ref, struct image *im, struct b
 			"image '%s': not found (import it with berthctl images import)", ref);
 	}
 	req.name = name;
-	if (rpc_client_call(c->rpc, "/containerd.services.images.v1.Images/Get", &req.base,
-			    &containerd__services__images__v1__get_image_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "Get",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "image '%s'", ref);
 	resp = (const void *)m;
 	im->name = xstrdup(resp->image->name);
@@ -492,10 +491,8 @@ static int snapshot_prepare(struct ctl *c, const char *key, const char *parent,
 	req.snapshotter = (char *)CTL_SNAPSHOTTER;
 	req.key = (char *)key;
 	req.parent = (char *)parent;
-	if (rpc_client_call(
-		    c->rpc, "/containerd.services.snapshots.v1.Snapshots/Prepare", &req.base,
-		    &containerd__services__snapshots__v1__prepare_snapshot_response__descriptor, &m,
-		    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__snapshots__v1__snapshots__descriptor,
+			      "Prepare", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "prepare snapshot '%s'", key);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -562,10 +559,8 @@ static int container_create(struct ctl *c, const char *id, const struct ctl_run_
 	ct.labels = labels;
 	ct.n_labels = n;
 	req.container = &ct;
-	r = rpc_client_call(
-		c->rpc, "/containerd.services.containers.v1.Containers/Create", &req.base,
-		&containerd__services__containers__v1__create_container_response__descriptor, &m,
-		err);
+	r = rpc_client_invoke(c->rpc, &containerd__services__containers__v1__containers__descriptor,
+			      "Create", &req.base, &m, err);
 	for (size_t i = 0; i < n; i++) {
 		free(labels[i]->key);
 		free(labels[i]->value);

@@ -22,7 +22,6 @@
 #include "supervisor/ctl/container.h"
 
 #define ST(x) CONTAINERD__V1__TYPES__STATUS__##x
-#define TK_SVC "/containerd.services.tasks.v1.Tasks/"
 
 typedef int (*one_fn)(struct ctl *c, const struct ctl_container *ct, const char *ref,
 		      struct berth_err **err);
@@ -88,8 +87,8 @@ static int pause_one(struct ctl *c, const struct ctl_container *ct, const char *
 		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is not running",
 				     ref);
 	req.container_id = ct->id;
-	if (rpc_client_call(c->rpc, TK_SVC "Pause", &req.base, &google__protobuf__empty__descriptor,
-			    &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Pause",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "pause '%s'", ref);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -188,9 +187,8 @@ static int top_one(struct ctl *c, const struct ctl_container *ct, const char *re
 		return berth_err_new(err, BERTH_E_PRECONDITION, "container '%s' is not running",
 				     ref);
 	req.container_id = ct->id;
-	if (rpc_client_call(c->rpc, TK_SVC "ListPids", &req.base,
-			    &containerd__services__tasks__v1__list_pids_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor,
+			      "ListPids", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "processes of '%s'", ref);
 	resp = (const void *)m;
 	printf("%-8s %-8s %-8s %s\n", "UID", "PID", "PPID", "CMD");

@@ -23,7 +23,6 @@
 #include "supervisor/ctl/container.h"
 
 #define ST(x) CONTAINERD__V1__TYPES__STATUS__##x
-#define TK_SVC "/containerd.services.tasks.v1.Tasks/"
 
 /* ---------------------------------------------------------------- exec */
 
@@ -45,8 +44,8 @@ static int exec_create(struct ctl *c, const char *id, const char *exec_id, const
 	req.stderr = (char *)ctl_stdio_path(io, 2);
 	req.spec = &any;
 	req.terminal = tty;
-	if (rpc_client_call(c->rpc, TK_SVC "Exec", &req.base, &google__protobuf__empty__descriptor,
-			    &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Exec",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "exec in '%s'", id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -60,9 +59,8 @@ static void exec_delete(struct ctl *c, const char *id, const char *exec_id)
 
 	req.container_id = (char *)id;
 	req.exec_id = (char *)exec_id;
-	if (rpc_client_call(c->rpc, TK_SVC "DeleteProcess", &req.base,
-			    &containerd__services__tasks__v1__delete_response__descriptor, &m,
-			    NULL) == 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor,
+			      "DeleteProcess", &req.base, &m, NULL) == 0)
 		protobuf_c_message_free_unpacked(m, NULL);
 }
 

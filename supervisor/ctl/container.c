@@ -22,11 +22,8 @@
 
 #define CN(x) Containerd__Services__Containers__V1__##x
 #define CN_INIT(x) CONTAINERD__SERVICES__CONTAINERS__V1__##x##__INIT
-#define CN_SVC "/containerd.services.containers.v1.Containers/"
 #define TK(x) Containerd__Services__Tasks__V1__##x
 #define TK_INIT(x) CONTAINERD__SERVICES__TASKS__V1__##x##__INIT
-#define TK_SVC "/containerd.services.tasks.v1.Tasks/"
-#define TK_MSG(x) &containerd__services__tasks__v1__##x##__descriptor
 #define ST(x) CONTAINERD__V1__TYPES__STATUS__##x
 
 void ctl_container_free(struct ctl_container *ct)
@@ -90,10 +87,8 @@ int ctl_container_list(struct ctl *c, struct ctl_container **out, size_t *n, str
 	ProtobufCMessage *m = NULL;
 	struct ctl_container *v;
 
-	if (rpc_client_call(
-		    c->rpc, CN_SVC "List", &req.base,
-		    &containerd__services__containers__v1__list_containers_response__descriptor, &m,
-		    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__containers__v1__containers__descriptor,
+			      "List", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "list containers");
 	resp = (const void *)m;
 	v = xcalloc(resp->n_containers + 1, sizeof(*v));
@@ -144,7 +139,8 @@ int ctl_task_get(struct ctl *c, const char *id, struct ctl_task_state *st, struc
 
 	req.container_id = (char *)id;
 	memset(st, 0, sizeof(*st));
-	if (rpc_client_call(c->rpc, TK_SVC "Get", &req.base, TK_MSG(get_response), &m, err) < 0) {
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Get",
+			      &req.base, &m, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return berth_err_wrap(err, "task '%s'", id);
 		berth_err_free(err);
@@ -173,8 +169,8 @@ int ctl_task_kill(struct ctl *c, const char *id, const char *exec_id, int sig, b
 	req.exec_id = (char *)(exec_id ? exec_id : "");
 	req.signal = (uint32_t)sig;
 	req.all = all;
-	if (rpc_client_call(c->rpc, TK_SVC "Kill", &req.base, &google__protobuf__empty__descriptor,
-			    &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Kill",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "kill task '%s'", id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -188,7 +184,8 @@ int ctl_task_wait(struct ctl *c, const char *id, const char *exec_id, uint32_t *
 
 	req.container_id = (char *)id;
 	req.exec_id = (char *)(exec_id ? exec_id : "");
-	if (rpc_client_call(c->rpc, TK_SVC "Wait", &req.base, TK_MSG(wait_response), &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Wait",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "wait for task '%s'", id);
 	*status = ((const TK(WaitResponse) *)m)->exit_status;
 	protobuf_c_message_free_unpacked(m, NULL);
@@ -201,8 +198,8 @@ int ctl_task_delete(struct ctl *c, const char *id, uint32_t *status, struct bert
 	ProtobufCMessage *m = NULL;
 
 	req.container_id = (char *)id;
-	if (rpc_client_call(c->rpc, TK_SVC "Delete", &req.base, TK_MSG(delete_response), &m, err) <
-	    0) {
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Delete",
+			      &req.base, &m, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return berth_err_wrap(err, "delete task '%s'", id);
 		berth_err_free(err);
@@ -222,9 +219,8 @@ static int snap_mounts(struct ctl *c, const char *key, ProtobufCMessage **out,
 
 	req.snapshotter = (char *)CTL_SNAPSHOTTER;
 	req.key = (char *)key;
-	if (rpc_client_call(c->rpc, "/containerd.services.snapshots.v1.Snapshots/Mounts", &req.base,
-			    &containerd__services__snapshots__v1__mounts_response__descriptor, out,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__snapshots__v1__snapshots__descriptor,
+			      "Mounts", &req.base, out, err) < 0)
 		return berth_err_wrap(err, "mounts of snapshot '%s'", key);
 	return 0;
 }
@@ -248,8 +244,8 @@ int ctl_task_create(struct ctl *c, const char *id, const char *in, const char *o
 	req.stdout = (char *)out;
 	req.stderr = (char *)errp;
 	req.terminal = terminal;
-	r = rpc_client_call(c->rpc, TK_SVC "Create", &req.base, TK_MSG(create_task_response), &m,
-			    err);
+	r = rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Create",
+			      &req.base, &m, err);
 	protobuf_c_message_free_unpacked(mounts, NULL);
 	if (r < 0)
 		return berth_err_wrap(err, "create task '%s'", id);
@@ -272,18 +268,20 @@ int ctl_task_start(struct ctl *c, const char *id, const char *exec_id, struct be
 
 	req.container_id = (char *)id;
 	req.exec_id = (char *)(exec_id ? exec_id : "");
-	if (rpc_client_call(c->rpc, TK_SVC "Start", &req.base, TK_MSG(start_response), &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor, "Start",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "start task '%s'", id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
 }
 
-static int call_empty(struct ctl *c, const char *path, const ProtobufCMessage *req,
-		      struct berth_err **err)
+/* a call whose reply is google.protobuf.Empty */
+static int call_empty(struct ctl *c, const ProtobufCServiceDescriptor *svc, const char *method,
+		      const ProtobufCMessage *req, struct berth_err **err)
 {
 	ProtobufCMessage *m = NULL;
 
-	if (rpc_client_call(c->rpc, path, req, &google__protobuf__empty__descriptor, &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, svc, method, req, &m, err) < 0)
 		return -1;
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;
@@ -300,7 +298,8 @@ int ctl_task_resume(struct ctl *c, const char *id, struct berth_err **err)
 		CONTAINERD__SERVICES__TASKS__V1__RESUME_TASK_REQUEST__INIT;
 
 	req.container_id = (char *)id;
-	if (call_empty(c, TK_SVC "Resume", &req.base, err) < 0)
+	if (call_empty(c, &containerd__services__tasks__v1__tasks__descriptor, "Resume", &req.base,
+		       err) < 0)
 		return berth_err_wrap(err, "resume task '%s'", id);
 	return 0;
 }
@@ -345,7 +344,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	if (ctl_task_delete(c, id, NULL, err) < 0)
 		return -1;
 	del.id = (char *)id;
-	if (call_empty(c, CN_SVC "Delete", &del.base, err) < 0) {
+	if (call_empty(c, &containerd__services__containers__v1__containers__descriptor, "Delete",
+		       &del.base, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return berth_err_wrap(err, "delete container '%s'", id);
 		berth_err_free(err);
@@ -357,8 +357,8 @@ int ctl_container_remove(struct ctl *c, const char *id, bool force, struct berth
 	free(log);
 	log = ctl_stdin_path(c->ns, id);
 	unlink(log); /* run -d -i's */
-	if (call_empty(c, "/containerd.services.snapshots.v1.Snapshots/Remove", &rs.base, err) <
-	    0) {
+	if (call_empty(c, &containerd__services__snapshots__v1__snapshots__descriptor, "Remove",
+		       &rs.base, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return berth_err_wrap(err, "remove snapshot '%s'", id);
 		berth_err_free(err);
@@ -387,10 +387,8 @@ int ctl_container_set_label(struct ctl *c, const char *id, const char *key, cons
 	mask.n_paths = 1;
 	req.container = &ct;
 	req.update_mask = &mask;
-	if (rpc_client_call(
-		    c->rpc, CN_SVC "Update", &req.base,
-		    &containerd__services__containers__v1__update_container_response__descriptor,
-		    &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__containers__v1__containers__descriptor,
+			      "Update", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "label container '%s'", id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;

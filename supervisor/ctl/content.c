@@ -19,8 +19,6 @@
 
 #define CT(x) Containerd__Services__Content__V1__##x
 #define CT_INIT(x) CONTAINERD__SERVICES__CONTENT__V1__##x##__INIT
-#define CT_MSG(x) &containerd__services__content__v1__##x##__descriptor
-#define CT_SVC "/containerd.services.content.v1.Content/"
 #define UPLOAD_CHUNK (1 << 20)
 
 struct slurp {
@@ -51,8 +49,9 @@ int ctl_blob_stream(struct ctl *c, const char *digest,
 	int r;
 
 	req.digest = (char *)digest;
-	s = rpc_client_stream_open(c->rpc, CT_SVC "Read", &req.base, CT_MSG(read_content_response),
-				   err);
+	s = rpc_client_stream_invoke(c->rpc,
+				     &containerd__services__content__v1__content__descriptor,
+				     "Read", &req.base, err);
 	if (!s)
 		return -1;
 	while ((r = rpc_client_stream_recv(s, &m, err)) == 1) {
@@ -89,7 +88,8 @@ int ctl_blob_info(struct ctl *c, const char *digest, int64_t *size, char ***labe
 	const CT(InfoResponse) * resp;
 
 	req.digest = (char *)digest;
-	if (rpc_client_call(c->rpc, CT_SVC "Info", &req.base, CT_MSG(info_response), &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__content__v1__content__descriptor,
+			      "Info", &req.base, &m, err) < 0)
 		return -1;
 	resp = (const void *)m;
 	if (size)
@@ -133,7 +133,8 @@ int ctl_blob_label(struct ctl *c, const char *digest, char *const *kv, struct be
 	mask.n_paths = n;
 	req.info = &info;
 	req.update_mask = &mask;
-	r = rpc_client_call(c->rpc, CT_SVC "Update", &req.base, CT_MSG(update_response), &m, err);
+	r = rpc_client_invoke(c->rpc, &containerd__services__content__v1__content__descriptor,
+			      "Update", &req.base, &m, err);
 	if (m)
 		protobuf_c_message_free_unpacked(m, NULL);
 	for (size_t i = 0; i < n; i++)
@@ -180,8 +181,9 @@ struct ctl_upload *ctl_upload_begin(struct ctl *c, const char *ref, int64_t tota
 
 	u->ref = xstrdup(ref);
 	u->total = total;
-	u->s = rpc_client_stream_open(c->rpc, CT_SVC "Write", NULL, CT_MSG(write_content_response),
-				      err);
+	u->s = rpc_client_stream_invoke(c->rpc,
+					&containerd__services__content__v1__content__descriptor,
+					"Write", NULL, err);
 	if (!u->s) {
 		ctl_upload_free(u);
 		return NULL;
@@ -324,9 +326,8 @@ int ctl_lease_begin(struct ctl *c, struct berth_err **err)
 	exp.value = when;
 	req.labels = ep;
 	req.n_labels = 1;
-	if (rpc_client_call(c->rpc, "/containerd.services.leases.v1.Leases/Create", &req.base,
-			    &containerd__services__leases__v1__create_response__descriptor, &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__leases__v1__leases__descriptor,
+			      "Create", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "create lease");
 	resp = (const void *)m;
 	c->lease = xstrdup(resp->lease ? resp->lease->id : "");
@@ -345,8 +346,8 @@ void ctl_lease_end(struct ctl *c)
 		return;
 	rpc_client_set_metadata(c->rpc, "containerd-lease", NULL);
 	req.id = c->lease;
-	if (rpc_client_call(c->rpc, "/containerd.services.leases.v1.Leases/Delete", &req.base,
-			    &google__protobuf__empty__descriptor, &m, NULL) == 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__leases__v1__leases__descriptor,
+			      "Delete", &req.base, &m, NULL) == 0)
 		protobuf_c_message_free_unpacked(m, NULL);
 	free(c->lease);
 	c->lease = NULL;

@@ -19,8 +19,6 @@
 
 #define IM(x) Containerd__Services__Images__V1__##x
 #define IM_INIT(x) CONTAINERD__SERVICES__IMAGES__V1__##x##__INIT
-#define IM_MSG(x) &containerd__services__images__v1__##x##__descriptor
-#define IM_SVC "/containerd.services.images.v1.Images/"
 
 /* distribution/reference's grammar (reference/regexp.go), as POSIX extended regex */
 #define DOMAIN_COMP "([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -86,8 +84,8 @@ static int image_exists(struct ctl *c, const char *name, bool *found, struct ber
 
 	req.name = (char *)name;
 	*found = false;
-	if (rpc_client_call(c->rpc, IM_SVC "Get", &req.base, IM_MSG(get_image_response), &m, err) <
-	    0) {
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "Get",
+			      &req.base, &m, err) < 0) {
 		if ((*err)->code != BERTH_E_NOT_FOUND)
 			return -1;
 		berth_err_free(err);
@@ -108,8 +106,8 @@ static int find_by_id(struct ctl *c, const char *ref, char ***names, char **id,
 	ProtobufCMessage *m = NULL;
 	size_t len = strlen(hex);
 
-	if (rpc_client_call(c->rpc, IM_SVC "List", &req.base, IM_MSG(list_images_response), &m,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__images__v1__images__descriptor, "List",
+			      &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "list images");
 	resp = (const void *)m;
 	for (size_t i = 0; i < resp->n_images; i++) {

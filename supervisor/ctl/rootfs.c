@@ -200,9 +200,8 @@ static int snapshot_mounts(struct ctl *c, const char *key, ProtobufCMessage **ou
 
 	req.snapshotter = (char *)CTL_SNAPSHOTTER;
 	req.key = (char *)key;
-	if (rpc_client_call(c->rpc, "/containerd.services.snapshots.v1.Snapshots/Mounts", &req.base,
-			    &containerd__services__snapshots__v1__mounts_response__descriptor, out,
-			    err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__snapshots__v1__snapshots__descriptor,
+			      "Mounts", &req.base, out, err) < 0)
 		return berth_err_wrap(err, "mounts of snapshot '%s'", key);
 	return 0;
 }

@@ -165,8 +165,8 @@ static void *stdin_main(void *arg)
 		req.exec_id = sc->exec_id;
 		req.stdin = true;
 		/* the process may be gone already: nothing to close then */
-		if (rpc_client_call(rpc, "/containerd.services.tasks.v1.Tasks/CloseIO", &req.base,
-				    &google__protobuf__empty__descriptor, &m, NULL) == 0)
+		if (rpc_client_invoke(rpc, &containerd__services__tasks__v1__tasks__descriptor,
+				      "CloseIO", &req.base, &m, NULL) == 0)
 			protobuf_c_message_free_unpacked(m, NULL);
 		rpc_client_free(rpc);
 	}
@@ -194,8 +194,8 @@ static int resize(struct ctl *c, const struct ctl_stdio *s, struct berth_err **e
 	req.exec_id = s->exec_id;
 	req.width = ws.ws_col;
 	req.height = ws.ws_row;
-	if (rpc_client_call(c->rpc, "/containerd.services.tasks.v1.Tasks/ResizePty", &req.base,
-			    &google__protobuf__empty__descriptor, &m, err) < 0)
+	if (rpc_client_invoke(c->rpc, &containerd__services__tasks__v1__tasks__descriptor,
+			      "ResizePty", &req.base, &m, err) < 0)
 		return berth_err_wrap(err, "resize the terminal of '%s'", s->id);
 	protobuf_c_message_free_unpacked(m, NULL);
 	return 0;

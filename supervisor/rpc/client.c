@@ -307,12 +307,38 @@ static struct rpc_client_stream *stream_open(struct rpc_client *c, const char *p
 	return s;
 }
 
-struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const char *path,
-						 const ProtobufCMessage *req,
-						 const ProtobufCMessageDescriptor *out,
-						 struct berth_err **err)
+/* method of svc, or NULL with INVALID; req (may be NULL) must be of its input type */
+static const ProtobufCMethodDescriptor *method_of(const ProtobufCServiceDescriptor *svc,
+						  const char *method, const ProtobufCMessage *req,
+						  struct berth_err **err)
 {
-	return stream_open(c, path, req ? pack(req) : NULL, out, err);
+	const ProtobufCMethodDescriptor *md =
+		protobuf_c_service_descriptor_get_method_by_name(svc, method);
+
+	if (!md) {
+		berth_err_new(err, BERTH_E_INVALID, "'%s' has no method '%s'", svc->name, method);
+		return NULL;
+	}
+	if (req && req->descriptor != md->input) {
+		berth_err_new(err, BERTH_E_INVALID, "%s.%s: request is a %s, not a %s", svc->name,
+			      method, req->descriptor->name, md->input->name);
+		return NULL;
+	}
+	return md;
+}
+
+struct rpc_client_stream *rpc_client_stream_invoke(struct rpc_client *c,
+						   const ProtobufCServiceDescriptor *svc,
+						   const char *method, const ProtobufCMessage *req,
+						   struct berth_err **err)
+{
+	const ProtobufCMethodDescriptor *md = method_of(svc, method, req, err);
+	cleanup_free char *path = NULL;
+
+	if (!md)
+		return NULL;
+	path = xasprintf("/%s/%s", svc->name, method);
+	return stream_open(c, path, req ? pack(req) : NULL, md->output, err);
 }
 
 struct rpc_client_stream *rpc_client_stream_open_raw(struct rpc_client *c, const char *path,
@@ -390,11 +416,11 @@ int rpc_client_stream_recv(struct rpc_client_stream *s, ProtobufCMessage **msg,
 	return 1;
 }
 
-int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessage *req,
-		    const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-		    struct berth_err **err)
+int rpc_client_invoke(struct rpc_client *c, const ProtobufCServiceDescriptor *svc,
+		      const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
+		      struct berth_err **err)
 {
-	struct rpc_client_stream *s = rpc_client_stream_open(c, path, req, out, err);
+	struct rpc_client_stream *s = rpc_client_stream_invoke(c, svc, method, req, err);
 	ProtobufCMessage *m = NULL;
 	int r;
 
@@ -413,32 +439,15 @@ int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessa
 			rpc_client_stream_free(s);
 			return r2 < 0 ? -1
 				      : berth_err_new(err, BERTH_E_INTERNAL,
-						      "%s: more than one reply", path);
+						      "%s.%s: more than one reply", svc->name,
+						      method);
 		}
 	} else if (r == 0) {
-		r = berth_err_new(err, BERTH_E_INTERNAL, "%s: no reply", path);
+		r = berth_err_new(err, BERTH_E_INTERNAL, "%s.%s: no reply", svc->name, method);
 	}
 	rpc_client_stream_free(s);
 	if (r < 0)
 		return -1;
 	*resp = m;
 	return 0;
-}
-
-int rpc_client_invoke(struct rpc_client *c, const ProtobufCServiceDescriptor *svc,
-		      const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
-		      struct berth_err **err)
-{
-	const ProtobufCMethodDescriptor *md =
-		protobuf_c_service_descriptor_get_method_by_name(svc, method);
-	cleanup_free char *path = NULL;
-
-	if (!md)
-		return berth_err_new(err, BERTH_E_INVALID, "'%s' has no method '%s'", svc->name,
-				     method);
-	if (req->descriptor != md->input)
-		return berth_err_new(err, BERTH_E_INVALID, "%s.%s: request is a %s, not a %s",
-				     svc->name, method, req->descriptor->name, md->input->name);
-	path = xasprintf("/%s/%s", svc->name, method);
-	return rpc_client_call(c, path, req, md->output, resp, err);
 }

@@ -24,30 +24,29 @@ void rpc_client_free(struct rpc_client *c);
 /* Adds (or replaces, value NULL removes) a metadata pair sent with every later call. */
 void rpc_client_set_metadata(struct rpc_client *c, const char *key, const char *value);
 
-/* Unary call; *resp (caller frees with protobuf_c_message_free_unpacked) on success. */
-int rpc_client_call(struct rpc_client *c, const char *path, const ProtobufCMessage *req,
-		    const ProtobufCMessageDescriptor *out, ProtobufCMessage **resp,
-		    struct berth_err **err);
 /*
- * rpc_client_call() of method `method` of service descriptor svc (protoc-c's
- * <package>__<service>__descriptor): the path and the reply type come from the descriptor,
- * and req must be of the method's input type (else INVALID, nothing sent).
+ * Unary call of method `method` of service descriptor svc (protoc-c's
+ * <package>__<service>__descriptor): the path ("/<package.Service>/<Method>") and the reply
+ * type come from the descriptor, and req must be of the method's input type (else INVALID,
+ * nothing sent). *resp (caller frees with protobuf_c_message_free_unpacked) on success.
  */
 int rpc_client_invoke(struct rpc_client *c, const ProtobufCServiceDescriptor *svc,
 		      const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
 		      struct berth_err **err);
 
 /*
- * Opens a stream. req: the one request of a server stream (sent and half-closed), or NULL
- * for client/bidi streams (send with rpc_client_stream_send).
+ * Opens a stream of method `method` of svc, path and reply type from the descriptor as
+ * above. req: the one request of a server stream (sent and half-closed), or NULL for
+ * client/bidi streams (send with rpc_client_stream_send).
  */
-struct rpc_client_stream *rpc_client_stream_open(struct rpc_client *c, const char *path,
-						 const ProtobufCMessage *req,
-						 const ProtobufCMessageDescriptor *out,
-						 struct berth_err **err);
+struct rpc_client_stream *rpc_client_stream_invoke(struct rpc_client *c,
+						   const ProtobufCServiceDescriptor *svc,
+						   const char *method, const ProtobufCMessage *req,
+						   struct berth_err **err);
 /*
- * The same with a request that is already encoded (or is not a valid message at all:
- * tests send malformed payloads with it). data is copied.
+ * A stream on a raw path with a request that is already encoded (or is not a valid
+ * message at all: tests/helpers/rpcfuzz sends malformed payloads and unknown paths with
+ * it). data is copied. Everything else goes through the service descriptor.
  */
 struct rpc_client_stream *rpc_client_stream_open_raw(struct rpc_client *c, const char *path,
 						     const void *data, size_t len,

@@ -74,7 +74,10 @@ static void pool_grow(struct rpc_pool *pool)
 }
 
 struct reg_method {
-	const struct rpc_method *m;
+	char *path; /* "/<package.Service>/<Method>", from the service descriptor */
+	const ProtobufCMessageDescriptor *in, *out;
+	enum rpc_kind kind;
+	rpc_handler_fn handler;
 	void *data;
 	struct rpc_pool *pool; /* where its unary calls run */
 };
@@ -421,7 +424,7 @@ static void *worker_main(void *arg)
 			pool->tail = NULL;
 		pthread_mutex_unlock(&srv->lock);
 
-		j->call->rm->m->handler(j->call, j->req);
+		j->call->rm->handler(j->call, j->req);
 		protobuf_c_message_free_unpacked(j->req, NULL);
 		free(j);
 	}
@@ -452,7 +455,7 @@ static void *stream_main(void *arg)
 	struct rpc_call *c = j->call;
 	struct rpc_server *srv = c->srv;
 
-	c->rm->m->handler(c, j->req);
+	c->rm->handler(c, j->req);
 	if (j->req)
 		protobuf_c_message_free_unpacked(j->req, NULL);
 	free(j);
@@ -495,7 +498,7 @@ static void stream_spawn(struct rpc_call *c, ProtobufCMessage *req)
 static const struct reg_method *method_find(struct rpc_server *srv, grpc_slice path)
 {
 	for (size_t i = 0; i < srv->n_methods; i++)
-		if (grpc_slice_str_cmp(path, srv->methods[i].m->path) == 0)
+		if (grpc_slice_str_cmp(path, srv->methods[i].path) == 0)
 			return &srv->methods[i];
 	return NULL;
 }
@@ -573,7 +576,7 @@ static void on_new(struct rpc_call *c, bool ok)
 
 static void on_start(struct rpc_call *c, bool ok)
 {
-	const struct rpc_method *m = c->rm->m;
+	const struct reg_method *m = c->rm;
 	grpc_byte_buffer *bb;
 	ProtobufCMessage *req;
 
@@ -858,12 +861,12 @@ int rpc_call_recv(struct rpc_call *c, ProtobufCMessage **msg, struct berth_err *
 		c->recv_inflight = call_batch(c, &op, 1, &c->t_recv);
 	}
 	pthread_mutex_unlock(&c->lock);
-	m = unpack_message(c->rm->m->in, bb);
+	m = unpack_message(c->rm->in, bb);
 	grpc_byte_buffer_destroy(bb);
 	if (!m)
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "%s: malformed request: cannot decode %s", c->path,
-				     c->rm->m->in->name);
+				     c->rm->in->name);
 	*msg = m;
 	return 1;
 }
@@ -918,54 +921,54 @@ fail:
 	return NULL;
 }
 
-/* m against the service descriptor d (rpc_service.desc) */
-static int method_check(const ProtobufCServiceDescriptor *d, const struct rpc_method *m,
-			struct berth_err **err)
-{
-	size_t n = strlen(d->name);
-	const ProtobufCMethodDescriptor *md;
-
-	if (m->path[0] != '/' || strncmp(m->path + 1, d->name, n) != 0 || m->path[n + 1] != '/')
-		return berth_err_new(err, BERTH_E_INVALID, "method '%s': not a method of '%s'",
-				     m->path, d->name);
-	md = protobuf_c_service_descriptor_get_method_by_name(d, m->path + n + 2);
-	if (!md)
-		return berth_err_new(err, BERTH_E_INVALID, "method '%s': '%s' has no method '%s'",
-				     m->path, d->name, m->path + n + 2);
-	if (md->input != m->in || md->output != m->out)
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "method '%s': types %s -> %s, but the service says %s -> %s",
-				     m->path, m->in->name, m->out->name, md->input->name,
-				     md->output->name);
-	return 0;
-}
-
 int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc, void *ctx,
 			   struct berth_err **err)
 {
+	const ProtobufCServiceDescriptor *d = svc->desc;
+	const ProtobufCMethodDescriptor **mds = NULL;
 	struct rpc_pool *pool = NULL;
 	void *data = NULL;
 
+	if (!d)
+		return berth_err_new(err, BERTH_E_INVALID, "add service: no service descriptor");
 	if (srv->started)
 		return berth_err_new(err, BERTH_E_PRECONDITION, "add service '%s': server started",
-				     svc->name);
+				     d->name);
+	mds = xcalloc(svc->n_methods ? svc->n_methods : 1, sizeof(*mds));
 	for (size_t i = 0; i < svc->n_methods; i++) {
 		const struct rpc_method *m = &svc->methods[i];
 
-		if (!m->path || m->path[0] != '/' || !m->in || !m->out || !m->handler)
+		if (!m->name || !m->handler) {
+			free(mds);
 			return berth_err_new(err, BERTH_E_INVALID,
-					     "service '%s': method %zu: incomplete entry",
-					     svc->name, i);
-		if (svc->desc && method_check(svc->desc, m, err) < 0)
-			return berth_err_wrap(err, "service '%s'", svc->name);
-		for (size_t j = 0; j < srv->n_methods; j++)
-			if (strcmp(srv->methods[j].m->path, m->path) == 0)
+					     "service '%s': method %zu: incomplete entry", d->name,
+					     i);
+		}
+		mds[i] = protobuf_c_service_descriptor_get_method_by_name(d, m->name);
+		if (!mds[i]) {
+			free(mds);
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "service '%s': method '%s': '%s' has no method '%s'",
+					     d->name, m->name, d->name, m->name);
+		}
+		for (size_t j = 0; j < i; j++)
+			if (mds[j] == mds[i]) {
+				free(mds);
 				return berth_err_new(err, BERTH_E_EXISTS,
-						     "service '%s': method '%s' registered twice",
-						     svc->name, m->path);
+						     "service '%s': method '%s' listed twice",
+						     d->name, m->name);
+			}
 	}
-	if (svc->init && svc->init(ctx, &data, err) < 0)
-		return berth_err_wrap(err, "init service '%s'", svc->name);
+	for (size_t i = 0; i < srv->n_services; i++)
+		if (strcmp(srv->services[i].svc->desc->name, d->name) == 0) {
+			free(mds);
+			return berth_err_new(err, BERTH_E_EXISTS, "service '%s': added twice",
+					     d->name);
+		}
+	if (svc->init && svc->init(ctx, &data, err) < 0) {
+		free(mds);
+		return berth_err_wrap(err, "init service '%s'", d->name);
+	}
 	if (svc->workers) {
 		pool = xnew(struct rpc_pool);
 		pool->n = svc->workers;
@@ -977,8 +980,16 @@ int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc
 	srv->methods =
 		xreallocarray(srv->methods, srv->n_methods + svc->n_methods, sizeof(*srv->methods));
 	for (size_t i = 0; i < svc->n_methods; i++)
-		srv->methods[srv->n_methods++] =
-			(struct reg_method){&svc->methods[i], data, pool ? pool : &srv->pool};
+		srv->methods[srv->n_methods++] = (struct reg_method){
+			.path = xasprintf("/%s/%s", d->name, mds[i]->name),
+			.in = mds[i]->input,
+			.out = mds[i]->output,
+			.kind = svc->methods[i].kind,
+			.handler = svc->methods[i].handler,
+			.data = data,
+			.pool = pool ? pool : &srv->pool,
+		};
+	free(mds);
 	return 0;
 }
 
@@ -1082,6 +1093,8 @@ void rpc_server_free(struct rpc_server *srv)
 		}
 	}
 	free(srv->services);
+	for (size_t i = 0; i < srv->n_methods; i++)
+		free(srv->methods[i].path);
 	free(srv->methods);
 	free(srv->pool.threads);
 	grpc_shutdown();

@@ -73,10 +73,14 @@ enum rpc_kind {
  */
 typedef void (*rpc_handler_fn)(struct rpc_call *call, const ProtobufCMessage *req);
 
+/*
+ * One method of a service: its name as the service descriptor spells it ("Version");
+ * the path ("/<package.Service>/<Method>") and the request and reply message types are
+ * taken from the descriptor by rpc_server_add_service(), so they cannot disagree.
+ * kind is here because protoc-c's descriptors do not record streaming.
+ */
 struct rpc_method {
-	const char *path; /* full gRPC path, "/containerd.services.version.v1.Version/Version" */
-	const ProtobufCMessageDescriptor *in;  /* request message */
-	const ProtobufCMessageDescriptor *out; /* response message (for checks and logs) */
+	const char *name;
 	enum rpc_kind kind;
 	rpc_handler_fn handler;
 };
@@ -92,18 +96,16 @@ struct rpc_method {
  * has ended.
  */
 struct rpc_service {
-	const char *name; /* "containerd.services.version.v1.Version" (logs) */
+	/*
+	 * The protoc-c service descriptor (required): its name is the service's
+	 * ("containerd.services.version.v1.Version"), and each method's path and types come
+	 * from it; rpc_server_add_service() refuses (INVALID) a method name it lacks.
+	 */
+	const ProtobufCServiceDescriptor *desc;
 	const struct rpc_method *methods;
 	size_t n_methods;
 	int (*init)(void *ctx, void **data, struct berth_err **err);
 	void (*fini)(void *data);
-	/*
-	 * The protoc-c service descriptor (optional): then rpc_server_add_service() checks
-	 * every method against it, path "/<package.Service>/<Method>" of a method it has, and
-	 * in/out its input/output types, and refuses the service (INVALID naming the method)
-	 * otherwise, so a method path and its message types cannot disagree.
-	 */
-	const ProtobufCServiceDescriptor *desc;
 	/*
 	 * 0: unary calls run on the server's shared worker pool. > 0: they run on this many
 	 * workers of the service's own, so a service whose handlers wait on other processes
@@ -121,7 +123,7 @@ struct rpc_server_opts {
 
 /* Takes the lockfile; does not bind yet. err: UNAVAILABLE if another server holds it. */
 struct rpc_server *rpc_server_new(const struct rpc_server_opts *opts, struct berth_err **err);
-/* Before rpc_server_start only. Method paths must be unique across services. */
+/* Before rpc_server_start only, once per service descriptor; see struct rpc_service. */
 int rpc_server_add_service(struct rpc_server *srv, const struct rpc_service *svc, void *ctx,
 			   struct berth_err **err);
 /* Binds the socket and starts the CQ and worker threads. */

@@ -369,25 +369,16 @@ static void co_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base); /* last: ns is the call's */
 }
 
-#define CO_SVC "/containerd.services.containers.v1.Containers/"
-
 static const struct rpc_method co_methods[] = {
-	{CO_SVC "Get", CO_MSG(get_container_request), CO_MSG(get_container_response), RPC_UNARY,
-	 co_get},
-	{CO_SVC "List", CO_MSG(list_containers_request), CO_MSG(list_containers_response),
-	 RPC_UNARY, co_list},
-	{CO_SVC "ListStream", CO_MSG(list_containers_request), CO_MSG(list_container_message),
-	 RPC_SERVER_STREAM, co_list_stream},
-	{CO_SVC "Create", CO_MSG(create_container_request), CO_MSG(create_container_response),
-	 RPC_UNARY, co_create},
-	{CO_SVC "Update", CO_MSG(update_container_request), CO_MSG(update_container_response),
-	 RPC_UNARY, co_update},
-	{CO_SVC "Delete", CO_MSG(delete_container_request), &google__protobuf__empty__descriptor,
-	 RPC_UNARY, co_delete},
+	{"Get", RPC_UNARY, co_get},
+	{"List", RPC_UNARY, co_list},
+	{"ListStream", RPC_SERVER_STREAM, co_list_stream},
+	{"Create", RPC_UNARY, co_create},
+	{"Update", RPC_UNARY, co_update},
+	{"Delete", RPC_UNARY, co_delete},
 };
 
 const struct rpc_service svc_containers_service = {
-	.name = "containerd.services.containers.v1.Containers",
 	.desc = &containerd__services__containers__v1__containers__descriptor,
 	.methods = co_methods,
 	.n_methods = sizeof(co_methods) / sizeof(co_methods[0]),

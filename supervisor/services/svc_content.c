@@ -507,28 +507,19 @@ static void ct_write(struct rpc_call *call, const ProtobufCMessage *unused)
 	rpc_stream_finish(call, err);
 }
 
-#define CT_SVC "/containerd.services.content.v1.Content/"
-
 static const struct rpc_method ct_methods[] = {
-	{CT_SVC "Info", CT_MSG(info_request), CT_MSG(info_response), RPC_UNARY, ct_info},
-	{CT_SVC "Update", CT_MSG(update_request), CT_MSG(update_response), RPC_UNARY, ct_update},
-	{CT_SVC "List", CT_MSG(list_content_request), CT_MSG(list_content_response),
-	 RPC_SERVER_STREAM, ct_list},
-	{CT_SVC "Delete", CT_MSG(delete_content_request), &google__protobuf__empty__descriptor,
-	 RPC_UNARY, ct_delete},
-	{CT_SVC "Read", CT_MSG(read_content_request), CT_MSG(read_content_response),
-	 RPC_SERVER_STREAM, ct_read},
-	{CT_SVC "Status", CT_MSG(status_request), CT_MSG(status_response), RPC_UNARY, ct_status},
-	{CT_SVC "ListStatuses", CT_MSG(list_statuses_request), CT_MSG(list_statuses_response),
-	 RPC_UNARY, ct_list_statuses},
-	{CT_SVC "Write", CT_MSG(write_content_request), CT_MSG(write_content_response), RPC_BIDI,
-	 ct_write},
-	{CT_SVC "Abort", CT_MSG(abort_request), &google__protobuf__empty__descriptor, RPC_UNARY,
-	 ct_abort},
+	{"Info", RPC_UNARY, ct_info},
+	{"Update", RPC_UNARY, ct_update},
+	{"List", RPC_SERVER_STREAM, ct_list},
+	{"Delete", RPC_UNARY, ct_delete},
+	{"Read", RPC_SERVER_STREAM, ct_read},
+	{"Status", RPC_UNARY, ct_status},
+	{"ListStatuses", RPC_UNARY, ct_list_statuses},
+	{"Write", RPC_BIDI, ct_write},
+	{"Abort", RPC_UNARY, ct_abort},
 };
 
 const struct rpc_service svc_content_service = {
-	.name = "containerd.services.content.v1.Content",
 	.desc = &containerd__services__content__v1__content__descriptor,
 	.methods = ct_methods,
 	.n_methods = sizeof(ct_methods) / sizeof(ct_methods[0]),

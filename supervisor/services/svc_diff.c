@@ -370,16 +370,11 @@ static void diff_diff_h(struct rpc_call *call, const ProtobufCMessage *msg)
 }
 
 static const struct rpc_method diff_methods[] = {
-	{"/containerd.services.diff.v1.Diff/Apply",
-	 &containerd__services__diff__v1__apply_request__descriptor,
-	 &containerd__services__diff__v1__apply_response__descriptor, RPC_UNARY, diff_apply_h},
-	{"/containerd.services.diff.v1.Diff/Diff",
-	 &containerd__services__diff__v1__diff_request__descriptor,
-	 &containerd__services__diff__v1__diff_response__descriptor, RPC_UNARY, diff_diff_h},
+	{"Apply", RPC_UNARY, diff_apply_h},
+	{"Diff", RPC_UNARY, diff_diff_h},
 };
 
 const struct rpc_service svc_diff_service = {
-	.name = "containerd.services.diff.v1.Diff",
 	.desc = &containerd__services__diff__v1__diff__descriptor,
 	.methods = diff_methods,
 	.n_methods = sizeof(diff_methods) / sizeof(diff_methods[0]),

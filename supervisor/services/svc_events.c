@@ -176,20 +176,13 @@ static void ev_subscribe(struct rpc_call *call, const ProtobufCMessage *msg)
 		sub_end(s);
 }
 
-#define EV_SVC "/containerd.services.events.v1.Events/"
-#define EV_MSG(x) &containerd__services__events__v1__##x##__descriptor
-
 static const struct rpc_method ev_methods[] = {
-	{EV_SVC "Publish", EV_MSG(publish_request), &google__protobuf__empty__descriptor, RPC_UNARY,
-	 ev_publish},
-	{EV_SVC "Forward", EV_MSG(forward_request), &google__protobuf__empty__descriptor, RPC_UNARY,
-	 ev_forward},
-	{EV_SVC "Subscribe", EV_MSG(subscribe_request), EV_MSG(envelope), RPC_SERVER_STREAM,
-	 ev_subscribe},
+	{"Publish", RPC_UNARY, ev_publish},
+	{"Forward", RPC_UNARY, ev_forward},
+	{"Subscribe", RPC_SERVER_STREAM, ev_subscribe},
 };
 
 const struct rpc_service svc_events_service = {
-	.name = "containerd.services.events.v1.Events",
 	.desc = &containerd__services__events__v1__events__descriptor,
 	.methods = ev_methods,
 	.n_methods = sizeof(ev_methods) / sizeof(ev_methods[0]),

@@ -28,12 +28,11 @@ static void health_check(struct rpc_call *call, const ProtobufCMessage *msg)
 }
 
 static const struct rpc_method health_methods[] = {
-	{"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
-	 &grpc__health__v1__health_check_response__descriptor, RPC_UNARY, health_check},
+	{"Check", RPC_UNARY, health_check},
 };
 
 const struct rpc_service svc_health_service = {
-	.name = "grpc.health.v1.Health",
+	.desc = &grpc__health__v1__health__descriptor,
 	.methods = health_methods,
 	.n_methods = sizeof(health_methods) / sizeof(health_methods[0]),
 	.init = svc_init_ctx,

@@ -282,22 +282,13 @@ static void im_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 }
 
-#define IM_SVC "/containerd.services.images.v1.Images/"
-
 static const struct rpc_method im_methods[] = {
-	{IM_SVC "Get", IM_MSG(get_image_request), IM_MSG(get_image_response), RPC_UNARY, im_get},
-	{IM_SVC "List", IM_MSG(list_images_request), IM_MSG(list_images_response), RPC_UNARY,
-	 im_list},
-	{IM_SVC "Create", IM_MSG(create_image_request), IM_MSG(create_image_response), RPC_UNARY,
-	 im_create},
-	{IM_SVC "Update", IM_MSG(update_image_request), IM_MSG(update_image_response), RPC_UNARY,
-	 im_update},
-	{IM_SVC "Delete", IM_MSG(delete_image_request), &google__protobuf__empty__descriptor,
-	 RPC_UNARY, im_delete},
+	{"Get", RPC_UNARY, im_get},	  {"List", RPC_UNARY, im_list},
+	{"Create", RPC_UNARY, im_create}, {"Update", RPC_UNARY, im_update},
+	{"Delete", RPC_UNARY, im_delete},
 };
 
 const struct rpc_service svc_images_service = {
-	.name = "containerd.services.images.v1.Images",
 	.desc = &containerd__services__images__v1__images__descriptor,
 	.methods = im_methods,
 	.n_methods = sizeof(im_methods) / sizeof(im_methods[0]),

@@ -117,18 +117,12 @@ static void intro_server(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 }
 
-#define IN_SVC "/containerd.services.introspection.v1.Introspection/"
-#define IN_MSG(x) &containerd__services__introspection__v1__##x##__descriptor
-
 static const struct rpc_method intro_methods[] = {
-	{IN_SVC "Plugins", IN_MSG(plugins_request), IN_MSG(plugins_response), RPC_UNARY,
-	 intro_plugins},
-	{IN_SVC "Server", &google__protobuf__empty__descriptor, IN_MSG(server_response), RPC_UNARY,
-	 intro_server},
+	{"Plugins", RPC_UNARY, intro_plugins},
+	{"Server", RPC_UNARY, intro_server},
 };
 
 const struct rpc_service svc_introspection_service = {
-	.name = "containerd.services.introspection.v1.Introspection",
 	.desc = &containerd__services__introspection__v1__introspection__descriptor,
 	.methods = intro_methods,
 	.n_methods = sizeof(intro_methods) / sizeof(intro_methods[0]),

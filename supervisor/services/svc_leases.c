@@ -246,22 +246,16 @@ static void ls_list_resources(struct rpc_call *call, const ProtobufCMessage *msg
 	meta_resource_list_free(v, n);
 }
 
-#define LS_SVC "/containerd.services.leases.v1.Leases/"
-#define EMPTY (&google__protobuf__empty__descriptor)
-
 static const struct rpc_method ls_methods[] = {
-	{LS_SVC "Create", LS_MSG(create_request), LS_MSG(create_response), RPC_UNARY, ls_create},
-	{LS_SVC "Delete", LS_MSG(delete_request), EMPTY, RPC_UNARY, ls_delete},
-	{LS_SVC "List", LS_MSG(list_request), LS_MSG(list_response), RPC_UNARY, ls_list},
-	{LS_SVC "AddResource", LS_MSG(add_resource_request), EMPTY, RPC_UNARY, ls_add_resource},
-	{LS_SVC "DeleteResource", LS_MSG(delete_resource_request), EMPTY, RPC_UNARY,
-	 ls_delete_resource},
-	{LS_SVC "ListResources", LS_MSG(list_resources_request), LS_MSG(list_resources_response),
-	 RPC_UNARY, ls_list_resources},
+	{"Create", RPC_UNARY, ls_create},
+	{"Delete", RPC_UNARY, ls_delete},
+	{"List", RPC_UNARY, ls_list},
+	{"AddResource", RPC_UNARY, ls_add_resource},
+	{"DeleteResource", RPC_UNARY, ls_delete_resource},
+	{"ListResources", RPC_UNARY, ls_list_resources},
 };
 
 const struct rpc_service svc_leases_service = {
-	.name = "containerd.services.leases.v1.Leases",
 	.desc = &containerd__services__leases__v1__leases__descriptor,
 	.methods = ls_methods,
 	.n_methods = sizeof(ls_methods) / sizeof(ls_methods[0]),

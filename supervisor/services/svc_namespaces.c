@@ -235,24 +235,13 @@ static void ns_delete(struct rpc_call *call, const ProtobufCMessage *msg)
 	ns_publish(ctx, "/namespaces/delete", "containerd.events.NamespaceDelete", req->name, NULL);
 }
 
-#define NS_SVC "/containerd.services.namespaces.v1.Namespaces/"
-#define NS_MSG(x) &containerd__services__namespaces__v1__##x##__descriptor
-
 static const struct rpc_method ns_methods[] = {
-	{NS_SVC "Get", NS_MSG(get_namespace_request), NS_MSG(get_namespace_response), RPC_UNARY,
-	 ns_get},
-	{NS_SVC "List", NS_MSG(list_namespaces_request), NS_MSG(list_namespaces_response),
-	 RPC_UNARY, ns_list},
-	{NS_SVC "Create", NS_MSG(create_namespace_request), NS_MSG(create_namespace_response),
-	 RPC_UNARY, ns_create},
-	{NS_SVC "Update", NS_MSG(update_namespace_request), NS_MSG(update_namespace_response),
-	 RPC_UNARY, ns_update},
-	{NS_SVC "Delete", NS_MSG(delete_namespace_request), &google__protobuf__empty__descriptor,
-	 RPC_UNARY, ns_delete},
+	{"Get", RPC_UNARY, ns_get},	  {"List", RPC_UNARY, ns_list},
+	{"Create", RPC_UNARY, ns_create}, {"Update", RPC_UNARY, ns_update},
+	{"Delete", RPC_UNARY, ns_delete},
 };
 
 const struct rpc_service svc_namespaces_service = {
-	.name = "containerd.services.namespaces.v1.Namespaces",
 	.desc = &containerd__services__namespaces__v1__namespaces__descriptor,
 	.methods = ns_methods,
 	.n_methods = sizeof(ns_methods) / sizeof(ns_methods[0]),

@@ -367,38 +367,15 @@ static void snaps_cleanup(struct rpc_call *call, const ProtobufCMessage *msg)
 	rpc_call_reply(call, &resp.base);
 }
 
-#define SNAP_M(name, req, resp, kind, fn)                                          \
-	{                                                                          \
-		"/containerd.services.snapshots.v1.Snapshots/" name,               \
-			&containerd__services__snapshots__v1__##req##__descriptor, \
-			&resp##__descriptor, kind, fn                              \
-	}
-
 static const struct rpc_method snaps_methods[] = {
-	SNAP_M("Prepare", prepare_snapshot_request,
-	       containerd__services__snapshots__v1__prepare_snapshot_response, RPC_UNARY,
-	       snaps_prepare),
-	SNAP_M("View", view_snapshot_request,
-	       containerd__services__snapshots__v1__view_snapshot_response, RPC_UNARY, snaps_view),
-	SNAP_M("Mounts", mounts_request, containerd__services__snapshots__v1__mounts_response,
-	       RPC_UNARY, snaps_mounts),
-	SNAP_M("Commit", commit_snapshot_request, google__protobuf__empty, RPC_UNARY, snaps_commit),
-	SNAP_M("Remove", remove_snapshot_request, google__protobuf__empty, RPC_UNARY, snaps_remove),
-	SNAP_M("Stat", stat_snapshot_request,
-	       containerd__services__snapshots__v1__stat_snapshot_response, RPC_UNARY, snaps_stat),
-	SNAP_M("Update", update_snapshot_request,
-	       containerd__services__snapshots__v1__update_snapshot_response, RPC_UNARY,
-	       snaps_update),
-	SNAP_M("List", list_snapshots_request,
-	       containerd__services__snapshots__v1__list_snapshots_response, RPC_SERVER_STREAM,
-	       snaps_list),
-	SNAP_M("Usage", usage_request, containerd__services__snapshots__v1__usage_response,
-	       RPC_UNARY, snaps_usage),
-	SNAP_M("Cleanup", cleanup_request, google__protobuf__empty, RPC_UNARY, snaps_cleanup),
+	{"Prepare", RPC_UNARY, snaps_prepare}, {"View", RPC_UNARY, snaps_view},
+	{"Mounts", RPC_UNARY, snaps_mounts},   {"Commit", RPC_UNARY, snaps_commit},
+	{"Remove", RPC_UNARY, snaps_remove},   {"Stat", RPC_UNARY, snaps_stat},
+	{"Update", RPC_UNARY, snaps_update},   {"List", RPC_SERVER_STREAM, snaps_list},
+	{"Usage", RPC_UNARY, snaps_usage},     {"Cleanup", RPC_UNARY, snaps_cleanup},
 };
 
 const struct rpc_service svc_snapshots_service = {
-	.name = "containerd.services.snapshots.v1.Snapshots",
 	.desc = &containerd__services__snapshots__v1__snapshots__descriptor,
 	.methods = snaps_methods,
 	.n_methods = sizeof(snaps_methods) / sizeof(snaps_methods[0]),

@@ -39,7 +39,6 @@
 
 #define TS(x) Containerd__Services__Tasks__V1__##x
 #define TS_INIT(x) CONTAINERD__SERVICES__TASKS__V1__##x##__INIT
-#define TS_MSG(x) &containerd__services__tasks__v1__##x##__descriptor
 #define SH(x) Containerd__Task__V2__##x
 #define SH_INIT(x) CONTAINERD__TASK__V2__##x##__INIT
 #define SH_MSG(x) &containerd__task__v2__##x##__descriptor
@@ -694,36 +693,27 @@ static void t_wait(struct rpc_call *call, const ProtobufCMessage *msg)
 /* the Tasks service's own workers, started as calls need them */
 #define TASKS_SVC_WORKERS 8
 
-#define TK_SVC "/containerd.services.tasks.v1.Tasks/"
-#define EMPTY_MSG &google__protobuf__empty__descriptor
-
 static const struct rpc_method tk_methods[] = {
-	{TK_SVC "Create", TS_MSG(create_task_request), TS_MSG(create_task_response), RPC_UNARY,
-	 t_create},
-	{TK_SVC "Start", TS_MSG(start_request), TS_MSG(start_response), RPC_UNARY, t_start},
-	{TK_SVC "Delete", TS_MSG(delete_task_request), TS_MSG(delete_response), RPC_UNARY,
-	 t_delete},
-	{TK_SVC "DeleteProcess", TS_MSG(delete_process_request), TS_MSG(delete_response), RPC_UNARY,
-	 t_delete_process},
-	{TK_SVC "Get", TS_MSG(get_request), TS_MSG(get_response), RPC_UNARY, t_get},
-	{TK_SVC "List", TS_MSG(list_tasks_request), TS_MSG(list_tasks_response), RPC_UNARY, t_list},
-	{TK_SVC "Kill", TS_MSG(kill_request), EMPTY_MSG, RPC_UNARY, t_kill},
-	{TK_SVC "Exec", TS_MSG(exec_process_request), EMPTY_MSG, RPC_UNARY, t_exec},
-	{TK_SVC "ResizePty", TS_MSG(resize_pty_request), EMPTY_MSG, RPC_UNARY, t_resize_pty},
-	{TK_SVC "CloseIO", TS_MSG(close_iorequest), EMPTY_MSG, RPC_UNARY, t_close_io},
-	{TK_SVC "Pause", TS_MSG(pause_task_request), EMPTY_MSG, RPC_UNARY, t_pause},
-	{TK_SVC "Resume", TS_MSG(resume_task_request), EMPTY_MSG, RPC_UNARY, t_resume},
-	{TK_SVC "ListPids", TS_MSG(list_pids_request), TS_MSG(list_pids_response), RPC_UNARY,
-	 t_list_pids},
-	{TK_SVC "Checkpoint", TS_MSG(checkpoint_task_request), TS_MSG(checkpoint_task_response),
-	 RPC_UNARY, t_checkpoint},
-	{TK_SVC "Update", TS_MSG(update_task_request), EMPTY_MSG, RPC_UNARY, t_update},
-	{TK_SVC "Metrics", TS_MSG(metrics_request), TS_MSG(metrics_response), RPC_UNARY, t_metrics},
-	{TK_SVC "Wait", TS_MSG(wait_request), TS_MSG(wait_response), RPC_UNARY, t_wait},
+	{"Create", RPC_UNARY, t_create},
+	{"Start", RPC_UNARY, t_start},
+	{"Delete", RPC_UNARY, t_delete},
+	{"DeleteProcess", RPC_UNARY, t_delete_process},
+	{"Get", RPC_UNARY, t_get},
+	{"List", RPC_UNARY, t_list},
+	{"Kill", RPC_UNARY, t_kill},
+	{"Exec", RPC_UNARY, t_exec},
+	{"ResizePty", RPC_UNARY, t_resize_pty},
+	{"CloseIO", RPC_UNARY, t_close_io},
+	{"Pause", RPC_UNARY, t_pause},
+	{"Resume", RPC_UNARY, t_resume},
+	{"ListPids", RPC_UNARY, t_list_pids},
+	{"Checkpoint", RPC_UNARY, t_checkpoint},
+	{"Update", RPC_UNARY, t_update},
+	{"Metrics", RPC_UNARY, t_metrics},
+	{"Wait", RPC_UNARY, t_wait},
 };
 
 const struct rpc_service svc_tasks_service = {
-	.name = "containerd.services.tasks.v1.Tasks",
 	.desc = &containerd__services__tasks__v1__tasks__descriptor,
 	.methods = tk_methods,
 	.n_methods = sizeof(tk_methods) / sizeof(tk_methods[0]),

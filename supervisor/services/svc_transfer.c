@@ -343,16 +343,11 @@ static void tr_pull(struct rpc_call *call, const ProtobufCMessage *msg)
 }
 
 static const struct rpc_method transfer_methods[] = {
-	{"/berth.services.transfer.v1.Transfer/Pull",
-	 &berth__services__transfer__v1__pull_request__descriptor,
-	 &berth__services__transfer__v1__progress__descriptor, RPC_SERVER_STREAM, tr_pull},
-	{"/berth.services.transfer.v1.Transfer/Push",
-	 &berth__services__transfer__v1__push_request__descriptor,
-	 &berth__services__transfer__v1__progress__descriptor, RPC_SERVER_STREAM, tr_push},
+	{"Pull", RPC_SERVER_STREAM, tr_pull},
+	{"Push", RPC_SERVER_STREAM, tr_push},
 };
 
 const struct rpc_service svc_transfer_service = {
-	.name = "berth.services.transfer.v1.Transfer",
 	.desc = &berth__services__transfer__v1__transfer__descriptor,
 	.methods = transfer_methods,
 	.n_methods = sizeof(transfer_methods) / sizeof(transfer_methods[0]),

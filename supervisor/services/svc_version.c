@@ -20,13 +20,10 @@ static void version_version(struct rpc_call *call, const ProtobufCMessage *req)
 }
 
 static const struct rpc_method version_methods[] = {
-	{"/containerd.services.version.v1.Version/Version", &google__protobuf__empty__descriptor,
-	 &containerd__services__version__v1__version_response__descriptor, RPC_UNARY,
-	 version_version},
+	{"Version", RPC_UNARY, version_version},
 };
 
 const struct rpc_service svc_version_service = {
-	.name = "containerd.services.version.v1.Version",
 	.desc = &containerd__services__version__v1__version__descriptor,
 	.methods = version_methods,
 	.n_methods = sizeof(version_methods) / sizeof(version_methods[0]),

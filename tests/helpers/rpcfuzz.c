@@ -389,9 +389,8 @@ static bool version_ok(struct rpc_client *c)
 	ProtobufCMessage *resp = NULL;
 	struct berth_err *err = NULL;
 
-	if (rpc_client_call(c, "/containerd.services.version.v1.Version/Version", &req.base,
-			    &containerd__services__version__v1__version_response__descriptor, &resp,
-			    &err) < 0) {
+	if (rpc_client_invoke(c, &containerd__services__version__v1__version__descriptor, "Version",
+			      &req.base, &resp, &err) < 0) {
 		fprintf(stderr, "rpcfuzz: Version: %s\n", err->msg);
 		berth_err_free(&err);
 		return false;
