@@ -127,6 +127,10 @@ int shim_serve_main(const struct shim_flags *f)
 		return 1;
 	}
 	fcntl(lfd, F_SETFD, FD_CLOEXEC);
+	if (shim_service_check(&err) < 0) {
+		log_error("%s", err->msg);
+		return 1;
+	}
 	d.loop = evloop_new(&err);
 	if (!d.loop) {
 		log_error("%s", err->msg);

@@ -42,9 +42,9 @@ struct task_call {
  */
 typedef int (*task_fn)(struct task_call *t, struct berth_err **err);
 
+/* a method: its name in containerd.task.v2.Task's descriptor (which gives the request type) */
 struct task_method {
 	const char *name;
-	const ProtobufCMessageDescriptor *req; /* NULL: the payload is not decoded */
 	enum task_lookup lookup;
 	task_fn fn;
 };
@@ -346,33 +346,35 @@ static int do_shutdown(struct task_call *t, struct berth_err **err)
 	return 0;
 }
 
-#define REQ(msg) (&containerd__task__v2__##msg##__descriptor)
+/* the Task service: its name and every method's request type */
+#define TASK_SERVICE_DESC (&containerd__task__v2__task__descriptor)
 
 /*
- * The Task service, one line a method: name, request message, lookup, body.
- * It is expanded twice, into task_methods[] for serve() and into the ttrpc
- * table, so a method is declared in one place only.
+ * The Task service, one line a method: name, lookup, body. The request type is the
+ * descriptor's (shim_service_check refuses a name it lacks). It is expanded twice, into
+ * task_methods[] for serve() and into the ttrpc table, so a method is declared in one
+ * place only.
  */
-#define TASK_METHODS(X)                                                     \
-	X("State", REQ(state_request), LOOKUP_PROC, do_state)               \
-	X("Create", REQ(create_task_request), LOOKUP_NONE, do_create)       \
-	X("Start", REQ(start_request), LOOKUP_PROC, do_start)               \
-	X("Delete", REQ(delete_request), LOOKUP_PROC, do_delete)            \
-	X("Pids", REQ(pids_request), LOOKUP_TASK, do_pids)                  \
-	X("Pause", REQ(pause_request), LOOKUP_TASK, do_pause)               \
-	X("Resume", REQ(resume_request), LOOKUP_TASK, do_resume)            \
-	X("Checkpoint", NULL, LOOKUP_NONE, do_checkpoint)                   \
-	X("Kill", REQ(kill_request), LOOKUP_PROC, do_kill)                  \
-	X("Exec", REQ(exec_process_request), LOOKUP_TASK, do_exec)          \
-	X("ResizePty", REQ(resize_pty_request), LOOKUP_PROC, do_resize_pty) \
-	X("CloseIO", REQ(close_iorequest), LOOKUP_PROC, do_close_io)        \
-	X("Update", REQ(update_task_request), LOOKUP_TASK, do_update)       \
-	X("Wait", REQ(wait_request), LOOKUP_PROC, do_wait)                  \
-	X("Stats", REQ(stats_request), LOOKUP_TASK, do_stats)               \
-	X("Connect", REQ(connect_request), LOOKUP_NONE, do_connect)         \
-	X("Shutdown", REQ(shutdown_request), LOOKUP_NONE, do_shutdown)
+#define TASK_METHODS(X)                             \
+	X("State", LOOKUP_PROC, do_state)           \
+	X("Create", LOOKUP_NONE, do_create)         \
+	X("Start", LOOKUP_PROC, do_start)           \
+	X("Delete", LOOKUP_PROC, do_delete)         \
+	X("Pids", LOOKUP_TASK, do_pids)             \
+	X("Pause", LOOKUP_TASK, do_pause)           \
+	X("Resume", LOOKUP_TASK, do_resume)         \
+	X("Checkpoint", LOOKUP_NONE, do_checkpoint) \
+	X("Kill", LOOKUP_PROC, do_kill)             \
+	X("Exec", LOOKUP_TASK, do_exec)             \
+	X("ResizePty", LOOKUP_PROC, do_resize_pty)  \
+	X("CloseIO", LOOKUP_PROC, do_close_io)      \
+	X("Update", LOOKUP_TASK, do_update)         \
+	X("Wait", LOOKUP_PROC, do_wait)             \
+	X("Stats", LOOKUP_TASK, do_stats)           \
+	X("Connect", LOOKUP_NONE, do_connect)       \
+	X("Shutdown", LOOKUP_NONE, do_shutdown)
 
-#define TASK_METHOD(name, req, lookup, fn) {name, req, lookup, fn},
+#define TASK_METHOD(name, lookup, fn) {name, lookup, fn},
 static const struct task_method task_methods[] = {TASK_METHODS(TASK_METHOD)};
 #undef TASK_METHOD
 
@@ -396,6 +398,8 @@ static void serve(struct ttrpc_call *call, const uint8_t *payload, size_t len, v
 {
 	const char *name = ttrpc_call_method(call);
 	const struct task_method *m = NULL;
+	const ProtobufCMethodDescriptor *md =
+		protobuf_c_service_descriptor_get_method_by_name(TASK_SERVICE_DESC, name);
 	cleanup(request_freep) ProtobufCMessage *req = NULL;
 	struct task_call t = {.d = data, .call = call};
 	Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
@@ -404,15 +408,13 @@ static void serve(struct ttrpc_call *call, const uint8_t *payload, size_t len, v
 	for (size_t i = 0; i < SHIM_N_METHODS && !m; i++)
 		if (!strcmp(task_methods[i].name, name))
 			m = &task_methods[i];
-	if (!m)
+	if (!m || !md)
 		return ttrpc_call_fail(call, TTRPC_UNIMPLEMENTED, "%s: not a Task method", name);
-	if (m->req) {
-		req = protobuf_c_message_unpack(m->req, NULL, len, payload);
-		if (!req)
-			return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT,
-					       "%s: cannot decode request", name);
-		t.req = req;
-	}
+	req = protobuf_c_message_unpack(md->input, NULL, len, payload);
+	if (!req)
+		return ttrpc_call_fail(call, TTRPC_INVALID_ARGUMENT, "%s: cannot decode request",
+				       name);
+	t.req = req;
 	if (m->lookup != LOOKUP_NONE) {
 		t.p = shim_task_find(t.d->task, req_string(req, "id"),
 				     m->lookup == LOOKUP_PROC ? req_string(req, "exec_id") : NULL,
@@ -426,6 +428,21 @@ static void serve(struct ttrpc_call *call, const uint8_t *payload, size_t len, v
 		ttrpc_call_reply(call, &empty.base);
 }
 
-#define TTRPC_METHOD(name, req, lookup, fn) {SHIM_TASK_SERVICE, name, serve},
+#define TTRPC_METHOD(name, lookup, fn) {SHIM_TASK_SERVICE, name, serve},
 const struct ttrpc_method shim_service_methods[SHIM_N_METHODS] = {TASK_METHODS(TTRPC_METHOD)};
 #undef TTRPC_METHOD
+
+int shim_service_check(struct berth_err **err)
+{
+	if (strcmp(SHIM_TASK_SERVICE, TASK_SERVICE_DESC->name) != 0)
+		return berth_err_new(err, BERTH_E_INVALID,
+				     "shim service '%s': the descriptor is '%s'", SHIM_TASK_SERVICE,
+				     TASK_SERVICE_DESC->name);
+	for (size_t i = 0; i < SHIM_N_METHODS; i++)
+		if (!protobuf_c_service_descriptor_get_method_by_name(TASK_SERVICE_DESC,
+								      task_methods[i].name))
+			return berth_err_new(err, BERTH_E_INVALID,
+					     "shim service '%s': has no method '%s'",
+					     TASK_SERVICE_DESC->name, task_methods[i].name);
+	return 0;
+}

@@ -21,8 +21,14 @@ struct shim_daemon {
 	bool shutdown_now; /* Shutdown{now: true} */
 };
 
+/*
+ * The ttrpc table of the Task service: method names only; each request type comes from
+ * containerd.task.v2.Task's protoc-c descriptor when a call is served.
+ */
 #define SHIM_TASK_SERVICE "containerd.task.v2.Task"
 #define SHIM_N_METHODS 17
 extern const struct ttrpc_method shim_service_methods[SHIM_N_METHODS];
+/* Checks the table against the descriptor (service name, every method name); INVALID naming it. */
+int shim_service_check(struct berth_err **err);
 
 #endif
