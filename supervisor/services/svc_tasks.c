@@ -41,7 +41,6 @@
 #define TS_INIT(x) CONTAINERD__SERVICES__TASKS__V1__##x##__INIT
 #define SH(x) Containerd__Task__V2__##x
 #define SH_INIT(x) CONTAINERD__TASK__V2__##x##__INIT
-#define SH_MSG(x) &containerd__task__v2__##x##__descriptor
 #define STATUS(x) CONTAINERD__V1__TYPES__STATUS__##x
 
 #define SPEC_TYPE_URL "types.containerd.io/opencontainers/runtime-spec/1/Spec"
@@ -82,7 +81,7 @@ static void forward_empty(struct rpc_call *call, struct tasks_task *t, const cha
 	Google__Protobuf__Empty resp = GOOGLE__PROTOBUF__EMPTY__INIT;
 	cleanup_err struct berth_err *err = NULL;
 
-	if (tasks_call(t, method, req, NULL, NULL, TASKS_CALL_TIMEOUT_MS, &err) < 0)
+	if (tasks_call(t, method, req, NULL, TASKS_CALL_TIMEOUT_MS, &err) < 0)
 		rpc_call_fail(call, err);
 	else
 		rpc_call_reply(call, &resp.base);
@@ -184,8 +183,8 @@ static void t_start(struct rpc_call *call, const ProtobufCMessage *msg)
 		return;
 	sreq.id = req->container_id;
 	sreq.exec_id = req->exec_id;
-	if (tasks_call(t, "Start", &sreq.base, SH_MSG(start_response), (ProtobufCMessage **)&sresp,
-		       TASKS_CALL_TIMEOUT_MS, &err) < 0) {
+	if (tasks_call(t, "Start", &sreq.base, (ProtobufCMessage **)&sresp, TASKS_CALL_TIMEOUT_MS,
+		       &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -343,8 +342,8 @@ static int process_state(struct tasks_task *t, const char *exec_id, struct proce
 	p->pb.id = (char *)(exec_id[0] ? exec_id : tasks_task_id(t));
 	sreq.id = (char *)tasks_task_id(t);
 	sreq.exec_id = (char *)exec_id;
-	if (tasks_call(t, "State", &sreq.base, SH_MSG(state_response), (ProtobufCMessage **)&p->st,
-		       STATE_TIMEOUT_MS, &serr) < 0) {
+	if (tasks_call(t, "State", &sreq.base, (ProtobufCMessage **)&p->st, STATE_TIMEOUT_MS,
+		       &serr) < 0) {
 		if (serr->code == BERTH_E_NOT_FOUND) {
 			*err = take_ptr(serr);
 			return -1;
@@ -432,8 +431,8 @@ static void t_list_pids(struct rpc_call *call, const ProtobufCMessage *msg)
 	if (!t)
 		return;
 	sreq.id = req->container_id;
-	if (tasks_call(t, "Pids", &sreq.base, SH_MSG(pids_response), (ProtobufCMessage **)&sresp,
-		       TASKS_CALL_TIMEOUT_MS, &err) < 0) {
+	if (tasks_call(t, "Pids", &sreq.base, (ProtobufCMessage **)&sresp, TASKS_CALL_TIMEOUT_MS,
+		       &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -510,8 +509,8 @@ static void t_delete_process(struct rpc_call *call, const ProtobufCMessage *msg)
 	}
 	sreq.id = req->container_id;
 	sreq.exec_id = req->exec_id;
-	if (tasks_call(t, "Delete", &sreq.base, SH_MSG(delete_response),
-		       (ProtobufCMessage **)&sresp, TASKS_CALL_TIMEOUT_MS, &err) < 0) {
+	if (tasks_call(t, "Delete", &sreq.base, (ProtobufCMessage **)&sresp, TASKS_CALL_TIMEOUT_MS,
+		       &err) < 0) {
 		rpc_call_fail(call, err);
 		return;
 	}
@@ -542,8 +541,8 @@ static SH(StatsResponse) * task_stats(struct tasks_task *t)
 	cleanup_err struct berth_err *err = NULL;
 
 	sreq.id = (char *)tasks_task_id(t);
-	if (tasks_call(t, "Stats", &sreq.base, SH_MSG(stats_response), (ProtobufCMessage **)&sresp,
-		       TASKS_CALL_TIMEOUT_MS, &err) < 0) {
+	if (tasks_call(t, "Stats", &sreq.base, (ProtobufCMessage **)&sresp, TASKS_CALL_TIMEOUT_MS,
+		       &err) < 0) {
 		if (err->code != BERTH_E_NOT_FOUND)
 			log_warn("task '%s': collecting metrics: %s", tasks_task_id(t), err->msg);
 		return NULL;

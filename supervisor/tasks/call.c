@@ -19,7 +19,11 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
 #include "supervisor/tasks/tasks_internal.h"
+
+/* the shims' Task service: its name, and each method's request and reply types */
+#define TASK_SERVICE_DESC (&containerd__task__v2__task__descriptor)
 
 enum berth_err_code tasks_code_from_ttrpc(enum ttrpc_code code)
 {
@@ -112,8 +116,8 @@ static void call_start(void *arg)
 	cleanup_err struct berth_err *err = NULL;
 
 	if (task_connect(j->t, &err) < 0 ||
-	    ttrpc_client_call_raw(j->t->client, TASKS_SHIM_SERVICE, j->method, j->payload, j->len,
-				  j->timeout_ms, call_reply, j, &err) < 0)
+	    ttrpc_client_call_raw(j->t->client, TASK_SERVICE_DESC->name, j->method, j->payload,
+				  j->len, j->timeout_ms, call_reply, j, &err) < 0)
 		call_job_finish(j, err, NULL, 0);
 }
 
@@ -161,12 +165,21 @@ static void sync_reply(void *data, const struct berth_err *err, const uint8_t *p
 }
 
 int tasks_call(struct tasks_task *t, const char *method, const ProtobufCMessage *req,
-	       const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
-	       uint64_t timeout_ms, struct berth_err **err)
+	       ProtobufCMessage **resp, uint64_t timeout_ms, struct berth_err **err)
 {
+	const ProtobufCMethodDescriptor *md =
+		protobuf_c_service_descriptor_get_method_by_name(TASK_SERVICE_DESC, method);
 	struct sync_call s = {0};
 	cleanup_free uint8_t *payload = NULL;
 	ProtobufCMessage *msg;
+
+	if (!md)
+		return berth_err_new(err, BERTH_E_INVALID, "task '%s': '%s' has no method '%s'",
+				     t->id, TASK_SERVICE_DESC->name, method);
+	if (req->descriptor != md->input)
+		return berth_err_new(
+			err, BERTH_E_INVALID, "task '%s': %s.%s: request is a %s, not a %s", t->id,
+			TASK_SERVICE_DESC->name, method, req->descriptor->name, md->input->name);
 
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.cond, NULL);
@@ -182,9 +195,9 @@ int tasks_call(struct tasks_task *t, const char *method, const ProtobufCMessage 
 		*err = s.err;
 		return -1;
 	}
-	if (!resp_desc)
+	if (!resp)
 		return 0;
-	msg = protobuf_c_message_unpack(resp_desc, NULL, s.len, payload);
+	msg = protobuf_c_message_unpack(md->output, NULL, s.len, payload);
 	if (!msg)
 		return berth_err_new(err, BERTH_E_INTERNAL,
 				     "task '%s': %s: bad response from the shim", t->id, method);

@@ -226,7 +226,7 @@ static void shim_shutdown(struct tasks_task *t)
 
 	req.id = t->id;
 	/* the shim exits before answering, or answers and exits: both are fine */
-	if (tasks_call(t, "Shutdown", &req.base, NULL, NULL, SHUTDOWN_TIMEOUT_MS, &err) < 0 &&
+	if (tasks_call(t, "Shutdown", &req.base, NULL, SHUTDOWN_TIMEOUT_MS, &err) < 0 &&
 	    err->code != BERTH_E_UNAVAILABLE)
 		log_debug("task '%s': shutdown: %s", t->id, err->msg);
 }
@@ -300,16 +300,13 @@ static int shim_create(struct tasks_task *t, const struct tasks_create_opts *o, 
 
 	req.id = t->id;
 	req.bundle = t->bundle;
-	if (tasks_call(t, "Create", &req.base,
-		       &containerd__task__v2__create_task_response__descriptor,
-		       (ProtobufCMessage **)&resp, 0, err) < 0)
+	if (tasks_call(t, "Create", &req.base, (ProtobufCMessage **)&resp, 0, err) < 0)
 		return -1;
 	*pid = resp->pid;
 	containerd__task__v2__create_task_response__free_unpacked(resp, NULL);
 	creq.id = t->id;
-	if (tasks_call(t, "Connect", &creq.base,
-		       &containerd__task__v2__connect_response__descriptor,
-		       (ProtobufCMessage **)&cresp, CONNECT_TIMEOUT_MS, err) < 0)
+	if (tasks_call(t, "Connect", &creq.base, (ProtobufCMessage **)&cresp, CONNECT_TIMEOUT_MS,
+		       err) < 0)
 		return -1;
 	if (cresp->task_pid)
 		*pid = cresp->task_pid;
@@ -374,8 +371,8 @@ int tasks_delete(struct tasks_manager *m, struct tasks_task *t, struct tasks_exi
 	cleanup_err struct berth_err *shim_err = NULL;
 
 	req.id = t->id;
-	if (tasks_call(t, "Delete", &req.base, &containerd__task__v2__delete_response__descriptor,
-		       (ProtobufCMessage **)&r, TASKS_CALL_TIMEOUT_MS, &shim_err) < 0 &&
+	if (tasks_call(t, "Delete", &req.base, (ProtobufCMessage **)&r, TASKS_CALL_TIMEOUT_MS,
+		       &shim_err) < 0 &&
 	    shim_err->code != BERTH_E_UNAVAILABLE) {
 		*err = take_ptr(shim_err);
 		return -1;
@@ -447,8 +444,7 @@ static bool shim_has_task(struct tasks_task *t)
 	ProtobufCMessage *resp = NULL;
 
 	req.id = t->id;
-	if (tasks_call(t, "State", &req.base, &containerd__task__v2__state_response__descriptor,
-		       &resp, CONNECT_TIMEOUT_MS, &err) == 0) {
+	if (tasks_call(t, "State", &req.base, &resp, CONNECT_TIMEOUT_MS, &err) == 0) {
 		protobuf_c_message_free_unpacked(resp, NULL);
 		return true;
 	}
@@ -479,8 +475,7 @@ static void restore_one(struct tasks_manager *m, const char *ns, const char *id)
 		tasks_task_watch_log_async(t, log_fd);
 	req.id = t->id;
 	if (t->address &&
-	    tasks_call(t, "Connect", &req.base, &containerd__task__v2__connect_response__descriptor,
-		       &resp, CONNECT_TIMEOUT_MS, &err) == 0) {
+	    tasks_call(t, "Connect", &req.base, &resp, CONNECT_TIMEOUT_MS, &err) == 0) {
 		uint32_t shim_pid = ((Containerd__Task__V2__ConnectResponse *)resp)->shim_pid;
 
 		protobuf_c_message_free_unpacked(resp, NULL);

@@ -104,13 +104,14 @@ const char *tasks_task_ns(const struct tasks_task *t);
 #define TASKS_CALL_TIMEOUT_MS 60000
 
 /*
- * Calls containerd.task.v2.Task/<method> on t's shim and waits for the answer. resp_desc
- * may be NULL (Empty); otherwise *resp gets the decoded response (free with
- * protobuf_c_message_free_unpacked). err: the shim's status (code and message).
+ * Calls containerd.task.v2.Task/<method> on t's shim and waits for the answer. The method
+ * must be one of the service descriptor's and req of its input type (else INVALID, nothing
+ * sent). resp may be NULL (reply not wanted); otherwise *resp gets the response decoded as
+ * the method's output type (free with protobuf_c_message_free_unpacked). err: the shim's
+ * status (code and message).
  */
 int tasks_call(struct tasks_task *t, const char *method, const ProtobufCMessage *req,
-	       const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
-	       uint64_t timeout_ms, struct berth_err **err);
+	       ProtobufCMessage **resp, uint64_t timeout_ms, struct berth_err **err);
 
 /*
  * Called once, on the manager thread: err NULL and the packed response (borrowed), or err

@@ -26,7 +26,6 @@
 #include "supervisor/tasks/tasks.h"
 
 #define TASKS_DIR_NAME "io.containerd.runtime.v2.task"
-#define TASKS_SHIM_SERVICE "containerd.task.v2.Task"
 
 /* ---- loop.c ---- */
 struct tasks_loop;

@@ -19,6 +19,7 @@
 
 #include "common/fs.h"
 #include "common/xalloc.h"
+#include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
 #include "supervisor/tasks/tasks_internal.h"
 
 struct fixture {
@@ -212,6 +213,25 @@ static void loop_runs_jobs_in_order_and_before_stopping(void **state)
 	assert_int_equal(v[0], 4);
 }
 
+/* a method the Task descriptor lacks, or a request of another type, is refused unsent */
+static void tasks_call_checks_method_and_request_against_the_descriptor(void **state)
+{
+	struct tasks_task t = {.id = (char *)"c1"};
+	Containerd__Task__V2__StateRequest st = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	struct berth_err *err = NULL;
+
+	assert_int_equal(tasks_call(&t, "Nope", &st.base, &resp, 0, &err), -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "'containerd.task.v2.Task' has no method 'Nope'"));
+	berth_err_free(&err);
+	assert_int_equal(tasks_call(&t, "Kill", &st.base, &resp, 0, &err), -1);
+	assert_int_equal(err->code, BERTH_E_INVALID);
+	assert_non_null(strstr(err->msg, "request is a containerd.task.v2.StateRequest"));
+	berth_err_free(&err);
+	assert_null(resp);
+}
+
 static void ttrpc_codes_map_to_error_classes(void **state)
 {
 	assert_int_equal(tasks_code_from_ttrpc(TTRPC_NOT_FOUND), BERTH_E_NOT_FOUND);
@@ -236,6 +256,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(loop_runs_jobs_in_order_and_before_stopping),
 		cmocka_unit_test(ttrpc_codes_map_to_error_classes),
+		cmocka_unit_test(tasks_call_checks_method_and_request_against_the_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
