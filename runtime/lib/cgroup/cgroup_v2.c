@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_v2.c - cgroup v2 file formats: controller delegation,
+ * runtime/lib/cgroup/cgroup_v2.c - cgroup v2 file formats: controller delegation,
  * memory, cpu, cpuset, pids, io, hugetlb, unified, freeze.
  *
  * The OCI fields are v1-shaped; they are converted as runc converts them
@@ -18,7 +18,7 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 int cg_v2_enable_controllers(const char *dir, struct berth_err **err)
 {

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup.h - a container's cgroup, on v1, hybrid or v2 hosts.
+ * runtime/lib/cgroup/cgroup.h - a container's cgroup, on v1, hybrid or v2 hosts.
  *
  * The layout is detected at run time from /proc/self/mountinfo (and statfs of
  * /sys/fs/cgroup): pure v2 (cgroup2 at /sys/fs/cgroup), v1 (one hierarchy per

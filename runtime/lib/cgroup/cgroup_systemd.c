@@ -1,4 +1,4 @@
-/* runtime/lib/cgroup_systemd.c - see cgroup_systemd.h. */
+/* runtime/lib/cgroup/cgroup_systemd.c - see cgroup_systemd.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
-#include "runtime/lib/cgroup_systemd.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_systemd.h"
 
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"

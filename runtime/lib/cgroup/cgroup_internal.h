@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_internal.h - what the cgroup*.c pieces share.
+ * runtime/lib/cgroup/cgroup_internal.h - what the cgroup*.c pieces share.
  *
  * cgroup.c        front: layout detection (mountinfo), paths, create/enter/destroy,
  *                 pids, freeze and kill dispatch
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "spec/config.h"
 
 struct cg_hier {

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup.c - the cgroup front: layout detection, the container's
+ * runtime/lib/cgroup/cgroup.c - the cgroup front: layout detection, the container's
  * directories in each hierarchy, entering, freezing, killing, removal.
  *
  * Resource files are written by cgroup_apply.c (dispatch), cgroup_v1.c and
@@ -21,8 +21,8 @@
 #include "common/mountinfo.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
-#include "runtime/lib/cgroup_systemd.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_systemd.h"
 
 static char *mountinfo_override;
 

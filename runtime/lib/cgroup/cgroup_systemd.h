@@ -1,9 +1,9 @@
 /*
- * runtime/lib/cgroup_systemd.h - the systemd cgroup driver (`berth --systemd-cgroup`).
+ * runtime/lib/cgroup/cgroup_systemd.h - the systemd cgroup driver (`berth --systemd-cgroup`).
  *
  * Owns the translation of linux.cgroupsPath "slice:prefix:name" into a systemd unit and
  * its cgroup path, and the unit's life: StartTransientUnit at create, StopUnit at
- * delete, over runtime/lib/dbus.c. The directories, resources, entering, freezing and
+ * delete, over runtime/lib/cgroup/dbus.c. The directories, resources, entering, freezing and
  * killing stay with the cgroupfs code of cgroup.c, on the same path: Delegate=true hands
  * the unit's subtree to berth, which writes linux.resources into the files itself (as
  * runc's systemd driver does on cgroup v1), and creates the path in the hierarchies
@@ -34,8 +34,8 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
-#include "runtime/lib/dbus.h"
+#include "runtime/lib/cgroup/cgroup.h"
+#include "runtime/lib/cgroup/dbus.h"
 #include "spec/config.h"
 
 /* Parses cgroups_path (may be NULL) for container id: the slice, the unit and the cgroup

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_v1.c - cgroup v1 file formats: memory, cpu, cpuset,
+ * runtime/lib/cgroup/cgroup_v1.c - cgroup v1 file formats: memory, cpu, cpuset,
  * pids, blkio, hugetlb, devices, freezer.
  *
  * Each function gets the container's directory in the hierarchy of its
@@ -18,7 +18,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 /* Writes one memory.* file; field is the part after "linux.resources.memory.". */
 static int mem_write(const char *dir, const char *file, const char *field, int64_t v,

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_apply.c - linux.resources: validation, then dispatch of
+ * runtime/lib/cgroup/cgroup_apply.c - linux.resources: validation, then dispatch of
  * each group to the v1 or v2 writer of the hierarchy holding its controller.
  *
  * Validation runs before the first directory is made or file written: a
@@ -15,7 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 static int need(const struct rt_cgroup *cg, const char *ctrl, const char *field,
 		struct cg_hier **out, struct berth_err **err)
