@@ -22,7 +22,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/lib/cgroup/cgroup_internal.h"
-#include "runtime/lib/cgroup/cgroup_systemd.h"
+#include "runtime/lib/cgroup/manager.h"
 
 static char *mountinfo_override;
 
@@ -147,38 +147,6 @@ static int detect(struct rt_cgroup *cg, struct berth_err **err)
 	return 0;
 }
 
-/* Lexical clean: "a//b/./c/../d" -> "/a/b/d"; ".." never climbs above "/". */
-static char *clean_path(const char *p)
-{
-	cleanup(strv_freep) char **parts = strv_split(p, "/");
-	size_t n = 0, len = strv_len(parts);
-	char *out, *o;
-
-	for (size_t i = 0; i < len; i++) {
-		if (strcmp(parts[i], ".") == 0)
-			continue;
-		if (strcmp(parts[i], "..") == 0) {
-			if (n > 0)
-				n--;
-			continue;
-		}
-		if (n != i) {
-			char *t = parts[n];
-
-			parts[n] = parts[i];
-			parts[i] = t;
-		}
-		n++;
-	}
-	o = out = xmalloc(strlen(p) + 2);
-	*o = '\0';
-	for (size_t i = 0; i < n; i++)
-		o += sprintf(o, "/%s", parts[i]);
-	if (o == out)
-		strcpy(out, "/");
-	return out;
-}
-
 static bool is_systemd_syntax(const char *p)
 {
 	const char *c1 = strchr(p, ':');
@@ -186,18 +154,19 @@ static bool is_systemd_syntax(const char *p)
 	return p[0] != '/' && c1 && strchr(c1 + 1, ':') && !strchr(strchr(c1 + 1, ':') + 1, ':');
 }
 
-static int resolve_path(struct rt_cgroup *cg, const char *cgroups_path, const char *id,
-			bool systemd, char **out, struct berth_err **err)
+/* The manager selection (manager.h): the only place that knows the drivers. */
+static int select_manager(const char *cgroups_path, const char *id, bool systemd,
+			  const struct rt_cgroup_manager **out, struct berth_err **err)
 {
+	const struct rt_cgroup_manager *m = &rt_cgroup_manager_fs;
+
 	if (!id || !id[0] || strchr(id, '/'))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "invalid container id '%s' for a cgroup path", id ? id : "");
 	if (systemd || (cgroups_path && is_systemd_syntax(cgroups_path))) {
-		if (access("/run/systemd/system", F_OK) < 0)
-			return berth_err_new(
-				err, BERTH_E_UNAVAILABLE,
-				"linux.cgroupsPath: '%s': the systemd cgroup driver needs systemd, which is not running (no /run/systemd/system); use a cgroupfs path like '/berth/%s'",
-				cgroups_path ? cgroups_path : "", id);
+		m = &rt_cgroup_manager_systemd;
+		if (m->available && m->available(cgroups_path, id, err) < 0)
+			return -1;
 		/* runc reads "a:b:c" as a cgroupfs path without --systemd-cgroup: refuse it,
 		 * the user surely meant the driver */
 		if (!systemd)
@@ -205,21 +174,8 @@ static int resolve_path(struct rt_cgroup *cg, const char *cgroups_path, const ch
 				err, BERTH_E_INVALID,
 				"linux.cgroupsPath: '%s': the systemd cgroup driver is needed for 'slice:prefix:name': pass --systemd-cgroup",
 				cgroups_path);
-		/* cgroup_systemd.h: the unit and slice, and the unit's cgroup path */
-		return rt_cgroup_systemd_resolve(cgroups_path, id, &cg->sd_slice, &cg->sd_unit, out,
-						 err);
 	}
-	if (!cgroups_path || !cgroups_path[0]) {
-		*out = xasprintf("/berth/%s", id);
-		return 0;
-	}
-	*out = clean_path(cgroups_path);
-	if (strcmp(*out, "/") == 0) {
-		free(*out);
-		*out = NULL;
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "linux.cgroupsPath: '%s' is the root cgroup", cgroups_path);
-	}
+	*out = m;
 	return 0;
 }
 
@@ -228,7 +184,9 @@ int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struc
 {
 	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = xnew(struct rt_cgroup);
 
-	if (resolve_path(cg, cgroups_path, id, systemd, &cg->cgpath, err) < 0)
+	if (select_manager(cgroups_path, id, systemd, &cg->mgr, err) < 0)
+		return -1;
+	if (cg->mgr->resolve(cg, cgroups_path, id, &cg->cgpath, err) < 0)
 		return -1;
 	if (detect(cg, err) < 0)
 		return -1;
@@ -254,9 +212,20 @@ const char *rt_cgroup_name(const struct rt_cgroup *cg)
 	return cg->cgpath;
 }
 
-const char *rt_cgroup_systemd_unit(const struct rt_cgroup *cg)
+bool rt_cgroup_needs_pid(const struct rt_cgroup *cg)
 {
-	return cg->sd_unit;
+	return cg->mgr->needs_pid;
+}
+
+int rt_cgroup_check_rootless(const struct rt_cgroup *cg, struct berth_err **err)
+{
+	return cg->mgr->check_rootless ? cg->mgr->check_rootless(cg, err) : 0;
+}
+
+int rt_cgroup_start(struct rt_cgroup *cg, const char *id, pid_t pid,
+		    const struct oci_resources *res, struct berth_err **err)
+{
+	return cg->mgr->start ? cg->mgr->start(cg, id, pid, res, err) : 0;
 }
 
 struct cg_hier *cg_ctrl(const struct rt_cgroup *cg, const char *controller)
@@ -291,8 +260,8 @@ void rt_cgroup_free(struct rt_cgroup *cg)
 	}
 	free(cg->h);
 	free(cg->cgpath);
-	free(cg->sd_unit);
-	free(cg->sd_slice);
+	if (cg->mgr && cg->mgr->free)
+		cg->mgr->free(cg);
 	free(cg);
 }
 
@@ -493,9 +462,9 @@ int rt_cgroup_destroy(struct rt_cgroup *cg, struct berth_err **err)
 {
 	int ret = 0;
 
-	/* systemd driver: the unit first (systemd removes the directories it made), then
-	 * what is left (hierarchies systemd does not manage) like any cgroupfs path */
-	if (cg->sd_unit && rt_cgroup_systemd_stop(cg, err) < 0) {
+	/* the manager first (systemd removes the directories it made), then what is left
+	 * (hierarchies systemd does not manage) like any cgroupfs path */
+	if (cg->mgr->destroy && cg->mgr->destroy(cg, err) < 0) {
 		ret = -1;
 		err = NULL; /* keep that error; still remove the directories */
 	}
@@ -554,8 +523,8 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res, stru
 		return 0;
 	if (cg_validate(cg, res, true, err) < 0)
 		return -1;
-	/* systemd driver: systemd first, as it writes its values on the change */
-	if (cg->sd_unit && rt_cgroup_systemd_set(cg, res, err) < 0)
+	/* the manager first (systemd writes its values on the change) */
+	if (cg->mgr->update && cg->mgr->update(cg, res, err) < 0)
 		return -1;
 	return cg_apply(cg, res, true, err);
 }

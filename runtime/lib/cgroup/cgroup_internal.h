@@ -1,8 +1,10 @@
 /*
  * runtime/lib/cgroup/cgroup_internal.h - what the cgroup*.c pieces share.
  *
- * cgroup.c        front: layout detection (mountinfo), paths, create/enter/destroy,
- *                 pids, freeze and kill dispatch
+ * cgroup.c        front: layout detection (mountinfo), the manager selection,
+ *                 create/enter/destroy, pids, freeze and kill dispatch
+ * manager.h       the cgroup manager (driver) interface; cgroup_fs.c (cgroupfs) and
+ *                 cgroup_systemd.c (systemd) implement it
  * cgroup_apply.c  linux.resources validation and dispatch per controller
  * cgroup_v1.c     v1 file formats (memory.limit_in_bytes, cpu.shares, freezer.state...)
  * cgroup_v2.c     v2 file formats (memory.max, cpu.max, io.max, cgroup.freeze...)
@@ -23,6 +25,7 @@
 
 #include "common/err.h"
 #include "runtime/lib/cgroup/cgroup.h"
+#include "runtime/lib/cgroup/manager.h"
 #include "spec/config.h"
 
 struct cg_hier {
@@ -42,9 +45,9 @@ struct rt_cgroup {
 	/* device rules before this index come from linux.resources.devices, the
 	 * ones after it were added by the runtime (rt_cgroup_set_config_devices) */
 	size_t n_cfg_devices;
-	/* systemd driver (cgroup_systemd.h): the unit ("berth-<id>.scope") and its slice;
-	 * both NULL with cgroupfs */
-	char *sd_unit, *sd_slice;
+	/* the driver (manager.h) and its own data (systemd: the unit and its slice) */
+	const struct rt_cgroup_manager *mgr;
+	void *mgr_data;
 };
 
 #define CG_FIELD "linux.resources."
