@@ -1,4 +1,5 @@
-#runtime / : libberth - runtime(runtime / lib/*.c, runtime/lib/cgroup/*.c) and the berth binary (runtime/cli/*.c).
+# runtime/: libberth-runtime (runtime/lib/*.c and runtime/lib/cgroup/*.c) and the berth
+# binary (runtime/cli/*.c).
 RT_LIB_SRCS := $(wildcard runtime/lib/*.c runtime/lib/cgroup/*.c)
 RT_CLI_SRCS := $(wildcard runtime/cli/*.c)
 LIBRUNTIME  := $(BUILD)/libberth-runtime.a
