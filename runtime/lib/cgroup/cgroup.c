@@ -68,6 +68,7 @@ static struct cg_hier *hier_add(struct rt_cgroup *cg)
 {
 	cg->h = xreallocarray(cg->h, cg->n + 1, sizeof(*cg->h));
 	memset(&cg->h[cg->n], 0, sizeof(*cg->h));
+	cg->h[cg->n].fmt = &cg_fmt_v1;
 	return &cg->h[cg->n++];
 }
 
@@ -134,6 +135,7 @@ static int detect(struct rt_cgroup *cg, struct berth_err **err)
 		struct cg_hier *h = hier_add(cg);
 
 		h->v2 = true;
+		h->fmt = &cg_fmt_v2;
 		h->mnt = take_ptr(v2_mnt);
 		cg->unified = h;
 		/* pointers into cg->h are stable from here on: nothing is added later */
@@ -379,7 +381,6 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 {
 	cleanup_free char *p = xasprintf("%s%s", h->mnt, cgpath);
 	size_t base = strlen(h->mnt);
-	bool cpuset = !h->v2 && hier_has(h, "cpuset");
 
 	for (char *s = p + base + 1;; s++) {
 		char c = *s;
@@ -387,12 +388,12 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 		if (c != '/' && c != '\0')
 			continue;
 		*s = '\0';
-		if (h->v2) {
-			/* enable in the parent of the level about to be made */
+		if (h->fmt->before_level) {
+			/* the parent of the level about to be made */
 			char *slash = strrchr(p, '/');
 
 			*slash = '\0';
-			if (cg_v2_enable_controllers(slash == p ? "/" : p, err) < 0) {
+			if (h->fmt->before_level(slash == p ? "/" : p, err) < 0) {
 				*slash = '/';
 				return -1;
 			}
@@ -402,7 +403,7 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 			strv_push(&h->created, p);
 		else if (errno != EEXIST)
 			return berth_err_sys(err, errno, "create cgroup '%s'", p);
-		if (cpuset && cg_v1_cpuset_inherit(p, err) < 0)
+		if (h->fmt->after_level && h->fmt->after_level(h, p, err) < 0)
 			return -1;
 		*s = c;
 		if (c == '\0')
@@ -611,7 +612,7 @@ static int must_exist(const struct cg_hier *h, struct berth_err **err)
 
 static bool frozen_by_ancestor(const struct cg_hier *h)
 {
-	return (h->v2 ? cg_v2_frozen_by_ancestor(h->dir) : cg_v1_frozen_by_ancestor(h->dir)) > 0;
+	return h->fmt->frozen_by_ancestor(h->dir) > 0;
 }
 
 int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
@@ -631,9 +632,7 @@ int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
 			err, BERTH_E_PRECONDITION,
 			"cannot thaw cgroup '%s': an ancestor cgroup is frozen (thaw the ancestor first)",
 			h->dir);
-	if (h->v2)
-		return cg_v2_freeze(h->dir, frozen, err);
-	return cg_v1_freeze(h->dir, frozen, err);
+	return h->fmt->freeze(h->dir, frozen, err);
 }
 
 bool rt_cgroup_is_frozen(struct rt_cgroup *cg)
@@ -642,7 +641,7 @@ bool rt_cgroup_is_frozen(struct rt_cgroup *cg)
 
 	if (!h)
 		return false;
-	return (h->v2 ? cg_v2_is_frozen(h->dir) : cg_v1_is_frozen(h->dir)) > 0;
+	return h->fmt->is_frozen(h->dir) > 0;
 }
 
 int rt_cgroup_check_not_frozen(struct rt_cgroup *cg, struct berth_err **err)

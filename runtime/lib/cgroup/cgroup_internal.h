@@ -15,7 +15,9 @@
  * hierarchy of their controller with cg_ctrl(): a v1 hierarchy binding it
  * first, else the cgroup2 one when its root lists it in cgroup.controllers.
  * So a hybrid host uses v2 file names for what lives on the unified mount
- * (hugetlb on this project's CI host) and v1 names for the rest.
+ * (hugetlb on this project's CI host) and v1 names for the rest: each hierarchy
+ * carries the struct cg_fmt of its version (cg_fmt_v1, cg_fmt_v2), and callers go
+ * through h->fmt rather than branching on h->v2.
  */
 #ifndef BERTH_RUNTIME_CGROUP_INTERNAL_H
 #define BERTH_RUNTIME_CGROUP_INTERNAL_H
@@ -28,12 +30,39 @@
 #include "runtime/lib/cgroup/manager.h"
 #include "spec/config.h"
 
+struct cg_hier;
+
+/* The file formats of one cgroup version: cgroup_v1.c (cg_fmt_v1) and cgroup_v2.c
+ * (cg_fmt_v2). A hierarchy carries the table of its version, so that resources and
+ * freezing reach the right files without a branch; a hybrid host has both. */
+struct cg_fmt {
+	/* Making the container's path, level by level (NULL: nothing to do): before a level
+	 * is made, with its parent (v2: delegate the controllers), and after it is made or
+	 * found (v1: a cpuset level gets the parent's cpus and mems). */
+	int (*before_level)(const char *parent, struct berth_err **err);
+	int (*after_level)(const struct cg_hier *h, const char *dir, struct berth_err **err);
+	int (*memory)(const char *dir, const struct oci_memory *m, bool update,
+		      struct berth_err **err);
+	int (*cpu)(const char *dir, const struct oci_cpu *c, struct berth_err **err);
+	int (*cpuset)(const char *dir, const struct oci_cpu *c, struct berth_err **err);
+	int (*pids)(const char *dir, int64_t limit, struct berth_err **err);
+	int (*io)(const char *dir, const struct oci_block_io *b, struct berth_err **err);
+	int (*hugetlb)(const char *dir, const struct oci_hugepage_limit *l, size_t n,
+		       struct berth_err **err);
+	int (*freeze)(const char *dir, bool frozen, struct berth_err **err);
+	int (*is_frozen)(const char *dir);
+	int (*frozen_by_ancestor)(const char *dir);
+};
+
+extern const struct cg_fmt cg_fmt_v1, cg_fmt_v2;
+
 struct cg_hier {
 	char *mnt; /* mount point */
 	char **ctrls; /* v1: controllers bound ("cpu", "name=systemd"); v2: root's cgroup.controllers */
 	bool v2;
-	char *dir;	/* mnt + cgroup path: the container's cgroup */
-	char **created; /* directories this process created, parent first */
+	const struct cg_fmt *fmt; /* &cg_fmt_v2 when v2, else &cg_fmt_v1 */
+	char *dir;		  /* mnt + cgroup path: the container's cgroup */
+	char **created;		  /* directories this process created, parent first */
 };
 
 struct rt_cgroup {

@@ -13,6 +13,8 @@
  *
  * The cgroup version (v1, hybrid, v2) is not a manager: it is a property of each
  * mounted hierarchy (struct cg_hier), and on a hybrid host one container uses both.
+ * Each hierarchy carries the file-format table of its version (struct cg_fmt in
+ * cgroup_internal.h: cg_fmt_v1 in cgroup_v1.c, cg_fmt_v2 in cgroup_v2.c).
  *
  * Hooks left NULL do nothing (return 0).
  */
