@@ -1,11 +1,13 @@
-# runtime/: libberth-runtime (runtime/lib/*.c) and the berth binary (runtime/cli/*.c).
-RT_LIB_SRCS := $(wildcard runtime/lib/*.c)
+# runtime/: libberth-runtime (runtime/lib/*.c and runtime/lib/cgroup/*.c) and the berth
+# binary (runtime/cli/*.c).
+RT_LIB_SRCS := $(wildcard runtime/lib/*.c runtime/lib/cgroup/*.c)
 RT_CLI_SRCS := $(wildcard runtime/cli/*.c)
 LIBRUNTIME  := $(BUILD)/libberth-runtime.a
 RT_PKGS     := libseccomp libcap
 RT_LDLIBS   := $(LIBSPEC) $(LIBCOMMON) $(call pkg_libs,$(RT_PKGS) json-c)
 
 CFLAGS_runtime/lib = $(call pkg_cflags,$(RT_PKGS))
+CFLAGS_runtime/lib/cgroup = $(call pkg_cflags,$(RT_PKGS))
 CFLAGS_runtime/cli = $(call pkg_cflags,$(RT_PKGS))
 
 # berth is linked as a static PIE: every lifecycle step is a fresh process

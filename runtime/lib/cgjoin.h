@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 
 struct rt_cgjoin {
 	char **v1_dirs; /* owned: container cgroup dirs of the v1 hierarchies */

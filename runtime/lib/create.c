@@ -26,8 +26,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/lib/cgjoin.h"
-#include "runtime/lib/cgroup.h"
-#include "runtime/lib/cgroup_systemd.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
@@ -549,15 +548,16 @@ static int child_died(struct create *cr, struct berth_err **err)
 			     WEXITSTATUS(status));
 }
 
-/* The systemd driver (cgroup_systemd.h). systemd must make the unit's cgroup and put the
- * init there itself (StartTransientUnit with PIDs=), so the init did not join any cgroup at
- * the clone (no cgjoin, no CLONE_INTO_CGROUP: the scope did not exist yet, and a directory
- * made before the unit would not be systemd's). It waits for GO and has forked nothing, so
- * nothing escapes: once the unit runs, the cgroupfs code makes the same path in the other
- * hierarchies, writes linux.resources (Delegate=true) and moves the init into every one. */
-static int systemd_cgroup(struct create *cr, struct berth_err **err)
+/* A driver that makes the cgroup around the init (rt_cgroup_needs_pid: systemd, which must
+ * make the unit's cgroup and put the init there itself, StartTransientUnit with PIDs=), so
+ * the init did not join any cgroup at the clone (no cgjoin, no CLONE_INTO_CGROUP: the scope
+ * did not exist yet, and a directory made before the unit would not be systemd's). It waits
+ * for GO and has forked nothing, so nothing escapes: once the unit runs, the cgroupfs code
+ * makes the same path in the other hierarchies, writes linux.resources (Delegate=true) and
+ * moves the init into every one. */
+static int cgroup_around_pid(struct create *cr, struct berth_err **err)
 {
-	if (rt_cgroup_systemd_start(cr->cg, cr->id, cr->pid, &cr->res, err) < 0)
+	if (rt_cgroup_start(cr->cg, cr->id, cr->pid, &cr->res, err) < 0)
 		return -1;
 	cr->cgroup_created = true; /* undo stops the unit */
 	if (rt_cgroup_create(cr->cg, &cr->res, err) < 0)
@@ -602,7 +602,7 @@ static int drive_child(struct create *cr, struct berth_err **err)
 	cr->c->st->pid_start = pst.start_time;
 	if (cr->new_userns && write_id_maps(cr, err) < 0)
 		return -1;
-	if (cr->want_cgroup && rt_cgroup_systemd_unit(cr->cg) && systemd_cgroup(cr, err) < 0)
+	if (cr->want_cgroup && rt_cgroup_needs_pid(cr->cg) && cgroup_around_pid(cr, err) < 0)
 		return -1;
 	if (send_go(cr, err) < 0)
 		return -1;
@@ -692,16 +692,14 @@ static int do_create(struct create *cr, struct berth_err **err)
 {
 	struct rt_init_args a;
 	int saved[2] = {-1, -1};
-	bool sd;
+	bool around_pid;
 	int r;
 
 	if (prepare(cr, err) < 0)
 		return -1;
-	sd = rt_cgroup_systemd_unit(cr->cg) != NULL;
-	if (sd && rt_rootless_is())
-		return berth_err_new(
-			err, BERTH_E_UNIMPLEMENTED,
-			"--systemd-cgroup: rootless containers (the user's systemd instance) are not supported: use the cgroupfs driver");
+	around_pid = rt_cgroup_needs_pid(cr->cg);
+	if (rt_rootless_is() && rt_cgroup_check_rootless(cr->cg, err) < 0)
+		return -1;
 	if (make_state_dir(cr, err) < 0)
 		goto fail;
 	if (write_files(cr, err) < 0)
@@ -713,11 +711,11 @@ static int do_create(struct create *cr, struct berth_err **err)
 		cr->host_bound = true;
 		cr->c->st->host_mounts = true;
 	}
-	/* with the systemd driver, the cgroup comes after the clone: systemd_cgroup() */
-	if (cr->want_cgroup && !sd && rt_cgroup_create(cr->cg, &cr->res, err) < 0)
+	/* with the systemd driver, the cgroup comes after the clone: cgroup_around_pid() */
+	if (cr->want_cgroup && !around_pid && rt_cgroup_create(cr->cg, &cr->res, err) < 0)
 		goto fail;
-	cr->cgroup_created = cr->want_cgroup && !sd;
-	if (cr->want_cgroup && !sd && rt_cgjoin_prepare(cr->cg, &cr->cgjoin, err) < 0)
+	cr->cgroup_created = cr->want_cgroup && !around_pid;
+	if (cr->want_cgroup && !around_pid && rt_cgjoin_prepare(cr->cg, &cr->cgjoin, err) < 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr->sync) < 0) {
 		berth_err_sys(err, errno, "socketpair");

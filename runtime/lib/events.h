@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "runtime/lib/container.h"
 
 /* One stats record for the container whose cgroup is cg; caller frees. */

@@ -31,7 +31,7 @@
 #include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "runtime/lib/console.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/exec_cgroup.h"

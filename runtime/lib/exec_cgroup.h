@@ -15,7 +15,7 @@
 
 #include "common/err.h"
 #include "runtime/lib/cgjoin.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 
 /* Rewrites j (from rt_cgjoin_prepare(cg)) for the --cgroup values in subs
  * (NULL-terminated; NULL or empty: nothing to do). */

@@ -20,7 +20,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "runtime/lib/container_internal.h"
 #include "runtime/lib/hooks.h"
 #include "runtime/lib/pidstat.h"

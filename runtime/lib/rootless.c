@@ -18,7 +18,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "runtime/lib/cgjoin.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 #include "runtime/lib/rootless.h"
 
 /* The initial user namespace maps every id to itself: "0 0 4294967295". */

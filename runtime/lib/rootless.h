@@ -20,7 +20,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "spec/config.h"
 
 /* True without real root: euid != 0, or inside a non-initial user namespace. Cached. */

@@ -12,7 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "runtime/lib/sync.h"
 
 #define RT_SYNC_MAX (1u << 20)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for runtime/lib/cgroup*.c on the real cgroupfs of the host (root).
+ * Unit tests for runtime/lib/cgroup/ (cgroup*.c) on the real cgroupfs of the host (root).
  *
  * Every test works under its own "/berth-unit-<pid>-<n>" cgroup and removes
  * it. What the host has (v1, hybrid, v2; which controllers are mounted where;
@@ -28,7 +28,7 @@
 #include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 #include "spec/config.h"
 
 /* ---- what the host has, from mountinfo ---- */

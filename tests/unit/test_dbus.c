@@ -1,6 +1,6 @@
 /*
- * Unit tests for runtime/lib/dbus.c (the D-Bus marshaller, parser and client) and the
- * pure part of runtime/lib/cgroup_systemd.c (cgroupsPath -> unit, slice, cgroup path).
+ * Unit tests for runtime/lib/cgroup/dbus.c (the D-Bus marshaller, parser and client) and the
+ * pure part of runtime/lib/cgroup/cgroup_systemd.c (cgroupsPath -> unit, slice, cgroup path).
  *
  * The expected buffers are derived by hand from the D-Bus Specification, "Marshaling
  * (Wire Format)" and "Message Format": little-endian; every value aligned to its size
@@ -25,8 +25,8 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_systemd.h"
-#include "runtime/lib/dbus.h"
+#include "runtime/lib/cgroup/cgroup_systemd.h"
+#include "runtime/lib/cgroup/dbus.h"
 
 static void assert_bytes(const struct rt_dbus_buf *b, const void *want, size_t n)
 {

@@ -1,9 +1,10 @@
 /*
- * runtime/lib/cgroup_systemd.h - the systemd cgroup driver (`berth --systemd-cgroup`).
+ * runtime/lib/cgroup/cgroup_systemd.h - the systemd cgroup driver (`berth --systemd-cgroup`).
  *
  * Owns the translation of linux.cgroupsPath "slice:prefix:name" into a systemd unit and
  * its cgroup path, and the unit's life: StartTransientUnit at create, StopUnit at
- * delete, over runtime/lib/dbus.c. The directories, resources, entering, freezing and
+ * delete, over runtime/lib/cgroup/dbus.c, as the manager rt_cgroup_manager_systemd
+ * (manager.h: start, update = SetUnitProperties, destroy = StopUnit). The directories, resources, entering, freezing and
  * killing stay with the cgroupfs code of cgroup.c, on the same path: Delegate=true hands
  * the unit's subtree to berth, which writes linux.resources into the files itself (as
  * runc's systemd driver does on cgroup v1), and creates the path in the hierarchies
@@ -34,8 +35,8 @@
 #include <sys/types.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
-#include "runtime/lib/dbus.h"
+#include "runtime/lib/cgroup/cgroup.h"
+#include "runtime/lib/cgroup/dbus.h"
 #include "spec/config.h"
 
 /* Parses cgroups_path (may be NULL) for container id: the slice, the unit and the cgroup
@@ -50,21 +51,8 @@ void rt_cgroup_systemd_start_body(struct rt_dbus_buf *b, const char *unit, const
 				  const char *desc, pid_t pid, const struct oci_resources *res,
 				  bool v2);
 
-/* Starts the transient unit of cg (opened with systemd = true) holding pid and waits until
- * systemd finished its job (result "done"; else an error naming the unit and the result).
- * A failed leftover unit of the same name is reset and the start retried once. Blocks at
- * most ~30 s. */
-int rt_cgroup_systemd_start(const struct rt_cgroup *cg, const char *id, pid_t pid,
-			    const struct oci_resources *res, struct berth_err **err);
 /* The body of Manager.SetUnitProperties ("sba(sv)", runtime) with the limits of res. */
 void rt_cgroup_systemd_set_body(struct rt_dbus_buf *b, const char *unit,
 				const struct oci_resources *res, bool v2);
-/* Tells systemd the new limits of res (berth update), so that a re-realization keeps
- * them; a no-op when res has none it translates. */
-int rt_cgroup_systemd_set(const struct rt_cgroup *cg, const struct oci_resources *res,
-			  struct berth_err **err);
-/* Stops the unit of cg and waits for the job; a unit systemd no longer knows (an empty
- * scope vanishes by itself) is success. A failed unit is reset so its name is free. */
-int rt_cgroup_systemd_stop(const struct rt_cgroup *cg, struct berth_err **err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/dbus.h - a minimal D-Bus client, enough to talk to systemd's manager.
+ * runtime/lib/cgroup/dbus.h - a minimal D-Bus client, enough to talk to systemd's manager.
  *
  * berth is a static binary and links neither libdbus nor libsystemd, so this module
  * implements the small part of the D-Bus Specification it needs

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_unset.c - the values of linux.resources that mean "not
+ * runtime/lib/cgroup/cgroup_unset.c - the values of linux.resources that mean "not
  * set", as runc and crun read them.
  *
  * Real clients send a complete LinuxResources object with zeros where the
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
 
 static void drop_memory(struct oci_memory *m)
 {

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_stats.c - usage counters (runc's `events --stats`) and
+ * runtime/lib/cgroup/cgroup_stats.c - usage counters (runc's `events --stats`) and
  * OOM notification, from v1 or v2 files.
  *
  * A counter whose controller is not mounted is left out (has_* false); a
@@ -17,7 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 static uint64_t u64_or0(const char *dir, const char *file)
 {

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup.c - the cgroup front: layout detection, the container's
+ * runtime/lib/cgroup/cgroup.c - the cgroup front: layout detection, the container's
  * directories in each hierarchy, entering, freezing, killing, removal.
  *
  * Resource files are written by cgroup_apply.c (dispatch), cgroup_v1.c and
@@ -21,8 +21,8 @@
 #include "common/mountinfo.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
-#include "runtime/lib/cgroup_systemd.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
+#include "runtime/lib/cgroup/manager.h"
 
 static char *mountinfo_override;
 
@@ -68,6 +68,7 @@ static struct cg_hier *hier_add(struct rt_cgroup *cg)
 {
 	cg->h = xreallocarray(cg->h, cg->n + 1, sizeof(*cg->h));
 	memset(&cg->h[cg->n], 0, sizeof(*cg->h));
+	cg->h[cg->n].fmt = &cg_fmt_v1;
 	return &cg->h[cg->n++];
 }
 
@@ -134,6 +135,7 @@ static int detect(struct rt_cgroup *cg, struct berth_err **err)
 		struct cg_hier *h = hier_add(cg);
 
 		h->v2 = true;
+		h->fmt = &cg_fmt_v2;
 		h->mnt = take_ptr(v2_mnt);
 		cg->unified = h;
 		/* pointers into cg->h are stable from here on: nothing is added later */
@@ -147,38 +149,6 @@ static int detect(struct rt_cgroup *cg, struct berth_err **err)
 	return 0;
 }
 
-/* Lexical clean: "a//b/./c/../d" -> "/a/b/d"; ".." never climbs above "/". */
-static char *clean_path(const char *p)
-{
-	cleanup(strv_freep) char **parts = strv_split(p, "/");
-	size_t n = 0, len = strv_len(parts);
-	char *out, *o;
-
-	for (size_t i = 0; i < len; i++) {
-		if (strcmp(parts[i], ".") == 0)
-			continue;
-		if (strcmp(parts[i], "..") == 0) {
-			if (n > 0)
-				n--;
-			continue;
-		}
-		if (n != i) {
-			char *t = parts[n];
-
-			parts[n] = parts[i];
-			parts[i] = t;
-		}
-		n++;
-	}
-	o = out = xmalloc(strlen(p) + 2);
-	*o = '\0';
-	for (size_t i = 0; i < n; i++)
-		o += sprintf(o, "/%s", parts[i]);
-	if (o == out)
-		strcpy(out, "/");
-	return out;
-}
-
 static bool is_systemd_syntax(const char *p)
 {
 	const char *c1 = strchr(p, ':');
@@ -186,18 +156,19 @@ static bool is_systemd_syntax(const char *p)
 	return p[0] != '/' && c1 && strchr(c1 + 1, ':') && !strchr(strchr(c1 + 1, ':') + 1, ':');
 }
 
-static int resolve_path(struct rt_cgroup *cg, const char *cgroups_path, const char *id,
-			bool systemd, char **out, struct berth_err **err)
+/* The manager selection (manager.h): the only place that knows the drivers. */
+static int select_manager(const char *cgroups_path, const char *id, bool systemd,
+			  const struct rt_cgroup_manager **out, struct berth_err **err)
 {
+	const struct rt_cgroup_manager *m = &rt_cgroup_manager_fs;
+
 	if (!id || !id[0] || strchr(id, '/'))
 		return berth_err_new(err, BERTH_E_INVALID,
 				     "invalid container id '%s' for a cgroup path", id ? id : "");
 	if (systemd || (cgroups_path && is_systemd_syntax(cgroups_path))) {
-		if (access("/run/systemd/system", F_OK) < 0)
-			return berth_err_new(
-				err, BERTH_E_UNAVAILABLE,
-				"linux.cgroupsPath: '%s': the systemd cgroup driver needs systemd, which is not running (no /run/systemd/system); use a cgroupfs path like '/berth/%s'",
-				cgroups_path ? cgroups_path : "", id);
+		m = &rt_cgroup_manager_systemd;
+		if (m->available && m->available(cgroups_path, id, err) < 0)
+			return -1;
 		/* runc reads "a:b:c" as a cgroupfs path without --systemd-cgroup: refuse it,
 		 * the user surely meant the driver */
 		if (!systemd)
@@ -205,21 +176,8 @@ static int resolve_path(struct rt_cgroup *cg, const char *cgroups_path, const ch
 				err, BERTH_E_INVALID,
 				"linux.cgroupsPath: '%s': the systemd cgroup driver is needed for 'slice:prefix:name': pass --systemd-cgroup",
 				cgroups_path);
-		/* cgroup_systemd.h: the unit and slice, and the unit's cgroup path */
-		return rt_cgroup_systemd_resolve(cgroups_path, id, &cg->sd_slice, &cg->sd_unit, out,
-						 err);
 	}
-	if (!cgroups_path || !cgroups_path[0]) {
-		*out = xasprintf("/berth/%s", id);
-		return 0;
-	}
-	*out = clean_path(cgroups_path);
-	if (strcmp(*out, "/") == 0) {
-		free(*out);
-		*out = NULL;
-		return berth_err_new(err, BERTH_E_INVALID,
-				     "linux.cgroupsPath: '%s' is the root cgroup", cgroups_path);
-	}
+	*out = m;
 	return 0;
 }
 
@@ -228,7 +186,9 @@ int rt_cgroup_open(const char *cgroups_path, const char *id, bool systemd, struc
 {
 	cleanup(rt_cgroup_freep) struct rt_cgroup *cg = xnew(struct rt_cgroup);
 
-	if (resolve_path(cg, cgroups_path, id, systemd, &cg->cgpath, err) < 0)
+	if (select_manager(cgroups_path, id, systemd, &cg->mgr, err) < 0)
+		return -1;
+	if (cg->mgr->resolve(cg, cgroups_path, id, &cg->cgpath, err) < 0)
 		return -1;
 	if (detect(cg, err) < 0)
 		return -1;
@@ -254,9 +214,20 @@ const char *rt_cgroup_name(const struct rt_cgroup *cg)
 	return cg->cgpath;
 }
 
-const char *rt_cgroup_systemd_unit(const struct rt_cgroup *cg)
+bool rt_cgroup_needs_pid(const struct rt_cgroup *cg)
 {
-	return cg->sd_unit;
+	return cg->mgr->needs_pid;
+}
+
+int rt_cgroup_check_rootless(const struct rt_cgroup *cg, struct berth_err **err)
+{
+	return cg->mgr->check_rootless ? cg->mgr->check_rootless(cg, err) : 0;
+}
+
+int rt_cgroup_start(struct rt_cgroup *cg, const char *id, pid_t pid,
+		    const struct oci_resources *res, struct berth_err **err)
+{
+	return cg->mgr->start ? cg->mgr->start(cg, id, pid, res, err) : 0;
 }
 
 struct cg_hier *cg_ctrl(const struct rt_cgroup *cg, const char *controller)
@@ -291,8 +262,8 @@ void rt_cgroup_free(struct rt_cgroup *cg)
 	}
 	free(cg->h);
 	free(cg->cgpath);
-	free(cg->sd_unit);
-	free(cg->sd_slice);
+	if (cg->mgr && cg->mgr->free)
+		cg->mgr->free(cg);
 	free(cg);
 }
 
@@ -410,7 +381,6 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 {
 	cleanup_free char *p = xasprintf("%s%s", h->mnt, cgpath);
 	size_t base = strlen(h->mnt);
-	bool cpuset = !h->v2 && hier_has(h, "cpuset");
 
 	for (char *s = p + base + 1;; s++) {
 		char c = *s;
@@ -418,12 +388,12 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 		if (c != '/' && c != '\0')
 			continue;
 		*s = '\0';
-		if (h->v2) {
-			/* enable in the parent of the level about to be made */
+		if (h->fmt->before_level) {
+			/* the parent of the level about to be made */
 			char *slash = strrchr(p, '/');
 
 			*slash = '\0';
-			if (cg_v2_enable_controllers(slash == p ? "/" : p, err) < 0) {
+			if (h->fmt->before_level(slash == p ? "/" : p, err) < 0) {
 				*slash = '/';
 				return -1;
 			}
@@ -433,7 +403,7 @@ static int hier_mkdir(struct cg_hier *h, const char *cgpath, struct berth_err **
 			strv_push(&h->created, p);
 		else if (errno != EEXIST)
 			return berth_err_sys(err, errno, "create cgroup '%s'", p);
-		if (cpuset && cg_v1_cpuset_inherit(p, err) < 0)
+		if (h->fmt->after_level && h->fmt->after_level(h, p, err) < 0)
 			return -1;
 		*s = c;
 		if (c == '\0')
@@ -493,9 +463,9 @@ int rt_cgroup_destroy(struct rt_cgroup *cg, struct berth_err **err)
 {
 	int ret = 0;
 
-	/* systemd driver: the unit first (systemd removes the directories it made), then
-	 * what is left (hierarchies systemd does not manage) like any cgroupfs path */
-	if (cg->sd_unit && rt_cgroup_systemd_stop(cg, err) < 0) {
+	/* the manager first (systemd removes the directories it made), then what is left
+	 * (hierarchies systemd does not manage) like any cgroupfs path */
+	if (cg->mgr->destroy && cg->mgr->destroy(cg, err) < 0) {
 		ret = -1;
 		err = NULL; /* keep that error; still remove the directories */
 	}
@@ -554,8 +524,8 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct oci_resources *res, stru
 		return 0;
 	if (cg_validate(cg, res, true, err) < 0)
 		return -1;
-	/* systemd driver: systemd first, as it writes its values on the change */
-	if (cg->sd_unit && rt_cgroup_systemd_set(cg, res, err) < 0)
+	/* the manager first (systemd writes its values on the change) */
+	if (cg->mgr->update && cg->mgr->update(cg, res, err) < 0)
 		return -1;
 	return cg_apply(cg, res, true, err);
 }
@@ -642,7 +612,7 @@ static int must_exist(const struct cg_hier *h, struct berth_err **err)
 
 static bool frozen_by_ancestor(const struct cg_hier *h)
 {
-	return (h->v2 ? cg_v2_frozen_by_ancestor(h->dir) : cg_v1_frozen_by_ancestor(h->dir)) > 0;
+	return h->fmt->frozen_by_ancestor(h->dir) > 0;
 }
 
 int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
@@ -662,9 +632,7 @@ int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct berth_err **err)
 			err, BERTH_E_PRECONDITION,
 			"cannot thaw cgroup '%s': an ancestor cgroup is frozen (thaw the ancestor first)",
 			h->dir);
-	if (h->v2)
-		return cg_v2_freeze(h->dir, frozen, err);
-	return cg_v1_freeze(h->dir, frozen, err);
+	return h->fmt->freeze(h->dir, frozen, err);
 }
 
 bool rt_cgroup_is_frozen(struct rt_cgroup *cg)
@@ -673,7 +641,7 @@ bool rt_cgroup_is_frozen(struct rt_cgroup *cg)
 
 	if (!h)
 		return false;
-	return (h->v2 ? cg_v2_is_frozen(h->dir) : cg_v1_is_frozen(h->dir)) > 0;
+	return h->fmt->is_frozen(h->dir) > 0;
 }
 
 int rt_cgroup_check_not_frozen(struct rt_cgroup *cg, struct berth_err **err)

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_devices_v2.c - linux.resources.devices on cgroup v2: a
+ * runtime/lib/cgroup/cgroup_devices_v2.c - linux.resources.devices on cgroup v2: a
  * BPF_PROG_TYPE_CGROUP_DEVICE program assembled by hand and attached to the
  * container's cgroup with BPF_CGROUP_DEVICE.
  *
@@ -20,7 +20,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 #define INSN(c, d, s, o, i) \
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup.h - a container's cgroup, on v1, hybrid or v2 hosts.
+ * runtime/lib/cgroup/cgroup.h - a container's cgroup, on v1, hybrid or v2 hosts.
  *
  * The layout is detected at run time from /proc/self/mountinfo (and statfs of
  * /sys/fs/cgroup): pure v2 (cgroup2 at /sys/fs/cgroup), v1 (one hierarchy per
@@ -17,7 +17,7 @@
  * With the systemd driver (runc's --systemd-cgroup) cgroupsPath is
  * "slice:prefix:name" and the path that of the unit, e.g.
  * "/system.slice/berth-<id>.scope" (see cgroup_systemd.h): create has systemd
- * start the unit (rt_cgroup_systemd_start) before rt_cgroup_create, destroy
+ * start the unit (rt_cgroup_start) before rt_cgroup_create, destroy
  * stops it; everything else is the same cgroupfs code on that path. The
  * driver needs a running systemd (/run/systemd/system): without it, and for
  * the "slice:prefix:name" syntax without the flag, open fails clearly.
@@ -107,8 +107,18 @@ const char *rt_cgroup_path(const struct rt_cgroup *cg, const char *controller);
 
 /* The normalized cgroup path ("/berth/<id>"); borrowed. */
 const char *rt_cgroup_name(const struct rt_cgroup *cg);
-/* The systemd unit ("berth-<id>.scope") with the systemd driver, else NULL; borrowed. */
-const char *rt_cgroup_systemd_unit(const struct rt_cgroup *cg);
+/* The driver (manager.h) makes the cgroup around the container's init: after the clone,
+ * rt_cgroup_start(), then rt_cgroup_create() and rt_cgroup_enter() (systemd: the unit
+ * holds the init). Otherwise rt_cgroup_create() comes before the clone, which joins the
+ * init to the cgroup (cgjoin.h). */
+bool rt_cgroup_needs_pid(const struct rt_cgroup *cg);
+/* Has the driver make the cgroup holding pid, with the limits of res (systemd:
+ * StartTransientUnit, waiting for the job; at most ~30 s). A no-op for cgroupfs. */
+int rt_cgroup_start(struct rt_cgroup *cg, const char *id, pid_t pid,
+		    const struct oci_resources *res, struct berth_err **err);
+/* Fails when the driver cannot serve a rootless container (systemd: the user's
+ * instance is not supported). */
+int rt_cgroup_check_rootless(const struct rt_cgroup *cg, struct berth_err **err);
 
 /* Says that only the first n rules of the devices given to rt_cgroup_create()
  * come from linux.resources.devices: errors about the rules after them name them

@@ -1,4 +1,4 @@
-/* runtime/lib/dbus.c - see dbus.h. */
+/* runtime/lib/cgroup/dbus.c - see dbus.h. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
-#include "runtime/lib/dbus.h"
+#include "runtime/lib/cgroup/dbus.h"
 
 #define MAX_MSG (64u << 20)
 #define MAX_DEPTH 32

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_v2.c - cgroup v2 file formats: controller delegation,
+ * runtime/lib/cgroup/cgroup_v2.c - cgroup v2 file formats: controller delegation,
  * memory, cpu, cpuset, pids, io, hugetlb, unified, freeze.
  *
  * The OCI fields are v1-shaped; they are converted as runc converts them
@@ -18,7 +18,7 @@
 #include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 int cg_v2_enable_controllers(const char *dir, struct berth_err **err)
 {
@@ -311,3 +311,16 @@ int cg_v2_freeze(const char *dir, bool frozen, struct berth_err **err)
 	return berth_err_new(err, BERTH_E_TIMEOUT, "cgroup '%s' did not become %s", dir,
 			     frozen ? "frozen" : "thawed");
 }
+
+const struct cg_fmt cg_fmt_v2 = {
+	.before_level = cg_v2_enable_controllers,
+	.memory = cg_v2_memory,
+	.cpu = cg_v2_cpu,
+	.cpuset = cg_v2_cpuset,
+	.pids = cg_v2_pids,
+	.io = cg_v2_io,
+	.hugetlb = cg_v2_hugetlb,
+	.freeze = cg_v2_freeze,
+	.is_frozen = cg_v2_is_frozen,
+	.frozen_by_ancestor = cg_v2_frozen_by_ancestor,
+};

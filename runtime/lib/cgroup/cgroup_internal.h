@@ -1,8 +1,10 @@
 /*
- * runtime/lib/cgroup_internal.h - what the cgroup*.c pieces share.
+ * runtime/lib/cgroup/cgroup_internal.h - what the cgroup*.c pieces share.
  *
- * cgroup.c        front: layout detection (mountinfo), paths, create/enter/destroy,
- *                 pids, freeze and kill dispatch
+ * cgroup.c        front: layout detection (mountinfo), the manager selection,
+ *                 create/enter/destroy, pids, freeze and kill dispatch
+ * manager.h       the cgroup manager (driver) interface; cgroup_fs.c (cgroupfs) and
+ *                 cgroup_systemd.c (systemd) implement it
  * cgroup_apply.c  linux.resources validation and dispatch per controller
  * cgroup_v1.c     v1 file formats (memory.limit_in_bytes, cpu.shares, freezer.state...)
  * cgroup_v2.c     v2 file formats (memory.max, cpu.max, io.max, cgroup.freeze...)
@@ -13,7 +15,9 @@
  * hierarchy of their controller with cg_ctrl(): a v1 hierarchy binding it
  * first, else the cgroup2 one when its root lists it in cgroup.controllers.
  * So a hybrid host uses v2 file names for what lives on the unified mount
- * (hugetlb on this project's CI host) and v1 names for the rest.
+ * (hugetlb on this project's CI host) and v1 names for the rest: each hierarchy
+ * carries the struct cg_fmt of its version (cg_fmt_v1, cg_fmt_v2), and callers go
+ * through h->fmt rather than branching on h->v2.
  */
 #ifndef BERTH_RUNTIME_CGROUP_INTERNAL_H
 #define BERTH_RUNTIME_CGROUP_INTERNAL_H
@@ -22,15 +26,43 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "runtime/lib/cgroup.h"
+#include "runtime/lib/cgroup/cgroup.h"
+#include "runtime/lib/cgroup/manager.h"
 #include "spec/config.h"
+
+struct cg_hier;
+
+/* The file formats of one cgroup version: cgroup_v1.c (cg_fmt_v1) and cgroup_v2.c
+ * (cg_fmt_v2). A hierarchy carries the table of its version, so that resources and
+ * freezing reach the right files without a branch; a hybrid host has both. */
+struct cg_fmt {
+	/* Making the container's path, level by level (NULL: nothing to do): before a level
+	 * is made, with its parent (v2: delegate the controllers), and after it is made or
+	 * found (v1: a cpuset level gets the parent's cpus and mems). */
+	int (*before_level)(const char *parent, struct berth_err **err);
+	int (*after_level)(const struct cg_hier *h, const char *dir, struct berth_err **err);
+	int (*memory)(const char *dir, const struct oci_memory *m, bool update,
+		      struct berth_err **err);
+	int (*cpu)(const char *dir, const struct oci_cpu *c, struct berth_err **err);
+	int (*cpuset)(const char *dir, const struct oci_cpu *c, struct berth_err **err);
+	int (*pids)(const char *dir, int64_t limit, struct berth_err **err);
+	int (*io)(const char *dir, const struct oci_block_io *b, struct berth_err **err);
+	int (*hugetlb)(const char *dir, const struct oci_hugepage_limit *l, size_t n,
+		       struct berth_err **err);
+	int (*freeze)(const char *dir, bool frozen, struct berth_err **err);
+	int (*is_frozen)(const char *dir);
+	int (*frozen_by_ancestor)(const char *dir);
+};
+
+extern const struct cg_fmt cg_fmt_v1, cg_fmt_v2;
 
 struct cg_hier {
 	char *mnt; /* mount point */
 	char **ctrls; /* v1: controllers bound ("cpu", "name=systemd"); v2: root's cgroup.controllers */
 	bool v2;
-	char *dir;	/* mnt + cgroup path: the container's cgroup */
-	char **created; /* directories this process created, parent first */
+	const struct cg_fmt *fmt; /* &cg_fmt_v2 when v2, else &cg_fmt_v1 */
+	char *dir;		  /* mnt + cgroup path: the container's cgroup */
+	char **created;		  /* directories this process created, parent first */
 };
 
 struct rt_cgroup {
@@ -42,9 +74,9 @@ struct rt_cgroup {
 	/* device rules before this index come from linux.resources.devices, the
 	 * ones after it were added by the runtime (rt_cgroup_set_config_devices) */
 	size_t n_cfg_devices;
-	/* systemd driver (cgroup_systemd.h): the unit ("berth-<id>.scope") and its slice;
-	 * both NULL with cgroupfs */
-	char *sd_unit, *sd_slice;
+	/* the driver (manager.h) and its own data (systemd: the unit and its slice) */
+	const struct rt_cgroup_manager *mgr;
+	void *mgr_data;
 };
 
 #define CG_FIELD "linux.resources."

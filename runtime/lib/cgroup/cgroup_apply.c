@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_apply.c - linux.resources: validation, then dispatch of
+ * runtime/lib/cgroup/cgroup_apply.c - linux.resources: validation, then dispatch of
  * each group to the v1 or v2 writer of the hierarchy holding its controller.
  *
  * Validation runs before the first directory is made or file written: a
@@ -15,7 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 static int need(const struct rt_cgroup *cg, const char *ctrl, const char *field,
 		struct cg_hier **out, struct berth_err **err)
@@ -286,7 +286,7 @@ static int apply_memory(struct rt_cgroup *cg, const struct oci_memory *m, bool u
 		return 0; /* validated: nothing to set */
 	if (update && check_before_update(h, m, err) < 0)
 		return -1;
-	return h->v2 ? cg_v2_memory(h->dir, m, update, err) : cg_v1_memory(h->dir, m, err);
+	return h->fmt->memory(h->dir, m, update, err);
 }
 
 static int apply_cpu(struct rt_cgroup *cg, const struct oci_cpu *c, struct berth_err **err)
@@ -294,11 +294,11 @@ static int apply_cpu(struct rt_cgroup *cg, const struct oci_cpu *c, struct berth
 	struct cg_hier *h;
 
 	if ((c->cpus || c->mems) && (h = cg_ctrl(cg, "cpuset")) &&
-	    (h->v2 ? cg_v2_cpuset(h->dir, c, err) : cg_v1_cpuset(h->dir, c, err)) < 0)
+	    h->fmt->cpuset(h->dir, c, err) < 0)
 		return -1;
 	if (!(h = cg_ctrl(cg, "cpu")))
 		return 0;
-	return h->v2 ? cg_v2_cpu(h->dir, c, err) : cg_v1_cpu(h->dir, c, err);
+	return h->fmt->cpu(h->dir, c, err);
 }
 
 static int apply_network(struct rt_cgroup *cg, const struct oci_network *n, struct berth_err **err)
@@ -362,16 +362,13 @@ int cg_apply(struct rt_cgroup *cg, const struct oci_resources *res, bool update,
 	if (res->cpu && apply_cpu(cg, res->cpu, err) < 0)
 		return -1;
 	if (res->has_pids_limit && (h = cg_ctrl(cg, "pids")) &&
-	    (h->v2 ? cg_v2_pids(h->dir, res->pids_limit, err)
-		   : cg_v1_pids(h->dir, res->pids_limit, err)) < 0)
+	    h->fmt->pids(h->dir, res->pids_limit, err) < 0)
 		return -1;
 	if (res->block_io && ((h = cg_ctrl(cg, "blkio")) || (h = cg_ctrl(cg, "io"))) &&
-	    (h->v2 ? cg_v2_io(h->dir, res->block_io, err)
-		   : cg_v1_blkio(h->dir, res->block_io, err)) < 0)
+	    h->fmt->io(h->dir, res->block_io, err) < 0)
 		return -1;
 	if (res->n_hugepage_limits && (h = cg_ctrl(cg, "hugetlb")) &&
-	    (h->v2 ? cg_v2_hugetlb(h->dir, res->hugepage_limits, res->n_hugepage_limits, err)
-		   : cg_v1_hugetlb(h->dir, res->hugepage_limits, res->n_hugepage_limits, err)) < 0)
+	    h->fmt->hugetlb(h->dir, res->hugepage_limits, res->n_hugepage_limits, err) < 0)
 		return -1;
 	if (res->network && apply_network(cg, res->network, err) < 0)
 		return -1;

@@ -1,21 +1,33 @@
-/* runtime/lib/cgroup_systemd.c - see cgroup_systemd.h. */
+/* runtime/lib/cgroup/cgroup_systemd.c - see cgroup_systemd.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
-#include "runtime/lib/cgroup_systemd.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_systemd.h"
 
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
 #define CALL_TIMEOUT_MS 25000
 #define JOB_TIMEOUT_MS 30000
 #define UNIT_NAME_MAX 255
+
+/* cg->mgr_data of this manager */
+struct sd_data {
+	char *unit;  /* "berth-<id>.scope" */
+	char *slice; /* "system.slice" */
+};
+
+static struct sd_data *sd_of(const struct rt_cgroup *cg)
+{
+	return cg->mgr_data;
+}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -474,7 +486,7 @@ static int start_once(struct rt_dbus *d, const struct rt_cgroup *cg, const char 
 	struct rt_dbus_buf body = {0};
 	int r;
 
-	rt_cgroup_systemd_start_body(&body, cg->sd_unit, cg->sd_slice, desc, pid, res,
+	rt_cgroup_systemd_start_body(&body, sd_of(cg)->unit, sd_of(cg)->slice, desc, pid, res,
 				     cg->mode == RT_CGROUP_V2);
 	r = rt_dbus_call(d, SD_PATH, SD_MANAGER, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body,
 			 CALL_TIMEOUT_MS, &reply, err);
@@ -484,7 +496,7 @@ static int start_once(struct rt_dbus *d, const struct rt_cgroup *cg, const char 
 	if (strcmp(result, "done") != 0)
 		return berth_err_new(err, BERTH_E_INTERNAL,
 				     "systemd could not start unit '%s': job result '%s'",
-				     cg->sd_unit, result);
+				     sd_of(cg)->unit, result);
 	return 0;
 }
 
@@ -502,31 +514,31 @@ static void reset_failed(struct rt_dbus *d, const char *unit)
 	rt_dbus_buf_clear(&body);
 }
 
-int rt_cgroup_systemd_start(const struct rt_cgroup *cg, const char *id, pid_t pid,
-			    const struct oci_resources *res, struct berth_err **err)
+static int sd_start(struct rt_cgroup *cg, const char *id, pid_t pid,
+		    const struct oci_resources *res, struct berth_err **err)
 {
 	cleanup(rt_dbus_closep) struct rt_dbus *d = NULL;
 	struct berth_err *e = NULL;
 
 	if (rt_dbus_open_systemd(&d, err) < 0 || subscribe(d, err) < 0)
-		return berth_err_wrap(err, "start systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "start systemd unit '%s'", sd_of(cg)->unit);
 	if (start_once(d, cg, id, pid, res, &e) == 0)
 		return 0;
 	if (e->code != BERTH_E_EXISTS) {
 		if (err)
 			*err = take_ptr(e);
 		berth_err_free(&e);
-		return berth_err_wrap(err, "start systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "start systemd unit '%s'", sd_of(cg)->unit);
 	}
 	/* a failed unit of an earlier container with this name stays loaded until reset */
 	berth_err_free(&e);
-	reset_failed(d, cg->sd_unit);
+	reset_failed(d, sd_of(cg)->unit);
 	if (start_once(d, cg, id, pid, res, err) < 0)
-		return berth_err_wrap(err, "start systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "start systemd unit '%s'", sd_of(cg)->unit);
 	return 0;
 }
 
-int rt_cgroup_systemd_stop(const struct rt_cgroup *cg, struct berth_err **err)
+static int sd_destroy(struct rt_cgroup *cg, struct berth_err **err)
 {
 	cleanup(rt_dbus_closep) struct rt_dbus *d = NULL;
 	cleanup(rt_dbus_msg_freep) struct rt_dbus_msg *reply = NULL;
@@ -537,8 +549,8 @@ int rt_cgroup_systemd_stop(const struct rt_cgroup *cg, struct berth_err **err)
 	int r;
 
 	if (rt_dbus_open_systemd(&d, err) < 0 || subscribe(d, err) < 0)
-		return berth_err_wrap(err, "stop systemd unit '%s'", cg->sd_unit);
-	rt_dbus_put_str(&body, 's', cg->sd_unit);
+		return berth_err_wrap(err, "stop systemd unit '%s'", sd_of(cg)->unit);
+	rt_dbus_put_str(&body, 's', sd_of(cg)->unit);
 	rt_dbus_put_str(&body, 's', "replace");
 	r = rt_dbus_call(d, SD_PATH, SD_MANAGER, "StopUnit", "ss", &body, CALL_TIMEOUT_MS, &reply,
 			 &e);
@@ -551,28 +563,27 @@ int rt_cgroup_systemd_stop(const struct rt_cgroup *cg, struct berth_err **err)
 		if (err)
 			*err = take_ptr(e);
 		berth_err_free(&e);
-		return berth_err_wrap(err, "stop systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "stop systemd unit '%s'", sd_of(cg)->unit);
 	}
 	if (reply_job(reply, &job, err) < 0 || wait_job(d, job, &result, err) < 0)
-		return berth_err_wrap(err, "stop systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "stop systemd unit '%s'", sd_of(cg)->unit);
 	/* a scope that failed (its init was killed) is reset so that its name can be reused */
-	reset_failed(d, cg->sd_unit);
+	reset_failed(d, sd_of(cg)->unit);
 	if (strcmp(result, "done") != 0)
 		return berth_err_new(err, BERTH_E_INTERNAL,
-				     "stop systemd unit '%s': job result '%s'", cg->sd_unit,
+				     "stop systemd unit '%s': job result '%s'", sd_of(cg)->unit,
 				     result);
 	return 0;
 }
 
-int rt_cgroup_systemd_set(const struct rt_cgroup *cg, const struct oci_resources *res,
-			  struct berth_err **err)
+static int sd_update(struct rt_cgroup *cg, const struct oci_resources *res, struct berth_err **err)
 {
 	cleanup(rt_dbus_closep) struct rt_dbus *d = NULL;
 	struct rt_dbus_buf body = {0}, none = {0};
 	int r;
 
-	rt_cgroup_systemd_set_body(&body, cg->sd_unit, res, cg->mode == RT_CGROUP_V2);
-	rt_cgroup_systemd_set_body(&none, cg->sd_unit, NULL, cg->mode == RT_CGROUP_V2);
+	rt_cgroup_systemd_set_body(&body, sd_of(cg)->unit, res, cg->mode == RT_CGROUP_V2);
+	rt_cgroup_systemd_set_body(&none, sd_of(cg)->unit, NULL, cg->mode == RT_CGROUP_V2);
 	r = body.len == none.len; /* no property to set */
 	rt_dbus_buf_clear(&none);
 	if (r) {
@@ -585,6 +596,56 @@ int rt_cgroup_systemd_set(const struct rt_cgroup *cg, const struct oci_resources
 				 CALL_TIMEOUT_MS, NULL, err);
 	rt_dbus_buf_clear(&body);
 	if (r < 0)
-		return berth_err_wrap(err, "set properties of systemd unit '%s'", cg->sd_unit);
+		return berth_err_wrap(err, "set properties of systemd unit '%s'", sd_of(cg)->unit);
 	return 0;
 }
+
+static int sd_available(const char *cgroups_path, const char *id, struct berth_err **err)
+{
+	if (access("/run/systemd/system", F_OK) < 0)
+		return berth_err_new(
+			err, BERTH_E_UNAVAILABLE,
+			"linux.cgroupsPath: '%s': the systemd cgroup driver needs systemd, which is not running (no /run/systemd/system); use a cgroupfs path like '/berth/%s'",
+			cgroups_path ? cgroups_path : "", id);
+	return 0;
+}
+
+static int sd_resolve(struct rt_cgroup *cg, const char *cgroups_path, const char *id, char **path,
+		      struct berth_err **err)
+{
+	struct sd_data *d = xnew(struct sd_data);
+
+	cg->mgr_data = d;
+	return rt_cgroup_systemd_resolve(cgroups_path, id, &d->slice, &d->unit, path, err);
+}
+
+static int sd_check_rootless(const struct rt_cgroup *cg, struct berth_err **err)
+{
+	return berth_err_new(
+		err, BERTH_E_UNIMPLEMENTED,
+		"--systemd-cgroup: rootless containers (the user's systemd instance) are not supported: use the cgroupfs driver");
+}
+
+static void sd_free(struct rt_cgroup *cg)
+{
+	struct sd_data *d = cg->mgr_data;
+
+	if (!d)
+		return;
+	free(d->unit);
+	free(d->slice);
+	free(d);
+	cg->mgr_data = NULL;
+}
+
+const struct rt_cgroup_manager rt_cgroup_manager_systemd = {
+	.name = "systemd",
+	.needs_pid = true,
+	.available = sd_available,
+	.resolve = sd_resolve,
+	.check_rootless = sd_check_rootless,
+	.start = sd_start,
+	.update = sd_update,
+	.destroy = sd_destroy,
+	.free = sd_free,
+};

@@ -1,5 +1,5 @@
 /*
- * runtime/lib/cgroup_v1.c - cgroup v1 file formats: memory, cpu, cpuset,
+ * runtime/lib/cgroup/cgroup_v1.c - cgroup v1 file formats: memory, cpu, cpuset,
  * pids, blkio, hugetlb, devices, freezer.
  *
  * Each function gets the container's directory in the hierarchy of its
@@ -17,8 +17,9 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/lib/cgroup_internal.h"
+#include "runtime/lib/cgroup/cgroup_internal.h"
 
 /* Writes one memory.* file; field is the part after "linux.resources.memory.". */
 static int mem_write(const char *dir, const char *file, const char *field, int64_t v,
@@ -402,3 +403,31 @@ int cg_v1_freeze(const char *dir, bool frozen, struct berth_err **err)
 		cg_write(dir, "freezer.state", "THAWED", "freezer", NULL, NULL);
 	return berth_err_new(err, BERTH_E_TIMEOUT, "cgroup '%s' did not reach %s", dir, want);
 }
+
+/* v1 memory files take the same values at create and update */
+static int v1_memory(const char *dir, const struct oci_memory *m, bool update,
+		     struct berth_err **err)
+{
+	return cg_v1_memory(dir, m, err);
+}
+
+/* a new cpuset level has empty cpus and mems: no task could run in it */
+static int v1_after_level(const struct cg_hier *h, const char *dir, struct berth_err **err)
+{
+	if (!strv_contains(h->ctrls, "cpuset"))
+		return 0;
+	return cg_v1_cpuset_inherit(dir, err);
+}
+
+const struct cg_fmt cg_fmt_v1 = {
+	.after_level = v1_after_level,
+	.memory = v1_memory,
+	.cpu = cg_v1_cpu,
+	.cpuset = cg_v1_cpuset,
+	.pids = cg_v1_pids,
+	.io = cg_v1_blkio,
+	.hugetlb = cg_v1_hugetlb,
+	.freeze = cg_v1_freeze,
+	.is_frozen = cg_v1_is_frozen,
+	.frozen_by_ancestor = cg_v1_frozen_by_ancestor,
+};
