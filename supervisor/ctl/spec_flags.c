@@ -26,62 +26,17 @@
 #include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "spec/caps.h"
 #include "spec/config.h"
 #include "supervisor/ctl/container.h"
-
-/* capability names by number (linux/capability.h), for "ALL" and validation */
-static const char *const cap_names[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-#define N_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
 
 static char **all_caps(void)
 {
 	char **v = NULL;
 
-	for (size_t i = 0; i < N_CAPS; i++)
+	for (int i = 0; i <= OCI_CAP_LAST; i++)
 		if (prctl(PR_CAPBSET_READ, (unsigned long)i, 0, 0, 0) == 1)
-			strv_push(&v, cap_names[i]);
+			strv_push(&v, oci_cap_name(i));
 	return v;
 }
 
@@ -92,10 +47,7 @@ static char *cap_name(const char *s)
 
 	for (char *p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	for (size_t i = 0; i < N_CAPS; i++)
-		if (strcmp(cap_names[i], up) == 0)
-			return take_ptr(up);
-	return NULL;
+	return oci_cap_from_name(up) >= 0 ? take_ptr(up) : NULL;
 }
 
 static void strv_remove(char **v, const char *s)
