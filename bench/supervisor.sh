@@ -25,73 +25,16 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$BERTHD" ] || { echo "bench: build $BERTHD first (make bins)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/berth-bench-XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	# containerd's overlay snapshots may still be mounted under its root
-	# (|| true: with nothing mounted grep fails, and under set -e + pipefail the trap would
-	# stop here and leave the 1.4 GB temp dir behind)
-	{ grep -o " ${tmp}[^ ]*" /proc/self/mounts 2>/dev/null || true; } | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] || rm -rf --one-file-system "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+source "$TOP/bench/lib.sh"
+bench_init
 
 echo "building a test image: busybox + 4 layers of $LAYER_MB MiB..."
 "$TOP/tests/helpers/mkimage.sh" "$tmp/img" --name "$IMG" --layers 5 --layer-mb "$LAYER_MB" >/dev/null
 ARCHIVE=$tmp/img/image.oci.tar
 ls -l "$ARCHIVE" | awk '{printf "archive: %.1f MB\n", $5 / 1e6}'
 
-wait_sock() { # sock pid
-	for _ in $(seq 200); do
-		ctr -a "$1" version >/dev/null 2>&1 && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-start_berthd() { # dir: sets BPID
-	mkdir -p "$1"
-	echo '{"gc_interval": 0}' >"$1/config.json"
-	"$BERTHD" --root "$1/root" --state "$1/state" -a "$1/b.sock" \
-		-c "$1/config.json" --log-level warn 2>"$1/log" &
-	BPID=$!
-	pids+=("$BPID")
-	wait_sock "$1/b.sock" "$BPID" || { cat "$1/log"; exit 1; }
-}
-
-start_ctrd() { # dir: sets CPID (a private containerd)
-	mkdir -p "$1"
-	cat >"$1/config.toml" <<TOML
-version = 2
-root = "$1/root"
-state = "$1/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$1/c.sock"
-[ttrpc]
-  address = "$1/c.sock.ttrpc"
-[debug]
-  level = "warn"
-TOML
-	containerd --config "$1/config.toml" 2>"$1/log" &
-	CPID=$!
-	pids+=("$CPID")
-	wait_sock "$1/c.sock" "$CPID" || { cat "$1/log"; exit 1; }
-}
-
-stop() { # pid
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # pid field
-median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 # idle: one sample per start, fresh directories each time (a first boot)
