@@ -7,7 +7,9 @@
 #      median of $RUNS runs (hyperfine);
 #   3. `ctr run --rm IMG true`, whole stack: berthd + berth-shim + berth
 #      (runtime io.containerd.berth.v2) vs containerd + containerd-shim-runc-v2 + runc,
-#      $RUNS_RUN runs each, interleaved, medians.
+#      $RUNS_RUN runs each, interleaved, medians;
+#   4. each daemon's VmRSS before and after $LIFECYCLES more `ctr run --rm` (0: skipped).
+# About 5 minutes on 2 cores with the defaults (most of it in 4).
 # Prints medians and berthd/containerd ratios. Needs root, ctr, containerd, runc, hyperfine,
 # jq and python3-grpcio. Everything lives in one temp dir, removed at exit with what is
 # mounted under it; only the processes started here are stopped.
@@ -22,6 +24,7 @@ N1=${N1:-500}
 N2=${N2:-2000}
 RUNS=${RUNS:-5}
 RUNS_RUN=${RUNS_RUN:-10}
+LIFECYCLES=${LIFECYCLES:-1000}
 IMG=localhost/bench-small:latest
 NS=bench
 PY=/usr/bin/python3 # Debian's python, where python3-grpcio lives
@@ -101,6 +104,21 @@ done
 res[run_b]=$(median <"$tmp/run_b")
 res[run_c]=$(median <"$tmp/run_c")
 
+# 4. daemon RSS before and after $LIFECYCLES `ctr run --rm` lifecycles (after the runs above)
+rss_kb() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status"; }
+lifecycles() { # ctr-fn runtime pid key
+	local i
+	res[${4}_b]=$(rss_kb "$3")
+	for ((i = 0; i < LIFECYCLES; i++)); do
+		"$1" run --rm --fifo-dir "$tmp/fifo" --runtime "$2" "$IMG" "lc$i" true
+	done
+	res[${4}_c]=$(rss_kb "$3")
+}
+if [ "$LIFECYCLES" -gt 0 ]; then
+	lifecycles bctr io.containerd.berth.v2 "$BPID" lcb
+	lifecycles cctr io.containerd.runc.v2 "$CPID" lcc
+fi
+
 row() { # label key unit
 	printf "%-40s %12.2f %12.2f %8s\n" "$1" "${res[${2}_b]}" "${res[${2}_c]}" \
 		"$(ratio "${res[${2}_b]}" "${res[${2}_c]}")"
@@ -111,4 +129,9 @@ row "Version round trip, us ($CALLS calls)" rtt
 row "ctr images ls, $N1 images, ms" ls1
 row "ctr images ls, $N2 images, ms" ls2
 row "ctr run --rm true, whole stack, ms" run
-echo "(goals of #16: round trip and list <= 0.5x, ctr run --rm <= 0.33x)"
+if [ "$LIFECYCLES" -gt 0 ]; then
+	printf "%-40s %12s %12s\n" "RSS before / after $LIFECYCLES ctr run --rm, KB" "before" "after"
+	printf "%-40s %12s %12s  (%+d KB)\n" "  berthd" "${res[lcb_b]}" "${res[lcb_c]}" $((res[lcb_c] - res[lcb_b]))
+	printf "%-40s %12s %12s  (%+d KB)\n" "  containerd" "${res[lcc_b]}" "${res[lcc_c]}" $((res[lcc_c] - res[lcc_b]))
+fi
+echo "(goals of #16: round trip and list <= 0.5x, ctr run --rm <= 0.33x, RSS growth <= 1 MB)"
