@@ -36,7 +36,7 @@ done
 [ -x "$BERTHD" ] || { echo "bench: build $BERTHD first (make bins)" >&2; exit 1; }
 $PY -c 'import grpc' 2>/dev/null || { echo "bench: needs python3-grpcio" >&2; exit 1; }
 
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$TOP/bench/lib.sh"
 bench_init
 

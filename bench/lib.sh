@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh - helpers shared by the daemon benches (sourced, not run): a private temp dir
 # with cleanup, a private berthd and a private containerd 1.6, medians and ratios.
 # Callers set TOP and BERTHD, then call bench_init.

@@ -25,7 +25,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$BERTHD" ] || { echo "bench: build $BERTHD first (make bins)" >&2; exit 1; }
 
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$TOP/bench/lib.sh"
 bench_init
 
