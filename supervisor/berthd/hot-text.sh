@@ -22,8 +22,9 @@
 #
 # Usage: supervisor/berthd/hot-text.sh [--check]   (env: BUILD=build). Needs root, valgrind,
 # ctr. --check (`make lint`, so CI) writes nothing: it regenerates the list in a temp dir and
-# fails when a fresh run finds start-up code in an object file the committed hot-text.ld
-# does not name (code moved or added since it was generated). It compares objects, not
+# fails when a fresh run finds start-up code in one of berthd's own object files that the
+# committed hot-text.ld does not name (code moved or added since it was generated);
+# third-party archive members are not compared (they vary with thread timing). It compares objects, not
 # the single function sections of C++ inline code, and only in that direction: an entry
 # that matches nothing any more costs nothing (see above), and which inline sections run
 # varies from run to run with the threads' timing.
@@ -132,7 +133,12 @@ n=$(wc -l <"$tmp/hot")
 [ "$n" -gt 100 ] || { echo "hot-text: only $n hot sections found, keeping $OUT" >&2; exit 1; }
 if [ $check = 1 ]; then
 	objects() { sed -n 's/^ *\(\*[^(]*\)(.*/\1/p' "$1" | sort -u; }
-	comm -13 <(objects "$OUT") <(objects "$tmp/hot") >"$tmp/missing"
+	# only berthd's own objects (*/supervisor/..., */common/..., */proto/...): which members
+	# of gRPC, absl and libstdc++ run at start-up varies with the threads' timing (seen: a
+	# CI run finding absl's time_zone and libstdc++'s hashtable members that four runs had
+	# not), so comparing those made the check fail at random; a missing library member
+	# costs a few resident pages, never correctness
+	comm -13 <(objects "$OUT") <(objects "$tmp/hot") | grep '^\*/' >"$tmp/missing" || true
 	if [ -s "$tmp/missing" ]; then
 		echo "hot-text: $OUT is stale: berthd's start-up code runs in objects it does not name:" >&2
 		sed 's/^/    /' "$tmp/missing" >&2
