@@ -24,14 +24,9 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$BERTHD" ] || { echo "bench: build $BERTHD first (make bins)" >&2; exit 1; }
 
-tmp=$(mktemp -d /tmp/berth-bench-reg-XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$TOP/bench/lib.sh"
+bench_init
 
 wait_ok() { # cmd...
 	for _ in $(seq 200); do
@@ -61,43 +56,7 @@ curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
 	"http://127.0.0.1:$port/v2/bench/img/manifests/1" |
 	jq '[.layers[].size, .config.size] | add' | awk '{printf "image: %.1f MB in 6 blobs\n", $1 / 1e6}'
 
-start_berthd() { # dir: sets BPID
-	mkdir -p "$1"
-	echo '{"gc_interval": 0}' >"$1/config.json"
-	"$BERTHD" --root "$1/root" --state "$1/state" -a "$1/b.sock" -c "$1/config.json" \
-		--log-level warn 2>"$1/log" &
-	BPID=$!
-	pids+=($BPID)
-	wait_ok ctr -a "$1/b.sock" version || { cat "$1/log"; exit 1; }
-}
-
-start_ctrd() { # dir: sets CPID (a private containerd)
-	mkdir -p "$1"
-	cat >"$1/config.toml" <<TOML
-version = 2
-root = "$1/root"
-state = "$1/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$1/c.sock"
-[ttrpc]
-  address = "$1/c.sock.ttrpc"
-[debug]
-  level = "warn"
-TOML
-	containerd --config "$1/config.toml" 2>"$1/log" &
-	CPID=$!
-	pids+=($CPID)
-	wait_ok ctr -a "$1/c.sock" version || { cat "$1/log"; exit 1; }
-}
-
-stop() { # pid
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Each run on freshly started daemons with empty stores (both share blobs across
 # namespaces and keep them until a GC, so an emptied namespace would not refetch).
@@ -123,4 +82,4 @@ c=$(median <"$tmp/ctrd.ms")
 echo
 printf "%-40s %10s %12s %7s\n" "measure" "berthd" "containerd" "ratio"
 printf "%-40s %7s ms %9s ms %7s\n" "pull, no unpack (median of $RUNS)" "$b" "$c" \
-	"$(awk -v a="$b" -v b="$c" 'BEGIN {printf "%.2f", a / b}')"
+	"$(ratio "$b" "$c")"
